@@ -1,0 +1,107 @@
+//! The diagnostic type every rule produces and every front end (CLI reporters,
+//! later the language server) consumes: rule name, severity, file and byte span,
+//! message, the table/column it concerns, related locations, and the fixes
+//! (titled edit sets with a safety class) that can be attached to it.
+
+use crate::model::{FileId, Loc, Span};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Hint,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Hint => "hint",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Whether a fix may run unattended. Safe fixes are additive and cannot break
+/// existing data or code; unsafe ones need a human (renames, NOT NULL, RLS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Safety {
+    Safe,
+    Unsafe,
+}
+
+/// Replace `span` of `file` with `text`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub file: FileId,
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub title: String,
+    pub safety: Safety,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+    /// Database table name concerned, when any.
+    pub table: Option<String>,
+    /// Database column name concerned, when any.
+    pub column: Option<String>,
+    pub related: Vec<Related>,
+    pub fixes: Vec<Fix>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static str, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: Severity::Error,
+            file,
+            span,
+            message: message.into(),
+            table: None,
+            column: None,
+            related: Vec::new(),
+            fixes: Vec::new(),
+        }
+    }
+    pub fn table(mut self, t: impl Into<String>) -> Self {
+        self.table = Some(t.into());
+        self
+    }
+    pub fn column(mut self, c: impl Into<String>) -> Self {
+        self.column = Some(c.into());
+        self
+    }
+    pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            loc,
+            message: message.into(),
+        });
+        self
+    }
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fixes.push(fix);
+        self
+    }
+}

@@ -1,0 +1,96 @@
+//! Extraction: one module per source kind turns a file's text (and, for
+//! TypeScript and Python, its tree-sitter tree) into a [`FileModel`]. Extraction
+//! never fails: whatever it cannot understand becomes a [`Note`] and, where it
+//! hides columns, a "partially known" table. This module decides a file's kind
+//! cheaply and dispatches.
+
+pub mod alembic;
+pub mod drizzle;
+pub mod drizzle_config;
+pub mod sql;
+pub mod sqlmodel;
+pub mod syntax;
+
+use crate::model::{FileModel, Lang, SourceKind};
+use std::path::Path;
+use tree_sitter::{Parser, Tree};
+
+/// Decide what a file is from its path and a cheap scan of its text.
+pub fn classify(path: &Path, text: &str) -> SourceKind {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext {
+        "ts" | "mts" | "cts" | "tsx" | "js" | "mjs" | "cjs" => {
+            if file_name.starts_with("drizzle.config.") {
+                SourceKind::DrizzleConfig
+            } else if text.contains("drizzle-orm/pg-core") {
+                SourceKind::Drizzle
+            } else if has_reexport(text) {
+                SourceKind::TypeScriptModule
+            } else {
+                SourceKind::Other
+            }
+        }
+        "py" | "pyi" => {
+            if alembic::looks_like_alembic(text) {
+                SourceKind::Alembic
+            } else if text.contains("sqlmodel") || text.contains("sqlalchemy") {
+                SourceKind::SqlModel
+            } else {
+                SourceKind::Other
+            }
+        }
+        "sql" => SourceKind::Sql,
+        _ => SourceKind::Other,
+    }
+}
+
+fn has_reexport(text: &str) -> bool {
+    text.contains("export *") || (text.contains("export {") && text.contains(" from "))
+}
+
+/// A tree-sitter parser for `lang` (SQL has none: `None`).
+pub fn parser_for(lang: Lang, tsx: bool) -> Option<Parser> {
+    let mut parser = Parser::new();
+    let language: tree_sitter::Language = match lang {
+        Lang::TypeScript if tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        Lang::Python => tree_sitter_python::LANGUAGE.into(),
+        Lang::Sql => return None,
+    };
+    parser.set_language(&language).ok()?;
+    Some(parser)
+}
+
+/// Parse `text` for `kind` (fresh parse). `None` for SQL and `Other`.
+pub fn parse(kind: SourceKind, path: &Path, text: &str) -> Option<Tree> {
+    let lang = kind.lang()?;
+    if kind == SourceKind::Other {
+        return None;
+    }
+    let tsx = path.extension().is_some_and(|e| e == "tsx" || e == "jsx");
+    let mut parser = parser_for(lang, tsx)?;
+    parser.parse(text, None)
+}
+
+/// Extract the model of one file from its text and (for TypeScript/Python) tree.
+/// Pure: the same text and tree always give the same model.
+pub fn extract_with_tree(kind: SourceKind, text: &str, tree: Option<&Tree>) -> FileModel {
+    match (kind, tree) {
+        (SourceKind::Drizzle | SourceKind::TypeScriptModule, Some(t)) => {
+            drizzle::extract(text, t, kind)
+        }
+        (SourceKind::DrizzleConfig, Some(t)) => drizzle_config::extract(text, t),
+        (SourceKind::SqlModel, Some(t)) => sqlmodel::extract(text, t),
+        (SourceKind::Alembic, Some(t)) => alembic::extract(text, t),
+        (SourceKind::Sql, _) => sql::extract(text),
+        _ => FileModel::empty(kind),
+    }
+}
+
+/// Classify, parse and extract in one go (the CLI path).
+pub fn extract_file(path: &Path, text: &str) -> FileModel {
+    let kind = classify(path, text);
+    let tree = parse(kind, path, text);
+    extract_with_tree(kind, text, tree.as_ref())
+}

@@ -1,0 +1,28 @@
+//! greyhaven-lsp: a checker and language server that holds multi-tenant
+//! PostgreSQL schemas (Drizzle ORM, SQLModel, Alembic and SQL migrations) to Grey
+//! Haven's data-modeling standards. This crate root wires the engine's modules:
+//! text positions, per-file extraction into a language-neutral model, the project
+//! merge, configuration, rules, suppressions and the CLI front end.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod extract;
+pub mod model;
+pub mod project;
+pub mod rules;
+pub mod suppress;
+pub mod text;
+pub mod walk;
+
+use diagnostic::Diagnostic;
+use project::{Project, Schema};
+
+/// The whole engine over a loaded project: resolve the schema, run the rules,
+/// apply suppressions. Diagnostics come sorted by file and position.
+pub fn check_project(project: &Project) -> (Schema, Vec<Diagnostic>) {
+    let schema = project.resolve();
+    let diagnostics = rules::lint(project, &schema);
+    let diagnostics = suppress::apply(project, diagnostics);
+    (schema, diagnostics)
+}

