@@ -71,3 +71,10 @@ impl Config {
             .unwrap_or(RuleLevel::On(default))
     }
 }
+
+/// Load a configuration file (`greyhaven.toml`, or `pyproject.toml` with
+/// `[tool.greyhaven]`). Placeholder until the loader lands: returns defaults.
+pub fn load_file(path: &std::path::Path) -> Result<Config, String> {
+    let _ = path;
+    Ok(Config::default())
+}
