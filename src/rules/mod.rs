@@ -8,7 +8,18 @@ use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::model::{to_snake_case, Column, Table};
 use crate::project::{Project, Schema, SchemaTable};
 
+mod enable_rls;
+mod index_foreign_keys;
+mod index_naming;
+mod index_outside_table;
+mod index_tenant_id;
+mod migration_downgrade;
+mod naive_utc_timestamp;
 mod require_tenant_id;
+mod rls_initplan;
+mod table_args_tuple;
+mod tablename_attribute;
+mod tenant_isolation_policy;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -61,7 +72,20 @@ pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
 }
 
 /// Every rule, in catalog order.
-pub static RULES: &[RuleDef] = &[require_tenant_id::RULE];
+pub static RULES: &[RuleDef] = &[
+    require_tenant_id::RULE,
+    index_tenant_id::RULE,
+    index_foreign_keys::RULE,
+    index_outside_table::RULE,
+    index_naming::RULE,
+    enable_rls::RULE,
+    tenant_isolation_policy::RULE,
+    rls_initplan::RULE,
+    migration_downgrade::RULE,
+    tablename_attribute::RULE,
+    table_args_tuple::RULE,
+    naive_utc_timestamp::RULE,
+];
 
 mod docs {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
