@@ -69,7 +69,7 @@ fn expectations(root: &Path, files: &[PathBuf]) -> BTreeMap<(String, usize), Vec
                 .filter(|s| !s.is_empty())
                 .collect();
             let before = line[..pos].trim();
-            let alone = ["//", "#", "--", "/*"].iter().any(|c| before == *c);
+            let alone = ["//", "#", "--", "/*"].contains(&before);
             if alone {
                 pending.extend(rules);
             } else {
