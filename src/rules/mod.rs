@@ -5,7 +5,7 @@
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::{to_snake_case, Column, Table};
+use crate::model::{Column, Table, to_snake_case};
 use crate::project::{Project, Schema, SchemaTable};
 
 mod enable_rls;
@@ -47,10 +47,12 @@ pub struct RuleDef {
 impl<'a> Ctx<'a> {
     /// Tables the tenant and RLS rules apply to: named, and not exempt.
     pub fn tenant_tables(&self) -> impl Iterator<Item = &'a SchemaTable> + '_ {
-        self.schema
-            .tables
-            .iter()
-            .filter(|st| st.table.name.as_deref().is_some_and(|n| !self.config.is_exempt(n)))
+        self.schema.tables.iter().filter(|st| {
+            st.table
+                .name
+                .as_deref()
+                .is_some_and(|n| !self.config.is_exempt(n))
+        })
     }
 
     /// The tenant column of `table`, recognised by its snake_case-normalised
@@ -130,6 +132,8 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         }
     }
     all.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
-    all.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message);
+    all.dedup_by(|a, b| {
+        a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
+    });
     all
 }
