@@ -66,3 +66,101 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         out.push(d.table(name.clone()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::model::{
+        FileModel, Migration, Policy, QualifiedName, RlsAction, RlsEvent, SourceKind, Span,
+    };
+    use crate::rules::index_tenant_id::testing::*;
+
+    fn policy(name: &str, using: &str) -> Policy {
+        Policy {
+            name: name.into(),
+            command: None,
+            restrictive: false,
+            roles: Vec::new(),
+            using: Some(using.into()),
+            with_check: None,
+            span: Span::new(5, 9),
+            using_span: Some(Span::new(6, 8)),
+            with_check_span: None,
+            file: Default::default(),
+        }
+    }
+
+    fn sql(events: Vec<(&str, RlsAction)>) -> FileModel {
+        let mut m = FileModel::empty(SourceKind::Sql);
+        m.migration = Some(Migration {
+            rls: events
+                .into_iter()
+                .enumerate()
+                .map(|(i, (t, action))| RlsEvent {
+                    table: QualifiedName::public(t),
+                    action,
+                    span: Span::new(i * 10, i * 10 + 5),
+                })
+                .collect(),
+            ..Migration::default()
+        });
+        m
+    }
+
+    fn schema() -> FileModel {
+        let mut posts = table("posts", 10, vec![col("tenant_id", 20)]);
+        posts.policies.push(policy(
+            "tenant_isolation",
+            "tenant_id = current_setting('app.tenant_id')::uuid",
+        ));
+        let comments = table("comments", 30, vec![col("tenant_id", 40)]);
+        let notes = table("notes", 50, vec![col("tenant_id", 60)]);
+        let tenants = table("tenants", 70, vec![col("id", 80)]);
+        drizzle_file(vec![posts, comments, notes, tenants])
+    }
+
+    fn files() -> Vec<(&'static str, FileModel)> {
+        vec![
+            ("/p/src/schema.ts", schema()),
+            (
+                "/p/drizzle/0000_a.sql",
+                sql(vec![
+                    ("comments", RlsAction::Enable),
+                    ("notes", RlsAction::Enable),
+                    (
+                        "notes",
+                        RlsAction::CreatePolicy(policy(
+                            "own",
+                            "owner_id = (select current_setting('app.user_id'))",
+                        )),
+                    ),
+                ]),
+            ),
+            (
+                "/p/drizzle/0001_b.sql",
+                sql(vec![("comments", RlsAction::Disable)]),
+            ),
+        ]
+    }
+
+    #[test]
+    fn enable_and_disable() {
+        let ds = run("enable-rls", Config::default(), files());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].table.as_deref(), Some("comments"));
+        assert_eq!(ds[0].related.len(), 1);
+        assert_eq!(ds[0].related[0].loc.span, Span::new(0, 5));
+    }
+
+    #[test]
+    fn isolation_and_initplan() {
+        let ds = run("tenant-isolation-policy", Config::default(), files());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].table.as_deref(), Some("notes"));
+        assert_eq!(ds[0].related.len(), 1);
+        let ds = run("rls-initplan", Config::default(), files());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].table.as_deref(), Some("posts"));
+        assert_eq!(ds[0].span, Span::new(6, 8));
+    }
+}

@@ -194,3 +194,220 @@ pub(super) fn outside_label(oi: &OutsideIndex) -> String {
         (None, None) => format!("\"{}\"", oi.index.effective_name),
     }
 }
+
+/// Builders for rule tests over hand-made models (independent of the extractors).
+#[cfg(test)]
+pub(super) mod testing {
+    use crate::config::Config;
+    use crate::diagnostic::Diagnostic;
+    use crate::model::{
+        Column, ColumnType, FileModel, ForeignKey, Index, IndexOrigin, Orm, SourceKind, Span,
+        Table, TableRef,
+    };
+    use crate::project::Project;
+    use std::sync::Arc;
+
+    pub fn col(key: &str, at: usize) -> Column {
+        Column {
+            key: key.into(),
+            explicit_name: None,
+            name: key.into(),
+            ty: ColumnType::Uuid,
+            not_null: true,
+            primary_key: false,
+            unique: false,
+            db_default: None,
+            client_default: None,
+            references: None,
+            indexed: false,
+            key_span: Span::new(at, at + key.len()),
+            name_span: None,
+            span: Span::new(at, at + key.len()),
+            value_span: Span::new(at, at + key.len()),
+            annotation_span: None,
+            sa_column: false,
+            file: Default::default(),
+        }
+    }
+
+    pub fn fk(col: &str, target: &str) -> ForeignKey {
+        ForeignKey {
+            columns: vec![col.into()],
+            target: TableRef::Db(target.into()),
+            target_columns: vec!["id".into()],
+            resolved_table: None,
+            resolved_loc: None,
+            on_delete: None,
+            span: Span::default(),
+            target_span: Span::default(),
+        }
+    }
+
+    pub fn index(name: Option<&str>, cols: &[&str]) -> Index {
+        Index {
+            name: name.map(Into::into),
+            effective_name: name.unwrap_or("generated").into(),
+            columns: cols.iter().map(|c| Some(c.to_string())).collect(),
+            unique: false,
+            partial: false,
+            span: Span::new(1, 2),
+            name_span: name.map(|_| Span::new(1, 2)),
+            origin: IndexOrigin::Explicit,
+        }
+    }
+
+    pub fn table(name: &str, at: usize, columns: Vec<Column>) -> Table {
+        Table {
+            name: Some(name.into()),
+            schema: None,
+            ident: name.into(),
+            anchor: Span::new(at, at + name.len()),
+            span: Span::new(at, at + name.len()),
+            orm: Orm::Drizzle,
+            exported: true,
+            columns,
+            pending: Vec::new(),
+            bases: Vec::new(),
+            partial: false,
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            primary_key: None,
+            policies: Vec::new(),
+            rls_enabled: None,
+            extra: None,
+            tablename_span: None,
+            table_args_span: None,
+            body_span: Span::default(),
+        }
+    }
+
+    pub fn drizzle_file(tables: Vec<Table>) -> FileModel {
+        let mut m = FileModel::empty(SourceKind::Drizzle);
+        m.tables = tables;
+        m
+    }
+
+    /// Run the whole engine over `files` (path, model) and keep findings of `rule`.
+    pub fn run(rule: &str, config: Config, files: Vec<(&str, FileModel)>) -> Vec<Diagnostic> {
+        let mut p = Project::new("/p".into(), config);
+        for (path, m) in files {
+            p.set_file(path.into(), Arc::from(" ".repeat(1000)), m);
+        }
+        let (_, ds) = crate::check_project(&p);
+        ds.into_iter().filter(|d| d.rule == rule).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use crate::config::Config;
+    use crate::model::{Import, OutsideIndex, Span};
+
+    #[test]
+    fn leading_index_required() {
+        let mut covered = table("comments", 10, vec![col("id", 20), col("tenant_id", 30)]);
+        covered.indexes.push(index(None, &["tenant_id", "id"]));
+        let mut second = table("notes", 40, vec![col("id", 50), col("tenant_id", 60)]);
+        second.indexes.push(index(None, &["id", "tenant_id"]));
+        let mut flagged = table("flags", 70, vec![col("tenant_id", 80)]);
+        flagged.columns[0].indexed = true;
+        let mut pk = table(
+            "members",
+            90,
+            vec![col("tenant_id", 95), col("user_id", 99)],
+        );
+        pk.primary_key = Some(vec!["tenant_id".into(), "user_id".into()]);
+        let bare = table("posts", 100, vec![col("id", 110), col("tenant_id", 120)]);
+        let no_tenant = table("countries", 130, vec![col("code", 140)]);
+        let tenants = table("tenants", 150, vec![col("id", 160)]);
+        let ds = run(
+            "index-tenant-id",
+            Config::default(),
+            vec![(
+                "/p/s.ts",
+                drizzle_file(vec![covered, second, flagged, pk, bare, no_tenant, tenants]),
+            )],
+        );
+        let msgs: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "table \"notes\" has no index led by tenant_id",
+                "table \"posts\" has no index led by tenant_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn outside_index_does_not_cover_and_is_related() {
+        let users = table("users", 10, vec![col("id", 20), col("tenant_id", 30)]);
+        let mut schema = drizzle_file(vec![users]);
+        let mut other = drizzle_file(Vec::new());
+        other.imports.push(Import {
+            local: "u".into(),
+            imported: "users".into(),
+            module: "./schema".into(),
+            span: Span::default(),
+        });
+        other.outside_indexes.push(OutsideIndex {
+            ident: Some("usersTenantIndex".into()),
+            index: index(Some("users_tenant_id_idx"), &["tenant_id"]),
+            table_ident: Some("u".into()),
+            statement_span: Span::new(0, 5),
+        });
+        schema.outside_indexes.push(OutsideIndex {
+            ident: None,
+            index: index(None, &["id"]),
+            table_ident: Some("users".into()),
+            statement_span: Span::new(0, 5),
+        });
+        let files = vec![("/p/schema.ts", schema), ("/p/indexes.ts", other)];
+        let ds = run("index-tenant-id", Config::default(), files.clone());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].related.len(), 1, "{:?}", ds[0].related);
+        assert!(ds[0].related[0].message.contains("\"users_tenant_id_idx\""));
+        let outside = run("index-outside-table", Config::default(), files);
+        assert_eq!(outside.len(), 2);
+        assert!(
+            outside
+                .iter()
+                .all(|d| d.related.len() == 1 && d.table.as_deref() == Some("users"))
+        );
+    }
+
+    #[test]
+    fn foreign_key_coverage() {
+        let mut t = table(
+            "comments",
+            10,
+            vec![
+                col("tenant_id", 20),
+                col("user_id", 30),
+                col("post_id", 40),
+                col("editor_id", 50),
+                col("order_id", 60),
+            ],
+        );
+        for c in &mut t.columns {
+            if c.key != "order_id" {
+                c.references = Some(fk(&c.key, "x"));
+            }
+        }
+        t.foreign_keys.push(crate::model::ForeignKey {
+            columns: vec!["tenant_id".into(), "order_id".into()],
+            ..fk("tenant_id", "orders")
+        });
+        t.indexes.push(index(None, &["tenant_id", "user_id"]));
+        t.indexes.push(index(None, &["editor_id", "post_id"]));
+        let ds = run(
+            "index-foreign-keys",
+            Config::default(),
+            vec![("/p/s.ts", drizzle_file(vec![t]))],
+        );
+        let cols: Vec<&str> = ds.iter().filter_map(|d| d.column.as_deref()).collect();
+        assert_eq!(cols, ["post_id", "order_id"]);
+        assert_eq!(ds[0].span, Span::new(40, 47));
+    }
+}
