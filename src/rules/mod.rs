@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::project::{Project, Schema};
 
 mod require_tenant_id;
+mod unused_suppression;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -33,7 +34,7 @@ pub struct RuleDef {
 }
 
 /// Every rule, in catalog order.
-pub static RULES: &[RuleDef] = &[require_tenant_id::RULE];
+pub static RULES: &[RuleDef] = &[require_tenant_id::RULE, unused_suppression::RULE];
 
 mod docs {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
