@@ -36,7 +36,7 @@ impl Default for Tenancy {
 }
 
 /// Drizzle's `casing` option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Casing {
     SnakeCase,
     CamelCase,
@@ -123,6 +123,32 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Every problem found in one configuration file, in source order (never empty).
+/// Displays one `path:line:column: message` per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl std::ops::Deref for ConfigErrors {
+    type Target = [ConfigError];
+    fn deref(&self) -> &[ConfigError] {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
 /// `path` made absolute against the current directory, with `.` components
 /// removed and `..` applied lexically (symlinks are not resolved).
 pub fn absolute(path: &Path) -> PathBuf {
@@ -200,7 +226,7 @@ fn pyproject_has_section(text: &str) -> bool {
 
 /// Load the configuration of the project at `root` (see [`config_file_in`]);
 /// the defaults when there is no configuration file.
-pub fn load(root: &Path) -> Result<Config, Vec<ConfigError>> {
+pub fn load(root: &Path) -> Result<Config, ConfigErrors> {
     match config_file_in(root) {
         Some(path) => load_file(&path),
         None => Ok(Config::default()),
@@ -209,15 +235,15 @@ pub fn load(root: &Path) -> Result<Config, Vec<ConfigError>> {
 
 /// Load one configuration file: a `pyproject.toml` (its `[tool.greyhaven]`
 /// table, which must exist) or any other file in `greyhaven.toml` form.
-pub fn load_file(path: &Path) -> Result<Config, Vec<ConfigError>> {
+pub fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![ConfigError {
+        ConfigErrors(vec![ConfigError {
             path: path.to_path_buf(),
             line: 0,
             column: 0,
             span: 0..0,
             message: format!("cannot read configuration file: {e}"),
-        }]
+        }])
     })?;
     let pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_FILE);
     parse(path, &text, pyproject)
@@ -226,7 +252,7 @@ pub fn load_file(path: &Path) -> Result<Config, Vec<ConfigError>> {
 /// Parse and validate a configuration text. `pyproject` selects the
 /// `[tool.greyhaven]` table of a `pyproject.toml`. Every problem found is
 /// returned, in source order.
-pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, Vec<ConfigError>> {
+pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, ConfigErrors> {
     let mut v = Validator {
         path,
         text,
@@ -242,7 +268,7 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, Vec<Con
                 span,
                 format!("TOML syntax error: {}", e.message().trim_end()),
             );
-            return Err(v.errors);
+            return Err(ConfigErrors(v.errors));
         }
     };
     let mut config = Config {
@@ -264,7 +290,7 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, Vec<Con
                     span: 0..0,
                     message: "no [tool.greyhaven] table in this pyproject.toml".into(),
                 });
-                return Err(v.errors);
+                return Err(ConfigErrors(v.errors));
             }
             Some(s) => match s.get_ref().as_table() {
                 Some(t) => t,
@@ -276,7 +302,7 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, Vec<Con
                             s.get_ref().type_str()
                         ),
                     );
-                    return Err(v.errors);
+                    return Err(ConfigErrors(v.errors));
                 }
             },
         }
@@ -288,7 +314,7 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, Vec<Con
         Ok(config)
     } else {
         v.errors.sort_by_key(|e| (e.span.start, e.span.end));
-        Err(v.errors)
+        Err(ConfigErrors(v.errors))
     }
 }
 
