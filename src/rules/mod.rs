@@ -9,6 +9,7 @@ use crate::model::{Column, Table, to_snake_case};
 use crate::project::{Project, Schema, SchemaTable};
 
 mod require_tenant_id;
+mod unused_suppression;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -63,7 +64,7 @@ pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
 }
 
 /// Every rule, in catalog order.
-pub static RULES: &[RuleDef] = &[require_tenant_id::RULE];
+pub static RULES: &[RuleDef] = &[require_tenant_id::RULE, unused_suppression::RULE];
 
 mod docs {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
