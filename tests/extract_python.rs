@@ -122,3 +122,38 @@ fn sqlmodel_fixtures() {
 fn alembic_fixtures() {
     run("alembic", SourceKind::Alembic, 6);
 }
+
+/// Mid-edit text: every prefix of every fixture (and the text with a line cut out)
+/// extracts without panicking, and spans stay inside the text.
+#[test]
+fn truncated_fixtures_never_panic() {
+    for dir in ["sqlmodel", "alembic"] {
+        for path in fixtures(dir) {
+            let text = std::fs::read_to_string(&path).expect("read fixture");
+            let mut cut = 0;
+            while cut < text.len() {
+                if text.is_char_boundary(cut) {
+                    let prefix = &text[..cut];
+                    let m = extract_file(&path, prefix);
+                    for t in &m.tables {
+                        assert!(t.span.end <= prefix.len());
+                        for c in &t.columns {
+                            assert!(c.span.end <= prefix.len());
+                        }
+                    }
+                }
+                cut += 17;
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            for skip in (0..lines.len()).step_by(3) {
+                let edited: String = lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, l)| format!("{l}\n"))
+                    .collect();
+                let _ = extract_file(&path, &edited);
+            }
+        }
+    }
+}
