@@ -20,6 +20,7 @@ mod rls_initplan;
 mod table_args_tuple;
 mod tablename_attribute;
 mod tenant_isolation_policy;
+mod unused_suppression;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -87,6 +88,7 @@ pub static RULES: &[RuleDef] = &[
     tablename_attribute::RULE,
     table_args_tuple::RULE,
     naive_utc_timestamp::RULE,
+    unused_suppression::RULE,
 ];
 
 mod docs {
