@@ -18,7 +18,7 @@
 //! def upgrade() -> None:
 //!     op.add_column("posts", sa.Column("slug", sa.Text(), nullable=True))
 //!
-//! def downgrade() -> None:  # ← downgrade() of migration "a1b2c3" does nothing
+//! def downgrade() -> None:  # ← downgrade() of migration "a1b2c3" reverts nothing
 //!     pass
 //! ```
 //!
@@ -59,7 +59,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 RULE.meta.name,
                 fid,
                 span,
-                format!("downgrade() of migration \"{rev}\" does nothing, but its upgrade() changes the schema"),
+                format!("downgrade() of migration \"{rev}\" reverts nothing, but its upgrade() changes the schema"),
             )),
             Some(_) => {}
         }
