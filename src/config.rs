@@ -31,7 +31,7 @@ impl Default for Tenancy {
 }
 
 /// Drizzle's `casing` option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Casing {
     SnakeCase,
     CamelCase,

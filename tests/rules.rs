@@ -7,7 +7,7 @@
 //! test, and snapshots the rendered messages so their wording is reviewed too.
 
 use greyhaven_lsp::config::Config;
-use greyhaven_lsp::project::{load_file, Project};
+use greyhaven_lsp::project::{Project, load_file};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +16,11 @@ fn fixture_root() -> PathBuf {
 }
 
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -44,14 +48,18 @@ fn case_config(case: &Path) -> Config {
 fn expectations(root: &Path, files: &[PathBuf]) -> BTreeMap<(String, usize), Vec<String>> {
     let mut out: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
         let rel = rel(root, f);
         let lines: Vec<&str> = text.lines().collect();
         let mut pending: Vec<String> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             let Some(pos) = line.find("expect:") else {
                 if !pending.is_empty() {
-                    out.entry((rel.clone(), i + 1)).or_default().append(&mut pending);
+                    out.entry((rel.clone(), i + 1))
+                        .or_default()
+                        .append(&mut pending);
                 }
                 continue;
             };
@@ -61,7 +69,7 @@ fn expectations(root: &Path, files: &[PathBuf]) -> BTreeMap<(String, usize), Vec
                 .filter(|s| !s.is_empty())
                 .collect();
             let before = line[..pos].trim();
-            let alone = ["//", "#", "--", "/*"].iter().any(|c| before == *c);
+            let alone = ["//", "#", "--", "/*"].contains(&before);
             if alone {
                 pending.extend(rules);
             } else {
@@ -88,7 +96,11 @@ fn rel(root: &Path, f: &Path) -> String {
 }
 
 fn run_case(rule: &str, case: &Path) -> Result<String, String> {
-    let root = if case.is_dir() { case.to_path_buf() } else { case.parent().unwrap().to_path_buf() };
+    let root = if case.is_dir() {
+        case.to_path_buf()
+    } else {
+        case.parent().unwrap().to_path_buf()
+    };
     let mut files = Vec::new();
     if case.is_dir() {
         source_files(case, &mut files);
@@ -122,12 +134,20 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
         for r in &d.related {
             let rf = project.file(r.loc.file).unwrap();
             let rlc = rf.lines.line_col(&rf.text, r.loc.span.start);
-            rendered.push_str(&format!("    related {}:{}:{}: {}\n", rel(&root, &rf.path), rlc.line, rlc.column, r.message));
+            rendered.push_str(&format!(
+                "    related {}:{}:{}: {}\n",
+                rel(&root, &rf.path),
+                rlc.line,
+                rlc.column,
+                r.message
+            ));
         }
         for fix in &d.fixes {
             rendered.push_str(&format!("    fix ({:?}): {}\n", fix.safety, fix.title));
         }
-        got.entry((path, lc.line)).or_default().push(rule.to_string());
+        got.entry((path, lc.line))
+            .or_default()
+            .push(rule.to_string());
     }
     for v in got.values_mut() {
         v.sort();
@@ -141,7 +161,13 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
         let mut msg = format!("{}: findings of {rule} differ\n", case.display());
         for (k, v) in &want {
             if got.get(k) != Some(v) {
-                msg.push_str(&format!("  expected at {}:{}: {:?}, got {:?}\n", k.0, k.1, v, got.get(k)));
+                msg.push_str(&format!(
+                    "  expected at {}:{}: {:?}, got {:?}\n",
+                    k.0,
+                    k.1,
+                    v,
+                    got.get(k)
+                ));
             }
         }
         for (k, v) in &got {
@@ -158,22 +184,45 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
 
 #[test]
 fn rule_fixtures() {
-    let known: Vec<&str> = greyhaven_lsp::rules::RULES.iter().map(|r| r.meta.name).collect();
+    let known: Vec<&str> = greyhaven_lsp::rules::RULES
+        .iter()
+        .map(|r| r.meta.name)
+        .collect();
     let mut failures = Vec::new();
     let mut cases = 0;
-    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root()).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     for dir in dirs {
         let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(known.contains(&rule.as_str()), "fixture dir for unknown rule {rule}");
-        let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+        assert!(
+            known.contains(&rule.as_str()),
+            "fixture dir for unknown rule {rule}"
+        );
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for case in entries {
-            if case.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            if case
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
                 continue;
             }
             cases += 1;
-            let name = format!("{rule}__{}", case.file_name().unwrap().to_string_lossy().replace('.', "_"));
+            let name = format!(
+                "{rule}__{}",
+                case.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('.', "_")
+            );
             match run_case(&rule, &case) {
                 Ok(rendered) => {
                     insta::with_settings!({snapshot_path => "snapshots/rules", prepend_module_to_snapshot => false}, {
@@ -185,7 +234,12 @@ fn rule_fixtures() {
         }
     }
     assert!(cases > 0, "no rule fixtures found");
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -193,6 +247,11 @@ fn every_rule_has_fixtures() {
     for def in greyhaven_lsp::rules::RULES {
         let dir = fixture_root().join(def.meta.name);
         let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
-        assert!(n > 0, "rule {} has no fixtures in {}", def.meta.name, dir.display());
+        assert!(
+            n > 0,
+            "rule {} has no fixtures in {}",
+            def.meta.name,
+            dir.display()
+        );
     }
 }
