@@ -3,7 +3,7 @@
 //! check over the merged [`Schema`] and its fixes. `lint` runs every enabled rule,
 //! applies configured severities, then suppressions.
 
-use crate::config::{Casing, Config, RuleLevel};
+use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::model::{Column, ColumnType, ForeignKey, Orm, Table, TableRef, to_snake_case};
 use crate::project::{Project, Schema, SchemaTable};
@@ -69,22 +69,6 @@ impl<'a> Ctx<'a> {
             .tables
             .iter()
             .filter_map(|st| st.table.name.as_deref().map(|n| (st, n)))
-    }
-
-    /// The Drizzle `casing` in force: the `[drizzle] casing` override, else what a
-    /// `drizzle.config.ts` of the project says.
-    pub fn drizzle_casing(&self) -> Option<Casing> {
-        if let Some(c) = self.config.drizzle_casing {
-            return Some(c);
-        }
-        self.project.files().find_map(|(_, f)| {
-            let casing = f.model.drizzle_config.as_ref()?.casing.as_deref()?;
-            match casing {
-                "snake_case" => Some(Casing::SnakeCase),
-                "camelCase" => Some(Casing::CamelCase),
-                _ => None,
-            }
-        })
     }
 }
 

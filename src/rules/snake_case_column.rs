@@ -49,7 +49,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    let snake_casing = cx.drizzle_casing() == Some(Casing::SnakeCase);
+    let snake_casing = cx.schema.casing == Some(Casing::SnakeCase);
     for st in &cx.schema.tables {
         let t = &st.table;
         for c in &t.columns {
