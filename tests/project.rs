@@ -7,17 +7,24 @@
 
 use greyhaven_lsp::config::Config;
 use greyhaven_lsp::model::{FileId, Loc};
-use greyhaven_lsp::project::{load_file, Project};
+use greyhaven_lsp::project::{Project, load_file};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             files(&p, out);
-        } else if p.extension().is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql"))) {
+        } else if p
+            .extension()
+            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql")))
+        {
             out.push(p);
         }
     }
@@ -42,7 +49,11 @@ fn load(dir: &Path) -> Project {
 
 fn name(project: &Project, file: FileId) -> String {
     let f = project.file(file).unwrap();
-    f.path.strip_prefix(&project.root).unwrap_or(&f.path).to_string_lossy().replace('\\', "/")
+    f.path
+        .strip_prefix(&project.root)
+        .unwrap_or(&f.path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 fn at(project: &Project, loc: Loc) -> String {
@@ -60,7 +71,10 @@ fn render(project: &Project) -> String {
         writeln!(
             out,
             "table {}{} ({}) [{:?} in {}]{}",
-            t.schema.as_deref().map(|s| format!("{s}.")).unwrap_or_default(),
+            t.schema
+                .as_deref()
+                .map(|s| format!("{s}."))
+                .unwrap_or_default(),
             t.name.as_deref().unwrap_or("<unknown>"),
             t.ident,
             t.orm,
@@ -89,18 +103,55 @@ fn render(project: &Project) -> String {
                     fk.target_columns.join(", ")
                 ));
             }
-            let from = if c.file != st.file { format!(" from {}", name(project, c.file)) } else { String::new() };
-            writeln!(out, "  {} (key {}): {} {}{}", c.name, c.key, c.ty.display(), flags.join(", "), from).unwrap();
+            let from = if c.file != st.file {
+                format!(" from {}", name(project, c.file))
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {} (key {}): {} {}{}",
+                c.name,
+                c.key,
+                c.ty.display(),
+                flags.join(", "),
+                from
+            )
+            .unwrap();
         }
         for ix in &t.indexes {
-            let cols: Vec<String> = ix.columns.iter().map(|c| c.clone().unwrap_or_else(|| "<expr>".into())).collect();
-            writeln!(out, "  index {} ({}) {:?}{}", ix.effective_name, cols.join(", "), ix.origin, if ix.unique { " unique" } else { "" }).unwrap();
+            let cols: Vec<String> = ix
+                .columns
+                .iter()
+                .map(|c| c.clone().unwrap_or_else(|| "<expr>".into()))
+                .collect();
+            writeln!(
+                out,
+                "  index {} ({}) {:?}{}",
+                ix.effective_name,
+                cols.join(", "),
+                ix.origin,
+                if ix.unique { " unique" } else { "" }
+            )
+            .unwrap();
         }
         for fk in &t.foreign_keys {
-            writeln!(out, "  fk ({}) -> {}({})", fk.columns.join(", "), fk.resolved_table.as_deref().unwrap_or("?"), fk.target_columns.join(", ")).unwrap();
+            writeln!(
+                out,
+                "  fk ({}) -> {}({})",
+                fk.columns.join(", "),
+                fk.resolved_table.as_deref().unwrap_or("?"),
+                fk.target_columns.join(", ")
+            )
+            .unwrap();
         }
         let r = &st.rls;
-        write!(out, "  rls: {}", if r.enabled { "enabled" } else { "disabled" }).unwrap();
+        write!(
+            out,
+            "  rls: {}",
+            if r.enabled { "enabled" } else { "disabled" }
+        )
+        .unwrap();
         if r.forced {
             write!(out, " forced").unwrap();
         }
@@ -112,10 +163,21 @@ fn render(project: &Project) -> String {
         }
         writeln!(out).unwrap();
         for p in &r.policies {
-            writeln!(out, "  policy {} [{}] using {:?}", p.name, name(project, p.file), p.using).unwrap();
+            writeln!(
+                out,
+                "  policy {} [{}] using {:?}",
+                p.name,
+                name(project, p.file),
+                p.using
+            )
+            .unwrap();
         }
     }
-    let order: Vec<String> = schema.migration_order.iter().map(|f| name(project, *f)).collect();
+    let order: Vec<String> = schema
+        .migration_order
+        .iter()
+        .map(|f| name(project, *f))
+        .collect();
     writeln!(out, "migration order: {order:#?}").unwrap();
     out
 }
@@ -123,7 +185,11 @@ fn render(project: &Project) -> String {
 #[test]
 fn project_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     assert!(!dirs.is_empty());
     for dir in dirs {
@@ -143,14 +209,22 @@ fn replacing_a_file_updates_the_schema() {
     let cols = dir.join("src/db/columns.ts");
     let before = project.resolve();
     let users = |s: &greyhaven_lsp::project::Schema| {
-        s.tables.iter().find(|t| t.table.name.as_deref() == Some("users")).map(|t| t.table.columns.len())
+        s.tables
+            .iter()
+            .find(|t| t.table.name.as_deref() == Some("users"))
+            .map(|t| t.table.columns.len())
     };
-    let new_text = std::fs::read_to_string(&cols)
-        .unwrap()
-        .replace("export const timestamps = {", "export const timestamps = {\n  deleted_at: timestamp(\"deleted_at\"),");
+    let new_text = std::fs::read_to_string(&cols).unwrap().replace(
+        "export const timestamps = {",
+        "export const timestamps = {\n  deleted_at: timestamp(\"deleted_at\"),",
+    );
     let model = greyhaven_lsp::extract::extract_file(&cols, &new_text);
     project.set_file(cols.clone(), new_text.into(), model);
     let after = project.resolve();
     let n = users(&before).expect("users table resolved");
-    assert_eq!(users(&after), Some(n + 1), "spread column from the edited file appears");
+    assert_eq!(
+        users(&after),
+        Some(n + 1),
+        "spread column from the edited file appears"
+    );
 }

@@ -21,6 +21,7 @@ mod tenant_id_foreign_key;
 mod tenant_id_not_null;
 mod tenant_id_type;
 mod tenant_scoped_unique;
+mod unused_suppression;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -174,6 +175,7 @@ pub static RULES: &[RuleDef] = &[
     boolean_prefix::RULE,
     foreign_key_explicit::RULE,
     tenant_scoped_unique::RULE,
+    unused_suppression::RULE,
 ];
 
 mod docs {
