@@ -358,7 +358,6 @@ impl<'a, 't> Cx<'a, 't> {
         let styles: Vec<Style> = (0..n).map(|i| self.style(i)).collect();
         let bodies: Vec<Body<'t>> = (0..n).map(|i| self.body(i, styles[i])).collect();
         let mut kinds: Vec<Option<bool>> = Vec::with_capacity(n); // Some(true) = table
-        let mut partial = Vec::with_capacity(n);
         for (i, body) in bodies.iter().enumerate() {
             let c = &self.classes[i];
             let sqlmodel = self.reaches_sqlmodel(i);
@@ -397,7 +396,6 @@ impl<'a, 't> Cx<'a, 't> {
             } else {
                 None
             });
-            partial.push(!unresolved.is_empty());
         }
         // Local bases of models are column sets too, so every chain closes in-file.
         let mut stack: Vec<usize> = (0..n).filter(|&i| kinds[i].is_some()).collect();
@@ -421,8 +419,10 @@ impl<'a, 't> Cx<'a, 't> {
                 );
             }
             match kinds[i] {
-                Some(true) => self.build_table(i, &bodies, partial[i] || broken),
-                Some(false) => self.build_set(i, &bodies, partial[i] || broken),
+                // Bases from other files are merged (or found unknowable) by
+                // `project.rs`; only what this file hides makes a class partial here.
+                Some(true) => self.build_table(i, &bodies, broken),
+                Some(false) => self.build_set(i, &bodies, broken),
                 None => {}
             }
         }
