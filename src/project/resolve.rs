@@ -204,6 +204,28 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
             });
         }
     }
+    let pk: Vec<&Column> = merged
+        .iter()
+        .chain(own.iter())
+        .filter(|c| c.primary_key)
+        .collect();
+    if !pk.is_empty()
+        && !t
+            .indexes
+            .iter()
+            .any(|i| i.origin == IndexOrigin::PrimaryKey)
+    {
+        t.indexes.push(Index {
+            name: None,
+            effective_name: format!("{table_name}_pkey"),
+            columns: pk.iter().map(|c| Some(c.key.clone())).collect(),
+            unique: true,
+            partial: false,
+            span: pk[0].span,
+            name_span: None,
+            origin: IndexOrigin::PrimaryKey,
+        });
+    }
     merged.extend(own);
     t.columns = merged;
 }
@@ -287,11 +309,14 @@ fn map_keys_to_names(t: &mut Table) {
         }
         if ix.name.is_none() {
             let joined: Vec<&str> = ix.columns.iter().flatten().map(|s| s.as_str()).collect();
+            let joined = joined.join("_");
             ix.effective_name = match (t.orm, ix.origin) {
+                (_, IndexOrigin::PrimaryKey) => format!("{table_name}_pkey"),
+                (_, IndexOrigin::UniqueConstraint) => format!("{table_name}_{joined}_key"),
                 (Orm::SqlModel, _) | (_, IndexOrigin::ColumnFlag) => {
-                    format!("ix_{table_name}_{}", joined.join("_"))
+                    format!("ix_{table_name}_{joined}")
                 }
-                _ => format!("{table_name}_{}_index", joined.join("_")),
+                (Orm::Drizzle, IndexOrigin::Explicit) => format!("{table_name}_{joined}_index"),
             };
         }
     }
