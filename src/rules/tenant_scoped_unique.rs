@@ -70,6 +70,14 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if has_tenant(&cols) || is_primary_key(t, &cols) {
                 continue;
             }
+            // A constraint recorded for a column's own `.unique()`: the column's
+            // finding covers it.
+            if t.columns
+                .iter()
+                .any(|c| c.unique && c.span.contains(u.span.start))
+            {
+                continue;
+            }
             let what = match &u.name {
                 Some(n) => format!("unique constraint \"{n}\""),
                 None => "unique constraint".to_string(),
