@@ -409,16 +409,16 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
         }
-        for i in 0..n {
+        for (i, kind) in kinds.iter().enumerate() {
             // A syntax error inside the class may hide columns.
             let broken = self.classes[i].decl.has_error();
-            if broken && kinds[i].is_some() {
+            if broken && kind.is_some() {
                 self.note(
                     self.classes[i].name_span,
                     "syntax error in class body; some columns may be missing",
                 );
             }
-            match kinds[i] {
+            match kind {
                 // Bases from other files are merged (or found unknowable) by
                 // `project.rs`; only what this file hides makes a class partial here.
                 Some(true) => self.build_table(i, &bodies, broken),
