@@ -9,7 +9,7 @@
 //! through `imports` and the other file's column sets.
 
 use crate::extract::syntax::{
-    PyArgs, code_children, named_children, py_args, py_bool, py_callee, py_dict_items, py_dotted,
+    PyArgs, code_children, py_named_children, py_args, py_bool, py_callee, py_dict_items, py_dotted,
     py_imports, py_is_interpolated, py_last_segment, py_sequence_items, py_string, py_string_list,
     py_unparen, span, text,
 };
@@ -168,7 +168,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "function_definition" if top => self.add_factory(stmt),
             "expression_statement" if top => {
-                if let Some(a) = named_children(stmt).first().copied()
+                if let Some(a) = py_named_children(stmt).first().copied()
                     && a.kind() == "assignment"
                     && let (Some(left), Some(right)) = (
                         a.child_by_field_name("left"),
@@ -214,7 +214,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
         }
         let as_declarative = decl.kind() == "decorated_definition"
-            && named_children(decl)
+            && py_named_children(decl)
                 .iter()
                 .any(|d| d.kind() == "decorator" && text(*d, src).contains("as_declarative"));
         let is_enum = bases
@@ -874,7 +874,7 @@ impl<'a, 't> Cx<'a, 't> {
         for stmt in code_children(block) {
             match stmt.kind() {
                 "expression_statement" => {
-                    let Some(a) = named_children(stmt).first().copied() else {
+                    let Some(a) = py_named_children(stmt).first().copied() else {
                         continue;
                     };
                     if a.kind() != "assignment" {
@@ -887,7 +887,7 @@ impl<'a, 't> Cx<'a, 't> {
                         continue;
                     };
                     let name = def.child_by_field_name("name").map(|n| text(n, src));
-                    let declared = named_children(stmt).iter().any(|d| {
+                    let declared = py_named_children(stmt).iter().any(|d| {
                         d.kind() == "decorator" && text(*d, src).contains("declared_attr")
                     });
                     if declared && name == Some("__tablename__") {
