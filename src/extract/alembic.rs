@@ -8,8 +8,8 @@
 
 use crate::extract::sql;
 use crate::extract::syntax::{
-    code_children, py_named_children, py_args, py_callee, py_dotted, py_imports, py_is_interpolated,
-    py_last_segment, py_sequence_items, py_string, py_unparen, span, text,
+    code_children, py_args, py_callee, py_dotted, py_imports, py_is_interpolated, py_last_segment,
+    py_named_children, py_sequence_items, py_string, py_unparen, span, text,
 };
 use crate::model::{FileModel, Migration, Note, SchemaOp, SourceKind, Span};
 use std::collections::HashMap;

@@ -1562,6 +1562,33 @@ impl<'a> Extractor<'a> {
         let Some(e) = first_named(item).map(|n| self.unwrap(n)) else {
             return;
         };
+        // `...cols.timestamps` / `...cols.tenantColumns()`: a member of a namespace
+        // import (or of an imported object), resolved by the project.
+        let member = match self.kind(e) {
+            "member_expression" => Some((e, false)),
+            "call_expression" => self
+                .fd(e, self.f.function)
+                .map(|n| self.unwrap(n))
+                .filter(|f| self.kind(*f) == "member_expression")
+                .map(|f| (f, true)),
+            _ => None,
+        };
+        if let Some((m, call)) = member {
+            let dotted = self.t(m);
+            if dotted.split('.').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+            }) {
+                out.recognized += 1;
+                out.pending.push(Pending::Spread {
+                    ident: dotted.to_string(),
+                    call,
+                    span: span(item),
+                });
+                return;
+            }
+        }
         let (ident_node, call_args) = match self.kind(e) {
             "identifier" => (e, None),
             "call_expression" => match self.fd(e, self.f.function).map(|n| self.unwrap(n)) {

@@ -9,9 +9,9 @@
 //! through `imports` and the other file's column sets.
 
 use crate::extract::syntax::{
-    PyArgs, code_children, py_named_children, py_args, py_bool, py_callee, py_dict_items, py_dotted,
-    py_imports, py_is_interpolated, py_last_segment, py_sequence_items, py_string, py_string_list,
-    py_unparen, span, text,
+    PyArgs, code_children, py_args, py_bool, py_callee, py_dict_items, py_dotted, py_imports,
+    py_is_interpolated, py_last_segment, py_named_children, py_sequence_items, py_string,
+    py_string_list, py_unparen, span, text,
 };
 use crate::model::{
     ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault, FileFinding, FileId,

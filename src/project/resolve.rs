@@ -51,6 +51,9 @@ pub fn resolve(project: &Project) -> Schema {
                     }
                 }
             }
+            if t.orm == Orm::Drizzle {
+                add_implied_indexes(&mut t);
+            }
             map_keys_to_names(&mut t);
             tables.push(SchemaTable {
                 file,
@@ -290,6 +293,59 @@ fn collect_base(
             }
         }
     }
+}
+
+/// Indexes PostgreSQL creates for a Drizzle table's primary key and unique
+/// constraints (the extractor lists only declared indexes). They carry no written
+/// name, so naming rules leave them alone. Columns are still property keys here.
+fn add_implied_indexes(t: &mut Table) {
+    let pk: Vec<Option<String>> = match &t.primary_key {
+        Some(cols) => cols.iter().cloned().map(Some).collect(),
+        None => t
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| Some(c.key.clone()))
+            .collect(),
+    };
+    let implied = |columns: Vec<Option<String>>, origin, span| Index {
+        name: None,
+        effective_name: String::new(),
+        columns,
+        unique: true,
+        partial: false,
+        span,
+        name_span: None,
+        origin,
+    };
+    if !pk.is_empty() {
+        let span = t
+            .columns
+            .iter()
+            .find(|c| c.primary_key)
+            .map_or(t.anchor, |c| c.span);
+        t.indexes.push(implied(pk, IndexOrigin::PrimaryKey, span));
+    }
+    let uniques: Vec<Index> = t
+        .columns
+        .iter()
+        .filter(|c| c.unique && !c.primary_key)
+        .map(|c| {
+            implied(
+                vec![Some(c.key.clone())],
+                IndexOrigin::UniqueConstraint,
+                c.span,
+            )
+        })
+        .chain(t.uniques.iter().map(|u| {
+            implied(
+                u.columns.iter().cloned().map(Some).collect(),
+                IndexOrigin::UniqueConstraint,
+                u.span,
+            )
+        }))
+        .collect();
+    t.indexes.extend(uniques);
 }
 
 /// Rewrite property keys (Drizzle `t.x`, SQLModel attribute names) to database
