@@ -8,8 +8,8 @@
 
 use crate::extract::sql;
 use crate::extract::syntax::{
-    code_children, named_children, py_args, py_callee, py_dotted, py_imports, py_is_interpolated,
-    py_last_segment, py_sequence_items, py_string, py_unparen, span, text,
+    code_children, py_args, py_callee, py_dotted, py_imports, py_is_interpolated, py_last_segment,
+    py_named_children, py_sequence_items, py_string, py_unparen, span, text,
 };
 use crate::model::{FileModel, Migration, Note, SchemaOp, SourceKind, Span};
 use std::collections::HashMap;
@@ -83,7 +83,7 @@ impl<'a, 't> Cx<'a, 't> {
         if stmt.kind() != "expression_statement" {
             return None;
         }
-        let a = named_children(stmt).first().copied()?;
+        let a = py_named_children(stmt).first().copied()?;
         if a.kind() != "assignment" {
             return None;
         }
@@ -175,7 +175,7 @@ impl<'a, 't> Cx<'a, 't> {
                         span(name),
                         "syntax error in upgrade(); some operations may be missing",
                     );
-                    for c in named_children(def) {
+                    for c in py_named_children(def) {
                         if c.kind() == "ERROR" {
                             self.scan_error(c, &Scope::default(), 0);
                         }
@@ -205,7 +205,7 @@ impl<'a, 't> Cx<'a, 't> {
         if node.kind() == "ERROR" && text(node, self.src).starts_with("def ") {
             return;
         }
-        for c in named_children(node) {
+        for c in py_named_children(node) {
             self.scan_error(c, scope, depth + 1);
         }
     }
@@ -613,7 +613,7 @@ impl<'a, 't> Cx<'a, 't> {
         let mut pieces: Vec<Result<&str, &str>> = Vec::new();
         let mut cursor_start = None;
         let mut vars: Vec<&str> = Vec::new();
-        for c in named_children(node) {
+        for c in py_named_children(node) {
             match c.kind() {
                 "string_start" => cursor_start = Some(c.end_byte()),
                 "interpolation" => {

@@ -9,9 +9,9 @@
 //! through `imports` and the other file's column sets.
 
 use crate::extract::syntax::{
-    PyArgs, code_children, named_children, py_args, py_bool, py_callee, py_dict_items, py_dotted,
-    py_imports, py_is_interpolated, py_last_segment, py_sequence_items, py_string, py_string_list,
-    py_unparen, span, text,
+    PyArgs, code_children, py_args, py_bool, py_callee, py_dict_items, py_dotted, py_imports,
+    py_is_interpolated, py_last_segment, py_named_children, py_sequence_items, py_string,
+    py_string_list, py_unparen, span, text,
 };
 use crate::model::{
     ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault, FileFinding, FileId,
@@ -168,7 +168,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "function_definition" if top => self.add_factory(stmt),
             "expression_statement" if top => {
-                if let Some(a) = named_children(stmt).first().copied()
+                if let Some(a) = py_named_children(stmt).first().copied()
                     && a.kind() == "assignment"
                     && let (Some(left), Some(right)) = (
                         a.child_by_field_name("left"),
@@ -214,7 +214,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
         }
         let as_declarative = decl.kind() == "decorated_definition"
-            && named_children(decl)
+            && py_named_children(decl)
                 .iter()
                 .any(|d| d.kind() == "decorator" && text(*d, src).contains("as_declarative"));
         let is_enum = bases
@@ -358,7 +358,6 @@ impl<'a, 't> Cx<'a, 't> {
         let styles: Vec<Style> = (0..n).map(|i| self.style(i)).collect();
         let bodies: Vec<Body<'t>> = (0..n).map(|i| self.body(i, styles[i])).collect();
         let mut kinds: Vec<Option<bool>> = Vec::with_capacity(n); // Some(true) = table
-        let mut partial = Vec::with_capacity(n);
         for (i, body) in bodies.iter().enumerate() {
             let c = &self.classes[i];
             let sqlmodel = self.reaches_sqlmodel(i);
@@ -397,7 +396,6 @@ impl<'a, 't> Cx<'a, 't> {
             } else {
                 None
             });
-            partial.push(!unresolved.is_empty());
         }
         // Local bases of models are column sets too, so every chain closes in-file.
         let mut stack: Vec<usize> = (0..n).filter(|&i| kinds[i].is_some()).collect();
@@ -411,18 +409,20 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
         }
-        for i in 0..n {
+        for (i, kind) in kinds.iter().enumerate() {
             // A syntax error inside the class may hide columns.
             let broken = self.classes[i].decl.has_error();
-            if broken && kinds[i].is_some() {
+            if broken && kind.is_some() {
                 self.note(
                     self.classes[i].name_span,
                     "syntax error in class body; some columns may be missing",
                 );
             }
-            match kinds[i] {
-                Some(true) => self.build_table(i, &bodies, partial[i] || broken),
-                Some(false) => self.build_set(i, &bodies, partial[i] || broken),
+            match kind {
+                // Bases from other files are merged (or found unknowable) by
+                // `project.rs`; only what this file hides makes a class partial here.
+                Some(true) => self.build_table(i, &bodies, broken),
+                Some(false) => self.build_set(i, &bodies, broken),
                 None => {}
             }
         }
@@ -874,7 +874,7 @@ impl<'a, 't> Cx<'a, 't> {
         for stmt in code_children(block) {
             match stmt.kind() {
                 "expression_statement" => {
-                    let Some(a) = named_children(stmt).first().copied() else {
+                    let Some(a) = py_named_children(stmt).first().copied() else {
                         continue;
                     };
                     if a.kind() != "assignment" {
@@ -887,7 +887,7 @@ impl<'a, 't> Cx<'a, 't> {
                         continue;
                     };
                     let name = def.child_by_field_name("name").map(|n| text(n, src));
-                    let declared = named_children(stmt).iter().any(|d| {
+                    let declared = py_named_children(stmt).iter().any(|d| {
                         d.kind() == "decorator" && text(*d, src).contains("declared_attr")
                     });
                     if declared && name == Some("__tablename__") {
