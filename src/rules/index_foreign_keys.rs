@@ -8,7 +8,9 @@
 //! set aside and the first remaining column must be covered: a foreign key
 //! `(tenant_id, user_id) → users(tenant_id, id)` needs an index on `user_id` or
 //! `(tenant_id, user_id)`. The tenant column itself is left to `index-tenant-id`.
-//! Indexes declared outside the table do not count (Drizzle Kit never creates
+//! Partial indexes (`.where(...)`) do not count: the lookups a foreign key needs
+//! (deleting or updating the parent row) see every child row. Indexes declared
+//! outside the table do not count either (Drizzle Kit never creates
 //! them); the finding points at one that would have covered. Every table is
 //! checked, including the tenant table and `exempt_tables`.
 //!

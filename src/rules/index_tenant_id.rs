@@ -6,6 +6,8 @@
 //! SQLModel `__table_args__`), `Field(index=True)`, and a primary key or unique
 //! constraint led by the tenant column. A composite index such as
 //! `(tenant_id, created_at)` covers `tenant_id`; `(created_at, tenant_id)` does not.
+//! A partial index (`.where(...)`) does not count: it serves only queries that
+//! repeat its condition, not every tenant-scoped query.
 //! An index declared *outside* the table (`export const i = index(...).on(users.tenant_id)`)
 //! does not count, because Drizzle Kit never creates it (see `index-outside-table`);
 //! the finding points at it. The tenant table and `exempt_tables` are not checked,
@@ -98,11 +100,16 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 /// Every column list that gives the table an index usable for a leading-column
-/// lookup: declared indexes (any origin), the primary key, unique constraints,
-/// and single columns flagged `primary_key`, `unique` or `index=True`. Columns are
-/// database names; an expression element is `None`.
+/// lookup: declared indexes (any origin) except partial ones, the primary key,
+/// unique constraints, and single columns flagged `primary_key`, `unique` or
+/// `index=True`. Columns are database names; an expression element is `None`.
 pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
-    let mut lists: Vec<Vec<Option<String>>> = t.indexes.iter().map(|i| i.columns.clone()).collect();
+    let mut lists: Vec<Vec<Option<String>>> = t
+        .indexes
+        .iter()
+        .filter(|i| !i.partial)
+        .map(|i| i.columns.clone())
+        .collect();
     if let Some(pk) = &t.primary_key {
         lists.push(pk.iter().cloned().map(Some).collect());
     }
