@@ -13,7 +13,9 @@ fn main() {
         .expect("src/rules exists")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs") && p.file_stem().is_some_and(|s| s != "mod"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "rs") && p.file_stem().is_some_and(|s| s != "mod")
+        })
         .collect();
     entries.sort();
     let mut out = String::from("pub static RULE_DOCS: &[(&str, &str)] = &[\n");
@@ -31,7 +33,11 @@ fn main() {
                 break;
             }
         }
-        let name = path.file_stem().unwrap().to_string_lossy().replace('_', "-");
+        let name = path
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace('_', "-");
         writeln!(out, "    ({name:?}, {doc:?}),").unwrap();
     }
     out.push_str("];\n");

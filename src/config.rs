@@ -4,8 +4,13 @@
 //! severities, and validates them with precise errors (file, line, valid choices).
 
 use crate::diagnostic::Severity;
+use crate::text::LineIndex;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tenancy {
@@ -31,7 +36,7 @@ impl Default for Tenancy {
 }
 
 /// Drizzle's `casing` option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Casing {
     SnakeCase,
     CamelCase,
@@ -69,5 +74,677 @@ impl Config {
             .get(rule)
             .copied()
             .unwrap_or(RuleLevel::On(default))
+    }
+}
+
+/// The configuration file name.
+pub const CONFIG_FILE: &str = "greyhaven.toml";
+/// The Python project file that may hold a `[tool.greyhaven]` table.
+pub const PYPROJECT_FILE: &str = "pyproject.toml";
+
+/// The valid `[rules]` levels, in the order they are listed in messages.
+pub const LEVELS: &[&str] = &["off", "hint", "info", "warning", "error"];
+
+/// A problem with a configuration file. `line` and `column` are 1-based (column in
+/// Unicode scalar values); both are 0 when the problem concerns the whole file
+/// (it cannot be read, or `pyproject.toml` has no `[tool.greyhaven]`). `span` is the
+/// byte range the problem concerns (empty when unknown), for editors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+impl ConfigError {
+    /// `path:line:column: message` (or `path: message`) with `path` shown as given.
+    pub fn render(&self, shown_path: &Path) -> String {
+        if self.line == 0 {
+            format!("{}: {}", shown_path.display(), self.message)
+        } else {
+            format!(
+                "{}:{}:{}: {}",
+                shown_path.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(&self.path))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Every problem found in one configuration file, in source order (never empty).
+/// Displays one `path:line:column: message` per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl std::ops::Deref for ConfigErrors {
+    type Target = [ConfigError];
+    fn deref(&self) -> &[ConfigError] {
+        &self.0
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// `path` made absolute against the current directory, with `.` components
+/// removed and `..` applied lexically (symlinks are not resolved).
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(path),
+            Err(_) => path.to_path_buf(),
+        }
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The project root for `start` (a file or directory): the nearest ancestor
+/// directory holding `greyhaven.toml` or a `pyproject.toml` with a
+/// `[tool.greyhaven]` table; else the nearest one holding `.git`; else the
+/// directory itself (a file's parent). Always absolute.
+pub fn find_root(start: &Path) -> PathBuf {
+    let start = absolute(start);
+    let dir = if start.is_file() {
+        start.parent().map(Path::to_path_buf).unwrap_or(start)
+    } else {
+        start
+    };
+    if let Some(found) = dir.ancestors().find(|a| config_file_in(a).is_some()) {
+        return found.to_path_buf();
+    }
+    if let Some(found) = dir.ancestors().find(|a| a.join(".git").exists()) {
+        return found.to_path_buf();
+    }
+    dir
+}
+
+/// The configuration file directly inside `dir`, when any: `greyhaven.toml`
+/// first, else a `pyproject.toml` that has a `[tool.greyhaven]` table.
+pub fn config_file_in(dir: &Path) -> Option<PathBuf> {
+    let own = dir.join(CONFIG_FILE);
+    if own.is_file() {
+        return Some(own);
+    }
+    let py = dir.join(PYPROJECT_FILE);
+    let text = std::fs::read_to_string(&py).ok()?;
+    pyproject_has_section(&text).then_some(py)
+}
+
+/// `true` when a `pyproject.toml` text has a `[tool.greyhaven]` table. A file
+/// that does not parse counts when a line opens that table, so that its syntax
+/// error is reported instead of being silently skipped.
+fn pyproject_has_section(text: &str) -> bool {
+    match DeTable::parse(text) {
+        Ok(doc) => doc
+            .get_ref()
+            .get("tool")
+            .and_then(|t| t.get_ref().as_table())
+            .is_some_and(|t| t.contains_key("greyhaven")),
+        Err(_) => text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("[tool.greyhaven]") || l.starts_with("[tool.greyhaven.")
+        }),
+    }
+}
+
+/// Load the configuration of the project at `root` (see [`config_file_in`]);
+/// the defaults when there is no configuration file.
+pub fn load(root: &Path) -> Result<Config, ConfigErrors> {
+    match config_file_in(root) {
+        Some(path) => load_file(&path),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Load one configuration file: a `pyproject.toml` (its `[tool.greyhaven]`
+/// table, which must exist) or any other file in `greyhaven.toml` form.
+pub fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigError {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            span: 0..0,
+            message: format!("cannot read configuration file: {e}"),
+        }])
+    })?;
+    let pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_FILE);
+    parse(path, &text, pyproject)
+}
+
+/// Parse and validate a configuration text. `pyproject` selects the
+/// `[tool.greyhaven]` table of a `pyproject.toml`. Every problem found is
+/// returned, in source order.
+pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, ConfigErrors> {
+    let mut v = Validator {
+        path,
+        text,
+        lines: LineIndex::new(text),
+        errors: Vec::new(),
+        prefix: if pyproject { "tool.greyhaven." } else { "" },
+    };
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            v.error(
+                span,
+                format!("TOML syntax error: {}", e.message().trim_end()),
+            );
+            return Err(ConfigErrors(v.errors));
+        }
+    };
+    let mut config = Config {
+        source: Some(path.to_path_buf()),
+        ..Config::default()
+    };
+    let top: &DeTable = doc.get_ref();
+    let table = if pyproject {
+        let section = top
+            .get("tool")
+            .and_then(|t| t.get_ref().as_table())
+            .and_then(|t| t.get("greyhaven"));
+        match section {
+            None => {
+                v.errors.push(ConfigError {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    span: 0..0,
+                    message: "no [tool.greyhaven] table in this pyproject.toml".into(),
+                });
+                return Err(ConfigErrors(v.errors));
+            }
+            Some(s) => match s.get_ref().as_table() {
+                Some(t) => t,
+                None => {
+                    v.error(
+                        s.span(),
+                        format!(
+                            "tool.greyhaven must be a table, found {}",
+                            s.get_ref().type_str()
+                        ),
+                    );
+                    return Err(ConfigErrors(v.errors));
+                }
+            },
+        }
+    } else {
+        top
+    };
+    v.root(table, &mut config);
+    if v.errors.is_empty() {
+        Ok(config)
+    } else {
+        v.errors.sort_by_key(|e| (e.span.start, e.span.end));
+        Err(ConfigErrors(v.errors))
+    }
+}
+
+const SECTIONS: &[&str] = &["tenancy", "drizzle", "files", "rules"];
+const TENANCY_KEYS: &[&str] = &["column", "table", "setting", "exempt_tables"];
+const DRIZZLE_KEYS: &[&str] = &["casing"];
+const FILES_KEYS: &[&str] = &["exclude"];
+const CASINGS: &[&str] = &["snake_case", "camelCase"];
+
+type Entry<'a, 'i> = (
+    &'a Spanned<std::borrow::Cow<'i, str>>,
+    &'a Spanned<DeValue<'i>>,
+);
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+    lines: LineIndex,
+    errors: Vec<ConfigError>,
+    prefix: &'static str,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Range<usize>, message: String) {
+        let at = self.lines.line_col(self.text, span.start);
+        self.errors.push(ConfigError {
+            path: self.path.to_path_buf(),
+            line: at.line,
+            column: at.column,
+            span,
+            message,
+        });
+    }
+
+    fn section_name(&self, name: &str) -> String {
+        format!("[{}{name}]", self.prefix)
+    }
+
+    fn root(&mut self, table: &DeTable, config: &mut Config) {
+        let mut exempt: Option<Vec<String>> = None;
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            let sub = match (name, value.get_ref().as_table()) {
+                (n, Some(t)) if SECTIONS.contains(&n) => t,
+                (n, None) if SECTIONS.contains(&n) => {
+                    let section = self.section_name(n);
+                    self.error(
+                        value.span(),
+                        format!(
+                            "{section} must be a table, found {}",
+                            value.get_ref().type_str()
+                        ),
+                    );
+                    continue;
+                }
+                _ => {
+                    let sections: Vec<String> =
+                        SECTIONS.iter().map(|s| self.section_name(s)).collect();
+                    let mut msg = format!("unknown key \"{name}\"");
+                    if let Some(best) = closest(name, SECTIONS.iter().copied()) {
+                        msg.push_str(&format!("; did you mean {}?", self.section_name(best)));
+                    } else {
+                        msg.push_str(&format!("; valid sections: {}", sections.join(", ")));
+                    }
+                    self.error(key.span(), msg);
+                    continue;
+                }
+            };
+            match name {
+                "tenancy" => {
+                    for entry in sub.iter() {
+                        self.tenancy(entry, config, &mut exempt);
+                    }
+                }
+                "drizzle" => {
+                    for entry in sub.iter() {
+                        self.drizzle(entry, config);
+                    }
+                }
+                "files" => {
+                    for entry in sub.iter() {
+                        self.files(entry, config);
+                    }
+                }
+                _ => {
+                    for entry in sub.iter() {
+                        self.rule(entry, config);
+                    }
+                }
+            }
+        }
+        let mut exempt = exempt.unwrap_or_default();
+        if !exempt.contains(&config.tenancy.table) {
+            exempt.insert(0, config.tenancy.table.clone());
+        }
+        config.tenancy.exempt_tables = exempt;
+    }
+
+    fn unknown_key(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        section: &str,
+        valid: &[&str],
+    ) {
+        let name: &str = key.get_ref();
+        let section = self.section_name(section);
+        let msg = match closest(name, valid.iter().copied()) {
+            Some(best) => format!("unknown key \"{name}\" in {section}; did you mean \"{best}\"?"),
+            None => format!(
+                "unknown key \"{name}\" in {section}; valid keys: {}",
+                valid.join(", ")
+            ),
+        };
+        self.error(key.span(), msg);
+    }
+
+    fn string(&mut self, (key, value): Entry, section: &str) -> Option<String> {
+        match value.get_ref().as_str() {
+            Some(s) if s.trim().is_empty() => {
+                let section = self.section_name(section);
+                self.error(
+                    value.span(),
+                    format!("\"{}\" in {section} must not be empty", key.get_ref()),
+                );
+                None
+            }
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.wrong_type(key, value, section, "a string");
+                None
+            }
+        }
+    }
+
+    fn string_array(
+        &mut self,
+        (key, value): Entry,
+        section: &str,
+    ) -> Option<Vec<(String, Range<usize>)>> {
+        let Some(items) = value.get_ref().as_array() else {
+            self.wrong_type(key, value, section, "an array of strings");
+            return None;
+        };
+        // Valid elements are kept (and validated further) even when others are not.
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref().as_str() {
+                Some(s) => out.push((s.to_string(), item.span())),
+                None => {
+                    let section = self.section_name(section);
+                    self.error(
+                        item.span(),
+                        format!(
+                            "\"{}\" in {section} must be an array of strings, found an element of type {}",
+                            key.get_ref(),
+                            item.get_ref().type_str()
+                        ),
+                    );
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn wrong_type(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        value: &Spanned<DeValue>,
+        section: &str,
+        expected: &str,
+    ) {
+        let section = self.section_name(section);
+        self.error(
+            value.span(),
+            format!(
+                "\"{}\" in {section} must be {expected}, found {}",
+                key.get_ref(),
+                value.get_ref().type_str()
+            ),
+        );
+    }
+
+    fn tenancy(&mut self, entry: Entry, config: &mut Config, exempt: &mut Option<Vec<String>>) {
+        let (key, _) = entry;
+        match &**key.get_ref() {
+            "column" => {
+                if let Some(s) = self.string(entry, "tenancy") {
+                    config.tenancy.column = s;
+                }
+            }
+            "table" => {
+                if let Some(s) = self.string(entry, "tenancy") {
+                    config.tenancy.table = s;
+                }
+            }
+            "setting" => {
+                if let Some(s) = self.string(entry, "tenancy") {
+                    config.tenancy.setting = s;
+                }
+            }
+            "exempt_tables" => {
+                if let Some(items) = self.string_array(entry, "tenancy") {
+                    *exempt = Some(items.into_iter().map(|(s, _)| s).collect());
+                }
+            }
+            _ => self.unknown_key(key, "tenancy", TENANCY_KEYS),
+        }
+    }
+
+    fn drizzle(&mut self, entry: Entry, config: &mut Config) {
+        let (key, value) = entry;
+        if &**key.get_ref() != "casing" {
+            self.unknown_key(key, "drizzle", DRIZZLE_KEYS);
+            return;
+        }
+        let Some(s) = value.get_ref().as_str() else {
+            self.wrong_type(key, value, "drizzle", "a string");
+            return;
+        };
+        match s {
+            "snake_case" => config.drizzle_casing = Some(Casing::SnakeCase),
+            "camelCase" => config.drizzle_casing = Some(Casing::CamelCase),
+            other => {
+                let section = self.section_name("drizzle");
+                let hint = closest(other, CASINGS.iter().copied())
+                    .map(|b| format!("did you mean \"{b}\"? "))
+                    .unwrap_or_default();
+                self.error(
+                    value.span(),
+                    format!(
+                        "invalid casing \"{other}\" in {section}; {hint}valid choices: {}",
+                        CASINGS.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn files(&mut self, entry: Entry, config: &mut Config) {
+        let (key, _) = entry;
+        if &**key.get_ref() != "exclude" {
+            self.unknown_key(key, "files", FILES_KEYS);
+            return;
+        }
+        let Some(items) = self.string_array(entry, "files") else {
+            return;
+        };
+        for (glob, span) in items {
+            match globset::Glob::new(&glob) {
+                Ok(_) => config.exclude.push(glob),
+                Err(e) => {
+                    let section = self.section_name("files");
+                    self.error(
+                        span,
+                        format!("invalid glob \"{glob}\" in {section} exclude: {}", e.kind()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn rule(&mut self, (key, value): Entry, config: &mut Config) {
+        let name: &str = key.get_ref();
+        let section = self.section_name("rules");
+        if crate::rules::rule(name).is_none() {
+            let names = crate::rules::RULES.iter().map(|r| r.meta.name);
+            let msg = match closest(name, names.clone()) {
+                Some(best) => {
+                    format!("unknown rule \"{name}\" in {section}; did you mean \"{best}\"?")
+                }
+                None => format!(
+                    "unknown rule \"{name}\" in {section}; valid rules: {}",
+                    names.collect::<Vec<_>>().join(", ")
+                ),
+            };
+            self.error(key.span(), msg);
+            return;
+        }
+        let Some(level) = value.get_ref().as_str() else {
+            self.error(
+                value.span(),
+                format!(
+                    "the level of rule \"{name}\" in {section} must be a string, found {}; valid choices: {}",
+                    value.get_ref().type_str(),
+                    LEVELS.join(", ")
+                ),
+            );
+            return;
+        };
+        match parse_level(level) {
+            Some(l) => {
+                config.rules.insert(name.to_string(), l);
+            }
+            None => {
+                let hint = closest(level, LEVELS.iter().copied())
+                    .map(|b| format!("did you mean \"{b}\"? "))
+                    .unwrap_or_default();
+                self.error(
+                    value.span(),
+                    format!(
+                        "invalid level \"{level}\" for rule \"{name}\" in {section}; {hint}valid choices: {}",
+                        LEVELS.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `off | hint | info | warning | error` → a [`RuleLevel`].
+pub fn parse_level(s: &str) -> Option<RuleLevel> {
+    Some(match s {
+        "off" => RuleLevel::Off,
+        "hint" => RuleLevel::On(Severity::Hint),
+        "info" => RuleLevel::On(Severity::Info),
+        "warning" => RuleLevel::On(Severity::Warning),
+        "error" => RuleLevel::On(Severity::Error),
+        _ => return None,
+    })
+}
+
+/// The candidate closest to `name` by edit distance, when close enough to be a
+/// plausible typo (at most 2 edits, or a third of the name's length).
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over Unicode scalar values.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse(Path::new("greyhaven.toml"), text, false) {
+            Ok(_) => Vec::new(),
+            Err(es) => es.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        let text = "[tenancy]\ncolumn = \"org_id\"\ntable = \"orgs\"\nexempt_tables = [\"audit\"]\n\n[drizzle]\ncasing = \"snake_case\"\n\n[files]\nexclude = [\"legacy/**\"]\n\n[rules]\nrequire-tenant-id = \"warning\"\n";
+        let c = parse(Path::new("greyhaven.toml"), text, false).unwrap();
+        assert_eq!(c.tenancy.column, "org_id");
+        assert_eq!(
+            c.tenancy.exempt_tables,
+            vec!["orgs".to_string(), "audit".to_string()]
+        );
+        assert!(c.is_exempt("orgs") && c.is_exempt("audit") && !c.is_exempt("tenants"));
+        assert_eq!(c.drizzle_casing, Some(Casing::SnakeCase));
+        assert_eq!(c.exclude, vec!["legacy/**".to_string()]);
+        assert_eq!(
+            c.level("require-tenant-id", Severity::Error),
+            RuleLevel::On(Severity::Warning)
+        );
+        let empty = parse(Path::new("greyhaven.toml"), "", false).unwrap();
+        assert_eq!(empty.tenancy, Tenancy::default());
+    }
+
+    #[test]
+    fn precise_errors_in_source_order() {
+        let text = "[tenancy]\ncolumn = 3\ncolum = \"x\"\n\n[rules]\nrequire-tenant-i = \"error\"\nrequire-tenant-id = \"err\"\n[bogus]\n";
+        assert_eq!(
+            errors(text),
+            vec![
+                "greyhaven.toml:2:10: \"column\" in [tenancy] must be a string, found integer",
+                "greyhaven.toml:3:1: unknown key \"colum\" in [tenancy]; did you mean \"column\"?",
+                "greyhaven.toml:6:1: unknown rule \"require-tenant-i\" in [rules]; did you mean \"require-tenant-id\"?",
+                "greyhaven.toml:7:21: invalid level \"err\" for rule \"require-tenant-id\" in [rules]; did you mean \"error\"? valid choices: off, hint, info, warning, error",
+                "greyhaven.toml:8:2: unknown key \"bogus\"; valid sections: [tenancy], [drizzle], [files], [rules]",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_a_position() {
+        let e = errors("[rules]\nindex-naming = off\n");
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("greyhaven.toml:2:16: TOML syntax error:"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn pyproject_section() {
+        let text =
+            "[project]\nname = \"x\"\n\n[tool.greyhaven.tenancy]\ncolumn = \"org_id\"\nfoo = 1\n";
+        let e = parse(Path::new("pyproject.toml"), text, true).unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables"
+        );
+        assert!(pyproject_has_section(text));
+        assert!(!pyproject_has_section("[tool.ruff]\n"));
+        let e = parse(Path::new("pyproject.toml"), "[tool.ruff]\n", true).unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "pyproject.toml: no [tool.greyhaven] table in this pyproject.toml"
+        );
+    }
+
+    #[test]
+    fn closest_names() {
+        assert_eq!(
+            closest("index-namin", ["index-naming", "enable-rls"]),
+            Some("index-naming")
+        );
+        assert_eq!(closest("zzzzzz", ["index-naming", "enable-rls"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

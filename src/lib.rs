@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod extract;
+pub mod fix;
 pub mod model;
 pub mod project;
 pub mod rules;

@@ -283,7 +283,11 @@ pub struct Column {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Pending {
     /// `...name` spread of an object defined elsewhere (or `...fn()`).
-    Spread { ident: String, call: bool, span: Span },
+    Spread {
+        ident: String,
+        call: bool,
+        span: Span,
+    },
 }
 
 /// A table as declared in ORM source (Drizzle or SQLModel).
@@ -443,7 +447,9 @@ pub enum RlsAction {
     Force,
     NoForce,
     CreatePolicy(Policy),
-    DropPolicy { name: String },
+    DropPolicy {
+        name: String,
+    },
     AlterPolicy {
         name: String,
         rename_to: Option<String>,
@@ -483,13 +489,30 @@ pub struct RlsEvent {
 pub enum SchemaOp {
     CreateTable(String),
     DropTable(String),
-    AddColumn { table: String, column: String },
-    DropColumn { table: String, column: String },
-    AlterColumn { table: String, column: String },
-    CreateIndex { name: Option<String>, table: String, columns: Vec<String> },
+    AddColumn {
+        table: String,
+        column: String,
+    },
+    DropColumn {
+        table: String,
+        column: String,
+    },
+    AlterColumn {
+        table: String,
+        column: String,
+    },
+    CreateIndex {
+        name: Option<String>,
+        table: String,
+        columns: Vec<String>,
+    },
     DropIndex(String),
-    CreateForeignKey { table: String },
-    DropConstraint { name: String },
+    CreateForeignKey {
+        table: String,
+    },
+    DropConstraint {
+        name: String,
+    },
     /// Raw SQL (`op.execute`) or an operation the extractor does not model.
     Other(String),
 }
@@ -540,10 +563,18 @@ pub struct DrizzleConfigFacts {
 pub enum FileFinding {
     /// SQLModel `tablename = "x"` inside a table class (should be `__tablename__`).
     /// `span` is the `tablename` identifier.
-    TablenameAttribute { class: String, value: String, span: Span },
+    TablenameAttribute {
+        class: String,
+        value: String,
+        span: Span,
+    },
     /// `__table_args__ = (Index(...))` — parenthesised single item, not a tuple.
     /// `span` is the value; `insert_at` is where the trailing comma goes.
-    TableArgsNotTuple { class: String, span: Span, insert_at: usize },
+    TableArgsNotTuple {
+        class: String,
+        span: Span,
+        insert_at: usize,
+    },
     /// `datetime.utcnow` used (default_factory or call). `span` covers `datetime.utcnow`
     /// (or `utcnow` when imported bare).
     NaiveUtcNow { span: Span },
@@ -616,7 +647,7 @@ pub fn to_snake_case(s: &str) -> String {
             let next = chars.get(i + 1).copied();
             let boundary = match prev {
                 None => false,
-                Some(p) if p == '_' => false,
+                Some('_') => false,
                 Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
                 Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
                 _ => false,

@@ -5,12 +5,16 @@
 //! from its ORM declaration replayed with every migration in migration order.
 //! A file's model can be replaced cheaply; resolution reruns over the models.
 
-use crate::config::Config;
+use crate::config::{Casing, Config};
 use crate::model::{FileId, FileModel, Loc, Policy, Table};
 use crate::text::LineIndex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod modules;
+mod resolve;
+mod rls;
 
 /// One file of the project with its text and extracted model.
 #[derive(Debug)]
@@ -50,6 +54,8 @@ pub struct Schema {
     pub tables: Vec<SchemaTable>,
     /// Migration files in replay order.
     pub migration_order: Vec<FileId>,
+    /// Drizzle casing in force (config override, else `drizzle.config.ts`).
+    pub casing: Option<Casing>,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +64,8 @@ pub struct Project {
     pub config: Config,
     files: Vec<Option<SourceFile>>,
     index: HashMap<PathBuf, FileId>,
+    /// Drizzle Kit journals by migrations folder.
+    journals: HashMap<PathBuf, Vec<String>>,
 }
 
 impl Project {
@@ -67,12 +75,20 @@ impl Project {
             config,
             files: Vec::new(),
             index: HashMap::new(),
+            journals: HashMap::new(),
         }
     }
 
     /// Add or replace a file's text and model. Returns its id (stable for a path).
     pub fn set_file(&mut self, path: PathBuf, text: Arc<str>, model: FileModel) -> FileId {
         let lines = LineIndex::new(&text);
+        if model.kind == crate::model::SourceKind::Sql
+            && let Some(dir) = path.parent()
+            && !self.journals.contains_key(dir)
+            && let Some(tags) = read_journal(dir)
+        {
+            self.journals.insert(dir.to_path_buf(), tags);
+        }
         let file = SourceFile {
             path: path.clone(),
             text,
@@ -123,18 +139,57 @@ impl Project {
 
     /// Merge every file's model into one schema.
     pub fn resolve(&self) -> Schema {
-        Schema::default()
+        resolve::resolve(self)
     }
+
+    /// Drizzle Kit journal order (`meta/_journal.json` tags) for a migrations folder.
+    pub fn journal(&self, dir: &Path) -> Option<&Vec<String>> {
+        self.journals.get(dir)
+    }
+
+    /// Re-read the journal of a migrations folder from disk (or forget it).
+    pub fn reload_journal(&mut self, dir: &Path) {
+        match read_journal(dir) {
+            Some(tags) => {
+                self.journals.insert(dir.to_path_buf(), tags);
+            }
+            None => {
+                self.journals.remove(dir);
+            }
+        }
+    }
+}
+
+/// The tags of `dir/meta/_journal.json` in `idx` order, when it exists and parses.
+pub fn read_journal(dir: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("meta").join("_journal.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut entries: Vec<(i64, String)> = value
+        .get("entries")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| Some((e.get("idx")?.as_i64()?, e.get("tag")?.as_str()?.to_string())))
+        .collect();
+    entries.sort();
+    Some(entries.into_iter().map(|(_, t)| t).collect())
 }
 
 /// Read and extract one file (thread-safe; the CLI calls it in parallel).
 pub fn load_file(path: &Path) -> Result<(Arc<str>, FileModel), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     if bytes.contains(&0) {
-        return Err(format!("{}: binary file (contains NUL bytes), skipped", path.display()));
+        return Err(format!(
+            "{}: binary file (contains NUL bytes), skipped",
+            path.display()
+        ));
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| format!("{}: not valid UTF-8 (at byte {}), skipped", path.display(), e.utf8_error().valid_up_to()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{}: not valid UTF-8 (at byte {}), skipped",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let model = crate::extract::extract_file(path, &text);
     Ok((Arc::from(text), model))
 }

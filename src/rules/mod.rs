@@ -5,9 +5,11 @@
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::project::{Project, Schema};
+use crate::model::{Column, Table, to_snake_case};
+use crate::project::{Project, Schema, SchemaTable};
 
 mod require_tenant_id;
+mod unused_suppression;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -32,8 +34,37 @@ pub struct RuleDef {
     pub check: fn(&Ctx, &mut Vec<Diagnostic>),
 }
 
+impl<'a> Ctx<'a> {
+    /// Tables the tenant and RLS rules apply to: named, and not exempt.
+    pub fn tenant_tables(&self) -> impl Iterator<Item = &'a SchemaTable> + '_ {
+        self.schema.tables.iter().filter(|st| {
+            st.table
+                .name
+                .as_deref()
+                .is_some_and(|n| !self.config.is_exempt(n))
+        })
+    }
+
+    /// The tenant column of `table`, recognised by its snake_case-normalised
+    /// database name or key (so a misnamed `tenantId` still counts as the tenant column).
+    pub fn tenant_column(&self, table: &'a Table) -> Option<&'a Column> {
+        find_column(table, &self.config.tenancy.column)
+    }
+}
+
+/// The column of `table` whose snake_case-normalised database name (or key) is `name`.
+/// An exact database-name match wins over a normalised one.
+pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
+    table.columns.iter().find(|c| c.name == name).or_else(|| {
+        table
+            .columns
+            .iter()
+            .find(|c| to_snake_case(&c.name) == name || to_snake_case(&c.key) == name)
+    })
+}
+
 /// Every rule, in catalog order.
-pub static RULES: &[RuleDef] = &[require_tenant_id::RULE];
+pub static RULES: &[RuleDef] = &[require_tenant_id::RULE, unused_suppression::RULE];
 
 mod docs {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
@@ -78,6 +109,8 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         }
     }
     all.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
-    all.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message);
+    all.dedup_by(|a, b| {
+        a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
+    });
     all
 }

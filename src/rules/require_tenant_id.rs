@@ -21,7 +21,6 @@
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::to_snake_case;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -35,17 +34,13 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let col = &cx.config.tenancy.column;
-    for st in &cx.schema.tables {
+    for st in cx.tenant_tables() {
         let t = &st.table;
         let Some(name) = &t.name else { continue };
-        if cx.config.is_exempt(name) || t.partial {
+        if t.partial {
             continue;
         }
-        let has = t
-            .columns
-            .iter()
-            .any(|c| &c.name == col || &to_snake_case(&c.name) == col || &to_snake_case(&c.key) == col);
-        if !has {
+        if cx.tenant_column(t).is_none() {
             out.push(
                 Diagnostic::new(
                     RULE.meta.name,

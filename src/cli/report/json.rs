@@ -1,0 +1,71 @@
+//! The JSON reporter: the stable, versioned document of SPEC §7 —
+//! `{"version": 1, "files_checked": N, "diagnostics": [...]}` with each
+//! diagnostic's path (relative, `/` separators), rule, severity, message,
+//! table, column, 1-based start/end (columns in Unicode scalar values) and its
+//! first fix's title and safety (or null). Keys keep the order shown in the spec.
+
+use super::Report;
+use crate::diagnostic::{Safety, Severity};
+use crate::text::LineCol;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Version of the JSON document; bumped on incompatible changes.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    files_checked: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    path: String,
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    table: Option<&'a str>,
+    column: Option<&'a str>,
+    start: LineCol,
+    end: LineCol,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    safety: Safety,
+}
+
+pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let diagnostics = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (start, end) = report.range(d.file, d.span);
+            JsonDiagnostic {
+                path: report.slash_path(d.file),
+                rule: d.rule,
+                severity: d.severity,
+                message: &d.message,
+                table: d.table.as_deref(),
+                column: d.column.as_deref(),
+                start,
+                end,
+                fix: d.fixes.first().map(|f| JsonFix {
+                    title: &f.title,
+                    safety: f.safety,
+                }),
+            }
+        })
+        .collect();
+    let doc = Document {
+        version: VERSION,
+        files_checked: report.files_checked,
+        diagnostics,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,438 @@
+//! The merge: every file's tables become [`SchemaTable`]s with spreads, helper
+//! column sets and base classes resolved across files, Drizzle casing applied,
+//! property keys in indexes and keys mapped to database names, foreign-key
+//! targets resolved, standalone `pgPolicy(...).link(t)` attached, and RLS state
+//! replayed (see `rls.rs`). A table whose columns cannot all be known is marked
+//! partial instead of guessed.
+
+use super::modules::{ModuleIndex, Symbol, lookup};
+use super::{Project, RlsState, Schema, SchemaTable, rls};
+use crate::config::Casing;
+use crate::model::{
+    Column, ColumnSet, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm, Pending, SourceKind,
+    Table, TableRef, to_snake_case,
+};
+
+/// Base-class names that carry no columns (framework roots).
+const PY_ROOTS: &[&str] = &[
+    "SQLModel",
+    "Base",
+    "DeclarativeBase",
+    "DeclarativeBaseNoMeta",
+    "Model",
+    "object",
+    "AsyncAttrs",
+    "MappedAsDataclass",
+    "Generic",
+    "BaseModel",
+];
+
+pub fn resolve(project: &Project) -> Schema {
+    let index = ModuleIndex::new(project);
+    let casing = casing(project);
+    let mut tables = Vec::new();
+    for (file, src) in project.files() {
+        for table in &src.model.tables {
+            let mut t = table.clone();
+            for c in &mut t.columns {
+                c.file = file;
+            }
+            for p in &mut t.policies {
+                p.file = file;
+            }
+            match t.orm {
+                Orm::Drizzle => resolve_spreads(project, &index, file, &mut t),
+                Orm::SqlModel => resolve_bases(project, &index, file, &mut t),
+            }
+            if t.orm == Orm::Drizzle && casing == Some(Casing::SnakeCase) {
+                for c in &mut t.columns {
+                    if c.explicit_name.is_none() {
+                        c.name = to_snake_case(&c.key);
+                    }
+                }
+            }
+            map_keys_to_names(&mut t);
+            tables.push(SchemaTable {
+                file,
+                table: t,
+                rls: RlsState::default(),
+            });
+        }
+    }
+    attach_linked_policies(project, &index, &mut tables);
+    resolve_foreign_keys(project, &index, &mut tables);
+    let migration_order = rls::migration_order(project);
+    rls::replay(project, &migration_order, &mut tables);
+    Schema {
+        tables,
+        migration_order,
+        casing,
+    }
+}
+
+/// Casing in force: the config override, else the `drizzle.config.*` of the project
+/// (the one nearest to the project root when there are several).
+fn casing(project: &Project) -> Option<Casing> {
+    if let Some(c) = project.config.drizzle_casing {
+        return Some(c);
+    }
+    let mut best: Option<(usize, Option<Casing>)> = None;
+    for (_, f) in project.files() {
+        if f.model.kind != SourceKind::DrizzleConfig {
+            continue;
+        }
+        let Some(cfg) = &f.model.drizzle_config else {
+            continue;
+        };
+        let depth = f.path.components().count();
+        let c = match cfg.casing.as_deref() {
+            Some("snake_case") => Some(Casing::SnakeCase),
+            Some("camelCase") => Some(Casing::CamelCase),
+            _ => None,
+        };
+        if best.is_none_or(|(d, _)| depth < d) {
+            best = Some((depth, c));
+        }
+    }
+    best.and_then(|(_, c)| c)
+}
+
+/// Inline `...spread` column sets (from this or other files) into a Drizzle table.
+fn resolve_spreads(project: &Project, index: &ModuleIndex, file: FileId, t: &mut Table) {
+    let pending = std::mem::take(&mut t.pending);
+    for p in pending {
+        let Pending::Spread { ident, .. } = &p;
+        let mut cols = Vec::new();
+        if expand_set(project, index, file, ident, &mut cols, 0) {
+            for c in cols {
+                if !t.columns.iter().any(|x| x.key == c.key) {
+                    t.columns.push(c);
+                }
+            }
+        } else {
+            t.partial = true;
+            t.pending.push(p);
+        }
+    }
+}
+
+/// Collect the columns a spread of `ident` (seen from `file`) contributes.
+/// Returns `false` when they cannot all be known.
+fn expand_set(
+    project: &Project,
+    index: &ModuleIndex,
+    file: FileId,
+    ident: &str,
+    out: &mut Vec<Column>,
+    depth: usize,
+) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let Symbol::ColumnSet(f, i) = lookup(project, index, file, ident) else {
+        return false;
+    };
+    let Some(set) = project.file(f).and_then(|s| s.model.column_sets.get(i)) else {
+        return false;
+    };
+    push_set_columns(set, f, out);
+    let mut known = !set.partial;
+    for p in &set.pending {
+        let Pending::Spread { ident, .. } = p;
+        known &= expand_set(project, index, f, ident, out, depth + 1);
+    }
+    known
+}
+
+fn push_set_columns(set: &ColumnSet, f: FileId, out: &mut Vec<Column>) {
+    for c in &set.columns {
+        let mut c = c.clone();
+        c.file = f;
+        out.push(c);
+    }
+}
+
+/// Merge SQLModel base-class fields (depth-first, bases before the class, the
+/// class's own fields overriding), inherit `__tablename__`, mark unknown bases.
+fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut Table) {
+    let mut inherited: Vec<Column> = Vec::new();
+    let mut tablename: Option<String> = None;
+    let mut partial = false;
+    for base in &t.bases {
+        collect_base(
+            project,
+            index,
+            file,
+            base,
+            &mut inherited,
+            &mut tablename,
+            &mut partial,
+            0,
+        );
+    }
+    if partial {
+        t.partial = true;
+    }
+    if t.tablename_span.is_none()
+        && let Some(name) = tablename
+    {
+        t.name = Some(name);
+    }
+    if inherited.is_empty() {
+        return;
+    }
+    let own = std::mem::take(&mut t.columns);
+    let mut merged: Vec<Column> = Vec::with_capacity(inherited.len() + own.len());
+    for c in inherited {
+        if !own.iter().any(|o| o.key == c.key) && !merged.iter().any(|m| m.key == c.key) {
+            merged.push(c);
+        }
+    }
+    // Indexes from inherited `index=True` fields, named as SQLAlchemy would.
+    let table_name = t.name.clone().unwrap_or_default();
+    for c in &merged {
+        if c.indexed && !t.indexes.iter().any(|i| i.columns == [Some(c.key.clone())]) {
+            t.indexes.push(Index {
+                name: None,
+                effective_name: format!("ix_{table_name}_{}", c.name),
+                columns: vec![Some(c.key.clone())],
+                unique: c.unique,
+                partial: false,
+                span: c.span,
+                name_span: None,
+                origin: IndexOrigin::ColumnFlag,
+            });
+        }
+    }
+    merged.extend(own);
+    t.columns = merged;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect_base(
+    project: &Project,
+    index: &ModuleIndex,
+    file: FileId,
+    base: &str,
+    out: &mut Vec<Column>,
+    tablename: &mut Option<String>,
+    partial: &mut bool,
+    depth: usize,
+) {
+    if depth > 16 {
+        *partial = true;
+        return;
+    }
+    let last = base.rsplit('.').next().unwrap_or(base);
+    match lookup(project, index, file, base) {
+        Symbol::ColumnSet(f, i) => {
+            let Some(set) = project.file(f).and_then(|s| s.model.column_sets.get(i)) else {
+                *partial = true;
+                return;
+            };
+            for b in &set.bases {
+                collect_base(project, index, f, b, out, tablename, partial, depth + 1);
+            }
+            if set.tablename.is_some() {
+                tablename.clone_from(&set.tablename);
+            }
+            if set.partial {
+                *partial = true;
+            }
+            push_set_columns(set, f, out);
+        }
+        Symbol::Table(f, i) => {
+            // Inheriting from a table class: its columns come along (single-table
+            // inheritance); its own bases were merged when it was resolved, so resolve
+            // them again here.
+            let Some(tb) = project.file(f).and_then(|s| s.model.tables.get(i)) else {
+                *partial = true;
+                return;
+            };
+            for b in &tb.bases {
+                collect_base(project, index, f, b, out, tablename, partial, depth + 1);
+            }
+            if tablename.is_none() {
+                tablename.clone_from(&tb.name);
+            }
+            for c in &tb.columns {
+                let mut c = c.clone();
+                c.file = f;
+                out.push(c);
+            }
+        }
+        Symbol::External => {}
+        Symbol::Unknown => {
+            if !PY_ROOTS.contains(&last) {
+                *partial = true;
+            }
+        }
+    }
+}
+
+/// Rewrite property keys (Drizzle `t.x`, SQLModel attribute names) to database
+/// names in indexes, keys, constraints and foreign keys, and name unnamed indexes.
+fn map_keys_to_names(t: &mut Table) {
+    let name_of = |key: &str, cols: &[Column]| -> String {
+        cols.iter()
+            .find(|c| c.key == key)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| key.to_string())
+    };
+    let cols = t.columns.clone();
+    let table_name = t.name.clone().unwrap_or_default();
+    for ix in &mut t.indexes {
+        for c in ix.columns.iter_mut().flatten() {
+            *c = name_of(c, &cols);
+        }
+        if ix.name.is_none() {
+            let joined: Vec<&str> = ix.columns.iter().flatten().map(|s| s.as_str()).collect();
+            ix.effective_name = match (t.orm, ix.origin) {
+                (Orm::SqlModel, _) | (_, IndexOrigin::ColumnFlag) => {
+                    format!("ix_{table_name}_{}", joined.join("_"))
+                }
+                _ => format!("{table_name}_{}_index", joined.join("_")),
+            };
+        }
+    }
+    if let Some(pk) = &mut t.primary_key {
+        for c in pk.iter_mut() {
+            *c = name_of(c, &cols);
+        }
+    }
+    for u in &mut t.uniques {
+        for c in u.columns.iter_mut() {
+            *c = name_of(c, &cols);
+        }
+    }
+    for fk in &mut t.foreign_keys {
+        for c in fk.columns.iter_mut() {
+            *c = name_of(c, &cols);
+        }
+    }
+    for c in &mut t.columns {
+        if let Some(fk) = &mut c.references {
+            fk.columns = vec![c.name.clone()];
+        }
+    }
+}
+
+/// Resolve `TableRef::Ident` (Drizzle variables, possibly imported) and
+/// `TableRef::Db` names to the declared table; map target keys to database names.
+fn resolve_foreign_keys(project: &Project, index: &ModuleIndex, tables: &mut [SchemaTable]) {
+    // (file, ident) -> table position; db name -> table position.
+    let mut by_ident = std::collections::HashMap::new();
+    let mut by_name = std::collections::HashMap::new();
+    for (i, st) in tables.iter().enumerate() {
+        by_ident.insert((st.file, st.table.ident.clone()), i);
+        if let Some(n) = &st.table.name {
+            by_name
+                .entry(qualified(st.table.schema.as_deref(), n))
+                .or_insert(i);
+        }
+    }
+    let targets: Vec<(usize, Vec<Option<usize>>)> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let fks = st
+                .table
+                .columns
+                .iter()
+                .filter_map(|c| c.references.as_ref().map(|fk| (c.file, fk)))
+                .chain(st.table.foreign_keys.iter().map(|fk| (st.file, fk)))
+                .map(|(file, fk)| match &fk.target {
+                    TableRef::Ident(id) => match lookup(project, index, file, id) {
+                        Symbol::Table(f, ti) => {
+                            let ident = &project.file(f).unwrap().model.tables[ti].ident;
+                            by_ident.get(&(f, ident.clone())).copied()
+                        }
+                        _ => None,
+                    },
+                    TableRef::Db(name) => by_name.get(&qualify_written(name)).copied(),
+                })
+                .collect();
+            (i, fks)
+        })
+        .collect();
+    // What a foreign key needs of its target: name, anchor, key -> name.
+    type Target = (Option<String>, Loc, Vec<(String, String)>);
+    let info: Vec<Target> = tables
+        .iter()
+        .map(|st| {
+            (
+                st.table.name.clone(),
+                Loc {
+                    file: st.file,
+                    span: st.table.anchor,
+                },
+                st.table
+                    .columns
+                    .iter()
+                    .map(|c| (c.key.clone(), c.name.clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    let apply = |fk: &mut ForeignKey, target: Option<usize>| match target {
+        Some(ti) => {
+            let (name, loc, keys) = &info[ti];
+            fk.resolved_table.clone_from(name);
+            fk.resolved_loc = Some(*loc);
+            for c in fk.target_columns.iter_mut() {
+                if let Some((_, n)) = keys.iter().find(|(k, _)| k == c) {
+                    *c = n.clone();
+                }
+            }
+        }
+        None => {
+            if let TableRef::Db(name) = &fk.target {
+                fk.resolved_table = Some(name.rsplit('.').next().unwrap_or(name).to_string());
+            }
+        }
+    };
+    for (i, resolved) in targets {
+        let mut it = resolved.into_iter();
+        let t = &mut tables[i].table;
+        for c in t.columns.iter_mut() {
+            if let Some(fk) = &mut c.references {
+                apply(fk, it.next().flatten());
+            }
+        }
+        for fk in t.foreign_keys.iter_mut() {
+            apply(fk, it.next().flatten());
+        }
+    }
+}
+
+fn qualified(schema: Option<&str>, name: &str) -> (String, String) {
+    (schema.unwrap_or("public").to_string(), name.to_string())
+}
+
+/// `"billing.invoices"` → (billing, invoices); `"tenants"` → (public, tenants).
+fn qualify_written(name: &str) -> (String, String) {
+    match name.rsplit_once('.') {
+        Some((s, n)) => (s.to_string(), n.to_string()),
+        None => ("public".to_string(), name.to_string()),
+    }
+}
+
+/// Standalone `pgPolicy(...).link(table)` declarations join their table.
+fn attach_linked_policies(project: &Project, index: &ModuleIndex, tables: &mut [SchemaTable]) {
+    for (file, src) in project.files() {
+        for lp in &src.model.linked_policies {
+            let Symbol::Table(f, ti) = lookup(project, index, file, &lp.table_ident) else {
+                continue;
+            };
+            let ident = &project.file(f).unwrap().model.tables[ti].ident;
+            if let Some(st) = tables
+                .iter_mut()
+                .find(|st| st.file == f && &st.table.ident == ident)
+            {
+                let mut p = lp.policy.clone();
+                p.file = file;
+                st.table.policies.push(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Snapshot tests of the merged schema. Each directory under
+//! `tests/fixtures/project/` is a whole project (files spread over folders, an
+//! optional `greyhaven.toml`); the test loads it, resolves it and snapshots a
+//! compact rendering of every table (columns with their defining file, indexes,
+//! foreign keys, RLS state with where it was set) and the migration order, so
+//! cross-file spreads, base classes, casing and migration replay are all visible.
+
+use greyhaven_lsp::config::Config;
+use greyhaven_lsp::model::{FileId, Loc};
+use greyhaven_lsp::project::{Project, load_file};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql")))
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn load(dir: &Path) -> Project {
+    let toml = dir.join("greyhaven.toml");
+    let config = if toml.exists() {
+        greyhaven_lsp::config::load_file(&toml).expect("fixture config")
+    } else {
+        Config::default()
+    };
+    let mut project = Project::new(dir.to_path_buf(), config);
+    let mut all = Vec::new();
+    files(dir, &mut all);
+    for f in all {
+        let (text, model) = load_file(&f).unwrap();
+        project.set_file(f, text, model);
+    }
+    project
+}
+
+fn name(project: &Project, file: FileId) -> String {
+    let f = project.file(file).unwrap();
+    f.path
+        .strip_prefix(&project.root)
+        .unwrap_or(&f.path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn at(project: &Project, loc: Loc) -> String {
+    let f = project.file(loc.file).unwrap();
+    let lc = f.lines.line_col(&f.text, loc.span.start);
+    format!("{}:{}", name(project, loc.file), lc.line)
+}
+
+fn render(project: &Project) -> String {
+    let schema = project.resolve();
+    let mut out = String::new();
+    writeln!(out, "casing: {:?}", schema.casing).unwrap();
+    for st in &schema.tables {
+        let t = &st.table;
+        writeln!(
+            out,
+            "table {}{} ({}) [{:?} in {}]{}",
+            t.schema
+                .as_deref()
+                .map(|s| format!("{s}."))
+                .unwrap_or_default(),
+            t.name.as_deref().unwrap_or("<unknown>"),
+            t.ident,
+            t.orm,
+            name(project, st.file),
+            if t.partial { " PARTIAL" } else { "" }
+        )
+        .unwrap();
+        for c in &t.columns {
+            let mut flags = Vec::new();
+            if c.primary_key {
+                flags.push("pk".to_string());
+            }
+            if c.not_null {
+                flags.push("not null".to_string());
+            }
+            if let Some(d) = &c.db_default {
+                flags.push(format!("db default {d:?}"));
+            }
+            if let Some(d) = &c.client_default {
+                flags.push(format!("client default {d:?}"));
+            }
+            if let Some(fk) = &c.references {
+                flags.push(format!(
+                    "-> {}({})",
+                    fk.resolved_table.as_deref().unwrap_or("?"),
+                    fk.target_columns.join(", ")
+                ));
+            }
+            let from = if c.file != st.file {
+                format!(" from {}", name(project, c.file))
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {} (key {}): {} {}{}",
+                c.name,
+                c.key,
+                c.ty.display(),
+                flags.join(", "),
+                from
+            )
+            .unwrap();
+        }
+        for ix in &t.indexes {
+            let cols: Vec<String> = ix
+                .columns
+                .iter()
+                .map(|c| c.clone().unwrap_or_else(|| "<expr>".into()))
+                .collect();
+            writeln!(
+                out,
+                "  index {} ({}) {:?}{}",
+                ix.effective_name,
+                cols.join(", "),
+                ix.origin,
+                if ix.unique { " unique" } else { "" }
+            )
+            .unwrap();
+        }
+        for fk in &t.foreign_keys {
+            writeln!(
+                out,
+                "  fk ({}) -> {}({})",
+                fk.columns.join(", "),
+                fk.resolved_table.as_deref().unwrap_or("?"),
+                fk.target_columns.join(", ")
+            )
+            .unwrap();
+        }
+        let r = &st.rls;
+        write!(
+            out,
+            "  rls: {}",
+            if r.enabled { "enabled" } else { "disabled" }
+        )
+        .unwrap();
+        if r.forced {
+            write!(out, " forced").unwrap();
+        }
+        if let Some(l) = r.enabled_at {
+            write!(out, ", enabled at {}", at(project, l)).unwrap();
+        }
+        if let Some(l) = r.disabled_at {
+            write!(out, ", disabled at {}", at(project, l)).unwrap();
+        }
+        writeln!(out).unwrap();
+        for p in &r.policies {
+            writeln!(
+                out,
+                "  policy {} [{}] using {:?}",
+                p.name,
+                name(project, p.file),
+                p.using
+            )
+            .unwrap();
+        }
+    }
+    let order: Vec<String> = schema
+        .migration_order
+        .iter()
+        .map(|f| name(project, *f))
+        .collect();
+    writeln!(out, "migration order: {order:#?}").unwrap();
+    out
+}
+
+#[test]
+fn project_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    for dir in dirs {
+        let project = load(&dir);
+        let rendered = render(&project);
+        let case = dir.file_name().unwrap().to_string_lossy().into_owned();
+        insta::with_settings!({snapshot_path => "snapshots/project", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(case, rendered);
+        });
+    }
+}
+
+#[test]
+fn replacing_a_file_updates_the_schema() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project/drizzle-spreads");
+    let mut project = load(&dir);
+    let cols = dir.join("src/db/columns.ts");
+    let before = project.resolve();
+    let users = |s: &greyhaven_lsp::project::Schema| {
+        s.tables
+            .iter()
+            .find(|t| t.table.name.as_deref() == Some("users"))
+            .map(|t| t.table.columns.len())
+    };
+    let new_text = std::fs::read_to_string(&cols).unwrap().replace(
+        "export const timestamps = {",
+        "export const timestamps = {\n  deleted_at: timestamp(\"deleted_at\"),",
+    );
+    let model = greyhaven_lsp::extract::extract_file(&cols, &new_text);
+    project.set_file(cols.clone(), new_text.into(), model);
+    let after = project.resolve();
+    let n = users(&before).expect("users table resolved");
+    assert_eq!(
+        users(&after),
+        Some(n + 1),
+        "spread column from the edited file appears"
+    );
+}

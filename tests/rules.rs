@@ -1,0 +1,257 @@
+//! Data-driven rule tests. Every directory `tests/fixtures/rules/<rule>/` holds
+//! cases: a single source file, or a directory that is a whole project (optionally
+//! with its own `greyhaven.toml`). Expected findings of `<rule>` are written inline
+//! as comments: `expect: rule-a, rule-b` at the end of the line where each finding
+//! starts, or alone on a comment line to expect them on the next non-expectation
+//! line. The test fails on any missing or unexpected finding of the rule under
+//! test, and snapshots the rendered messages so their wording is reviewed too.
+
+use greyhaven_lsp::config::Config;
+use greyhaven_lsp::project::{Project, load_file};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
+}
+
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            source_files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql" | "json")))
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn case_config(case: &Path) -> Config {
+    let toml = case.join("greyhaven.toml");
+    if case.is_dir() && toml.exists() {
+        greyhaven_lsp::config::load_file(&toml)
+            .unwrap_or_else(|e| panic!("{}: bad fixture config: {e}", toml.display()))
+    } else {
+        Config::default()
+    }
+}
+
+/// (relative path, 1-based line) -> rules expected there.
+fn expectations(root: &Path, files: &[PathBuf]) -> BTreeMap<(String, usize), Vec<String>> {
+    let mut out: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let rel = rel(root, f);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut pending: Vec<String> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(pos) = line.find("expect:") else {
+                if !pending.is_empty() {
+                    out.entry((rel.clone(), i + 1))
+                        .or_default()
+                        .append(&mut pending);
+                }
+                continue;
+            };
+            let rules: Vec<String> = line[pos + "expect:".len()..]
+                .split(',')
+                .map(|s| s.trim().trim_end_matches("*/").trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let before = line[..pos].trim();
+            let alone = ["//", "#", "--", "/*"].contains(&before);
+            if alone {
+                pending.extend(rules);
+            } else {
+                let entry = out.entry((rel.clone(), i + 1)).or_default();
+                entry.append(&mut pending);
+                entry.extend(rules);
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+fn rel(root: &Path, f: &Path) -> String {
+    let r = f.strip_prefix(root).unwrap_or(f);
+    let s = r.to_string_lossy().replace('\\', "/");
+    if s.is_empty() {
+        f.file_name().unwrap().to_string_lossy().into_owned()
+    } else {
+        s
+    }
+}
+
+fn run_case(rule: &str, case: &Path) -> Result<String, String> {
+    let root = if case.is_dir() {
+        case.to_path_buf()
+    } else {
+        case.parent().unwrap().to_path_buf()
+    };
+    let mut files = Vec::new();
+    if case.is_dir() {
+        source_files(case, &mut files);
+    } else {
+        files.push(case.to_path_buf());
+    }
+    let mut project = Project::new(root.clone(), case_config(case));
+    for f in &files {
+        if f.extension().is_some_and(|e| e == "json") {
+            continue; // read by the project itself (drizzle journal)
+        }
+        let (text, model) = load_file(f)?;
+        project.set_file(f.clone(), text, model);
+    }
+    let (_schema, diagnostics) = greyhaven_lsp::check_project(&project);
+    let mut got: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
+    let mut rendered = String::new();
+    for d in diagnostics.iter().filter(|d| d.rule == rule) {
+        let file = project.file(d.file).unwrap();
+        let lc = file.lines.line_col(&file.text, d.span.start);
+        let path = rel(&root, &file.path);
+        let anchor = file.text.get(d.span.start..d.span.end).unwrap_or("?");
+        rendered.push_str(&format!(
+            "{path}:{}:{} {} [{}] `{anchor}`: {}\n",
+            lc.line,
+            lc.column,
+            d.rule,
+            d.severity.as_str(),
+            d.message
+        ));
+        for r in &d.related {
+            let rf = project.file(r.loc.file).unwrap();
+            let rlc = rf.lines.line_col(&rf.text, r.loc.span.start);
+            rendered.push_str(&format!(
+                "    related {}:{}:{}: {}\n",
+                rel(&root, &rf.path),
+                rlc.line,
+                rlc.column,
+                r.message
+            ));
+        }
+        for fix in &d.fixes {
+            rendered.push_str(&format!("    fix ({:?}): {}\n", fix.safety, fix.title));
+        }
+        got.entry((path, lc.line))
+            .or_default()
+            .push(rule.to_string());
+    }
+    for v in got.values_mut() {
+        v.sort();
+    }
+    let mut want = expectations(&root, &files);
+    for v in want.values_mut() {
+        v.retain(|r| r == rule);
+    }
+    want.retain(|_, v| !v.is_empty());
+    if got != want {
+        let mut msg = format!("{}: findings of {rule} differ\n", case.display());
+        for (k, v) in &want {
+            if got.get(k) != Some(v) {
+                msg.push_str(&format!(
+                    "  expected at {}:{}: {:?}, got {:?}\n",
+                    k.0,
+                    k.1,
+                    v,
+                    got.get(k)
+                ));
+            }
+        }
+        for (k, v) in &got {
+            if !want.contains_key(k) {
+                msg.push_str(&format!("  unexpected at {}:{}: {:?}\n", k.0, k.1, v));
+            }
+        }
+        msg.push_str("  all findings of the rule:\n");
+        msg.push_str(&rendered);
+        return Err(msg);
+    }
+    Ok(rendered)
+}
+
+#[test]
+fn rule_fixtures() {
+    let known: Vec<&str> = greyhaven_lsp::rules::RULES
+        .iter()
+        .map(|r| r.meta.name)
+        .collect();
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            known.contains(&rule.as_str()),
+            "fixture dir for unknown rule {rule}"
+        );
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for case in entries {
+            if case
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            cases += 1;
+            let name = format!(
+                "{rule}__{}",
+                case.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('.', "_")
+            );
+            match run_case(&rule, &case) {
+                Ok(rendered) => {
+                    insta::with_settings!({snapshot_path => "snapshots/rules", prepend_module_to_snapshot => false}, {
+                        insta::assert_snapshot!(name, rendered);
+                    });
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    assert!(cases > 0, "no rule fixtures found");
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_rule_has_fixtures() {
+    for def in greyhaven_lsp::rules::RULES {
+        let dir = fixture_root().join(def.meta.name);
+        let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        assert!(
+            n > 0,
+            "rule {} has no fixtures in {}",
+            def.meta.name,
+            dir.display()
+        );
+    }
+}
