@@ -1,18 +1,20 @@
 //! Engine benchmarks (criterion). Two inputs: one 5,000-line Drizzle schema file
 //! and a 1,000-file project (≈500 lines a file, Drizzle and SQLModel mixed) written
-//! under cargo's bench temp dir. Two groups measure each input: `parse_only` (read
-//! and tree-sitter-parse, the floor) and `extract_lint` (extract every file, build
-//! the [`Project`], resolve and lint with `check_project`). The project inputs are
-//! processed on all cores, like `greyhaven-lsp check`. `benches/ratios.py` turns
+//! under cargo's bench temp dir. Groups: `parse_only` (read and tree-sitter-parse,
+//! the floor) and `extract_lint` (extract, build the [`Project`], resolve and lint
+//! with `check_project`; for the project: walk and load on all cores with the
+//! CLI's own loader) for both inputs, and `check_cli` (the whole `check --format
+//! json` command, report included) for the project. `benches/ratios.py` turns
 //! criterion's estimates into the ratios the performance targets speak of.
 
 #[path = "corpus/mod.rs"]
 mod corpus;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use greyhaven_lsp::cli::check::load_project;
+use greyhaven_lsp::cli::{CheckArgs, Format};
 use greyhaven_lsp::config::Config;
-use greyhaven_lsp::model::FileModel;
-use greyhaven_lsp::project::{self, Project};
+use greyhaven_lsp::project::Project;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -144,18 +146,31 @@ fn parse_project(files: &[PathBuf]) -> usize {
     .sum()
 }
 
-/// What `check` does: load (read + extract) every file in parallel, then build
-/// the project, resolve and lint.
-fn check_project_files(root: &Path, files: &[PathBuf]) -> usize {
-    let loaded: Vec<Result<(Arc<str>, FileModel), String>> = par_map(files, project::load_file);
-    let mut project = Project::new(root.to_path_buf(), Config::default());
-    for (path, result) in files.iter().zip(loaded) {
-        if let Ok((text, model)) = result {
-            project.set_file(path.clone(), text, model);
-        }
-    }
+/// What `check` does before reporting: walk the tree, load (read + extract)
+/// every file in parallel with the CLI's own loader, then resolve and lint.
+fn check_project_files(root: &Path) -> usize {
+    let config = Config::default();
+    let (files, _errors) = greyhaven_lsp::walk::files(&[root.to_path_buf()], root, &config);
+    let cwd = greyhaven_lsp::config::absolute(Path::new("."));
+    let project = load_project(
+        root.to_path_buf(),
+        config,
+        &files,
+        &cwd,
+        &mut std::io::sink(),
+    );
     let (schema, diagnostics) = greyhaven_lsp::check_project(&project);
     schema.tables.len() + diagnostics.len()
+}
+
+/// The whole `greyhaven-lsp check --format json ROOT`, report written to a sink.
+fn check_cli(root: &Path) -> i32 {
+    let args = CheckArgs {
+        paths: vec![root.to_path_buf()],
+        format: Format::Json,
+        ..CheckArgs::default()
+    };
+    greyhaven_lsp::cli::check::run(&args, false, &mut std::io::sink(), &mut std::io::sink())
 }
 
 fn check_one_file(path: &Path, text: &str) -> usize {
@@ -193,10 +208,22 @@ fn extract_lint(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("project_1000_files", |b| {
-        b.iter(|| check_project_files(&inputs.project.root, black_box(&inputs.project.files)))
+        b.iter(|| check_project_files(black_box(&inputs.project.root)))
     });
     group.finish();
 }
 
-criterion_group!(benches, parse_only, extract_lint);
+fn check_command(c: &mut Criterion) {
+    let inputs = inputs();
+    let mut group = c.benchmark_group("check_cli");
+    group.throughput(Throughput::Bytes(inputs.project.bytes));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("project_1000_files", |b| {
+        b.iter(|| check_cli(black_box(&inputs.project.root)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse_only, extract_lint, check_command);
 criterion_main!(benches);
