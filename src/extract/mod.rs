@@ -34,7 +34,11 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
         "py" | "pyi" => {
             if alembic::looks_like_alembic(text) {
                 SourceKind::Alembic
-            } else if text.contains("sqlmodel") || text.contains("sqlalchemy") {
+            } else if text.contains("sqlmodel")
+                || text.contains("sqlalchemy")
+                || (file_name == "__init__.py" && text.contains("import "))
+            {
+                // Package `__init__.py` files re-export model classes.
                 SourceKind::SqlModel
             } else {
                 SourceKind::Other

@@ -1,6 +1,6 @@
 //! Small helpers over tree-sitter nodes shared by the TypeScript and Python
 //! extractors: node text, string-literal contents, child lookup by field, and
-//! spans. Kept here so extractors read as the source patterns they match.
+//! spans (JavaScript helpers first, then Python ones prefixed `py_`). Kept here so extractors read as the source patterns they match.
 
 use crate::model::Span;
 use tree_sitter::Node;
@@ -12,4 +12,397 @@ pub fn text<'a>(node: Node<'_>, src: &'a str) -> &'a str {
 
 pub fn span(node: Node<'_>) -> Span {
     Span::new(node.start_byte(), node.end_byte())
+}
+
+/// Iterator over the named children of a node, skipping comments. Uses one tree
+/// cursor (linear time), unlike repeated `named_child(i)` calls.
+pub struct NamedChildren<'t> {
+    cursor: tree_sitter::TreeCursor<'t>,
+    more: bool,
+}
+
+impl<'t> Iterator for NamedChildren<'t> {
+    type Item = Node<'t>;
+    fn next(&mut self) -> Option<Node<'t>> {
+        while self.more {
+            let node = self.cursor.node();
+            self.more = self.cursor.goto_next_sibling();
+            // ERROR nodes can be flagged "extra" too; only comments are skipped.
+            if node.is_named() && (node.is_error() || !node.is_extra()) {
+                return Some(node);
+            }
+        }
+        None
+    }
+}
+
+/// The named, non-comment children of `node`, in order.
+pub fn named_children(node: Node<'_>) -> NamedChildren<'_> {
+    let mut cursor = node.walk();
+    let more = cursor.goto_first_child();
+    NamedChildren { cursor, more }
+}
+
+/// The first named, non-comment child of `node`.
+pub fn first_named(node: Node<'_>) -> Option<Node<'_>> {
+    named_children(node).next()
+}
+
+/// The child in field `name`.
+pub fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
+    node.child_by_field_name(name)
+}
+
+/// Strip wrappers that do not change a JavaScript/TypeScript value:
+/// parentheses, `x as T`, `x satisfies T`, `x!` and `<T>x`.
+pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
+    for _ in 0..32 {
+        let inner = match node.kind() {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression" => first_named(node),
+            "type_assertion" => named_children(node).last(),
+            _ => None,
+        };
+        match inner {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The raw contents of a JavaScript string literal (`"x"`, `'x'`) or of a template
+/// literal without substitutions (`` `x` ``); escapes are left as written.
+pub fn js_string<'a>(node: Node<'_>, src: &'a str) -> Option<&'a str> {
+    match node.kind() {
+        "string" => {}
+        "template_string" => {
+            if named_children(node).any(|c| c.kind() == "template_substitution") {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    let t = text(node, src);
+    if t.len() >= 2 {
+        t.get(1..t.len() - 1)
+    } else {
+        None
+    }
+}
+
+/// The span of a string/template literal's contents, without the quotes.
+pub fn inner_span(node: Node<'_>) -> Span {
+    let (s, e) = (node.start_byte(), node.end_byte());
+    if e >= s + 2 {
+        Span::new(s + 1, e - 1)
+    } else {
+        Span::new(s, e)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Python helpers
+
+/// The named children of `node`, in order (comments included).
+pub fn py_named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// Named children of `node`, without comments.
+pub fn code_children(node: Node<'_>) -> Vec<Node<'_>> {
+    py_named_children(node)
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+/// Python: strip redundant parentheses around an expression (`((x))` → `x`).
+pub fn py_unparen(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        let inner = code_children(node);
+        if inner.len() == 1 {
+            node = inner[0];
+        } else {
+            break;
+        }
+    }
+    node
+}
+
+/// Python: the contents of a string literal without interpolations, and the span of
+/// those contents (between the quotes). Prefixes (`r`, `b`, `u`, `f`) are allowed; an
+/// f-string with `{...}` interpolations gives `None`. Escapes are kept as written.
+/// Implicit concatenation (`"a" "b"`) is joined; its span is the first part's contents.
+pub fn py_string<'a>(node: Node<'_>, src: &'a str) -> Option<(std::borrow::Cow<'a, str>, Span)> {
+    let node = py_unparen(node);
+    match node.kind() {
+        "string" => {
+            let mut start = None;
+            let mut end = None;
+            for c in py_named_children(node) {
+                match c.kind() {
+                    "string_start" => start = Some(c.end_byte()),
+                    "string_end" => end = Some(c.start_byte()),
+                    "interpolation" => return None,
+                    _ => {}
+                }
+            }
+            let (s, e) = (start?, end?);
+            if e < s {
+                return None;
+            }
+            Some((std::borrow::Cow::Borrowed(src.get(s..e)?), Span::new(s, e)))
+        }
+        "concatenated_string" => {
+            let mut out = String::new();
+            let mut first = None;
+            for part in code_children(node) {
+                let (s, sp) = py_string(part, src)?;
+                first.get_or_insert(sp);
+                out.push_str(&s);
+            }
+            Some((std::borrow::Cow::Owned(out), first?))
+        }
+        _ => None,
+    }
+}
+
+/// Python: `true` when `node` is a string literal that has `{...}` interpolations.
+pub fn py_is_interpolated(node: Node<'_>) -> bool {
+    let node = py_unparen(node);
+    match node.kind() {
+        "string" => py_named_children(node)
+            .iter()
+            .any(|c| c.kind() == "interpolation"),
+        "concatenated_string" => code_children(node).into_iter().any(py_is_interpolated),
+        _ => false,
+    }
+}
+
+/// Python: the dotted name of an identifier / attribute chain (`sa.orm.Column`), or
+/// `None` for anything else (calls, subscripts).
+pub fn py_dotted<'a>(node: Node<'_>, src: &'a str) -> Option<&'a str> {
+    fn ok(n: Node<'_>) -> bool {
+        match n.kind() {
+            "identifier" => true,
+            "attribute" => {
+                n.child_by_field_name("object").is_some_and(ok)
+                    && n.child_by_field_name("attribute").is_some()
+            }
+            _ => false,
+        }
+    }
+    if ok(node) {
+        Some(text(node, src))
+    } else {
+        None
+    }
+}
+
+/// Python: the last segment of a dotted name (`sa.Column` → `Column`).
+pub fn py_last_segment(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// Python: the callee of a call as a dotted name (`op.create_table`), when it is one.
+pub fn py_callee<'a>(call: Node<'_>, src: &'a str) -> Option<&'a str> {
+    if call.kind() != "call" {
+        return None;
+    }
+    py_dotted(call.child_by_field_name("function")?, src)
+}
+
+/// Python: positional and keyword arguments of a call (or a class's superclass list).
+/// Keyword entries are `(name, value, whole keyword_argument node)`.
+pub struct PyArgs<'t> {
+    pub positional: Vec<Node<'t>>,
+    pub keywords: Vec<(String, Node<'t>, Node<'t>)>,
+}
+
+impl<'t> PyArgs<'t> {
+    /// The value of keyword `name`.
+    pub fn kw(&self, name: &str) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, v, _)| *v)
+    }
+    /// The whole `name=value` node of keyword `name`.
+    pub fn kw_node(&self, name: &str) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, _, n)| *n)
+    }
+}
+
+/// Python: split an `argument_list` (or a call's arguments) into positional and
+/// keyword arguments. `*args` / `**kw` splats are skipped.
+pub fn py_args<'t>(node: Node<'t>, src: &str) -> PyArgs<'t> {
+    let list = if node.kind() == "call" {
+        node.child_by_field_name("arguments")
+    } else {
+        Some(node)
+    };
+    let mut out = PyArgs {
+        positional: Vec::new(),
+        keywords: Vec::new(),
+    };
+    let Some(list) = list else { return out };
+    if list.kind() != "argument_list" {
+        return out;
+    }
+    for arg in code_children(list) {
+        match arg.kind() {
+            "keyword_argument" => {
+                if let (Some(name), Some(value)) = (
+                    arg.child_by_field_name("name"),
+                    arg.child_by_field_name("value"),
+                ) {
+                    out.keywords.push((text(name, src).to_string(), value, arg));
+                }
+            }
+            "list_splat" | "dictionary_splat" => {}
+            _ => out.positional.push(arg),
+        }
+    }
+    out
+}
+
+/// Python: `Some(b)` when `node` is the literal `True` / `False`.
+pub fn py_bool(node: Node<'_>) -> Option<bool> {
+    match py_unparen(node).kind() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Python: the elements of a tuple / list literal (or of a parenthesised single
+/// expression, which is one element); `None` for anything else.
+pub fn py_sequence_items(node: Node<'_>) -> Option<Vec<Node<'_>>> {
+    match node.kind() {
+        "tuple" | "list" => Some(code_children(node)),
+        "parenthesized_expression" => Some(vec![py_unparen(node)]),
+        _ => None,
+    }
+}
+
+/// Python: string elements of a list / tuple literal of strings (non-strings skipped).
+pub fn py_string_list(node: Node<'_>, src: &str) -> Vec<String> {
+    py_sequence_items(py_unparen(node))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|n| py_string(n, src).map(|(s, _)| s.into_owned()))
+        .collect()
+}
+
+/// Python: the bindings of an `import` / `from ... import` statement.
+/// `import a.b` binds `a.b` (module `a.b`, imported `*`); `import a.b as c` binds `c`;
+/// `from .m import x as y` binds `y` (imported `x`, module `.m` as written);
+/// `from m import *` gives local and imported `*`. Spans are the names.
+pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
+    use crate::model::Import;
+    let mut out = Vec::new();
+    match stmt.kind() {
+        "import_statement" => {
+            for n in code_children(stmt) {
+                match n.kind() {
+                    "dotted_name" => out.push(Import {
+                        local: text(n, src).to_string(),
+                        imported: "*".into(),
+                        module: text(n, src).to_string(),
+                        span: span(n),
+                    }),
+                    "aliased_import" => {
+                        if let (Some(name), Some(alias)) = (
+                            n.child_by_field_name("name"),
+                            n.child_by_field_name("alias"),
+                        ) {
+                            out.push(Import {
+                                local: text(alias, src).to_string(),
+                                imported: "*".into(),
+                                module: text(name, src).to_string(),
+                                span: span(n),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "import_from_statement" => {
+            let Some(module) = stmt.child_by_field_name("module_name") else {
+                return out;
+            };
+            let module_text = text(module, src).to_string();
+            let mut cursor = stmt.walk();
+            for (i, n) in stmt.children(&mut cursor).enumerate() {
+                if n.kind() == "wildcard_import" {
+                    out.push(Import {
+                        local: "*".into(),
+                        imported: "*".into(),
+                        module: module_text.clone(),
+                        span: span(n),
+                    });
+                    continue;
+                }
+                if stmt.field_name_for_child(i as u32) != Some("name") {
+                    continue;
+                }
+                match n.kind() {
+                    "dotted_name" => out.push(Import {
+                        local: text(n, src).to_string(),
+                        imported: text(n, src).to_string(),
+                        module: module_text.clone(),
+                        span: span(n),
+                    }),
+                    "aliased_import" => {
+                        if let (Some(name), Some(alias)) = (
+                            n.child_by_field_name("name"),
+                            n.child_by_field_name("alias"),
+                        ) {
+                            out.push(Import {
+                                local: text(alias, src).to_string(),
+                                imported: text(name, src).to_string(),
+                                module: module_text.clone(),
+                                span: span(n),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Python: the `key: value` entries of a dict literal with string keys, or the
+/// keyword arguments of a `dict(k=v)` call. Other entries are skipped.
+pub fn py_dict_items<'t>(node: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
+    let node = py_unparen(node);
+    match node.kind() {
+        "dictionary" => code_children(node)
+            .into_iter()
+            .filter(|p| p.kind() == "pair")
+            .filter_map(|p| {
+                let key = py_string(p.child_by_field_name("key")?, src)?
+                    .0
+                    .into_owned();
+                Some((key, p.child_by_field_name("value")?))
+            })
+            .collect(),
+        "call" if py_callee(node, src) == Some("dict") => py_args(node, src)
+            .keywords
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect(),
+        _ => Vec::new(),
+    }
 }

@@ -98,11 +98,9 @@ fn find_from_clause(s: &str) -> Option<usize> {
         match bytes[i] {
             b'{' => depth += 1,
             b'}' => depth -= 1,
-            b'"' | b'\'' if depth == 0 => {
-                // `import "x"` side-effect import: no from.
-                if s["import".len()..i].trim().is_empty() {
-                    return Some(i);
-                }
+            // `import "x"` side-effect import: no from.
+            b'"' | b'\'' if depth == 0 && s["import".len()..i].trim().is_empty() => {
+                return Some(i);
             }
             b'f' if depth == 0
                 && s[i..].starts_with("from")

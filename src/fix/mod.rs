@@ -45,7 +45,7 @@ pub const MAX_ROUNDS: usize = 10;
 
 /// Choose, among `diagnostics`, a set of fixes (the first allowed fix of each
 /// diagnostic) whose edits do not overlap each other, in diagnostic order.
-pub fn select_fixes<'a>(diagnostics: &'a [Diagnostic], mode: FixMode) -> Vec<&'a Fix> {
+pub fn select_fixes(diagnostics: &[Diagnostic], mode: FixMode) -> Vec<&Fix> {
     let mut taken: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
     let mut out = Vec::new();
     for d in diagnostics {

@@ -23,6 +23,38 @@ pub enum Symbol {
     Unknown,
 }
 
+/// Modules whose exports carry no columns we need to see: framework roots.
+/// Names imported from any other module outside the project are unknown.
+fn is_framework_module(lang: Lang, module: &str) -> bool {
+    let top = match lang {
+        Lang::Python => module.split('.').next().unwrap_or(module),
+        _ => module,
+    };
+    match lang {
+        Lang::Python => matches!(
+            top,
+            "sqlmodel"
+                | "sqlalchemy"
+                | "pydantic"
+                | "typing"
+                | "typing_extensions"
+                | "datetime"
+                | "uuid"
+                | "enum"
+                | "decimal"
+                | "alembic"
+                | "__future__"
+        ),
+        Lang::TypeScript => {
+            module == "drizzle-orm"
+                || module.starts_with("drizzle-orm/")
+                || module == "drizzle-kit"
+                || module.starts_with("node:")
+        }
+        Lang::Sql => false,
+    }
+}
+
 /// Lexically normalised paths of all project files.
 pub struct ModuleIndex {
     by_path: HashMap<PathBuf, FileId>,
@@ -202,7 +234,8 @@ fn lookup_depth(
     };
     if let Some(imp) = model.imports.iter().find(|i| i.local == head) {
         let target = match index.resolve(lang, &src.path, &imp.module, &project.root) {
-            Err(()) => return Symbol::External,
+            Err(()) if is_framework_module(lang, &imp.module) => return Symbol::External,
+            Err(()) => return Symbol::Unknown,
             Ok(None) => return Symbol::Unknown,
             Ok(Some(t)) => t,
         };
@@ -240,8 +273,8 @@ fn lookup_depth(
     {
         return match index.resolve(lang, &src.path, module, &project.root) {
             Ok(Some(m)) => lookup_depth(project, index, m, last, depth + 1),
-            Ok(None) => Symbol::Unknown,
-            Err(()) => Symbol::External,
+            Err(()) if is_framework_module(lang, module) => Symbol::External,
+            Ok(None) | Err(()) => Symbol::Unknown,
         };
     }
     for module in &model.reexport_all {

@@ -51,6 +51,9 @@ pub fn resolve(project: &Project) -> Schema {
                     }
                 }
             }
+            if t.orm == Orm::Drizzle {
+                add_implied_indexes(&mut t);
+            }
             map_keys_to_names(&mut t);
             tables.push(SchemaTable {
                 file,
@@ -204,6 +207,28 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
             });
         }
     }
+    let pk: Vec<&Column> = merged
+        .iter()
+        .chain(own.iter())
+        .filter(|c| c.primary_key)
+        .collect();
+    if !pk.is_empty()
+        && !t
+            .indexes
+            .iter()
+            .any(|i| i.origin == IndexOrigin::PrimaryKey)
+    {
+        t.indexes.push(Index {
+            name: None,
+            effective_name: format!("{table_name}_pkey"),
+            columns: pk.iter().map(|c| Some(c.key.clone())).collect(),
+            unique: true,
+            partial: false,
+            span: pk[0].span,
+            name_span: None,
+            origin: IndexOrigin::PrimaryKey,
+        });
+    }
     merged.extend(own);
     t.columns = merged;
 }
@@ -270,6 +295,59 @@ fn collect_base(
     }
 }
 
+/// Indexes PostgreSQL creates for a Drizzle table's primary key and unique
+/// constraints (the extractor lists only declared indexes). They carry no written
+/// name, so naming rules leave them alone. Columns are still property keys here.
+fn add_implied_indexes(t: &mut Table) {
+    let pk: Vec<Option<String>> = match &t.primary_key {
+        Some(cols) => cols.iter().cloned().map(Some).collect(),
+        None => t
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| Some(c.key.clone()))
+            .collect(),
+    };
+    let implied = |columns: Vec<Option<String>>, origin, span| Index {
+        name: None,
+        effective_name: String::new(),
+        columns,
+        unique: true,
+        partial: false,
+        span,
+        name_span: None,
+        origin,
+    };
+    if !pk.is_empty() {
+        let span = t
+            .columns
+            .iter()
+            .find(|c| c.primary_key)
+            .map_or(t.anchor, |c| c.span);
+        t.indexes.push(implied(pk, IndexOrigin::PrimaryKey, span));
+    }
+    let uniques: Vec<Index> = t
+        .columns
+        .iter()
+        .filter(|c| c.unique && !c.primary_key)
+        .map(|c| {
+            implied(
+                vec![Some(c.key.clone())],
+                IndexOrigin::UniqueConstraint,
+                c.span,
+            )
+        })
+        .chain(t.uniques.iter().map(|u| {
+            implied(
+                u.columns.iter().cloned().map(Some).collect(),
+                IndexOrigin::UniqueConstraint,
+                u.span,
+            )
+        }))
+        .collect();
+    t.indexes.extend(uniques);
+}
+
 /// Rewrite property keys (Drizzle `t.x`, SQLModel attribute names) to database
 /// names in indexes, keys, constraints and foreign keys, and name unnamed indexes.
 fn map_keys_to_names(t: &mut Table) {
@@ -287,11 +365,14 @@ fn map_keys_to_names(t: &mut Table) {
         }
         if ix.name.is_none() {
             let joined: Vec<&str> = ix.columns.iter().flatten().map(|s| s.as_str()).collect();
+            let joined = joined.join("_");
             ix.effective_name = match (t.orm, ix.origin) {
+                (_, IndexOrigin::PrimaryKey) => format!("{table_name}_pkey"),
+                (_, IndexOrigin::UniqueConstraint) => format!("{table_name}_{joined}_key"),
                 (Orm::SqlModel, _) | (_, IndexOrigin::ColumnFlag) => {
-                    format!("ix_{table_name}_{}", joined.join("_"))
+                    format!("ix_{table_name}_{joined}")
                 }
-                _ => format!("{table_name}_{}_index", joined.join("_")),
+                (Orm::Drizzle, IndexOrigin::Explicit) => format!("{table_name}_{joined}_index"),
             };
         }
     }

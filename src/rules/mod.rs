@@ -5,10 +5,22 @@
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::{Column, Table, to_snake_case};
+use crate::model::{Column, ColumnType, ForeignKey, Orm, Table, TableRef, to_snake_case};
 use crate::project::{Project, Schema, SchemaTable};
 
+mod boolean_prefix;
+mod email_column_name;
+mod foreign_key_explicit;
 mod require_tenant_id;
+mod require_timestamps;
+mod require_uuid_primary_key;
+mod snake_case_column;
+mod snake_case_table;
+mod soft_delete_column;
+mod tenant_id_foreign_key;
+mod tenant_id_not_null;
+mod tenant_id_type;
+mod tenant_scoped_unique;
 mod unused_suppression;
 
 /// Static facts about a rule.
@@ -50,6 +62,91 @@ impl<'a> Ctx<'a> {
     pub fn tenant_column(&self, table: &'a Table) -> Option<&'a Column> {
         find_column(table, &self.config.tenancy.column)
     }
+
+    /// Every named table (tenant table and exempt tables included): the naming,
+    /// timestamp and primary-key rules apply to all of them.
+    pub fn named_tables(&self) -> impl Iterator<Item = (&'a SchemaTable, &'a str)> + '_ {
+        self.schema
+            .tables
+            .iter()
+            .filter_map(|st| st.table.name.as_deref().map(|n| (st, n)))
+    }
+}
+
+/// The database name of a foreign key's target table (schema qualifier dropped),
+/// when known: resolved by the project, or written as a database name.
+pub fn fk_target_table(fk: &ForeignKey) -> Option<&str> {
+    let name = match (&fk.resolved_table, &fk.target) {
+        (Some(t), _) => t.as_str(),
+        (None, TableRef::Db(t)) => t.as_str(),
+        (None, TableRef::Ident(_)) => return None,
+    };
+    Some(name.rsplit('.').next().unwrap_or(name))
+}
+
+/// The foreign key declaring `c` of `table`: its column-level reference, or a
+/// table-level foreign key listing it (by database name or key).
+pub fn column_foreign_key<'t>(table: &'t Table, c: &'t Column) -> Option<&'t ForeignKey> {
+    c.references.as_ref().or_else(|| {
+        table
+            .foreign_keys
+            .iter()
+            .find(|fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key))
+    })
+}
+
+/// `true` when `c` is defined outside its table's declaration (a spread column
+/// set, a helper, a SQLModel base class), so several tables may share it.
+pub fn is_shared_column(st: &SchemaTable, c: &Column) -> bool {
+    c.file != st.file || !st.table.span.contains(c.key_span.start)
+}
+
+/// How messages name a column: `column "x" of "t"`, or just `column "x"` when the
+/// column is shared (defined in a spread or base class). A shared column's finding
+/// is the same for every table using it and lands at the same place, so leaving the
+/// table out lets the pipeline report it once instead of once per table.
+pub fn column_label(st: &SchemaTable, c: &Column) -> String {
+    if is_shared_column(st, c) {
+        format!("column \"{}\"", c.name)
+    } else {
+        format!("column \"{}\" of \"{}\"", c.name, table_label(&st.table))
+    }
+}
+
+/// The table's database name, or its source identifier when the name is unknown.
+pub fn table_label(t: &Table) -> &str {
+    t.name.as_deref().unwrap_or(&t.ident)
+}
+
+/// A finding about column `c`, anchored at its key in the file defining it.
+pub fn column_diag(
+    rule: &'static str,
+    st: &SchemaTable,
+    c: &Column,
+    message: String,
+) -> Diagnostic {
+    Diagnostic::new(rule, c.file, c.key_span, message)
+        .table(table_label(&st.table))
+        .column(c.name.clone())
+}
+
+/// A finding about a table, anchored at its name string / class name.
+pub fn table_diag(rule: &'static str, st: &SchemaTable, message: String) -> Diagnostic {
+    Diagnostic::new(rule, st.file, st.table.anchor, message).table(table_label(&st.table))
+}
+
+/// `true` for uuid columns (also a custom/`sa_type` type spelled `uuid`).
+pub fn is_uuid(ty: &ColumnType) -> bool {
+    match ty {
+        ColumnType::Uuid => true,
+        ColumnType::Other(s) => s.eq_ignore_ascii_case("uuid"),
+        _ => false,
+    }
+}
+
+/// `true` when the table is a SQLModel class (client-side defaults count there).
+pub fn is_sqlmodel(t: &Table) -> bool {
+    t.orm == Orm::SqlModel
 }
 
 /// The column of `table` whose snake_case-normalised database name (or key) is `name`.
@@ -64,7 +161,22 @@ pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
 }
 
 /// Every rule, in catalog order.
-pub static RULES: &[RuleDef] = &[require_tenant_id::RULE, unused_suppression::RULE];
+pub static RULES: &[RuleDef] = &[
+    require_tenant_id::RULE,
+    tenant_id_not_null::RULE,
+    tenant_id_type::RULE,
+    tenant_id_foreign_key::RULE,
+    require_uuid_primary_key::RULE,
+    require_timestamps::RULE,
+    soft_delete_column::RULE,
+    snake_case_column::RULE,
+    snake_case_table::RULE,
+    email_column_name::RULE,
+    boolean_prefix::RULE,
+    foreign_key_explicit::RULE,
+    tenant_scoped_unique::RULE,
+    unused_suppression::RULE,
+];
 
 mod docs {
     include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
@@ -113,4 +225,13 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
     all
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }

@@ -2,6 +2,10 @@
 //!
 //! **What it does.** Checks that every table (except the tenant table and
 //! `exempt_tables`) has the tenant column (`tenant_id` by default, `[tenancy] column`).
+//! The column is recognised by its snake_case-normalised name, so a misnamed
+//! `tenantId` counts (and gets a `snake-case-column` finding instead). Columns from
+//! spreads, helpers and base classes count, also across files; a table whose columns
+//! cannot all be known (an unresolvable spread or base class) is never reported.
 //!
 //! **Why it matters.** Every row of a multi-tenant application belongs to exactly one
 //! tenant. Without the column, row-level security cannot isolate tenants and one

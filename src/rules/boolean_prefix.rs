@@ -1,0 +1,56 @@
+//! # boolean-prefix
+//!
+//! **What it does.** Checks that boolean columns are named as a question, starting
+//! with `is_`, `has_` or `can_` (judged on the snake_case form of the name, so a
+//! camelCase `isActive` is left to `snake-case-column`).
+//!
+//! **Why it matters.** `is_active`, `has_paid`, `can_invite` read unambiguously in
+//! queries and policies (`WHERE is_active`), and cannot be mistaken for a status
+//! string or a timestamp the way `active`, `paid` or `verified` can.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const users = pgTable("users", {
+//!   active: boolean("active").default(true).notNull(), // ← boolean column "active" of "users" should start with is_, has_ or can_ (is_active)
+//! });
+//! ```
+//!
+//! **Fix.** Renames the column to `is_<name>` (`has_<name>` and `can_<name>` are
+//! offered as alternatives). Unsafe: renaming a database column needs a migration,
+//! and other code may use the old name.
+
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::{ColumnType, to_snake_case};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "boolean-prefix",
+        default_severity: Severity::Warning,
+        summary: "boolean columns start with `is_`, `has_` or `can_`",
+        fix: Some(Safety::Unsafe),
+    },
+    check,
+};
+
+const PREFIXES: [&str; 3] = ["is_", "has_", "can_"];
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in &cx.schema.tables {
+        for c in &st.table.columns {
+            if c.ty != ColumnType::Boolean {
+                continue;
+            }
+            let snake = to_snake_case(&c.name);
+            if PREFIXES.iter().any(|p| snake.starts_with(p)) {
+                continue;
+            }
+            let msg = format!(
+                "boolean {} should start with is_, has_ or can_ (is_{snake})",
+                column_label(st, c)
+            );
+            out.push(column_diag(RULE.meta.name, st, c, msg));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! # snake-case-table
+//!
+//! **What it does.** Checks that every table name is snake_case. That includes the
+//! names SQLModel derives from a class without `__tablename__`: SQLModel lowercases
+//! the class name, so `class OrderLine` becomes the table `orderline`, which reads
+//! as one word. Singular versus plural is not checked.
+//!
+//! **Why it matters.** PostgreSQL folds unquoted identifiers to lower case, so a
+//! table named `UserProfiles` must be double-quoted in every query, policy and
+//! migration; `orderline` silently loses the word boundary the class name had, and
+//! its name changes whenever the class is renamed.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const userProfiles = pgTable("userProfiles", { // ← table "userProfiles" is not snake_case (user_profiles)
+//!   id: uuid("id").primaryKey().defaultRandom(),
+//! });
+//! ```
+//!
+//! ```python
+//! class OrderLine(SQLModel, table=True):  # ← table name "orderline" comes from class OrderLine; set __tablename__ = "order_line"
+//!     id: UUID = Field(default_factory=uuid4, primary_key=True)
+//! ```
+//!
+//! **Fix.** Renames the name string, or adds `__tablename__` to the class.
+//! Unsafe: renaming a table needs a migration, and raw SQL may use the old name.
+
+use super::{Ctx, RuleDef, RuleMeta, table_diag};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::{Orm, is_snake_case, to_snake_case};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "snake-case-table",
+        default_severity: Severity::Error,
+        summary: "table names are snake_case",
+        fix: Some(Safety::Unsafe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for (st, name) in cx.named_tables() {
+        let t = &st.table;
+        let msg = if !is_snake_case(name) {
+            format!(
+                "table \"{name}\" is not snake_case ({})",
+                to_snake_case(name)
+            )
+        } else if t.orm == Orm::SqlModel
+            && t.tablename_span.is_none()
+            && name == t.ident.to_lowercase()
+            && to_snake_case(&t.ident) != name
+        {
+            format!(
+                "table name \"{name}\" comes from class {}; set __tablename__ = \"{}\"",
+                t.ident,
+                to_snake_case(&t.ident)
+            )
+        } else {
+            continue;
+        };
+        out.push(table_diag(RULE.meta.name, st, msg));
+    }
+}

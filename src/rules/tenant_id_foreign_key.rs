@@ -1,0 +1,68 @@
+//! # tenant-id-foreign-key
+//!
+//! **What it does.** Checks that the tenant column (`tenant_id` by default) of every
+//! table that has one (the tenant table and `exempt_tables` excepted) references
+//! the tenant table (`tenants` by default, `[tenancy] table`): a column-level
+//! `.references(() => tenants.id)` / `Field(foreign_key="tenants.id")`, or a
+//! table-level `foreignKey(...)` / `ForeignKeyConstraint(...)` covering the column.
+//! A reference whose target cannot be resolved (a table imported from outside the
+//! project) is given the benefit of the doubt.
+//!
+//! **Why it matters.** Without the foreign key the database accepts rows for tenants
+//! that do not exist, and deleting a tenant leaves its rows behind, owned by a
+//! tenant id that may one day be reused or that no policy will ever match.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const posts = pgTable("posts", {
+//!   id: uuid("id").primaryKey().defaultRandom(),
+//!   tenant_id: uuid("tenant_id").notNull(), // ← tenant column "tenant_id" of "posts" does not reference tenants
+//! });
+//! ```
+//!
+//! **Fix.** Adds `.references(() => tenants.id)` (Drizzle) or
+//! `foreign_key="tenants.id"` (SQLModel). Safe: it only adds a constraint that
+//! valid data already satisfies.
+
+use super::{
+    Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, fk_target_table,
+};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "tenant-id-foreign-key",
+        default_severity: Severity::Warning,
+        summary: "the tenant column references the tenant table",
+        fix: Some(Safety::Safe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let tenants = &cx.config.tenancy.table;
+    for st in cx.tenant_tables() {
+        let t = &st.table;
+        let Some(c) = cx.tenant_column(t) else {
+            continue;
+        };
+        let label = column_label(st, c);
+        let msg = match column_foreign_key(t, c) {
+            None => format!("tenant {label} does not reference {tenants}"),
+            Some(fk) => match fk_target_table(fk) {
+                // Unresolvable target: cannot tell, say nothing.
+                None => continue,
+                Some(target) if target == tenants => continue,
+                Some(target) => format!("tenant {label} references {target}, not {tenants}"),
+            },
+        };
+        let mut d = column_diag(RULE.meta.name, st, c, msg);
+        if let Some(fk) = column_foreign_key(t, c)
+            && let Some(loc) = fk.resolved_loc
+        {
+            d = d.related(loc, "the referenced table");
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,54 @@
+//! # tenant-id-not-null
+//!
+//! **What it does.** Checks that the tenant column (`tenant_id` by default,
+//! `[tenancy] column`) is NOT NULL on every table that has one (the tenant table and
+//! `exempt_tables` excepted). In Drizzle that is `.notNull()` (or `.primaryKey()`);
+//! in SQLModel a non-`Optional` annotation, or `nullable=False`.
+//!
+//! **Why it matters.** A row whose tenant is NULL belongs to nobody: tenant
+//! isolation policies compare `tenant_id` with the current tenant, so such rows are
+//! invisible to every tenant, or visible to all of them when a policy is written
+//! with `IS NULL` in mind. Either way the data leaks or is lost.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const posts = pgTable("posts", {
+//!   id: uuid("id").primaryKey().defaultRandom(),
+//!   tenant_id: uuid("tenant_id"), // ← tenant column "tenant_id" of "posts" is nullable
+//! });
+//! ```
+//!
+//! ```python
+//! class Post(SQLModel, table=True):
+//!     __tablename__ = "posts"
+//!     tenant_id: Optional[UUID] = Field(foreign_key="tenants.id")  # ← nullable
+//! ```
+//!
+//! **Fix.** Adds `.notNull()` (Drizzle) or drops `Optional` / `| None` (SQLModel).
+//! Unsafe: existing rows with a NULL tenant must be backfilled first.
+
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "tenant-id-not-null",
+        default_severity: Severity::Error,
+        summary: "the tenant column is NOT NULL",
+        fix: Some(Safety::Unsafe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in cx.tenant_tables() {
+        let Some(c) = cx.tenant_column(&st.table) else {
+            continue;
+        };
+        if !c.not_null && !c.primary_key {
+            let msg = format!("tenant {} is nullable", column_label(st, c));
+            out.push(column_diag(RULE.meta.name, st, c, msg));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! # tenant-scoped-unique
+//!
+//! **What it does.** On tables that have the tenant column (the tenant table and
+//! `exempt_tables` excepted), checks that every unique constraint, unique index
+//! and single-column `.unique()` / `unique=True` includes the tenant column. The
+//! primary key is exempt: ids are globally unique by design.
+//!
+//! **Why it matters.** A plain `UNIQUE (slug)` is enforced across all tenants: one
+//! tenant taking the slug `billing` stops every other tenant from using it, and the
+//! resulting constraint error tells them that the name exists elsewhere, which
+//! leaks information across the tenant boundary. `UNIQUE (tenant_id, slug)` scopes
+//! the rule to each tenant.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const projects = pgTable("projects", {
+//!   id: uuid("id").primaryKey().defaultRandom(),
+//!   tenant_id: uuid("tenant_id").notNull(),
+//!   slug: text("slug").notNull().unique(), // ← column "slug" of "projects" is unique across all tenants; include tenant_id
+//! });
+//! ```
+//!
+//! Write `unique().on(t.tenant_id, t.slug)` in the table's extra config instead
+//! (SQLModel: `UniqueConstraint("tenant_id", "slug")` in `__table_args__`). Values
+//! that really are global (a login email shared by all tenants) can keep the
+//! constraint with a suppression comment saying so.
+//!
+//! **Fix.** None offered: whether a value is unique per tenant or globally is a
+//! design decision.
+
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Column, IndexOrigin, Table};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "tenant-scoped-unique",
+        default_severity: Severity::Info,
+        summary: "unique constraints on tenant tables include the tenant column",
+        fix: None,
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in cx.tenant_tables() {
+        let t = &st.table;
+        let Some(tc) = cx.tenant_column(t) else {
+            continue;
+        };
+        let name = t.name.as_deref().unwrap_or_default();
+        let tenant = &tc.name;
+        let has_tenant = |cols: &[&str]| cols.iter().any(|k| *k == tc.name || *k == tc.key);
+        for c in &t.columns {
+            if c.unique
+                && !c.primary_key
+                && !std::ptr::eq(c, tc)
+                && !is_primary_key(t, &[c.name.as_str()])
+            {
+                let msg = format!(
+                    "{} is unique across all tenants; include {tenant}",
+                    column_label(st, c)
+                );
+                out.push(column_diag(RULE.meta.name, st, c, msg));
+            }
+        }
+        for u in &t.uniques {
+            let cols: Vec<&str> = u.columns.iter().map(String::as_str).collect();
+            if has_tenant(&cols) || is_primary_key(t, &cols) {
+                continue;
+            }
+            // A constraint recorded for a column's own `.unique()`: the column's
+            // finding covers it.
+            if t.columns
+                .iter()
+                .any(|c| c.unique && c.span.contains(u.span.start))
+            {
+                continue;
+            }
+            let what = match &u.name {
+                Some(n) => format!("unique constraint \"{n}\""),
+                None => "unique constraint".to_string(),
+            };
+            let msg = format!(
+                "{what} on \"{name}\" ({}) does not include {tenant}",
+                cols.join(", ")
+            );
+            out.push(diag(st, u.span, msg));
+        }
+        for i in &t.indexes {
+            if !i.unique
+                || matches!(
+                    i.origin,
+                    IndexOrigin::PrimaryKey | IndexOrigin::UniqueConstraint
+                )
+            {
+                continue;
+            }
+            let cols: Vec<&str> = i
+                .columns
+                .iter()
+                .map(|c| c.as_deref().unwrap_or("(expression)"))
+                .collect();
+            if has_tenant(&cols) || is_primary_key(t, &cols) {
+                continue;
+            }
+            // `Field(unique=True, index=True)`: the column's own finding covers it.
+            if i.origin == IndexOrigin::ColumnFlag && covered_by_column(t, &cols) {
+                continue;
+            }
+            let msg = format!(
+                "unique index \"{}\" on \"{name}\" ({}) does not include {tenant}",
+                i.effective_name,
+                cols.join(", ")
+            );
+            out.push(diag(st, i.span, msg));
+        }
+    }
+}
+
+fn diag(st: &crate::project::SchemaTable, span: crate::model::Span, msg: String) -> Diagnostic {
+    let mut d = Diagnostic::new(RULE.meta.name, st.file, span, msg);
+    if let Some(n) = &st.table.name {
+        d = d.table(n.clone());
+    }
+    d
+}
+
+/// `true` when `cols` are exactly the table's primary key.
+fn is_primary_key(t: &Table, cols: &[&str]) -> bool {
+    let pk: Vec<&Column> = match t.primary_key.as_deref() {
+        Some(pk) => t
+            .columns
+            .iter()
+            .filter(|c| pk.iter().any(|k| *k == c.name || *k == c.key))
+            .collect(),
+        None => t.columns.iter().filter(|c| c.primary_key).collect(),
+    };
+    !pk.is_empty()
+        && pk.len() == cols.len()
+        && cols
+            .iter()
+            .all(|k| pk.iter().any(|c| c.name == *k || c.key == *k))
+}
+
+fn covered_by_column(t: &Table, cols: &[&str]) -> bool {
+    matches!(cols, [one] if t.columns.iter().any(|c| c.unique && (c.name == *one || c.key == *one)))
+}
