@@ -97,6 +97,9 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     }
 }
 
+/// A project root with its configuration and files.
+type ProjectGroup = (PathBuf, Config, Vec<PathBuf>);
+
 /// Group `files` by the nearest directory at or below `root` that holds a
 /// configuration file; files with none above them (up to `root`) stay with `root`
 /// and its `config`. Each group's own exclude globs apply to its files.
@@ -104,7 +107,7 @@ fn split_projects(
     root: &Path,
     config: Config,
     files: Vec<PathBuf>,
-) -> Result<Vec<(PathBuf, Config, Vec<PathBuf>)>, Vec<ConfigError>> {
+) -> Result<Vec<ProjectGroup>, Vec<ConfigError>> {
     let mut owner: HashMap<PathBuf, PathBuf> = HashMap::new();
     let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     for f in files {
