@@ -44,6 +44,7 @@ fn col(sp: &mut Spans, key: &str, name: Option<&str>, ty: ColumnType) -> Column 
         annotation_span: None,
         sa_column: false,
         file: FileId(0),
+        helper: None,
     }
 }
 
