@@ -233,6 +233,7 @@ pub(super) mod testing {
             value_span: Span::new(at, at + key.len()),
             annotation_span: None,
             sa_column: false,
+            helper: None,
             file: Default::default(),
         }
     }
