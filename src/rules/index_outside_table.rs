@@ -37,7 +37,7 @@
 //! index did not exist in the database before, and nothing can have used the
 //! module-level value since loading it fails.
 
-use super::index_tenant_id::{find_table, outside_label};
+use super::index_tenant_id::outside_label;
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::model::Loc;
@@ -54,11 +54,12 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (fid, f) in cx.project.files() {
-        for oi in &f.model.outside_indexes {
-            let table = oi
-                .table_ident
-                .as_deref()
-                .and_then(|ident| find_table(cx, fid, ident));
+        for (i, oi) in f.model.outside_indexes.iter().enumerate() {
+            let table = cx
+                .schema
+                .outside_owner
+                .get(&(fid, i))
+                .and_then(|&pos| cx.schema.tables.get(pos));
             let what = if oi.index.unique {
                 "unique index"
             } else {

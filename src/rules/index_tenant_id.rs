@@ -125,54 +125,15 @@ pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
 }
 
 /// Indexes declared outside a table (Drizzle) whose `.on(x.col)` names this table,
-/// with the file that declares them.
+/// with the file that declares them (resolved once by the project).
 pub(super) fn outside_indexes_of<'a>(
     cx: &Ctx<'a>,
     st: &SchemaTable,
 ) -> Vec<(FileId, &'a OutsideIndex)> {
-    let mut found = Vec::new();
-    for (fid, f) in cx.project.files() {
-        for oi in &f.model.outside_indexes {
-            let Some(ident) = &oi.table_ident else {
-                continue;
-            };
-            if find_table(cx, fid, ident)
-                .is_some_and(|t| t.file == st.file && t.table.ident == st.table.ident)
-            {
-                found.push((fid, oi));
-            }
-        }
+    match cx.schema.by_ident.get(&(st.file, st.table.ident.clone())) {
+        Some(&pos) => cx.schema.outside_indexes_of(cx.project, pos),
+        None => Vec::new(),
     }
-    found
-}
-
-/// The table an outside index's `.on(ident.col)` names: a table declared in the same
-/// file with that identifier, else the one the file imports under that name (when
-/// exactly one file declares a table with the imported identifier).
-pub(super) fn find_table<'a>(cx: &Ctx<'a>, file: FileId, ident: &str) -> Option<&'a SchemaTable> {
-    if let Some(st) = cx
-        .schema
-        .tables
-        .iter()
-        .find(|st| st.file == file && st.table.ident == ident)
-    {
-        return Some(st);
-    }
-    let imported = &cx
-        .project
-        .file(file)?
-        .model
-        .imports
-        .iter()
-        .find(|imp| imp.local == ident)?
-        .imported;
-    let mut candidates = cx
-        .schema
-        .tables
-        .iter()
-        .filter(|st| st.table.ident == *imported);
-    let first = candidates.next()?;
-    candidates.next().is_none().then_some(first)
 }
 
 /// The columns of an outside index as database names: the extractor records the
