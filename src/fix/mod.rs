@@ -4,8 +4,11 @@
 //! `imports` adds missing TypeScript and Python imports in the file's own style.
 //! [`fix_all`] applies fixes to a project in rounds until nothing changes.
 
+pub mod drizzle;
 pub mod edit;
 pub mod imports;
+pub mod list;
+pub mod sqlmodel;
 pub mod style;
 
 use crate::diagnostic::{Diagnostic, Fix, Safety};
@@ -119,4 +122,39 @@ pub fn fix_all(project: &mut Project, mode: FixMode) -> FixOutcome {
         }
     }
     outcome
+}
+
+/// A file as fixes see it: its id, text, model and writing conventions.
+pub struct Src<'a> {
+    pub file: FileId,
+    pub path: &'a std::path::Path,
+    pub text: &'a str,
+    pub model: &'a crate::model::FileModel,
+    pub style: style::Style,
+    pub lang: crate::model::Lang,
+}
+
+impl<'a> Src<'a> {
+    /// The file `file` of `project`, when it is a source language file.
+    pub fn new(project: &'a Project, file: FileId) -> Option<Src<'a>> {
+        let f = project.file(file)?;
+        let lang = f.model.kind.lang()?;
+        Some(Src {
+            file,
+            path: &f.path,
+            text: &f.text,
+            model: &f.model,
+            style: style::detect(&f.text, lang),
+            lang,
+        })
+    }
+
+    /// An edit of this file.
+    pub fn edit(&self, span: Span, text: impl Into<String>) -> crate::diagnostic::Edit {
+        crate::diagnostic::Edit {
+            file: self.file,
+            span,
+            text: text.into(),
+        }
+    }
 }
