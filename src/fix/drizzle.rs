@@ -26,6 +26,92 @@ pub fn pg_core(src: &Src, name: &str) -> (String, Option<Edit>) {
     ts_import(src.text, src.file, &src.style, "drizzle-orm/pg-core", name)
 }
 
+/// [`pg_core`] for several names at once: one import edit adds them all.
+pub fn pg_core_many(src: &Src, names: &[&str]) -> (Vec<String>, Vec<Edit>) {
+    let mut exprs = Vec::new();
+    let mut missing: Vec<&str> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
+    for n in names {
+        let (e, imp) = pg_core(src, n);
+        exprs.push(e);
+        if let Some(imp) = imp {
+            missing.push(n);
+            edits.push(imp);
+        }
+    }
+    if missing.len() > 1 && edits[0].text.trim_start().starts_with("import ") {
+        // A new import line: name them all in it.
+        let (_, imp) = ts_import(
+            src.text,
+            src.file,
+            &src.style,
+            "drizzle-orm/pg-core",
+            &missing.join(", "),
+        );
+        return (exprs, imp.into_iter().collect());
+    }
+    (exprs, edits)
+}
+
+/// `tenantIdIdx` for the keys `["tenant_id"]`: the object-form key of a new index.
+pub fn index_key(keys: &[&str]) -> String {
+    let mut out = String::new();
+    for k in keys {
+        for part in k.split('_').filter(|p| !p.is_empty()) {
+            let mut cs = part.chars();
+            if let Some(c) = cs.next() {
+                if out.is_empty() {
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.extend(c.to_uppercase());
+                }
+                out.push_str(cs.as_str());
+            }
+        }
+    }
+    out.push_str("Idx");
+    out
+}
+
+/// Edits adding `index("<name>").on(t.<key>, ...)` on the property keys `keys`
+/// to the extra config of `table`, with the `index` import. `None` when the
+/// extra config cannot take it.
+pub fn add_index(src: &Src, table: &Table, keys: &[&str], name: &str) -> Option<Vec<Edit>> {
+    let p = extra_param(table)?;
+    let (index, imp) = pg_core(src, "index");
+    let on: Vec<String> = keys.iter().map(|k| format!("{p}.{k}")).collect();
+    let item = format!("{index}({}).on({})", src.style.quoted(name), on.join(", "));
+    let mut edits = insert_extra(src, table, &index_key(keys), &item)?;
+    edits.extend(imp);
+    Some(edits)
+}
+
+/// The `() => <table>.<id key>` callback referencing `target`'s `column` (a
+/// database name) from `src`, with the import of the target table when it lives
+/// in another file. `None` when the target is not exported, has no such column,
+/// or its identifier is taken in `src`.
+pub fn reference_target(
+    src: &Src,
+    target: &Table,
+    target_path: &Path,
+    column: &str,
+) -> Option<(String, Option<Edit>)> {
+    let key = &target.columns.iter().find(|c| c.name == column)?.key;
+    if target_path != src.path && !target.exported {
+        return None;
+    }
+    let (expr, imp) = import_table(src, &target.ident, target_path)?;
+    Some((format!("() => {expr}.{key}"), imp))
+}
+
+/// `true` when `column` is written in `table`'s own columns object in `src`
+/// (not in a spread, helper or another file), so editing it changes this table only.
+pub fn is_own(src: &Src, table: &Table, column: &Column) -> bool {
+    column.file == src.file
+        && table.body_span.start <= column.span.start
+        && column.span.end <= table.body_span.end
+}
+
 /// Make the table variable `ident` exported by the file at `target` usable in
 /// `src` through a relative import (nothing when `target` is `src` itself).
 pub fn import_table(src: &Src, ident: &str, target: &Path) -> Option<(String, Option<Edit>)> {

@@ -158,3 +158,32 @@ impl<'a> Src<'a> {
         }
     }
 }
+
+/// A fix from `edits`, insertions at the same offset merged in order (two
+/// primitives may both add an import line at the same place).
+pub fn make_fix(
+    title: impl Into<String>,
+    safety: Safety,
+    edits: Vec<crate::diagnostic::Edit>,
+) -> Fix {
+    let mut out: Vec<crate::diagnostic::Edit> = Vec::new();
+    for e in edits {
+        if out.contains(&e) {
+            continue;
+        }
+        if e.span.is_empty()
+            && let Some(prev) = out
+                .iter_mut()
+                .find(|p| p.file == e.file && p.span == e.span)
+        {
+            prev.text.push_str(&e.text);
+            continue;
+        }
+        out.push(e);
+    }
+    Fix {
+        title: title.into(),
+        safety,
+        edits: out,
+    }
+}

@@ -240,6 +240,71 @@ pub fn set_field_kwarg(src: &Src, column: &Column, name: &str, value: &str) -> O
     }
 }
 
+/// `true` when `column` is written in `table`'s own class body in `src` (not
+/// inherited from a base class), so editing it changes this table only.
+pub fn is_own(src: &Src, table: &Table, column: &Column) -> bool {
+    column.file == src.file
+        && table.body_span.start <= column.span.start
+        && column.span.end <= table.body_span.end
+}
+
+/// Edits indexing the columns `cols` of `table`: `index=True` on a single own
+/// column's `Field(...)` / `Column(...)`, else `Index("<name>", "<col>", ...)` in
+/// `__table_args__`. `None` when neither can be written.
+pub fn add_index(src: &Src, table: &Table, cols: &[&Column], name: &str) -> Option<Vec<Edit>> {
+    if let [c] = cols
+        && is_own(src, table, c)
+    {
+        match column_call(src, c) {
+            Some(ColumnCall::Field(args) | ColumnCall::Column(args)) => {
+                return Some(set_kwarg(src, args, "index", "True"));
+            }
+            Some(ColumnCall::Bare(_)) => return set_field_kwarg(src, c, "index", "True"),
+            None => {}
+        }
+    }
+    let (index, imp) = py_any(src, &["sqlmodel", "sqlalchemy"], "Index");
+    let mut item = format!("{index}({}", src.style.quoted(name));
+    for c in cols {
+        item.push_str(", ");
+        item.push_str(&src.style.quoted(&c.name));
+    }
+    item.push(')');
+    let mut edits = add_table_arg(src, table, &item)?;
+    edits.extend(imp);
+    Some(edits)
+}
+
+/// Like [`py`], but a name already imported from any of `modules` is reused;
+/// a missing one is imported from the first.
+pub fn py_any(src: &Src, modules: &[&str], name: &str) -> (String, Option<Edit>) {
+    for m in modules.iter().skip(1) {
+        let (e, imp) = py(src, m, name);
+        if imp.is_none() {
+            return (e, None);
+        }
+    }
+    py(src, modules[0], name)
+}
+
+/// `true` when `table` is a SQLModel class written with `Field(...)` (not a
+/// SQLAlchemy declarative class using `Mapped[...] = mapped_column(...)` /
+/// `Column(...)`), so a new field can be written the SQLModel way.
+pub fn is_sqlmodel_style(src: &Src, table: &Table) -> bool {
+    src.text.contains("sqlmodel")
+        && own_columns(src, table).iter().all(|c| {
+            c.value_span.is_empty()
+                || !matches!(
+                    callee(src.text, c.value_span),
+                    Some("mapped_column" | "Column" | "relationship")
+                )
+        })
+        && !own_columns(src, table).iter().any(|c| {
+            c.annotation_span
+                .is_some_and(|a| src.text[a.start..a.end].starts_with("Mapped["))
+        })
+}
+
 /// The expression naming `name` from the Python `module` and the import edit.
 pub fn py(src: &Src, module: &str, name: &str) -> (String, Option<Edit>) {
     py_import(src.text, src.file, &src.style, module, name)
