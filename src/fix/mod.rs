@@ -283,3 +283,20 @@ pub fn make_fix(
         edits: out,
     }
 }
+
+/// Edits adding an index named `name` on `cols` (in order) to `table`: Drizzle
+/// extra config (`index` imported) or SQLModel `index=True` / `__table_args__`.
+pub fn add_index(
+    src: &Src,
+    table: &crate::model::Table,
+    cols: &[&crate::model::Column],
+    name: &str,
+) -> Option<Vec<crate::diagnostic::Edit>> {
+    match table.orm {
+        crate::model::Orm::Drizzle => {
+            let keys: Vec<&str> = cols.iter().map(|c| c.key.as_str()).collect();
+            drizzle::add_index(src, table, &keys, name)
+        }
+        crate::model::Orm::SqlModel => sqlmodel::add_index(src, table, cols, name),
+    }
+}

@@ -305,9 +305,133 @@ pub fn is_sqlmodel_style(src: &Src, table: &Table) -> bool {
         })
 }
 
+/// The annotation `ann` without its `None` alternative: `Optional[X]`,
+/// `Union[X, None]`, `X | None` → `X` (also inside `Mapped[...]`). `None` when the
+/// annotation does not admit `None` in one of these ways.
+pub fn strip_none(ann: &str) -> Option<String> {
+    let a = ann.trim();
+    for wrap in ["Mapped[", "sa.orm.Mapped["] {
+        if let Some(inner) = a.strip_prefix(wrap).and_then(|r| r.strip_suffix(']')) {
+            return strip_none(inner).map(|i| format!("{wrap}{i}]"));
+        }
+    }
+    let parts = split_top(a, b'|');
+    if parts.len() > 1 {
+        let kept: Vec<&str> = parts.iter().copied().filter(|p| *p != "None").collect();
+        return (kept.len() < parts.len() && !kept.is_empty()).then(|| kept.join(" | "));
+    }
+    for opt in ["Optional[", "typing.Optional["] {
+        if let Some(inner) = a.strip_prefix(opt).and_then(|r| r.strip_suffix(']')) {
+            return Some(inner.trim().to_string());
+        }
+    }
+    for un in ["Union[", "typing.Union["] {
+        if let Some(inner) = a.strip_prefix(un).and_then(|r| r.strip_suffix(']')) {
+            let parts = split_top(inner, b',');
+            let kept: Vec<&str> = parts.iter().copied().filter(|p| *p != "None").collect();
+            return match kept.len() {
+                n if n == parts.len() || n == 0 => None,
+                1 => Some(kept[0].to_string()),
+                _ => Some(format!("{un}{}]", kept.join(", "))),
+            };
+        }
+    }
+    None
+}
+
+/// `s` split at `sep` outside brackets, parts trimmed.
+fn split_top(s: &str, sep: u8) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'[' | b'(' => depth += 1,
+            b']' | b')' => depth -= 1,
+            _ if b == sep && depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(s[start..].trim());
+    out
+}
+
+/// Edits making `column` NOT NULL: the `None` alternative dropped from its
+/// annotation, `nullable=True` removed from `Field(...)` / `mapped_column(...)`,
+/// `nullable=False` set on a `sa_column=Column(...)`. `None` when nullability
+/// comes from somewhere the fix does not edit (`sa_column_kwargs`, an unknown call).
+pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
+    let text = src.text;
+    let mut edits = Vec::new();
+    if let Some(a) = column.annotation_span
+        && let Some(stripped) = strip_none(&text[a.start..a.end])
+    {
+        edits.push(src.edit(a, stripped));
+    }
+    match column_call(src, column) {
+        Some(ColumnCall::Field(args)) => {
+            if kwarg(text, args, "sa_column_kwargs")
+                .is_some_and(|(_, _, v)| text[v.start..v.end].contains("nullable"))
+            {
+                return None;
+            }
+            if let Some((_, _, v)) = kwarg(text, args, "nullable")
+                && &text[v.start..v.end] != "False"
+            {
+                edits.extend(remove_kwarg(src, args, "nullable"));
+            }
+        }
+        Some(ColumnCall::Column(args)) => {
+            let sa = column.sa_column || matches!(callee(text, column.value_span), Some("Column"));
+            if sa {
+                edits.extend(set_kwarg(src, args, "nullable", "False"));
+            } else if let Some((_, _, v)) = kwarg(text, args, "nullable")
+                && &text[v.start..v.end] != "False"
+            {
+                edits.extend(remove_kwarg(src, args, "nullable"));
+            }
+        }
+        Some(ColumnCall::Bare(_)) => {}
+        None if column.value_span.is_empty() => {}
+        // A literal default (`= None`) leaves nullability to the annotation.
+        None if !text[column.value_span.start..column.value_span.end].contains('(') => {}
+        None => return None,
+    }
+    (!edits.is_empty()).then_some(edits)
+}
+
 /// The expression naming `name` from the Python `module` and the import edit.
 pub fn py(src: &Src, module: &str, name: &str) -> (String, Option<Edit>) {
     py_import(src.text, src.file, &src.style, module, name)
+}
+
+/// [`py`] for several names of one module: one new `from module import a, b`
+/// line when none is imported yet.
+pub fn py_many(src: &Src, module: &str, names: &[&str]) -> (Vec<String>, Vec<Edit>) {
+    let mut exprs = Vec::new();
+    let mut missing = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
+    for n in names {
+        let (e, imp) = py(src, module, n);
+        exprs.push(e);
+        if let Some(imp) = imp {
+            missing.push(*n);
+            edits.push(imp);
+        }
+    }
+    if missing.len() > 1 && edits.iter().all(|e| e.text.starts_with("from ")) {
+        let (_, imp) = py(src, module, &missing.join(", "));
+        return (exprs, imp.into_iter().collect());
+    }
+    (exprs, edits)
+}
+
+/// `datetime.now(timezone.utc)` as the file can write it, with its imports.
+pub fn now_utc(src: &Src) -> (String, Vec<Edit>) {
+    let (names, edits) = py_many(src, "datetime", &["datetime", "timezone"]);
+    (format!("{}.now({}.utc)", names[0], names[1]), edits)
 }
 
 /// The `UUID` type as the file writes it: `uuid.UUID` after `import uuid`,

@@ -38,8 +38,9 @@
 use super::index_tenant_id::{
     index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,
 };
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, index_name};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::fix::{Src, add_index, make_fix};
 use crate::model::{Column, Loc};
 
 pub const RULE: RuleDef = RuleDef {
@@ -129,6 +130,18 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         ),
                     );
                 }
+            }
+            // An outside index that would cover is moved by index-outside-table's fix.
+            if d.related.is_empty()
+                && let (Some(c), Some(table_name)) = (column, &t.name)
+                && let Some(src) = Src::new(cx.project, st.file)
+                && let Some(edits) = add_index(&src, t, &[c], &index_name(table_name, &[name]))
+            {
+                d = d.fix(make_fix(
+                    format!("Add index on {name}"),
+                    Safety::Safe,
+                    edits,
+                ));
             }
             out.push(d);
         }

@@ -39,8 +39,9 @@
 //! table's extra config (or `Field(index=True)` for SQLModel). Safe: adding an
 //! index changes no data and no behaviour.
 
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, index_name};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::fix::{Src, add_index, make_fix};
 use crate::model::{FileId, Loc, OutsideIndex, Table};
 use crate::project::SchemaTable;
 
@@ -94,6 +95,22 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     ),
                 );
             }
+        }
+        // An outside index that would cover is moved by index-outside-table's fix.
+        if d.related.is_empty()
+            && let Some(src) = Src::new(cx.project, st.file)
+            && let Some(edits) = add_index(
+                &src,
+                t,
+                &[tenant],
+                &index_name(name, &[tenant.name.as_str()]),
+            )
+        {
+            d = d.fix(make_fix(
+                format!("Add index on {}", tenant.name),
+                Safety::Safe,
+                edits,
+            ));
         }
         out.push(d);
     }

@@ -298,3 +298,18 @@ pub fn index_name(table: &str, cols: &[&str]) -> String {
     s.push_str("_idx");
     s
 }
+
+/// Every table using the column defined at `c` (the same definition: file and
+/// key span), for fixes that edit a shared definition.
+pub fn tables_sharing<'a>(cx: &Ctx<'a>, c: &Column) -> Vec<&'a SchemaTable> {
+    cx.schema
+        .tables
+        .iter()
+        .filter(|st| {
+            st.table
+                .columns
+                .iter()
+                .any(|x| x.file == c.file && x.key_span == c.key_span)
+        })
+        .collect()
+}

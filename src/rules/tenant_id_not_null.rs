@@ -28,8 +28,11 @@
 //! **Fix.** Adds `.notNull()` (Drizzle) or drops `Optional` / `| None` (SQLModel).
 //! Unsafe: existing rows with a NULL tenant must be backfilled first.
 
-use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, tables_sharing};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{Column, Orm};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -48,7 +51,29 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         };
         if !c.not_null && !c.primary_key {
             let msg = format!("tenant {} is nullable", column_label(st, c));
-            out.push(column_diag(RULE.meta.name, st, c, msg));
+            let mut d = column_diag(RULE.meta.name, st, c, msg);
+            if let Some(f) = fix(cx, st, c) {
+                d = d.fix(f);
+            }
+            out.push(d);
         }
     }
+}
+
+fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
+    // A shared definition is edited only when every table using it is a tenant table.
+    let tenant: Vec<&SchemaTable> = cx.tenant_tables().collect();
+    if !tables_sharing(cx, c)
+        .iter()
+        .all(|s| tenant.iter().any(|t| std::ptr::eq(*t, *s)))
+    {
+        return None;
+    }
+    let src = Src::new(cx.project, c.file)?;
+    let title = format!("Make {} NOT NULL", c.name);
+    let edits = match st.table.orm {
+        Orm::Drizzle => vec![drizzle::append_modifier(&src, c, ".notNull()")],
+        Orm::SqlModel => sqlmodel::make_not_null(&src, c)?,
+    };
+    Some(make_fix(title, Safety::Unsafe, edits))
 }
