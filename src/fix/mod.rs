@@ -286,12 +286,24 @@ pub fn make_fix(
 
 /// Edits adding an index named `name` on `cols` (in order) to `table`: Drizzle
 /// extra config (`index` imported) or SQLModel `index=True` / `__table_args__`.
+/// `name_taken` (the name is used by another index) refuses the named forms;
+/// SQLModel `index=True` generates its own name.
 pub fn add_index(
     src: &Src,
     table: &crate::model::Table,
     cols: &[&crate::model::Column],
     name: &str,
+    name_taken: bool,
 ) -> Option<Vec<crate::diagnostic::Edit>> {
+    if let (crate::model::Orm::SqlModel, [c]) = (table.orm, cols)
+        && sqlmodel::is_own(src, table, c)
+        && let Some(edits) = sqlmodel::flag_index(src, c)
+    {
+        return Some(edits);
+    }
+    if name_taken {
+        return None;
+    }
     match table.orm {
         crate::model::Orm::Drizzle => {
             let keys: Vec<&str> = cols.iter().map(|c| c.key.as_str()).collect();

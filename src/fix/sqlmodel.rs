@@ -188,6 +188,25 @@ pub fn remove_kwarg(src: &Src, args: Span, name: &str) -> Option<Edit> {
     list::remove(src.text, src.file, args, i, Lang::Python)
 }
 
+/// One edit removing every keyword argument of `names` present in `args`
+/// (rewriting the argument list), when any is present.
+pub fn remove_kwargs(src: &Src, args: Span, names: &[&str]) -> Option<Edit> {
+    let mut text = src.text.to_string();
+    let mut span = args;
+    let mut changed = false;
+    for n in names {
+        let Some((i, _, _)) = kwarg(&text, span, n) else {
+            continue;
+        };
+        let e = list::remove(&text, src.file, span, i, Lang::Python)?;
+        let delta = e.text.len() as isize - e.span.len() as isize;
+        text = super::edit::apply(&text, &[e]).ok()?;
+        span = Span::new(span.start, (span.end as isize + delta) as usize);
+        changed = true;
+    }
+    changed.then(|| src.edit(args, &text[span.start..span.end]))
+}
+
 /// Where the keyword arguments of a column go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColumnCall {
@@ -254,14 +273,9 @@ pub fn is_own(src: &Src, table: &Table, column: &Column) -> bool {
 pub fn add_index(src: &Src, table: &Table, cols: &[&Column], name: &str) -> Option<Vec<Edit>> {
     if let [c] = cols
         && is_own(src, table, c)
+        && let Some(edits) = flag_index(src, c)
     {
-        match column_call(src, c) {
-            Some(ColumnCall::Field(args) | ColumnCall::Column(args)) => {
-                return Some(set_kwarg(src, args, "index", "True"));
-            }
-            Some(ColumnCall::Bare(_)) => return set_field_kwarg(src, c, "index", "True"),
-            None => {}
-        }
+        return Some(edits);
     }
     let (index, imp) = py_any(src, &["sqlmodel", "sqlalchemy"], "Index");
     let mut item = format!("{index}({}", src.style.quoted(name));
@@ -273,6 +287,17 @@ pub fn add_index(src: &Src, table: &Table, cols: &[&Column], name: &str) -> Opti
     let mut edits = add_table_arg(src, table, &item)?;
     edits.extend(imp);
     Some(edits)
+}
+
+/// Edits setting `index=True` on `column`'s `Field(...)` / `Column(...)` (or
+/// writing `= Field(index=True)` for a bare annotation).
+pub fn flag_index(src: &Src, column: &Column) -> Option<Vec<Edit>> {
+    match column_call(src, column)? {
+        ColumnCall::Field(args) | ColumnCall::Column(args) => {
+            Some(set_kwarg(src, args, "index", "True"))
+        }
+        ColumnCall::Bare(_) => set_field_kwarg(src, column, "index", "True"),
+    }
 }
 
 /// Like [`py`], but a name already imported from any of `modules` is reused;
@@ -370,6 +395,9 @@ pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
     {
         edits.push(src.edit(a, stripped));
     }
+    let is_true = |args: Span, k: &str| {
+        kwarg(text, args, k).is_some_and(|(_, _, v)| &text[v.start..v.end] != "False")
+    };
     match column_call(src, column) {
         Some(ColumnCall::Field(args)) => {
             if kwarg(text, args, "sa_column_kwargs")
@@ -377,27 +405,39 @@ pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
             {
                 return None;
             }
-            if let Some((_, _, v)) = kwarg(text, args, "nullable")
-                && &text[v.start..v.end] != "False"
-            {
-                edits.extend(remove_kwarg(src, args, "nullable"));
+            // A NOT NULL field has no `None` default either.
+            let mut drop = Vec::new();
+            if is_true(args, "nullable") {
+                drop.push("nullable");
             }
+            if kwarg(text, args, "default").is_some_and(|(_, _, v)| &text[v.start..v.end] == "None")
+            {
+                drop.push("default");
+            }
+            edits.extend(remove_kwargs(src, args, &drop));
         }
         Some(ColumnCall::Column(args)) => {
             let sa = column.sa_column || matches!(callee(text, column.value_span), Some("Column"));
             if sa {
                 edits.extend(set_kwarg(src, args, "nullable", "False"));
-            } else if let Some((_, _, v)) = kwarg(text, args, "nullable")
-                && &text[v.start..v.end] != "False"
-            {
+            } else if is_true(args, "nullable") {
                 edits.extend(remove_kwarg(src, args, "nullable"));
             }
         }
         Some(ColumnCall::Bare(_)) => {}
         None if column.value_span.is_empty() => {}
-        // A literal default (`= None`) leaves nullability to the annotation.
-        None if !text[column.value_span.start..column.value_span.end].contains('(') => {}
-        None => return None,
+        None => {
+            let v = column.value_span;
+            let value = text[v.start..v.end].trim();
+            if value == "None"
+                && let Some(a) = column.annotation_span
+            {
+                // `x: T | None = None` → `x: T`
+                edits.push(src.edit(Span::new(a.end, v.end), ""));
+            } else if value.contains('(') {
+                return None;
+            }
+        }
     }
     (!edits.is_empty()).then_some(edits)
 }

@@ -39,7 +39,7 @@
 //! table's extra config (or `Field(index=True)` for SQLModel). Safe: adding an
 //! index changes no data and no behaviour.
 
-use super::{Ctx, RuleDef, RuleMeta, index_name};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::fix::{Src, add_index, make_fix};
 use crate::model::{FileId, Loc, OutsideIndex, Table};
@@ -97,14 +97,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
         }
         // An outside index that would cover is moved by index-outside-table's fix.
+        let ix = index_name(name, &[tenant.name.as_str()]);
         if d.related.is_empty()
             && let Some(src) = Src::new(cx.project, st.file)
-            && let Some(edits) = add_index(
-                &src,
-                t,
-                &[tenant],
-                &index_name(name, &[tenant.name.as_str()]),
-            )
+            && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
         {
             d = d.fix(make_fix(
                 format!("Add index on {}", tenant.name),

@@ -313,3 +313,12 @@ pub fn tables_sharing<'a>(cx: &Ctx<'a>, c: &Column) -> Vec<&'a SchemaTable> {
         })
         .collect()
 }
+
+/// `true` when an index of any table already has the database name `name`
+/// (Postgres index names are unique within a schema).
+pub fn index_name_taken(cx: &Ctx, name: &str) -> bool {
+    cx.schema
+        .tables
+        .iter()
+        .any(|st| st.table.indexes.iter().any(|i| i.effective_name == name))
+}

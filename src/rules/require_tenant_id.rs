@@ -23,7 +23,7 @@
 //! **Fix.** Adds `tenant_id` as a NOT NULL uuid referencing `tenants.id`, plus its
 //! index. Unsafe: existing rows need a backfill before the NOT NULL column can be added.
 
-use super::{Ctx, RuleDef, RuleMeta, index_name, py_fk_target, tenant_table};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken, py_fk_target, tenant_table};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::{Src, drizzle, make_fix, sqlmodel};
 use crate::model::Orm;
@@ -91,11 +91,11 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
                 &prop,
             )?);
             let p = drizzle::extra_param(t)?;
-            let item = format!(
-                "{}({}).on({p}.{col})",
-                names[1],
-                src.style.quoted(&index_name(name, &[col]))
-            );
+            let ix = index_name(name, &[col]);
+            if index_name_taken(cx, &ix) {
+                return None;
+            }
+            let item = format!("{}({}).on({p}.{col})", names[1], src.style.quoted(&ix));
             edits.extend(drizzle::insert_extra(
                 &src,
                 t,

@@ -179,12 +179,21 @@ fn complete_fix(
             }
         }
         Orm::SqlModel => {
+            let defaults = if no_default {
+                py_default(&src, c)?
+            } else {
+                Vec::new()
+            };
             if nullable {
-                edits.extend(sqlmodel::make_not_null(&src, c)?);
+                // `= None` is replaced by the default rather than deleted.
+                let nn = sqlmodel::make_not_null(&src, c)?;
+                edits.extend(nn.into_iter().filter(|e| {
+                    !defaults
+                        .iter()
+                        .any(|d| d.span.end == e.span.end && !d.span.is_empty())
+                }));
             }
-            if no_default {
-                edits.extend(py_default(&src, c)?);
-            }
+            edits.extend(defaults);
         }
     }
     let what = match (nullable, no_default) {

@@ -99,7 +99,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !problems.is_empty() {
             let msg = format!("{} {}", column_label(st, id), join_and(&problems));
             let mut d = column_diag(RULE.meta.name, st, id, msg);
-            let make_pk = matches!(role, PkRole::None) && t.primary_key.is_none();
+            let make_pk = matches!(role, PkRole::None)
+                && t.primary_key.is_none()
+                && !t.columns.iter().any(|c| c.primary_key);
             let fixable = uuid && (matches!(role, PkRole::Sole) || make_pk);
             if fixable && let Some(f) = complete_fix(cx, st, id, make_pk, no_default) {
                 d = d.fix(f);
