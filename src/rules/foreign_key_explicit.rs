@@ -23,7 +23,10 @@
 //! ```
 //!
 //! **Fix.** Adds `.references(() => users.id)` / `foreign_key="users.id"` when the
-//! target table is unambiguous. Safe: valid data already satisfies the constraint.
+//! likely target is the only table of that name in the same ORM and its `id` has the
+//! column's type; the target table is imported when it lives in another file. Not
+//! offered otherwise, nor for `sa_column=Column(...)` columns. Safe: valid data
+//! already satisfies the constraint.
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, py_fk_target,

@@ -32,8 +32,14 @@
 //! Covered by `Field(foreign_key="users.id", index=True)` or by
 //! `__table_args__ = (Index("posts_tenant_id_author_id_idx", "tenant_id", "author_id"),)`.
 //!
-//! **Fix.** Inserts an index on the column into the table (Drizzle extra config,
-//! SQLModel `index=True`). Safe: adding an index changes no data and no behaviour.
+//! **Fix.** Inserts a single-column index on the foreign-key column, named
+//! `<table>_<column>_idx` (the simplest index that covers it; a composite
+//! `(tenant_id, column)` would also cover but is a design choice left to you):
+//! Drizzle extra config (any form, or a new `(t) => [ ... ]`), SQLModel `index=True`
+//! on the field or its `Column(...)`, or `Index(...)` in `__table_args__` for an
+//! inherited column. Not offered for a table-level foreign key on a column the model
+//! does not know, when an outside index would cover, or when the name is taken.
+//! Safe: adding an index changes no data and no behaviour.
 
 use super::index_tenant_id::{
     index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,

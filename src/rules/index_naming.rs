@@ -24,8 +24,12 @@
 //! ]);
 //! ```
 //!
-//! **Fix.** Renames the index to the expected name. Safe in the source; the next
-//! generated migration renames the index in the database.
+//! **Fix.** Rewrites the name string to `<table>_<columns>_idx` (database column
+//! names, full), keeping its quote. Not offered when the name is not a plain string
+//! literal, the expected name is already used by another index of the table, or
+//! another index of the table on the same columns would be renamed too (both
+//! would get the name). Safe
+//! in the source; the next generated migration renames the index in the database.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
@@ -77,6 +81,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 && lit.ends_with(q)
                 && lit[1..lit.len() - 1] == **name
                 && !t.indexes.iter().any(|o| o.effective_name == expected)
+                && !t.indexes.iter().any(|o| {
+                    !std::ptr::eq(o, ix)
+                        && o.columns == ix.columns
+                        && o.name
+                            .as_deref()
+                            .is_some_and(|n| !follows_convention(table, &cols, o, n))
+                })
             {
                 d = d.fix(make_fix(
                     format!("Rename index to {expected}"),

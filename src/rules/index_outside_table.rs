@@ -32,10 +32,13 @@
 //! }, (t) => [index("users_tenant_id_idx").on(t.tenant_id)]);
 //! ```
 //!
-//! **Fix.** Moves the index into the table's extra config (creating the array form
-//! when the table has none) and removes the module-level declaration. Safe: the
-//! index did not exist in the database before, and nothing can have used the
-//! module-level value since loading it fails.
+//! **Fix.** Moves the index into its table's extra config (creating the array form
+//! when the table has none), rewriting `users.x` to the callback parameter (`t.x`)
+//! and removing the module-level statement (its whole line when it stands alone).
+//! In the object form the exported variable name becomes the key. Offered only when
+//! the table is declared in the same file and nothing else in the project mentions
+//! the index variable. Safe: the index did not exist in the database before, and
+//! nothing can have used the module-level value since loading it fails.
 
 use super::index_tenant_id::{find_table, outside_label};
 use super::{Ctx, RuleDef, RuleMeta};

@@ -35,9 +35,15 @@
 //! }, (t) => [index("posts_tenant_id_idx").on(t.tenant_id)]);
 //! ```
 //!
-//! **Fix.** Inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into the
-//! table's extra config (or `Field(index=True)` for SQLModel). Safe: adding an
-//! index changes no data and no behaviour.
+//! **Fix.** Drizzle: inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into
+//! the table's extra config in its form (array, object with a `tenantIdIdx` key,
+//! block returning either) or adds `(t) => [ ... ]`, importing `index`. SQLModel:
+//! `index=True` on the tenant field (or its `sa_column=Column(...)`), or
+//! `Index("<table>_tenant_id_idx", "tenant_id")` in `__table_args__` when the column
+//! is inherited. Not offered when an index declared outside the table would cover
+//! (the `index-outside-table` fix moves it), when the name is taken, or when
+//! `__table_args__` is inherited or not a tuple/dict literal. Safe: adding an index
+//! changes no data and no behaviour.
 
 use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
 use crate::diagnostic::{Diagnostic, Safety, Severity};

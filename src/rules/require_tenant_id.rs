@@ -20,8 +20,21 @@
 //! }); // ← table "posts" has no tenant_id column
 //! ```
 //!
-//! **Fix.** Adds `tenant_id` as a NOT NULL uuid referencing `tenants.id`, plus its
-//! index. Unsafe: existing rows need a backfill before the NOT NULL column can be added.
+//! **Fix.** Drizzle: adds `tenant_id: uuid("tenant_id").notNull()` after `id` (or
+//! last), chained with `.references(() => tenants.id)` when exactly one Drizzle table
+//! is named like the tenant table and it is exported (imported with a relative
+//! import when it lives in another file), and adds
+//! `index("<table>_tenant_id_idx").on(t.tenant_id)` to the table's extra config in
+//! its existing form (array, object with a `tenantIdIdx` key, block), or as a new
+//! `(t) => [ ... ]` third argument; `uuid` / `index` are imported as the file
+//! imports `drizzle-orm/pg-core` (named, aliased or `p.` namespace). SQLModel: adds
+//! `tenant_id: UUID = Field(foreign_key="tenants.id", index=True)` after `id`
+//! (`uuid.UUID` after `import uuid`; `foreign_key` only when a SQLModel tenant table
+//! exists). Not offered when the columns are not an object literal, the extra
+//! config is not a literal array/object, the index name is already taken, the class
+//! body sits on the class line, or the class is SQLAlchemy-style
+//! (`Mapped[...]`/`mapped_column`). Unsafe: existing rows need a backfill before the
+//! NOT NULL column can be added.
 
 use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken, py_fk_target, tenant_table};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};

@@ -27,8 +27,16 @@
 //!
 //! Write `created_at: timestamp("created_at").defaultNow().notNull()`.
 //!
-//! **Fix.** Adds the missing column, or `.notNull()` / `.defaultNow()` to an
-//! incomplete one (SQLModel: `default_factory=lambda: datetime.now(timezone.utc)`).
+//! **Fix.** A missing column is added (`updated_at` after `created_at`, else
+//! last): Drizzle
+//! `timestamp("created_at", { withTimezone: true }).notNull().defaultNow()`,
+//! SQLModel `created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))`
+//! (a non-optional `datetime` is NOT NULL in SQLModel). An incomplete column gets
+//! `.notNull()` / `.defaultNow()`, or for SQLModel the `None` alternative dropped and
+//! `default_factory=...` (replacing `default=` or a literal default), or
+//! `server_default=func.now()` on a `sa_column=Column(...)`. A shared definition
+//! (column set, base class) is edited in place: every table using it needs the same
+//! change. Not offered for a column of the wrong type or SQLAlchemy-style classes.
 //! Safe: the default fills existing rows.
 
 use super::{

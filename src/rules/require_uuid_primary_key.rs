@@ -31,9 +31,14 @@
 //!     id: UUID = Field(primary_key=True)  # ← column "id" of "posts" has no default
 //! ```
 //!
-//! **Fix.** Adds `id: uuid("id").primaryKey().defaultRandom()` /
-//! `id: UUID = Field(default_factory=uuid4, primary_key=True)`, or completes an
-//! existing `id`. Unsafe: changing a primary key touches every referencing row.
+//! **Fix.** A table without any primary key gets
+//! `id: uuid("id").primaryKey().defaultRandom()` /
+//! `id: UUID = Field(default_factory=uuid4, primary_key=True)` as its first column
+//! (imports added). A uuid `id` is completed: `.primaryKey()` when the table has no
+//! other primary key, `.defaultRandom()` / `default_factory=uuid4` (replacing a
+//! `default=`). Not offered for a non-uuid `id` (changing the type is a data
+//! migration), a composite or other primary key, or `sa_column` / `Column` ids.
+//! Unsafe: changing a primary key touches every referencing row.
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, is_sqlmodel, is_uuid, join_and,

@@ -23,8 +23,11 @@
 //! `deleted_at: Optional[datetime] = None`). Tables that are never soft-deleted can
 //! turn the rule off per table with a suppression comment.
 //!
-//! **Fix.** Adds a nullable `deleted_at` timestamp. Safe: a nullable column with no
-//! default changes no existing row.
+//! **Fix.** Adds `deleted_at: timestamp("deleted_at", { withTimezone: true })` /
+//! `deleted_at: Optional[datetime] = Field(default=None)` (`datetime | None` when
+//! the file writes `| None`) after `updated_at`, else last. Not offered for an
+//! existing but wrong `deleted_at` (its data would change) or SQLAlchemy-style
+//! classes. Safe: a nullable column with no default changes no existing row.
 
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, join_and, table_diag};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};

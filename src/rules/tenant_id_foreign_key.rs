@@ -21,9 +21,14 @@
 //! });
 //! ```
 //!
-//! **Fix.** Adds `.references(() => tenants.id)` (Drizzle) or
-//! `foreign_key="tenants.id"` (SQLModel). Safe: it only adds a constraint that
-//! valid data already satisfies.
+//! **Fix.** When the tenant column declares no foreign key: Drizzle chains
+//! `.references(() => tenants.id)` (importing the tenant table from its file when
+//! needed); SQLModel adds `foreign_key="tenants.id"` to the `Field(...)` (or writes
+//! `= Field(foreign_key=...)`). Offered only when exactly one table of the same ORM
+//! is named like the tenant table, and, for a shared definition, when every table
+//! using it is a tenant table. Not offered for a foreign key to another table
+//! (changing a target is not additive) or for `sa_column=Column(...)` columns.
+//! Safe: it only adds a constraint that valid data already satisfies.
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, fk_target_table,

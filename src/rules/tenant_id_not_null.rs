@@ -25,8 +25,15 @@
 //!     tenant_id: Optional[UUID] = Field(foreign_key="tenants.id")  # ← nullable
 //! ```
 //!
-//! **Fix.** Adds `.notNull()` (Drizzle) or drops `Optional` / `| None` (SQLModel).
-//! Unsafe: existing rows with a NULL tenant must be backfilled first.
+//! **Fix.** Drizzle: chains `.notNull()` onto the builder. SQLModel: drops the
+//! `None` alternative from the annotation (`Optional[X]`, `Union[X, None]`,
+//! `X | None` → `X`, also inside `Mapped[...]`), removes `nullable=True` and a
+//! `default=None` from `Field(...)` (a bare `= None` default goes too), sets
+//! `nullable=False` on a `sa_column=Column(...)`. A column defined in a shared
+//! column set or base class is edited at its definition only when every table using
+//! it is a tenant table. Not offered when nullability comes from
+//! `sa_column_kwargs` or an unrecognised call. Unsafe: existing rows with a NULL
+//! tenant must be backfilled first.
 
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, tables_sharing};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
