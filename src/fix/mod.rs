@@ -6,6 +6,7 @@
 
 pub mod edit;
 pub mod imports;
+pub mod rename;
 pub mod style;
 
 use crate::diagnostic::{Diagnostic, Fix, Safety};
