@@ -43,7 +43,9 @@
 //! `User.emailAddress` accesses, the database name in the class's
 //! `__table_args__` (`Index("ix", "emailAddress")`) and `"users.emailAddress"`
 //! foreign-key strings in model files. Strings, comments and raw SQL text are
-//! never rewritten, and migrations are left alone.
+//! never rewritten, and migrations are left alone. Accesses through values whose
+//! type only a type checker knows (`user.emailAddress` on a query result or an
+//! instance) are not found.
 //!
 //! No fix is offered when the new name is already used by another column of the
 //! table, when the column is defined in a shared column set, helper or base class
