@@ -326,7 +326,8 @@ fn ancestors(n: Node<'_>) -> impl Iterator<Item = Node<'_>> {
 /// The definition edits of a column rename, or `None` when the rename cannot be
 /// written correctly: the new key or name is taken by another column of the
 /// table; the database name must change but is neither written as a plain string
-/// nor derived from the key; the column comes from a helper.
+/// in the column's definition nor derived from the key; the column comes from a
+/// helper.
 pub fn column_plan(
     t: &Table,
     c: &Column,
@@ -362,7 +363,10 @@ pub fn column_plan(
     }
     if new_name != c.name {
         match (&c.explicit_name, c.name_span) {
-            (Some(n), Some(sp)) if c.helper.is_none() => {
+            // Only a literal written in the definition itself (not a constant).
+            (Some(n), Some(sp))
+                if c.helper.is_none() && c.span.start <= sp.start && sp.end <= c.span.end =>
+            {
                 edits.push(replace_string(def_text, c.file, sp, n, new_name)?)
             }
             (Some(_), _) => return None,
@@ -723,6 +727,35 @@ select(User).where(User.email_address == "emailAddress", Post.emailAddress)
             apply(src, &edits).unwrap(),
             "a = Field(foreign_key=\"order_line.id\")\nb = \"orderline.id\"\nc = Field(foreign_key=\"orderlines.id\")\n"
         );
+    }
+
+    #[test]
+    fn plan_refuses_clashes_helpers_and_non_literal_names() {
+        let src = r#"import { pgTable, text, boolean } from "drizzle-orm/pg-core";
+const NAME = "nickName";
+export const users = pgTable("users", {
+  active: boolean("active"),
+  is_active: boolean("is_active"),
+  nick: text(NAME),
+  fullName: text("fullName"),
+});
+"#;
+        let m = crate::extract::extract_file(Path::new("s.ts"), src);
+        let t = &m.tables[0];
+        let c = |k: &str| t.columns.iter().find(|c| c.key == k).unwrap();
+        // The new name is taken by another column.
+        assert!(column_plan(t, c("active"), src, "is_active", "is_active").is_none());
+        let has = column_plan(t, c("active"), src, "has_active", "has_active").unwrap();
+        assert_eq!(
+            apply(src, &has).unwrap().lines().nth(3),
+            Some("  has_active: boolean(\"has_active\"),")
+        );
+        // The name comes from a constant: not a literal to rewrite.
+        assert!(column_plan(t, c("nick"), src, "nick", "nick_name").is_none());
+        // Nothing to change.
+        assert!(column_plan(t, c("fullName"), src, "fullName", "fullName").is_none());
+        let both = column_plan(t, c("fullName"), src, "full_name", "full_name").unwrap();
+        assert_eq!(both.len(), 2);
     }
 
     #[test]
