@@ -36,8 +36,11 @@
 //! the name string changes, the camelCase key stays). References to the key are
 //! renamed wherever the syntax tree shows them: `t.emailAddress` in the table's
 //! extra config, `users.emailAddress` in relations, `.references(() => ...)` and
-//! `sql` template interpolations, in the schema file and in every project file
-//! importing the table (also as an alias or through `import * as schema`).
+//! `sql` template interpolations, in the schema file and in every other schema
+//! file of the project importing the table (also as an alias or through
+//! `import * as schema`). Application code that is not a schema file (queries,
+//! routes) is not among the files the checker reads, so its uses of the key are
+//! left for the editor's own rename.
 //! SQLModel: the attribute is renamed, or the `Column("...")` name when
 //! `sa_column` gives one (and the attribute too when it is not snake_case), with
 //! `User.emailAddress` accesses, the database name in the class's
