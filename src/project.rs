@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-mod modules;
+pub(crate) mod modules;
 mod resolve;
 mod rls;
 

@@ -362,6 +362,74 @@ pub fn own_column<'t>(src: &Src, table: &'t Table, key: &str) -> Option<&'t Colu
     })
 }
 
+/// Edits adding a permissive `FOR ALL` tenant-isolation `pgPolicy` named `name`
+/// to the extra config of `table`: `USING` and `WITH CHECK` both compare the
+/// column with property key `column_key` with `(select current_setting('<setting>')
+/// <cast>)`. `pgPolicy` (pg-core) and `sql` (`drizzle-orm`) are imported when
+/// missing. The policy object is laid out one property per line when the item
+/// lands on its own line, inline otherwise. `None` when the extra config cannot
+/// take an item.
+pub fn add_policy(
+    src: &Src,
+    table: &Table,
+    name: &str,
+    column_key: &str,
+    setting: &str,
+    cast: &str,
+) -> Option<Vec<Edit>> {
+    const MARK: &str = "__greyhaven_policy__";
+    let param = extra_param(table)?;
+    let (pg_policy, pg_import) = pg_core(src, "pgPolicy");
+    let (sql, sql_import) = ts_import(src.text, src.file, &src.style, "drizzle-orm", "sql");
+    let column = if is_identifier(column_key) {
+        format!("{param}.{column_key}")
+    } else {
+        format!("{param}[{}]", src.style.quoted(column_key))
+    };
+    let setting = setting.replace('\'', "''").replace('`', "\\`");
+    let expr = format!("{sql}`${{{column}}} = (select current_setting('{setting}'){cast})`");
+    let q = |s: &str| src.style.quoted(s);
+    let props = [
+        format!("as: {}", q("permissive")),
+        format!("for: {}", q("all")),
+        format!("using: {expr}"),
+        format!("withCheck: {expr}"),
+    ];
+    let mut edits = insert_extra(src, table, "tenantIsolation", MARK)?;
+    // Where did the item land? Lay the object out from that line's indentation.
+    let placed = super::edit::apply(src.text, &edits).ok()?;
+    let at = placed.find(MARK)?;
+    let own_line = placed[line_start(&placed, at)..at].trim().is_empty()
+        || placed[line_start(&placed, at)..at].trim().ends_with(':');
+    let item = if own_line {
+        let base = line_indent(&placed, at);
+        let inner = format!("{base}{}", src.style.indent);
+        let eol = src.style.eol;
+        let tc = if src.style.trailing_commas { "," } else { "" };
+        format!(
+            "{pg_policy}({}, {{{eol}{inner}{}{tc}{eol}{base}}})",
+            q(name),
+            props.join(&format!(",{eol}{inner}"))
+        )
+    } else {
+        format!("{pg_policy}({}, {{ {} }})", q(name), props.join(", "))
+    };
+    for e in &mut edits {
+        e.text = e.text.replace(MARK, &item);
+    }
+    edits.extend(pg_import);
+    edits.extend(sql_import);
+    Some(edits)
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod drizzle;
 pub mod edit;
 pub mod imports;
 pub mod list;
+pub mod rename;
 pub mod sqlmodel;
 pub mod style;
 pub mod verify;
