@@ -277,6 +277,11 @@ pub struct Column {
     /// Where the column is defined, filled by `project.rs` (it may be another file
     /// than the table's, for spreads and base classes).
     pub file: FileId,
+    /// Drizzle: the imported helper that builds this column (`id: id()` with `id`
+    /// from another file). `project.rs` fills the column from the helper's
+    /// definition; until then the type is `Unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helper: Option<String>,
 }
 
 /// An item of a Drizzle column object that the extractor could not reduce to a column.

@@ -106,6 +106,18 @@ impl Project {
         }
     }
 
+    /// Move every file of `other` into this project (for reporting several
+    /// projects as one). Returns the new id of each of `other`'s ids, by index.
+    pub fn absorb(&mut self, other: Project) -> Vec<FileId> {
+        let mut map = vec![FileId::default(); other.files.len()];
+        for (i, f) in other.files.into_iter().enumerate() {
+            if let Some(f) = f {
+                map[i] = self.set_file(f.path, f.text, f.model);
+            }
+        }
+        map
+    }
+
     pub fn remove_file(&mut self, path: &Path) {
         if let Some(&id) = self.index.get(path) {
             self.files[id.0 as usize] = None;

@@ -8,7 +8,7 @@
 use greyhaven_lsp::config::{Casing, Config};
 use greyhaven_lsp::model::{
     ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault, FileId, FileModel,
-    ForeignKey, Orm, Pending, SourceKind, Span, Table, TableRef,
+    ForeignKey, Index, IndexOrigin, Orm, Pending, Policy, SourceKind, Span, Table, TableRef,
 };
 use greyhaven_lsp::project::Project;
 use std::path::PathBuf;
@@ -44,6 +44,7 @@ fn col(sp: &mut Spans, key: &str, name: Option<&str>, ty: ColumnType) -> Column 
         annotation_span: None,
         sa_column: false,
         file: FileId(0),
+        helper: None,
     }
 }
 
@@ -84,7 +85,38 @@ fn fk(cols: &[&str], target: &str) -> ForeignKey {
     }
 }
 
+/// An index on `key`, as the extractor records it (property key).
+fn index_on(key: &str) -> Index {
+    Index {
+        name: None,
+        effective_name: String::new(),
+        columns: vec![Some(key.into())],
+        unique: false,
+        partial: false,
+        span: Span::default(),
+        name_span: None,
+        origin: IndexOrigin::Explicit,
+    }
+}
+
+/// A tenant-isolation policy, so the RLS rules are satisfied.
+fn isolation_policy() -> Policy {
+    Policy {
+        name: "tenant_isolation".into(),
+        command: None,
+        restrictive: false,
+        roles: Vec::new(),
+        using: Some("tenant_id = (select current_setting('app.tenant_id')::uuid)".into()),
+        with_check: None,
+        span: Span::default(),
+        using_span: None,
+        with_check_span: None,
+        file: FileId::default(),
+    }
+}
+
 /// A table spanning 0..100_000 so that columns with small offsets are "inside".
+/// RLS is enabled with a tenant-isolation policy: these tests are about columns.
 fn table(sp: &mut Spans, name: &str, columns: Vec<Column>) -> Table {
     Table {
         name: Some(name.into()),
@@ -102,8 +134,8 @@ fn table(sp: &mut Spans, name: &str, columns: Vec<Column>) -> Table {
         foreign_keys: Vec::new(),
         uniques: Vec::new(),
         primary_key: None,
-        policies: Vec::new(),
-        rls_enabled: None,
+        policies: vec![isolation_policy()],
+        rls_enabled: Some(Span::default()),
         extra: None,
         tablename_span: None,
         table_args_span: None,
@@ -128,7 +160,9 @@ fn good(sp: &mut Spans, name: &str, extra: Vec<Column>) -> Table {
     del.not_null = false;
     cols.push(del);
     cols.extend(extra);
-    table(sp, name, cols)
+    let mut t = table(sp, name, cols);
+    t.indexes.push(index_on("tenant_id"));
+    t
 }
 
 fn tenants(sp: &mut Spans) -> Table {
@@ -200,6 +234,7 @@ fn misnamed_standard_columns_get_one_naming_finding_each() {
     updated.db_default = Some(DbDefault::Now);
     let deleted = col(sp, "deletedAt", None, ColumnType::Timestamp { tz: false });
     t.columns.extend([tid, created, updated, deleted]);
+    t.indexes.push(index_on("tenantId"));
     let found = run(Config::default(), model(vec![tenants(sp), t]));
     assert_eq!(
         of(&found, "snake-case-column"),

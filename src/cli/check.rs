@@ -7,9 +7,10 @@
 use super::report::{self, Report};
 use super::{CheckArgs, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, relative_to};
 use crate::config::{self, Config, ConfigError, absolute};
-use crate::diagnostic::Severity;
-use crate::model::FileModel;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{FileId, FileModel};
 use crate::project::{Project, load_file};
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,9 +55,29 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     for e in walk_errors {
         let _ = writeln!(err, "warning: {e}");
     }
-    let project = load_project(root, config, &files, &cwd, err);
+    // A directory below the root with its own configuration is a project of its own
+    // (`check examples/` checks each example app with its settings). `--config`
+    // applies one configuration to everything.
+    let groups = if args.config.is_some() {
+        vec![(root.clone(), config, files)]
+    } else {
+        match split_projects(&root, config, files) {
+            Ok(g) => g,
+            Err(errors) => {
+                report_config_errors(&errors, &cwd, err);
+                return EXIT_USAGE;
+            }
+        }
+    };
+    let mut project = Project::new(root, Config::default());
+    let mut diagnostics = Vec::new();
+    for (group_root, group_config, group_files) in groups {
+        let part = load_project(group_root, group_config, &group_files, &cwd, err);
+        let (_schema, found) = crate::check_project(&part);
+        let map = project.absorb(part);
+        diagnostics.extend(found.into_iter().map(|d| remap(d, &map)));
+    }
     let files_checked = project.files().count();
-    let (_schema, diagnostics) = crate::check_project(&project);
 
     let rep = Report {
         project: &project,
@@ -74,6 +95,75 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     } else {
         EXIT_OK
     }
+}
+
+/// A project root with its configuration and files.
+type ProjectGroup = (PathBuf, Config, Vec<PathBuf>);
+
+/// Group `files` by the nearest directory at or below `root` that holds a
+/// configuration file; files with none above them (up to `root`) stay with `root`
+/// and its `config`. Each group's own exclude globs apply to its files.
+fn split_projects(
+    root: &Path,
+    config: Config,
+    files: Vec<PathBuf>,
+) -> Result<Vec<ProjectGroup>, Vec<ConfigError>> {
+    let mut owner: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut groups: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for f in files {
+        let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+        let group = owner
+            .entry(dir.clone())
+            .or_insert_with(|| {
+                dir.ancestors()
+                    .take_while(|a| a.starts_with(root))
+                    .find(|a| *a == root || config::config_file_in(a).is_some())
+                    .unwrap_or(root)
+                    .to_path_buf()
+            })
+            .clone();
+        groups.entry(group).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut root_config = Some(config);
+    for (group, files) in groups {
+        if group == root {
+            out.push((group, root_config.take().unwrap_or_default(), files));
+            continue;
+        }
+        match config::load(&group) {
+            Ok(c) => {
+                let excludes = crate::walk::exclude_set(&c);
+                let files = files
+                    .into_iter()
+                    .filter(|f| !crate::walk::is_excluded(&excludes, &group, f))
+                    .collect();
+                out.push((group, c, files));
+            }
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Point a diagnostic's file ids at the combined project.
+fn remap(mut d: Diagnostic, map: &[FileId]) -> Diagnostic {
+    let m = |f: FileId| map.get(f.0 as usize).copied().unwrap_or(f);
+    d.file = m(d.file);
+    for r in &mut d.related {
+        r.loc.file = m(r.loc.file);
+    }
+    for fix in &mut d.fixes {
+        for e in &mut fix.edits {
+            e.file = m(e.file);
+        }
+    }
+    d
 }
 
 /// Print configuration errors as `path:line:col: message`, paths relative to `cwd`.

@@ -1690,6 +1690,7 @@ impl<'a> Extractor<'a> {
             annotation_span: None,
             sa_column: false,
             file: FileId::default(),
+            helper: None,
         };
         let ch = self.chain(value);
         let ok = self.column_base(&mut col, ch.base, env);
@@ -1769,10 +1770,9 @@ impl<'a> Extractor<'a> {
                         }
                     }
                     Callee::Imported(name) => {
-                        self.note(
-                            base,
-                            format!("column built by imported helper `{name}`; type unknown"),
-                        );
+                        // Resolved across files by the project. Not counted as a
+                        // recognised builder: a `const x = imported()` is no column set.
+                        col.helper = Some(name.to_string());
                         false
                     }
                     _ => {

@@ -1009,6 +1009,7 @@ impl<'a, 't> Cx<'a, 't> {
             annotation_span: ann.map(span),
             sa_column: false,
             file: FileId::default(),
+            helper: None,
         }
     }
 

@@ -8,6 +8,7 @@
 use super::modules::{ModuleIndex, Symbol, lookup};
 use super::{Project, RlsState, Schema, SchemaTable, rls};
 use crate::config::Casing;
+use crate::model::ColumnSetKind;
 use crate::model::{
     Column, ColumnSet, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm, Pending, SourceKind,
     Table, TableRef, to_snake_case,
@@ -41,7 +42,10 @@ pub fn resolve(project: &Project) -> Schema {
                 p.file = file;
             }
             match t.orm {
-                Orm::Drizzle => resolve_spreads(project, &index, file, &mut t),
+                Orm::Drizzle => {
+                    resolve_spreads(project, &index, file, &mut t);
+                    resolve_helpers(project, &index, &mut t);
+                }
                 Orm::SqlModel => resolve_bases(project, &index, file, &mut t),
             }
             if t.orm == Orm::Drizzle && casing == Some(Casing::SnakeCase) {
@@ -115,6 +119,47 @@ fn resolve_spreads(project: &Project, index: &ModuleIndex, file: FileId, t: &mut
         } else {
             t.partial = true;
             t.pending.push(p);
+        }
+    }
+}
+
+/// Fill columns built by helpers imported from other files (`id: id()`): the
+/// helper's column is the base, modifiers written after the call still apply.
+/// An unresolvable helper leaves the column's type unknown (rules then stay quiet
+/// about it) without making the table partial: the column itself exists.
+fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
+    for c in t.columns.iter_mut().filter(|c| c.helper.is_some()) {
+        let name = c.helper.clone().unwrap_or_default();
+        let Symbol::ColumnSet(f, i) = lookup(project, index, c.file, &name) else {
+            continue;
+        };
+        let Some(base) = project
+            .file(f)
+            .and_then(|s| s.model.column_sets.get(i))
+            .filter(|s| s.kind == ColumnSetKind::ColumnFn)
+            .and_then(|s| s.columns.first())
+        else {
+            continue;
+        };
+        c.ty = base.ty.clone();
+        if c.explicit_name.is_none() && base.explicit_name.is_some() {
+            c.explicit_name.clone_from(&base.explicit_name);
+            c.name.clone_from(&base.name);
+        }
+        c.not_null |= base.not_null;
+        c.primary_key |= base.primary_key;
+        c.unique |= base.unique;
+        if c.db_default.is_none() {
+            c.db_default.clone_from(&base.db_default);
+        }
+        if c.client_default.is_none() {
+            c.client_default.clone_from(&base.client_default);
+        }
+        if c.references.is_none()
+            && let Some(mut fk) = base.references.clone()
+        {
+            fk.columns = vec![c.key.clone()];
+            c.references = Some(fk);
         }
     }
 }

@@ -10,16 +10,27 @@ use crate::project::{Project, Schema, SchemaTable};
 
 mod boolean_prefix;
 mod email_column_name;
+mod enable_rls;
 mod foreign_key_explicit;
+mod index_foreign_keys;
+mod index_naming;
+mod index_outside_table;
+mod index_tenant_id;
+mod migration_downgrade;
+mod naive_utc_timestamp;
 mod require_tenant_id;
 mod require_timestamps;
 mod require_uuid_primary_key;
+mod rls_initplan;
 mod snake_case_column;
 mod snake_case_table;
 mod soft_delete_column;
+mod table_args_tuple;
+mod tablename_attribute;
 mod tenant_id_foreign_key;
 mod tenant_id_not_null;
 mod tenant_id_type;
+mod tenant_isolation_policy;
 mod tenant_scoped_unique;
 mod unused_suppression;
 
@@ -173,8 +184,19 @@ pub static RULES: &[RuleDef] = &[
     snake_case_table::RULE,
     email_column_name::RULE,
     boolean_prefix::RULE,
+    index_tenant_id::RULE,
+    index_foreign_keys::RULE,
+    index_outside_table::RULE,
+    index_naming::RULE,
     foreign_key_explicit::RULE,
+    enable_rls::RULE,
+    tenant_isolation_policy::RULE,
+    rls_initplan::RULE,
     tenant_scoped_unique::RULE,
+    migration_downgrade::RULE,
+    tablename_attribute::RULE,
+    table_args_tuple::RULE,
+    naive_utc_timestamp::RULE,
     unused_suppression::RULE,
 ];
 

@@ -1,0 +1,166 @@
+//! # enable-rls
+//!
+//! **What it does.** Checks that row-level security is enabled on every table
+//! except the tenant table and `exempt_tables`. RLS counts as enabled when the ORM
+//! declares it — a Drizzle `pgPolicy(...)` in the table (any policy enables RLS),
+//! `.enableRLS()` or `pgTable.withRLS(...)` — or when a migration runs
+//! `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` (SQL files, Alembic `op.execute`).
+//! Migrations are replayed in order (Drizzle Kit's `meta/_journal.json`, the
+//! Alembic `down_revision` chain, else file names), so a later
+//! `DISABLE ROW LEVEL SECURITY` undoes an earlier enable; the finding then points
+//! at the statement that disabled it.
+//!
+//! **Why it matters.** Tenant isolation in the database rests on RLS. Without it,
+//! any query that forgets its `WHERE tenant_id = ...` — a bug, a report, an admin
+//! script — returns every tenant's rows.
+//!
+//! **Example.**
+//!
+//! ```sql
+//! -- drizzle/0003_add_posts.sql
+//! ALTER TABLE "posts" DISABLE ROW LEVEL SECURITY; -- ← the schema file's "posts" is reported, pointing here
+//! ```
+//!
+//! **Fix.** For Drizzle, adds a `tenant_isolation` `pgPolicy` to the table (which
+//! enables RLS). Unsafe: enabling RLS changes what every role without `BYPASSRLS`
+//! can read and write.
+
+use super::{Ctx, RuleDef, RuleMeta};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "enable-rls",
+        default_severity: Severity::Error,
+        summary: "row-level security is enabled on the table",
+        fix: Some(Safety::Unsafe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in cx.tenant_tables() {
+        if st.rls.enabled {
+            continue;
+        }
+        let t = &st.table;
+        let Some(name) = &t.name else { continue };
+        let d = match st.rls.disabled_at {
+            Some(loc) => Diagnostic::new(
+                RULE.meta.name,
+                st.file,
+                t.anchor,
+                format!("row-level security on table \"{name}\" is disabled by a migration"),
+            )
+            .related(
+                loc,
+                format!("row-level security on \"{name}\" is disabled here"),
+            ),
+            None => Diagnostic::new(
+                RULE.meta.name,
+                st.file,
+                t.anchor,
+                format!("table \"{name}\" does not enable row-level security"),
+            ),
+        };
+        out.push(d.table(name.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::model::{
+        FileModel, Migration, Policy, QualifiedName, RlsAction, RlsEvent, SourceKind, Span,
+    };
+    use crate::rules::index_tenant_id::testing::*;
+
+    fn policy(name: &str, using: &str) -> Policy {
+        Policy {
+            name: name.into(),
+            command: None,
+            restrictive: false,
+            roles: Vec::new(),
+            using: Some(using.into()),
+            with_check: None,
+            span: Span::new(5, 9),
+            using_span: Some(Span::new(6, 8)),
+            with_check_span: None,
+            file: Default::default(),
+        }
+    }
+
+    fn sql(events: Vec<(&str, RlsAction)>) -> FileModel {
+        let mut m = FileModel::empty(SourceKind::Sql);
+        m.migration = Some(Migration {
+            rls: events
+                .into_iter()
+                .enumerate()
+                .map(|(i, (t, action))| RlsEvent {
+                    table: QualifiedName::public(t),
+                    action,
+                    span: Span::new(i * 10, i * 10 + 5),
+                })
+                .collect(),
+            ..Migration::default()
+        });
+        m
+    }
+
+    fn schema() -> FileModel {
+        let mut posts = table("posts", 10, vec![col("tenant_id", 20)]);
+        posts.policies.push(policy(
+            "tenant_isolation",
+            "tenant_id = current_setting('app.tenant_id')::uuid",
+        ));
+        let comments = table("comments", 30, vec![col("tenant_id", 40)]);
+        let notes = table("notes", 50, vec![col("tenant_id", 60)]);
+        let tenants = table("tenants", 70, vec![col("id", 80)]);
+        drizzle_file(vec![posts, comments, notes, tenants])
+    }
+
+    fn files() -> Vec<(&'static str, FileModel)> {
+        vec![
+            ("/p/src/schema.ts", schema()),
+            (
+                "/p/drizzle/0000_a.sql",
+                sql(vec![
+                    ("comments", RlsAction::Enable),
+                    ("notes", RlsAction::Enable),
+                    (
+                        "notes",
+                        RlsAction::CreatePolicy(policy(
+                            "own",
+                            "owner_id = (select current_setting('app.user_id'))",
+                        )),
+                    ),
+                ]),
+            ),
+            (
+                "/p/drizzle/0001_b.sql",
+                sql(vec![("comments", RlsAction::Disable)]),
+            ),
+        ]
+    }
+
+    #[test]
+    fn enable_and_disable() {
+        let ds = run("enable-rls", Config::default(), files());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].table.as_deref(), Some("comments"));
+        assert_eq!(ds[0].related.len(), 1);
+        assert_eq!(ds[0].related[0].loc.span, Span::new(0, 5));
+    }
+
+    #[test]
+    fn isolation_and_initplan() {
+        let ds = run("tenant-isolation-policy", Config::default(), files());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].table.as_deref(), Some("notes"));
+        assert_eq!(ds[0].related.len(), 1);
+        let ds = run("rls-initplan", Config::default(), files());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].table.as_deref(), Some("posts"));
+        assert_eq!(ds[0].span, Span::new(6, 8));
+    }
+}

@@ -1,0 +1,177 @@
+//! # index-foreign-keys
+//!
+//! **What it does.** Checks that every foreign-key column is covered by an index:
+//! it is the first column of an index (a primary key or unique constraint counts),
+//! or the second column of an index whose first column is the tenant column —
+//! `(tenant_id, user_id)` covers `user_id`, because tenant-scoped queries always
+//! filter on the tenant first. For a composite foreign key the tenant column is
+//! set aside and the first remaining column must be covered: a foreign key
+//! `(tenant_id, user_id) → users(tenant_id, id)` needs an index on `user_id` or
+//! `(tenant_id, user_id)`. The tenant column itself is left to `index-tenant-id`.
+//! Partial indexes (`.where(...)`) do not count: the lookups a foreign key needs
+//! (deleting or updating the parent row) see every child row. Indexes declared
+//! outside the table do not count either (Drizzle Kit never creates
+//! them); the finding points at one that would have covered. Every table is
+//! checked, including the tenant table and `exempt_tables`.
+//!
+//! **Why it matters.** PostgreSQL indexes the referenced side of a foreign key
+//! (the primary key) but not the referencing column. Joins from the parent, and
+//! every `DELETE` or key update on the parent row (which must look for children),
+//! then scan the whole child table.
+//!
+//! **Example.**
+//!
+//! ```py
+//! class Post(SQLModel, table=True):
+//!     __tablename__ = "posts"
+//!     id: UUID = Field(default_factory=uuid4, primary_key=True)
+//!     tenant_id: UUID = Field(foreign_key="tenants.id", index=True)
+//!     author_id: UUID = Field(foreign_key="users.id")  # ← foreign key column "author_id" of table "posts" has no index
+//! ```
+//!
+//! Covered by `Field(foreign_key="users.id", index=True)` or by
+//! `__table_args__ = (Index("posts_tenant_id_author_id_idx", "tenant_id", "author_id"),)`.
+//!
+//! **Fix.** Inserts an index on the column into the table (Drizzle extra config,
+//! SQLModel `index=True`). Safe: adding an index changes no data and no behaviour.
+
+use super::index_tenant_id::{
+    index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,
+};
+use super::{Ctx, RuleDef, RuleMeta};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::{Column, Loc};
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "index-foreign-keys",
+        default_severity: Severity::Error,
+        summary: "every foreign-key column leads an index (or follows the tenant column)",
+        fix: Some(Safety::Safe),
+    },
+    check,
+};
+
+/// `true` when `cols` covers `column`: it leads, or follows the tenant column.
+fn covers(cols: &[Option<String>], column: &str, tenant: Option<&str>) -> bool {
+    match cols {
+        [Some(first), ..] if first == column => true,
+        [Some(first), Some(second), ..] => Some(first.as_str()) == tenant && second == column,
+        _ => false,
+    }
+}
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in &cx.schema.tables {
+        let t = &st.table;
+        let tenant_col = cx.tenant_column(t);
+        let tenant = tenant_col.map(|c| c.name.as_str());
+        // The foreign-key columns to check, as database names, in declaration order.
+        let mut fk_columns: Vec<&str> = Vec::new();
+        for c in &t.columns {
+            if c.references.is_some() {
+                fk_columns.push(&c.name);
+            }
+        }
+        for fk in &t.foreign_keys {
+            if let Some(first) = fk.columns.iter().find(|c| Some(c.as_str()) != tenant) {
+                fk_columns.push(first);
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let lists = index_column_lists(t);
+        let outside = outside_indexes_of(cx, st);
+        for name in fk_columns {
+            if Some(name) == tenant || seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            if lists.iter().any(|cols| covers(cols, name, tenant)) {
+                continue;
+            }
+            let column: Option<&Column> = t.columns.iter().find(|c| c.name == name);
+            let (file, span) = match column {
+                Some(c) => (c.file, c.key_span),
+                None => {
+                    // A table-level foreign key on a column the model does not
+                    // know: anchor on the constraint.
+                    let Some(fk) = t
+                        .foreign_keys
+                        .iter()
+                        .find(|fk| fk.columns.iter().any(|c| c == name))
+                    else {
+                        continue;
+                    };
+                    (st.file, fk.span)
+                }
+            };
+            let table = t.name.as_deref().unwrap_or(&t.ident);
+            let mut d = Diagnostic::new(
+                RULE.meta.name,
+                file,
+                span,
+                format!("foreign key column \"{name}\" of table \"{table}\" has no index"),
+            )
+            .column(name.to_string());
+            if let Some(n) = &t.name {
+                d = d.table(n.clone());
+            }
+            for (ofile, oi) in &outside {
+                if covers(&outside_index_db_columns(t, oi), name, tenant) {
+                    d = d.related(
+                        Loc {
+                            file: *ofile,
+                            span: oi.index.span,
+                        },
+                        format!(
+                            "index {} would cover {name} but is declared outside the table; Drizzle Kit ignores it",
+                            outside_label(oi)
+                        ),
+                    );
+                }
+            }
+            out.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    fn cols(c: &[&str]) -> Vec<Option<String>> {
+        c.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn leading_and_second_after_tenant() {
+        assert!(covers(&cols(&["user_id"]), "user_id", Some("tenant_id")));
+        assert!(covers(
+            &cols(&["user_id", "x"]),
+            "user_id",
+            Some("tenant_id")
+        ));
+        assert!(covers(
+            &cols(&["tenant_id", "user_id"]),
+            "user_id",
+            Some("tenant_id")
+        ));
+        assert!(!covers(
+            &cols(&["tenant_id", "x", "user_id"]),
+            "user_id",
+            Some("tenant_id")
+        ));
+        assert!(!covers(
+            &cols(&["x", "user_id"]),
+            "user_id",
+            Some("tenant_id")
+        ));
+        assert!(!covers(&cols(&["tenant_id", "user_id"]), "user_id", None));
+        assert!(!covers(
+            &[None, Some("user_id".into())],
+            "user_id",
+            Some("tenant_id")
+        ));
+        assert!(!covers(&[], "user_id", Some("tenant_id")));
+    }
+}

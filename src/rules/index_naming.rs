@@ -1,0 +1,238 @@
+//! # index-naming
+//!
+//! **What it does.** Checks that index names *written in the source* follow
+//! `<table>_<columns>_idx`, with the columns' database names joined by `_` in
+//! index order: `posts_tenant_id_user_id_idx`. A column ending in `_id` may drop
+//! that suffix (`posts_tenant_user_idx`, as the standards document writes it).
+//! Unique indexes may also end in `_key` (PostgreSQL's convention) or `_unique`
+//! (Drizzle's). Generated names — Drizzle's unnamed `index()`, SQLAlchemy's
+//! `ix_<table>_<col>` from `index=True` — are never findings, nor are indexes
+//! with expression elements (their name cannot be derived from columns).
+//!
+//! **Why it matters.** Predictable names make migrations, `EXPLAIN` output and
+//! error messages readable, and let a reviewer see at a glance which columns an
+//! index covers. They also avoid collisions: PostgreSQL index names are unique per
+//! schema, not per table.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const posts = pgTable("posts", {
+//!   /* ... */
+//! }, (t) => [
+//!   index("by_tenant").on(t.tenant_id), // ← index name "by_tenant" does not follow <table>_<columns>_idx (expected "posts_tenant_id_idx")
+//! ]);
+//! ```
+//!
+//! **Fix.** Renames the index to the expected name. Safe in the source; the next
+//! generated migration renames the index in the database.
+
+use super::{Ctx, RuleDef, RuleMeta};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::Index;
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "index-naming",
+        default_severity: Severity::Info,
+        summary: "index names written in the source follow <table>_<columns>_idx",
+        fix: Some(Safety::Safe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in &cx.schema.tables {
+        let t = &st.table;
+        let Some(table) = &t.name else { continue };
+        for ix in &t.indexes {
+            let (Some(name), Some(span)) = (&ix.name, ix.name_span) else {
+                continue;
+            };
+            let Some(cols) = ix
+                .columns
+                .iter()
+                .map(|c| c.as_deref())
+                .collect::<Option<Vec<&str>>>()
+            else {
+                continue;
+            };
+            if cols.is_empty() || follows_convention(table, &cols, ix, name) {
+                continue;
+            }
+            let expected = expected_name(table, &cols);
+            out.push(
+                Diagnostic::new(
+                    RULE.meta.name,
+                    st.file,
+                    span,
+                    format!("index name \"{name}\" does not follow <table>_<columns>_idx (expected \"{expected}\")"),
+                )
+                .table(table.clone()),
+            );
+        }
+    }
+}
+
+/// `<table>_<col>_<col>_idx` with full column names.
+fn expected_name(table: &str, cols: &[&str]) -> String {
+    let mut s = bare_table(table).to_string();
+    for c in cols {
+        s.push('_');
+        s.push_str(c);
+    }
+    s.push_str("_idx");
+    s
+}
+
+/// The table name without a schema qualifier.
+fn bare_table(table: &str) -> &str {
+    table.rsplit('.').next().unwrap_or(table)
+}
+
+fn follows_convention(table: &str, cols: &[&str], ix: &Index, name: &str) -> bool {
+    let suffixes: &[&str] = if ix.unique {
+        &["_idx", "_key", "_unique"]
+    } else {
+        &["_idx"]
+    };
+    let Some(stem) = suffixes.iter().find_map(|s| name.strip_suffix(s)) else {
+        return false;
+    };
+    let Some(rest) = stem.strip_prefix(bare_table(table)) else {
+        return false;
+    };
+    columns_match(rest, cols)
+}
+
+/// `rest` is `_<col>` for each column in order, a column ending in `_id` being
+/// allowed to drop the suffix.
+fn columns_match(rest: &str, cols: &[&str]) -> bool {
+    let Some((first, others)) = cols.split_first() else {
+        return rest.is_empty();
+    };
+    let Some(rest) = rest.strip_prefix('_') else {
+        return false;
+    };
+    let mut forms = vec![*first];
+    if let Some(short) = first.strip_suffix("_id").filter(|s| !s.is_empty()) {
+        forms.push(short);
+    }
+    forms.into_iter().any(|f| {
+        rest.strip_prefix(f)
+            .is_some_and(|r| columns_match(r, others))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IndexOrigin, Span};
+
+    fn ix(unique: bool) -> Index {
+        Index {
+            name: None,
+            effective_name: String::new(),
+            columns: Vec::new(),
+            unique,
+            partial: false,
+            span: Span::default(),
+            name_span: None,
+            origin: IndexOrigin::Explicit,
+        }
+    }
+
+    #[test]
+    fn convention() {
+        let plain = ix(false);
+        let uniq = ix(true);
+        assert!(follows_convention(
+            "posts",
+            &["tenant_id"],
+            &plain,
+            "posts_tenant_id_idx"
+        ));
+        assert!(follows_convention(
+            "posts",
+            &["tenant_id", "user_id"],
+            &plain,
+            "posts_tenant_id_user_id_idx"
+        ));
+        assert!(follows_convention(
+            "posts",
+            &["tenant_id", "user_id"],
+            &plain,
+            "posts_tenant_user_idx"
+        ));
+        assert!(follows_convention(
+            "posts",
+            &["tenant_id", "user_id"],
+            &plain,
+            "posts_tenant_user_id_idx"
+        ));
+        assert!(!follows_convention(
+            "posts",
+            &["tenant_id", "user_id"],
+            &plain,
+            "posts_user_id_tenant_id_idx"
+        ));
+        assert!(!follows_convention(
+            "posts",
+            &["tenant_id"],
+            &plain,
+            "posts_tenant_id_index"
+        ));
+        assert!(!follows_convention(
+            "posts",
+            &["tenant_id"],
+            &plain,
+            "by_tenant"
+        ));
+        assert!(!follows_convention(
+            "posts",
+            &["tenant_id"],
+            &plain,
+            "posts_tenant_id_key"
+        ));
+        assert!(follows_convention(
+            "posts",
+            &["tenant_id", "slug"],
+            &uniq,
+            "posts_tenant_id_slug_key"
+        ));
+        assert!(follows_convention(
+            "posts",
+            &["slug"],
+            &uniq,
+            "posts_slug_unique"
+        ));
+        assert!(follows_convention(
+            "posts",
+            &["slug"],
+            &uniq,
+            "posts_slug_idx"
+        ));
+        assert!(follows_convention(
+            "billing.invoices",
+            &["tenant_id"],
+            &plain,
+            "invoices_tenant_id_idx"
+        ));
+        assert!(!follows_convention("posts", &["id"], &plain, "posts__idx"));
+        assert!(!follows_convention(
+            "posts",
+            &["tenant_id"],
+            &plain,
+            "posts_tenant_id_extra_idx"
+        ));
+    }
+
+    #[test]
+    fn expected() {
+        assert_eq!(
+            expected_name("posts", &["tenant_id", "user_id"]),
+            "posts_tenant_id_user_id_idx"
+        );
+        assert_eq!(expected_name("billing.invoices", &["a"]), "invoices_a_idx");
+    }
+}

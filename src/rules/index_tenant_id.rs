@@ -1,0 +1,421 @@
+//! # index-tenant-id
+//!
+//! **What it does.** Checks that every table with a tenant column (`tenant_id` by
+//! default, `[tenancy] column`) has an index whose *first* column is the tenant
+//! column. Any index counts: one declared in the table (Drizzle extra config,
+//! SQLModel `__table_args__`), `Field(index=True)`, and a primary key or unique
+//! constraint led by the tenant column. A composite index such as
+//! `(tenant_id, created_at)` covers `tenant_id`; `(created_at, tenant_id)` does not.
+//! A partial index (`.where(...)`) does not count: it serves only queries that
+//! repeat its condition, not every tenant-scoped query.
+//! An index declared *outside* the table (`export const i = index(...).on(users.tenant_id)`)
+//! does not count, because Drizzle Kit never creates it (see `index-outside-table`);
+//! the finding points at it. The tenant table and `exempt_tables` are not checked,
+//! nor are tables without a tenant column (`require-tenant-id` reports those).
+//!
+//! **Why it matters.** Row-level security adds `tenant_id = ...` to every query on
+//! the table. Without an index led by the tenant column, each of those queries
+//! scans the whole table, so every tenant pays for the size of all tenants' data.
+//!
+//! **Example.**
+//!
+//! ```ts
+//! export const posts = pgTable("posts", { // ← table "posts" has no index led by tenant_id
+//!   id: uuid("id").primaryKey().defaultRandom(),
+//!   tenant_id: uuid("tenant_id").notNull().references(() => tenants.id),
+//!   title: text("title").notNull(),
+//! });
+//! ```
+//!
+//! Covered:
+//!
+//! ```ts
+//! export const posts = pgTable("posts", {
+//!   /* ... */
+//! }, (t) => [index("posts_tenant_id_idx").on(t.tenant_id)]);
+//! ```
+//!
+//! **Fix.** Inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into the
+//! table's extra config (or `Field(index=True)` for SQLModel). Safe: adding an
+//! index changes no data and no behaviour.
+
+use super::{Ctx, RuleDef, RuleMeta};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::{FileId, Loc, OutsideIndex, Table};
+use crate::project::SchemaTable;
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "index-tenant-id",
+        default_severity: Severity::Error,
+        summary: "an index leads with the tenant column",
+        fix: Some(Safety::Safe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for st in cx.tenant_tables() {
+        let t = &st.table;
+        let Some(name) = &t.name else { continue };
+        let Some(tenant) = cx.tenant_column(t) else {
+            continue;
+        };
+        let leads = index_column_lists(t).iter().any(|cols| {
+            cols.first()
+                .is_some_and(|c| c.as_deref() == Some(tenant.name.as_str()))
+        });
+        if leads {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            RULE.meta.name,
+            st.file,
+            t.anchor,
+            format!("table \"{name}\" has no index led by {}", tenant.name),
+        )
+        .table(name.clone())
+        .column(tenant.name.clone());
+        for (file, oi) in outside_indexes_of(cx, st) {
+            let cols = outside_index_db_columns(t, oi);
+            if cols
+                .first()
+                .is_some_and(|c| c.as_deref() == Some(tenant.name.as_str()))
+            {
+                d = d.related(
+                    Loc {
+                        file,
+                        span: oi.index.span,
+                    },
+                    format!(
+                        "index {} would cover {} but is declared outside the table; Drizzle Kit ignores it",
+                        outside_label(oi),
+                        tenant.name
+                    ),
+                );
+            }
+        }
+        out.push(d);
+    }
+}
+
+/// Every column list that gives the table an index usable for a leading-column
+/// lookup: declared indexes (any origin) except partial ones, the primary key,
+/// unique constraints, and single columns flagged `primary_key`, `unique` or
+/// `index=True`. Columns are database names; an expression element is `None`.
+pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
+    let mut lists: Vec<Vec<Option<String>>> = t
+        .indexes
+        .iter()
+        .filter(|i| !i.partial)
+        .map(|i| i.columns.clone())
+        .collect();
+    if let Some(pk) = &t.primary_key {
+        lists.push(pk.iter().cloned().map(Some).collect());
+    }
+    for u in &t.uniques {
+        lists.push(u.columns.iter().cloned().map(Some).collect());
+    }
+    for c in &t.columns {
+        if c.primary_key || c.unique || c.indexed {
+            lists.push(vec![Some(c.name.clone())]);
+        }
+    }
+    lists
+}
+
+/// Indexes declared outside a table (Drizzle) whose `.on(x.col)` names this table,
+/// with the file that declares them.
+pub(super) fn outside_indexes_of<'a>(
+    cx: &Ctx<'a>,
+    st: &SchemaTable,
+) -> Vec<(FileId, &'a OutsideIndex)> {
+    let mut found = Vec::new();
+    for (fid, f) in cx.project.files() {
+        for oi in &f.model.outside_indexes {
+            let Some(ident) = &oi.table_ident else {
+                continue;
+            };
+            if find_table(cx, fid, ident)
+                .is_some_and(|t| t.file == st.file && t.table.ident == st.table.ident)
+            {
+                found.push((fid, oi));
+            }
+        }
+    }
+    found
+}
+
+/// The table an outside index's `.on(ident.col)` names: a table declared in the same
+/// file with that identifier, else the one the file imports under that name (when
+/// exactly one file declares a table with the imported identifier).
+pub(super) fn find_table<'a>(cx: &Ctx<'a>, file: FileId, ident: &str) -> Option<&'a SchemaTable> {
+    if let Some(st) = cx
+        .schema
+        .tables
+        .iter()
+        .find(|st| st.file == file && st.table.ident == ident)
+    {
+        return Some(st);
+    }
+    let imported = &cx
+        .project
+        .file(file)?
+        .model
+        .imports
+        .iter()
+        .find(|imp| imp.local == ident)?
+        .imported;
+    let mut candidates = cx
+        .schema
+        .tables
+        .iter()
+        .filter(|st| st.table.ident == *imported);
+    let first = candidates.next()?;
+    candidates.next().is_none().then_some(first)
+}
+
+/// The columns of an outside index as database names: the extractor records the
+/// property keys of `.on(users.key)`, which the table's columns map to names.
+pub(super) fn outside_index_db_columns(t: &Table, oi: &OutsideIndex) -> Vec<Option<String>> {
+    oi.index
+        .columns
+        .iter()
+        .map(|c| {
+            c.as_ref().map(|k| {
+                t.columns
+                    .iter()
+                    .find(|col| col.key == *k)
+                    .map(|col| col.name.clone())
+                    .unwrap_or_else(|| k.clone())
+            })
+        })
+        .collect()
+}
+
+/// How to name an outside index in a message: its written name, else its variable.
+pub(super) fn outside_label(oi: &OutsideIndex) -> String {
+    match (&oi.index.name, &oi.ident) {
+        (Some(n), _) => format!("\"{n}\""),
+        (None, Some(i)) => format!("`{i}`"),
+        (None, None) => format!("\"{}\"", oi.index.effective_name),
+    }
+}
+
+/// Builders for rule tests over hand-made models (independent of the extractors).
+#[cfg(test)]
+pub(super) mod testing {
+    use crate::config::Config;
+    use crate::diagnostic::Diagnostic;
+    use crate::model::{
+        Column, ColumnType, FileModel, ForeignKey, Index, IndexOrigin, Orm, SourceKind, Span,
+        Table, TableRef,
+    };
+    use crate::project::Project;
+    use std::sync::Arc;
+
+    pub fn col(key: &str, at: usize) -> Column {
+        Column {
+            key: key.into(),
+            explicit_name: None,
+            name: key.into(),
+            ty: ColumnType::Uuid,
+            not_null: true,
+            primary_key: false,
+            unique: false,
+            db_default: None,
+            client_default: None,
+            references: None,
+            indexed: false,
+            key_span: Span::new(at, at + key.len()),
+            name_span: None,
+            span: Span::new(at, at + key.len()),
+            value_span: Span::new(at, at + key.len()),
+            annotation_span: None,
+            sa_column: false,
+            helper: None,
+            file: Default::default(),
+        }
+    }
+
+    pub fn fk(col: &str, target: &str) -> ForeignKey {
+        ForeignKey {
+            columns: vec![col.into()],
+            target: TableRef::Db(target.into()),
+            target_columns: vec!["id".into()],
+            resolved_table: None,
+            resolved_loc: None,
+            on_delete: None,
+            span: Span::default(),
+            target_span: Span::default(),
+        }
+    }
+
+    pub fn index(name: Option<&str>, cols: &[&str]) -> Index {
+        Index {
+            name: name.map(Into::into),
+            effective_name: name.unwrap_or("generated").into(),
+            columns: cols.iter().map(|c| Some(c.to_string())).collect(),
+            unique: false,
+            partial: false,
+            span: Span::new(1, 2),
+            name_span: name.map(|_| Span::new(1, 2)),
+            origin: IndexOrigin::Explicit,
+        }
+    }
+
+    pub fn table(name: &str, at: usize, columns: Vec<Column>) -> Table {
+        Table {
+            name: Some(name.into()),
+            schema: None,
+            ident: name.into(),
+            anchor: Span::new(at, at + name.len()),
+            span: Span::new(at, at + name.len()),
+            orm: Orm::Drizzle,
+            exported: true,
+            columns,
+            pending: Vec::new(),
+            bases: Vec::new(),
+            partial: false,
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            primary_key: None,
+            policies: Vec::new(),
+            rls_enabled: None,
+            extra: None,
+            tablename_span: None,
+            table_args_span: None,
+            body_span: Span::default(),
+        }
+    }
+
+    pub fn drizzle_file(tables: Vec<Table>) -> FileModel {
+        let mut m = FileModel::empty(SourceKind::Drizzle);
+        m.tables = tables;
+        m
+    }
+
+    /// Run the whole engine over `files` (path, model) and keep findings of `rule`.
+    pub fn run(rule: &str, config: Config, files: Vec<(&str, FileModel)>) -> Vec<Diagnostic> {
+        let mut p = Project::new("/p".into(), config);
+        for (path, m) in files {
+            p.set_file(path.into(), Arc::from(" ".repeat(1000)), m);
+        }
+        let (_, ds) = crate::check_project(&p);
+        ds.into_iter().filter(|d| d.rule == rule).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use crate::config::Config;
+    use crate::model::{Import, OutsideIndex, Span};
+
+    #[test]
+    fn leading_index_required() {
+        let mut covered = table("comments", 10, vec![col("id", 20), col("tenant_id", 30)]);
+        covered.indexes.push(index(None, &["tenant_id", "id"]));
+        let mut second = table("notes", 40, vec![col("id", 50), col("tenant_id", 60)]);
+        second.indexes.push(index(None, &["id", "tenant_id"]));
+        let mut flagged = table("flags", 70, vec![col("tenant_id", 80)]);
+        flagged.columns[0].indexed = true;
+        let mut pk = table(
+            "members",
+            90,
+            vec![col("tenant_id", 95), col("user_id", 99)],
+        );
+        pk.primary_key = Some(vec!["tenant_id".into(), "user_id".into()]);
+        let bare = table("posts", 100, vec![col("id", 110), col("tenant_id", 120)]);
+        let no_tenant = table("countries", 130, vec![col("code", 140)]);
+        let tenants = table("tenants", 150, vec![col("id", 160)]);
+        let ds = run(
+            "index-tenant-id",
+            Config::default(),
+            vec![(
+                "/p/s.ts",
+                drizzle_file(vec![covered, second, flagged, pk, bare, no_tenant, tenants]),
+            )],
+        );
+        let msgs: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "table \"notes\" has no index led by tenant_id",
+                "table \"posts\" has no index led by tenant_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn outside_index_does_not_cover_and_is_related() {
+        let users = table("users", 10, vec![col("id", 20), col("tenant_id", 30)]);
+        let mut schema = drizzle_file(vec![users]);
+        let mut other = drizzle_file(Vec::new());
+        other.imports.push(Import {
+            local: "u".into(),
+            imported: "users".into(),
+            module: "./schema".into(),
+            span: Span::default(),
+        });
+        other.outside_indexes.push(OutsideIndex {
+            ident: Some("usersTenantIndex".into()),
+            index: index(Some("users_tenant_id_idx"), &["tenant_id"]),
+            table_ident: Some("u".into()),
+            statement_span: Span::new(0, 5),
+        });
+        schema.outside_indexes.push(OutsideIndex {
+            ident: None,
+            index: index(None, &["id"]),
+            table_ident: Some("users".into()),
+            statement_span: Span::new(0, 5),
+        });
+        let files = vec![("/p/schema.ts", schema), ("/p/indexes.ts", other)];
+        let ds = run("index-tenant-id", Config::default(), files.clone());
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].related.len(), 1, "{:?}", ds[0].related);
+        assert!(ds[0].related[0].message.contains("\"users_tenant_id_idx\""));
+        let outside = run("index-outside-table", Config::default(), files);
+        assert_eq!(outside.len(), 2);
+        assert!(
+            outside
+                .iter()
+                .all(|d| d.related.len() == 1 && d.table.as_deref() == Some("users"))
+        );
+    }
+
+    #[test]
+    fn foreign_key_coverage() {
+        let mut t = table(
+            "comments",
+            10,
+            vec![
+                col("tenant_id", 20),
+                col("user_id", 30),
+                col("post_id", 40),
+                col("editor_id", 50),
+                col("order_id", 60),
+            ],
+        );
+        for c in &mut t.columns {
+            if c.key != "order_id" {
+                c.references = Some(fk(&c.key, "x"));
+            }
+        }
+        t.foreign_keys.push(crate::model::ForeignKey {
+            columns: vec!["tenant_id".into(), "order_id".into()],
+            ..fk("tenant_id", "orders")
+        });
+        t.indexes.push(index(None, &["tenant_id", "user_id"]));
+        t.indexes.push(index(None, &["editor_id", "post_id"]));
+        let ds = run(
+            "index-foreign-keys",
+            Config::default(),
+            vec![("/p/s.ts", drizzle_file(vec![t]))],
+        );
+        let cols: Vec<&str> = ds.iter().filter_map(|d| d.column.as_deref()).collect();
+        assert_eq!(cols, ["post_id", "order_id"]);
+        assert_eq!(ds[0].span, Span::new(40, 47));
+    }
+}

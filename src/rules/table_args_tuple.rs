@@ -1,0 +1,53 @@
+//! # table-args-tuple
+//!
+//! **What it does.** Reports a SQLModel `__table_args__` written as a single item
+//! in parentheses without a trailing comma, such as
+//! `__table_args__ = (Index("posts_tenant_id_idx", "tenant_id"))`.
+//!
+//! **Why it matters.** Parentheses alone do not make a tuple in Python: the value
+//! above is the `Index` itself. SQLAlchemy requires `__table_args__` to be a tuple
+//! or a dict and refuses the class when the module is imported, so the
+//! application does not start (and the index is not created).
+//!
+//! **Example.**
+//!
+//! ```py
+//! class Post(SQLModel, table=True):
+//!     __tablename__ = "posts"
+//!     __table_args__ = (Index("posts_tenant_id_idx", "tenant_id"))  # ← not a tuple
+//! ```
+//!
+//! **Fix.** Adds the trailing comma: `(Index("posts_tenant_id_idx", "tenant_id"),)`.
+//! Safe: it is what the code means.
+
+use super::{Ctx, RuleDef, RuleMeta};
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::model::FileFinding;
+
+pub const RULE: RuleDef = RuleDef {
+    meta: RuleMeta {
+        name: "table-args-tuple",
+        default_severity: Severity::Error,
+        summary: "SQLModel __table_args__ is a tuple or a dict",
+        fix: Some(Safety::Safe),
+    },
+    check,
+};
+
+fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    for (fid, f) in cx.project.files() {
+        for finding in &f.model.findings {
+            if let FileFinding::TableArgsNotTuple { class, span, .. } = finding {
+                out.push(Diagnostic::new(
+                    RULE.meta.name,
+                    fid,
+                    *span,
+                    format!(
+                        "__table_args__ of class {class} is not a tuple (a single item in parentheses needs \
+                         a trailing comma); SQLAlchemy rejects the class at import"
+                    ),
+                ));
+            }
+        }
+    }
+}
