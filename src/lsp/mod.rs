@@ -3,8 +3,8 @@
 //! offers it, else UTF-16), workspace indexing with `$/progress`, dynamic file
 //! watchers, and thin handlers that call the synchronous operations of
 //! [`state::State`] and the feature modules, then hand what to send to the
-//! ordered publisher of [`diagnostics`]. Only this module tree depends on
-//! tower-lsp-server.
+//! ordered publisher of [`diagnostics`]. Stdio passes through the frame guard
+//! of [`transport`]. Only this module tree depends on tower-lsp-server.
 
 pub mod actions;
 pub mod completion;
@@ -14,6 +14,7 @@ pub mod goto;
 pub mod hover;
 pub mod state;
 pub mod symbols;
+pub mod transport;
 
 use crate::text::document::Encoding;
 use diagnostics::Outbox;
@@ -342,9 +343,20 @@ pub fn run() -> i32 {
                 shut_down: flag,
             }
         });
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        let (server_in, server_out, feed, drain) = transport::pipes();
+        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
+        let input = tokio::spawn(transport::pump_input(tokio::io::stdin(), feed, errors_tx));
+        let output = tokio::spawn(transport::pump_output(
+            drain,
+            tokio::io::stdout(),
+            errors_rx,
+        ));
+        Server::new(server_in, server_out, socket)
             .serve(service)
             .await;
+        // tower's output end is closed now: let the last frames reach stdout.
+        let _ = output.await;
+        input.abort();
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     if shut_down.load(Ordering::SeqCst) {
