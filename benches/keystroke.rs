@@ -183,8 +183,19 @@ fn main() {
         ),
     ];
     let quick = std::env::args().any(|a| a == "--quick-stats");
+    // `cargo test --benches` runs this without `--bench`: a smoke run only.
+    let bench = std::env::args().any(|a| a == "--bench");
     for c in &cases {
-        measure(c, if quick { 100 } else { 500 });
+        measure(
+            c,
+            if !bench {
+                5
+            } else if quick {
+                100
+            } else {
+                500
+            },
+        );
     }
     if quick {
         return;

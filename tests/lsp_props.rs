@@ -75,6 +75,7 @@ proptest! {
         state.set_encoding(enc);
         let uri: lsp::Uri = "file:///w/schema.ts".parse().unwrap();
         state.open(&uri, &model, 1);
+        let final_version = edits.len() as i32 + 1;
         for (i, (at, len, piece)) in edits.into_iter().enumerate() {
             let start = snap(&model, (at * model.len() as f64) as usize);
             let end = snap(&model, start + len).max(start);
@@ -103,7 +104,7 @@ proptest! {
         let incremental = state.engine().published.get(Path::new("/w/schema.ts")).cloned().unwrap_or_default();
         let fresh_state = State::new();
         fresh_state.set_encoding(enc);
-        fresh_state.open(&uri, &model, 1);
+        fresh_state.open(&uri, &model, final_version);
         let fresh = fresh_state.engine().published.get(Path::new("/w/schema.ts")).cloned().unwrap_or_default();
         prop_assert_eq!(incremental, fresh);
     }

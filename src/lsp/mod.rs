@@ -125,6 +125,29 @@ impl Backend {
     }
 }
 
+/// Register the file watchers of [`WATCHED`] with the client.
+async fn register_watchers(client: &Client) {
+    let options = DidChangeWatchedFilesRegistrationOptions {
+        watchers: WATCHED
+            .iter()
+            .map(|g| FileSystemWatcher {
+                glob_pattern: GlobPattern::String((*g).into()),
+                kind: None,
+            })
+            .collect(),
+    };
+    let registration = Registration {
+        id: "greyhaven-watched-files".into(),
+        method: "workspace/didChangeWatchedFiles".into(),
+        register_options: serde_json::to_value(options).ok(),
+    };
+    if let Err(e) = client.register_capability(vec![registration]).await {
+        client
+            .log_message(MessageType::WARNING, format!("cannot watch files: {e}"))
+            .await;
+    }
+}
+
 fn negotiate_encoding(params: &InitializeParams) -> Encoding {
     let offered = params
         .capabilities
@@ -223,34 +246,18 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        // Nothing here awaits the client: a handler still waiting for a response
+        // when `exit` arrives would keep tower's server loop from ending.
         let caps = self.caps();
-        if caps.watch_registration {
-            let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: WATCHED
-                    .iter()
-                    .map(|g| FileSystemWatcher {
-                        glob_pattern: GlobPattern::String((*g).into()),
-                        kind: None,
-                    })
-                    .collect(),
-            };
-            let registration = Registration {
-                id: "greyhaven-watched-files".into(),
-                method: "workspace/didChangeWatchedFiles".into(),
-                register_options: serde_json::to_value(options).ok(),
-            };
-            if let Err(e) = self.client.register_capability(vec![registration]).await {
-                self.client
-                    .log_message(MessageType::WARNING, format!("cannot watch files: {e}"))
-                    .await;
+        let client = self.client.clone();
+        let state = Arc::clone(&self.state);
+        let outbox = self.outbox.clone();
+        tokio::spawn(async move {
+            if caps.watch_registration {
+                register_watchers(&client).await;
             }
-        }
-        tokio::spawn(Backend::index(
-            self.client.clone(),
-            Arc::clone(&self.state),
-            self.outbox.clone(),
-            caps.progress,
-        ));
+            Backend::index(client, state, outbox, caps.progress).await;
+        });
     }
 
     async fn shutdown(&self) -> Result<()> {
