@@ -164,8 +164,6 @@ fn commands_and_usage_errors() {
     for args in [
         &["rule", "require-tenant-idd"][..],
         &["rule", "zzz"],
-        &["server"],
-        &[],
         &["check", "--fix"],
         &["check", "--unsafe-fixes"],
         &["check", "--diff"],
@@ -177,6 +175,21 @@ fn commands_and_usage_errors() {
         all.push_str(&format!("=== {}\n{out}\n", args.join(" ")));
     }
     insta::assert_snapshot!(all);
+}
+
+/// `server` (and no subcommand) start the language server; with stdin closed
+/// before `shutdown` it stops and exits 1, as LSP asks, writing nothing.
+#[test]
+fn server_without_shutdown_exits_one() {
+    for args in [&["server"][..], &[]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_greyhaven-lsp"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run greyhaven-lsp");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
 }
 
 #[test]

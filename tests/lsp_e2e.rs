@@ -1,0 +1,624 @@
+//! End-to-end tests of the language server: the built binary is spawned and
+//! driven over stdio with real JSON-RPC (see `lsp_client`): diagnostics after
+//! open and incremental changes, code actions applied client-side, cross-file
+//! republishing, configuration reloads, position encodings around emoji,
+//! navigation features, and robustness against malformed input and load.
+
+mod lsp_client;
+
+use lsp_client::*;
+use serde_json::{Value, json};
+use std::path::Path;
+
+const SCHEMA: &str = r#"import { pgTable, uuid, text, timestamp, index } from "drizzle-orm/pg-core";
+
+export const tenants = pgTable("tenants", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updated_at: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  deleted_at: timestamp("deleted_at", { withTimezone: true }),
+});
+
+export const posts = pgTable("posts", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  tenant_id: uuid("tenant_id").notNull().references(() => tenants.id),
+  title: text("title").notNull(),
+  created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updated_at: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index("posts_tenant_id_idx").on(t.tenant_id)]);
+"#;
+
+fn line_of(text: &str, needle: &str) -> u64 {
+    text[..text.find(needle).unwrap()].matches('\n').count() as u64
+}
+
+fn has(d: &[Value], rule: &str) -> bool {
+    rules(d).iter().any(|r| r == rule)
+}
+
+/// A workspace with the schema file and an empty migrations folder.
+fn workspace(name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    std::fs::write(dir.join("schema.ts"), SCHEMA).unwrap();
+    std::fs::create_dir_all(dir.join("drizzle")).unwrap();
+    std::fs::write(dir.join("drizzle/0000_init.sql"), "SELECT 1;\n").unwrap();
+    dir
+}
+
+/// Send a didChange with the given content changes.
+fn change(c: &Client, path: &Path, version: i64, changes: Vec<Value>) {
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(path), "version": version}, "contentChanges": changes}),
+    );
+}
+
+fn code_actions(c: &Client, path: &Path, diag: &Value, only: Option<Value>) -> Vec<Value> {
+    let mut ctx = json!({"diagnostics": [diag]});
+    if let Some(o) = only {
+        ctx["only"] = o;
+    }
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(path)}, "range": diag["range"], "context": ctx}),
+    );
+    r["result"].as_array().cloned().unwrap_or_default()
+}
+
+/// Apply a workspace edit's changes for `path` client-side and send them.
+fn apply(c: &Client, path: &Path, text: &mut String, edit: &Value, version: i64) {
+    let docs = edit["documentChanges"].as_array().expect("documentChanges");
+    for d in docs {
+        if d["textDocument"]["uri"] == json!(uri(path)) {
+            let changes = apply_edits(text, d["edits"].as_array().unwrap(), c.utf8);
+            change(c, path, version, changes);
+        }
+    }
+}
+
+#[test]
+fn open_change_action_apply_clears() {
+    let dir = workspace("flow");
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    let init = c.initialize(&dir, false);
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    c.wait_indexed();
+    let mut text = SCHEMA.to_string();
+    c.open(&schema, &text, 1);
+    let d1 = c
+        .diagnostics(&schema, Some(1), |d| has(d, "enable-rls"))
+        .expect("v1 diagnostics");
+    assert!(has(&d1, "soft-delete-column"), "{d1:?}");
+    let rls = d1.iter().find(|d| d["code"] == "enable-rls").unwrap();
+    assert_eq!(rls["source"], "greyhaven");
+    assert_eq!(rls["severity"], 1);
+    assert!(
+        rls["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("enable-rls.md")
+    );
+    assert_eq!(rls["range"]["start"]["line"], line_of(SCHEMA, "\"posts\""));
+
+    // v2: an incremental change adding deleted_at to posts.
+    let l = line_of(&text, "  title: text(\"title\")");
+    let insert = "  deleted_at: timestamp(\"deleted_at\", { withTimezone: true }),\n";
+    let changes = apply_edits(
+        &mut text,
+        &[
+            json!({"range": {"start": {"line": l, "character": 0}, "end": {"line": l, "character": 0}}, "newText": insert}),
+        ],
+        false,
+    );
+    change(&c, &schema, 2, changes);
+    let d2 = c
+        .diagnostics(&schema, Some(2), |_| true)
+        .expect("v2 diagnostics");
+    assert!(!has(&d2, "soft-delete-column"), "{d2:?}");
+    assert!(has(&d2, "enable-rls"));
+
+    // v3: "Ignore enable-rls for this line", applied client-side.
+    let rls = d2.iter().find(|d| d["code"] == "enable-rls").unwrap();
+    let actions = code_actions(&c, &schema, rls, None);
+    let ignore = actions
+        .iter()
+        .find(|a| a["title"] == "Ignore enable-rls for this line")
+        .unwrap_or_else(|| panic!("{actions:?}"));
+    assert_eq!(ignore["kind"], "quickfix");
+    apply(&c, &schema, &mut text, &ignore["edit"], 3);
+    assert!(text.contains("// greyhaven-ignore: enable-rls\nexport const posts"));
+    let d3 = c
+        .diagnostics(&schema, Some(3), |_| true)
+        .expect("v3 diagnostics");
+    assert!(!has(&d3, "enable-rls"), "{d3:?}");
+
+    // v4: a useless suppression gets an unused-suppression finding whose fix
+    // (carried in `data`) removes it.
+    let l = line_of(&text, "  title: text(\"title\")");
+    let changes = apply_edits(
+        &mut text,
+        &[
+            json!({"range": {"start": {"line": l, "character": 0}, "end": {"line": l, "character": 0}}, "newText": "  // greyhaven-ignore: tenant-id-type\n"}),
+        ],
+        false,
+    );
+    change(&c, &schema, 4, changes);
+    let d4 = c
+        .diagnostics(&schema, Some(4), |_| true)
+        .expect("v4 diagnostics");
+    let unused = d4
+        .iter()
+        .find(|d| d["code"] == "unused-suppression")
+        .unwrap_or_else(|| panic!("{d4:?}"));
+    let actions = code_actions(&c, &schema, unused, Some(json!(["quickfix"])));
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("{actions:?}"));
+    assert_eq!(fix["diagnostics"][0]["code"], "unused-suppression");
+    assert_eq!(
+        fix["edit"]["documentChanges"][0]["textDocument"]["version"], 4,
+        "{fix}"
+    );
+    apply(&c, &schema, &mut text, &fix["edit"], 5);
+    assert!(!text.contains("tenant-id-type"));
+    let d5 = c
+        .diagnostics(&schema, Some(5), |_| true)
+        .expect("v5 diagnostics");
+    assert!(!has(&d5, "unused-suppression"), "{d5:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn migration_enabling_rls_republishes_schema() {
+    let dir = workspace("cross");
+    let schema = dir.join("schema.ts");
+    let mig = dir.join("drizzle/0001_rls.sql");
+    std::fs::write(&mig, "SELECT 2;\n").unwrap();
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    c.open(&schema, SCHEMA, 1);
+    c.diagnostics(&schema, Some(1), |d| has(d, "enable-rls"))
+        .expect("finding");
+    c.open(&mig, "SELECT 2;\n", 1);
+    change(
+        &c,
+        &mig,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 9}},
+                    "text": "ALTER TABLE \"posts\" ENABLE ROW LEVEL SECURITY;"}),
+        ],
+    );
+    c.diagnostics(&schema, Some(1), |d| !has(d, "enable-rls"))
+        .expect("schema republished without enable-rls");
+    // Undo: the finding comes back.
+    let mark = c.mark();
+    change(
+        &c,
+        &mig,
+        3,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 46}},
+                    "text": "SELECT 3;"}),
+        ],
+    );
+    let back = c.diagnostics_from(mark, &schema, Some(1), |d| has(d, "enable-rls"));
+    assert!(back.is_some());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn config_reload_and_broken_config() {
+    let dir = workspace("config");
+    let schema = dir.join("schema.ts");
+    let cfg = dir.join("greyhaven.toml");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    // The watchers were registered dynamically.
+    let reg = c
+        .wait_for(|m| m["method"] == "client/registerCapability", TIMEOUT)
+        .expect("registerCapability");
+    let globs = reg["params"]["registrations"][0]["registerOptions"]["watchers"].to_string();
+    assert!(globs.contains("greyhaven.toml") && globs.contains("_journal.json"));
+    c.wait_indexed();
+    c.open(&schema, SCHEMA, 1);
+    c.diagnostics(&schema, Some(1), |d| {
+        has(d, "require-timestamps") || has(d, "enable-rls")
+    })
+    .expect("v1");
+    std::fs::write(&cfg, "[rules]\nenable-rls = \"off\"\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&cfg), "type": 1}]}),
+    );
+    c.diagnostics(&schema, None, |d| !has(d, "enable-rls"))
+        .expect("enable-rls off after config change");
+    // A broken config: diagnostic on the config file, showMessage, old config kept.
+    std::fs::write(&cfg, "[rules]\nenable-rls = \"loud\"\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&cfg), "type": 2}]}),
+    );
+    let cd = c
+        .diagnostics(&cfg, None, |d| !d.is_empty())
+        .expect("config diagnostic");
+    assert_eq!(cd[0]["range"]["start"]["line"], 1, "{cd:?}");
+    assert_eq!(cd[0]["severity"], 1);
+    c.wait_for(|m| m["method"] == "window/showMessage", TIMEOUT)
+        .expect("showMessage");
+    let schema_pubs = c.all(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == json!(uri(&schema))
+    });
+    let last = schema_pubs.last().unwrap();
+    assert!(!has(
+        last["params"]["diagnostics"].as_array().unwrap(),
+        "enable-rls"
+    ));
+    // Fixed again: the config diagnostic clears.
+    std::fs::write(&cfg, "[rules]\nenable-rls = \"warning\"\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&cfg), "type": 2}]}),
+    );
+    c.diagnostics(&cfg, None, |d| d.is_empty())
+        .expect("config diagnostic cleared");
+    let warn = c
+        .diagnostics(&schema, None, |d| {
+            d.iter()
+                .any(|x| x["code"] == "enable-rls" && x["severity"] == 2)
+        })
+        .expect("enable-rls as a warning");
+    assert!(!warn.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// The enable-rls anchor (`"posts"`) sits after an emoji on its line.
+fn emoji_ranges(utf8: bool) {
+    let dir = workspace(if utf8 { "utf8" } else { "utf16" });
+    let schema = dir.join("schema.ts");
+    let text = SCHEMA.replace(
+        "export const posts = pgTable(\"posts\"",
+        "export const posts = pgTable(/* 😀é */ \"posts\"",
+    );
+    let mut c = Client::spawn();
+    let init = c.initialize(&dir, utf8);
+    assert_eq!(
+        init["result"]["capabilities"]["positionEncoding"],
+        if utf8 { "utf-8" } else { "utf-16" }
+    );
+    c.wait_indexed();
+    c.open(&schema, &text, 1);
+    let d = c
+        .diagnostics(&schema, Some(1), |d| has(d, "enable-rls"))
+        .unwrap();
+    let r = &d.iter().find(|x| x["code"] == "enable-rls").unwrap()["range"];
+    let line = line_of(&text, "/* 😀é */");
+    let prefix = "export const posts = pgTable(/* 😀é */ ";
+    let expected = if utf8 {
+        prefix.len()
+    } else {
+        prefix.encode_utf16().count()
+    };
+    assert_eq!(r["start"]["line"], line);
+    assert_eq!(r["start"]["character"], expected as u64);
+    assert_eq!(r["end"]["character"], (expected + "\"posts\"".len()) as u64);
+    // An edit right after the emoji, in the negotiated encoding: rename the table.
+    let start = expected + 1;
+    let mut t = text.clone();
+    let changes = apply_edits(
+        &mut t,
+        &[
+            json!({"range": {"start": {"line": line, "character": start}, "end": {"line": line, "character": start + 5}}, "newText": "Posts"}),
+        ],
+        utf8,
+    );
+    assert!(t.contains("/* 😀é */ \"Posts\""));
+    change(&c, &schema, 2, changes);
+    let d2 = c.diagnostics(&schema, Some(2), |_| true).unwrap();
+    assert!(has(&d2, "snake-case-table"), "{d2:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn utf16_ranges_around_emoji() {
+    emoji_ranges(false);
+}
+
+#[test]
+fn utf8_ranges_around_emoji() {
+    emoji_ranges(true);
+}
+
+#[test]
+fn hover_symbols_definition_completion() {
+    let dir = temp_dir("nav");
+    std::fs::write(dir.join("schema.ts"), SCHEMA).unwrap();
+    let py = "from sqlmodel import Field, SQLModel\nimport uuid\n\nclass Comment(SQLModel, table=True):\n    __tablename__ = \"comments\"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n    post_id: uuid.UUID = Field(foreign_key=\"posts.id\")\n    tenant_id: uuid.UUID = Field(foreign_key=\"te\")\n";
+    let models = dir.join("models.py");
+    std::fs::write(&models, py).unwrap();
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    c.open(&schema, SCHEMA, 1);
+    c.open(&models, py, 1);
+    c.diagnostics(&schema, Some(1), |_| true).unwrap();
+    c.diagnostics(&models, Some(1), |_| true).unwrap();
+    let td = |p: &Path| json!({"uri": uri(p)});
+
+    // Hover on the "posts" anchor: a table summary (with RLS state) and the enable-rls doc.
+    let l = line_of(SCHEMA, "pgTable(\"posts\"");
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": td(&schema), "position": {"line": l, "character": 32}}),
+    );
+    let value = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(value.contains("table `posts`"), "{h}");
+    assert!(
+        value.contains("`tenant_id`") && value.contains("uuid"),
+        "{value}"
+    );
+    assert!(value.contains("row-level security**: disabled"), "{value}");
+    assert!(value.contains("posts_tenant_id_idx"), "{value}");
+    assert!(value.contains("enable-rls"), "{value}");
+
+    // Document symbols: tables with their columns and indexes.
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": td(&schema)}),
+    );
+    let syms = s["result"].as_array().unwrap();
+    assert_eq!(syms.len(), 2);
+    assert_eq!(syms[1]["name"], "posts");
+    let children: Vec<&str> = syms[1]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        children.contains(&"tenant_id") && children.contains(&"posts_tenant_id_idx"),
+        "{children:?}"
+    );
+
+    // Workspace symbols.
+    let w = c.request("workspace/symbol", json!({"query": "comm"}));
+    assert_eq!(w["result"][0]["name"], "comments", "{w}");
+
+    // Go to definition from foreign_key="posts.id" (another file) and from .references.
+    let l = line_of(py, "posts.id");
+    let g = c.request(
+        "textDocument/definition",
+        json!({"textDocument": td(&models), "position": {"line": l, "character": 46}}),
+    );
+    assert_eq!(g["result"]["uri"], json!(uri(&schema)), "{g}");
+    assert_eq!(
+        g["result"]["range"]["start"]["line"],
+        line_of(
+            SCHEMA,
+            "  id: uuid(\"id\").primaryKey().defaultRandom(),\n  tenant_id"
+        ),
+        "{g}"
+    );
+    let l = line_of(SCHEMA, "() => tenants.id");
+    let col = SCHEMA
+        .lines()
+        .nth(l as usize)
+        .unwrap()
+        .find("tenants.id")
+        .unwrap()
+        + 3;
+    let g = c.request(
+        "textDocument/definition",
+        json!({"textDocument": td(&schema), "position": {"line": l, "character": col}}),
+    );
+    assert_eq!(g["result"]["range"]["start"]["line"], 3, "{g}");
+
+    // Completion inside foreign_key="te|".
+    let l = line_of(py, "\"te\"");
+    let ch = py.lines().nth(l as usize).unwrap().find("\"te\"").unwrap() + 3;
+    let comp = c.request(
+        "textDocument/completion",
+        json!({"textDocument": td(&models), "position": {"line": l, "character": ch}}),
+    );
+    let labels: Vec<&str> = comp["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"tenants.id") && labels.contains(&"posts.title"),
+        "{labels:?}"
+    );
+    let item = comp["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "tenants.id")
+        .unwrap();
+    assert_eq!(
+        item["textEdit"]["range"]["start"]["character"],
+        (ch - 2) as u64
+    );
+    // Outside such a string: nothing.
+    let none = c.request(
+        "textDocument/completion",
+        json!({"textDocument": td(&models), "position": {"line": 0, "character": 3}}),
+    );
+    assert!(none["result"].is_null(), "{none}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn fix_all_source_action() {
+    let dir = workspace("fixall");
+    let schema = dir.join("schema.ts");
+    let text = SCHEMA.replace(
+        "  title: text(\"title\").notNull(),\n",
+        "  // greyhaven-ignore: tenant-id-type\n  title: text(\"title\").notNull(),\n",
+    );
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    c.open(&schema, &text, 1);
+    c.diagnostics(&schema, Some(1), |d| has(d, "unused-suppression"))
+        .unwrap();
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&schema)},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let actions = r["result"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{r}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.greyhaven");
+    let mut t = text.clone();
+    apply(&c, &schema, &mut t, &actions[0]["edit"], 2);
+    // Every safe fix of the file: the useless suppression goes, and posts gets
+    // its deleted_at column (soft-delete-column's safe fix).
+    assert!(!t.contains("greyhaven-ignore"), "{t}");
+    assert!(
+        t.starts_with(&SCHEMA[..SCHEMA.find("  title:").unwrap()]),
+        "{t}"
+    );
+    let d = c.diagnostics(&schema, Some(2), |_| true).unwrap();
+    assert!(!has(&d, "unused-suppression"), "{d:?}");
+    assert!(!has(&d, "soft-delete-column"), "{d:?}");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn malformed_input_unknown_methods_and_early_requests() {
+    let dir = workspace("robust");
+    let mut c = Client::spawn();
+    // A request before initialize is refused, not crashed on.
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": "file:///x.ts"}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(r.get("error").is_some(), "{r}");
+    // Invalid JSON in a well-formed frame.
+    write_frame_raw(&c, b"{not json");
+    // A bad Content-Length header followed by a good frame.
+    c.send_raw(b"Content-Length: abc\r\n\r\n");
+    c.initialize(&dir, false);
+    // Unknown method: MethodNotFound.
+    let r = c.request("greyhaven/nonsense", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    // Nonsense params for a known request.
+    let r = c.request("textDocument/hover", json!({"bogus": true}));
+    assert!(r.get("error").is_some(), "{r}");
+    // Changes for unopened documents and out-of-range positions are ignored.
+    let ghost = dir.join("ghost.ts");
+    change(
+        &c,
+        &ghost,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 99, "character": 0}, "end": {"line": 99, "character": 1}}, "text": "x"}),
+        ],
+    );
+    let schema = dir.join("schema.ts");
+    c.open(&schema, SCHEMA, 1);
+    change(
+        &c,
+        &schema,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 999, "character": 0}, "end": {"line": 1000, "character": 0}}, "text": "x"}),
+        ],
+    );
+    c.diagnostics(&schema, Some(2), |_| true)
+        .expect("still publishing");
+    let r = c.request("workspace/symbol", json!({"query": "posts"}));
+    assert_eq!(r["result"][0]["name"], "posts");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+fn write_frame_raw(c: &Client, body: &[u8]) {
+    let mut v = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    v.extend_from_slice(body);
+    c.send_raw(&v);
+}
+
+#[test]
+fn a_thousand_rapid_changes() {
+    let dir = workspace("rapid");
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    let mut text = SCHEMA.to_string();
+    c.open(&schema, &text, 1);
+    let l = line_of(&text, "  title: text(\"title\")");
+    for i in 0..1000 {
+        // Type "x" then delete it again, alternately, inside a comment line.
+        let edit = if i % 2 == 0 {
+            json!({"range": {"start": {"line": l, "character": 0}, "end": {"line": l, "character": 0}}, "newText": "//x\n"})
+        } else {
+            json!({"range": {"start": {"line": l, "character": 0}, "end": {"line": l + 1, "character": 0}}, "newText": ""})
+        };
+        let changes = apply_edits(&mut text, &[edit], false);
+        change(&c, &schema, i + 2, changes);
+    }
+    assert_eq!(text, SCHEMA);
+    let d = c
+        .diagnostics(&schema, Some(1001), |_| true)
+        .expect("final version published");
+    assert!(has(&d, "enable-rls"));
+    // Diagnostics of the final state equal those of a fresh open.
+    let rls = d.iter().find(|x| x["code"] == "enable-rls").unwrap();
+    assert_eq!(rls["range"]["start"]["line"], line_of(SCHEMA, "\"posts\""));
+    let r = c.request("workspace/symbol", json!({"query": "ten"}));
+    assert_eq!(r["result"][0]["name"], "tenants");
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn ten_megabyte_document() {
+    let dir = workspace("big");
+    let big = dir.join("big.ts");
+    let mut text = String::from(SCHEMA);
+    let filler = "// filler line with some text and an emoji 😀 to make conversions work\n";
+    while text.len() < 10 * 1024 * 1024 {
+        text.push_str(filler);
+    }
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    c.open(&big, &text, 1);
+    let d = c
+        .diagnostics(&big, Some(1), |d| has(d, "enable-rls"))
+        .expect("diagnostics for the big document");
+    assert!(!d.is_empty());
+    let last = text.matches('\n').count() as u64;
+    change(
+        &c,
+        &big,
+        2,
+        vec![
+            json!({"range": {"start": {"line": last, "character": 0}, "end": {"line": last, "character": 0}}, "text": "// end\n"}),
+        ],
+    );
+    c.diagnostics(&big, Some(2), |_| true).expect("v2");
+    let r = c.request("workspace/symbol", json!({"query": "posts"}));
+    assert!(r["result"].as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_an_error_exit() {
+    let dir = workspace("exit");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.wait_exit(), Some(1));
+}
