@@ -24,6 +24,23 @@ pub struct SourceFile {
     pub text: Arc<str>,
     pub lines: LineIndex,
     pub model: FileModel,
+    /// The file's writing conventions, read once on first use by a fix.
+    style: std::sync::OnceLock<crate::fix::style::Style>,
+}
+
+impl SourceFile {
+    /// Indentation, quotes, semicolons, trailing commas and line endings of the
+    /// file (computed once per text, shared by every fix in it).
+    pub fn style(&self) -> &crate::fix::style::Style {
+        self.style.get_or_init(|| {
+            let lang = self
+                .model
+                .kind
+                .lang()
+                .unwrap_or(crate::model::Lang::TypeScript);
+            crate::fix::style::detect(&self.text, lang)
+        })
+    }
 }
 
 /// A table's row-level-security state after replaying ORM declarations and migrations.
@@ -144,6 +161,7 @@ impl Project {
             text,
             lines,
             model,
+            style: std::sync::OnceLock::new(),
         };
         if let Some(&id) = self.index.get(&path) {
             self.files[id.0 as usize] = Some(file);

@@ -241,7 +241,7 @@ impl<'a> Src<'a> {
             path: &f.path,
             text: &f.text,
             model: &f.model,
-            style: style::detect(&f.text, lang),
+            style: f.style().clone(),
             lang,
         })
     }

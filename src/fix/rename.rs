@@ -272,7 +272,7 @@ impl<'p> Renamer<'p> {
         let t = &st.table;
         let src = self.project.file(st.file)?;
         let text = &src.text;
-        let style = super::style::detect(text, Lang::Python);
+        let style = src.style().clone();
         let (at, indent) = self.with_tree(st.file, |text, root| {
             let body = root.descendant_for_byte_range(t.body_span.start, t.body_span.end)?;
             let body = if body.kind() == "block" {

@@ -31,7 +31,7 @@
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
 use crate::fix::{imports::py_import, style};
-use crate::model::{FileFinding, FileId, Lang, Span};
+use crate::model::{FileFinding, FileId, Span};
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -54,7 +54,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "datetime.utcnow returns a naive datetime and is deprecated; \
                      use datetime.now(timezone.utc)",
                 );
-                if let Some(edits) = fix(&f.text, fid, *span) {
+                if let Some(edits) = fix(&f.text, f.style(), fid, *span) {
                     d = d.fix(Fix {
                         title: "Use datetime.now(timezone.utc)".into(),
                         safety: Safety::Safe,
@@ -68,7 +68,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 /// The edits replacing the `datetime.utcnow` reference at `span` of `text`.
-fn fix(text: &str, file: FileId, span: Span) -> Option<Vec<Edit>> {
+fn fix(text: &str, st: &style::Style, file: FileId, span: Span) -> Option<Vec<Edit>> {
     let written = text.get(span.start..span.end)?;
     let class = written.strip_suffix(".utcnow")?.trim_end();
     let mut edits = Vec::new();
@@ -76,8 +76,7 @@ fn fix(text: &str, file: FileId, span: Span) -> Option<Vec<Edit>> {
         // `datetime.datetime.utcnow` / `dt.datetime.utcnow`: the module is at hand.
         Some(module) => format!("{}.timezone.utc", module.trim_end()),
         None => {
-            let st = style::detect(text, Lang::Python);
-            let (expr, edit) = py_import(text, file, &st, "datetime", "timezone");
+            let (expr, edit) = py_import(text, file, st, "datetime", "timezone");
             edits.extend(edit);
             format!("{expr}.utc")
         }
@@ -127,7 +126,13 @@ mod tests {
             .rfind(|c: char| !(c.is_alphanumeric() || c == '.' || c == '_'))
             .map_or(0, |i| i + 1);
         let span = Span::new(start, at + "datetime.utcnow".len());
-        fix(text, FileId(0), span).map(|e| apply(text, &e).unwrap())
+        fix(
+            text,
+            &style::detect(text, crate::model::Lang::Python),
+            FileId(0),
+            span,
+        )
+        .map(|e| apply(text, &e).unwrap())
     }
 
     #[test]
