@@ -200,10 +200,16 @@ fn try_round(
         }
     }
     let mut out = BTreeMap::new();
-    for (file, edits) in per_file {
+    for (file, mut edits) in per_file {
         let Some(src) = project.file(file) else {
             return Err(file);
         };
+        // Inserted lines take the file's line ending.
+        if src.text.contains("\r\n") {
+            for e in &mut edits {
+                e.text = edit::crlf(&e.text);
+            }
+        }
         let new_text = edit::apply(&src.text, &edits).map_err(|_| file)?;
         if *new_text == *src.text {
             continue;
