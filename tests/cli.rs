@@ -166,9 +166,6 @@ fn commands_and_usage_errors() {
         &["rule", "zzz"],
         &["server"],
         &[],
-        &["check", "--fix"],
-        &["check", "--unsafe-fixes"],
-        &["check", "--diff"],
         &["check", "does/not/exist.ts"],
         &["check", "--format", "xml"],
     ] {
