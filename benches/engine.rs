@@ -4,7 +4,7 @@
 //! the floor) and `extract_lint` (extract, build the [`Project`], resolve and lint
 //! with `check_project`; for the project: walk and load on all cores with the
 //! CLI's own loader) for both inputs, and `check_cli` (the whole `check --format
-//! json` command, report included) for the project. `benches/ratios.py` turns
+//! json` command, report included) for the project. `bench/ratios.py` turns
 //! criterion's estimates into the ratios the performance targets speak of.
 
 #[path = "corpus/mod.rs"]

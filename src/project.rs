@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-mod modules;
+pub(crate) mod modules;
 mod resolve;
 mod rls;
 
@@ -56,6 +56,52 @@ pub struct Schema {
     pub migration_order: Vec<FileId>,
     /// Drizzle casing in force (config override, else `drizzle.config.ts`).
     pub casing: Option<Casing>,
+    /// Tables by (declaring file, source identifier), as positions in `tables`.
+    pub by_ident: HashMap<(FileId, String), usize>,
+    /// Every outside-table index (`(file, position in its FileModel.outside_indexes)`)
+    /// whose `.on(x.col)` names a known table, by that table's position.
+    pub outside_owner: HashMap<(FileId, usize), usize>,
+}
+
+impl Schema {
+    /// The table `ident` means in `file`: declared there, or imported (resolved
+    /// by the project, following re-exports).
+    pub fn table_named_in(
+        &self,
+        project: &Project,
+        file: FileId,
+        ident: &str,
+    ) -> Option<&SchemaTable> {
+        if let Some(&i) = self.by_ident.get(&(file, ident.to_string())) {
+            return self.tables.get(i);
+        }
+        let index = modules::ModuleIndex::new(project);
+        match modules::lookup(project, &index, file, ident) {
+            modules::Symbol::Table(f, ti) => {
+                let ident = &project.file(f)?.model.tables.get(ti)?.ident;
+                self.by_ident
+                    .get(&(f, ident.clone()))
+                    .and_then(|&i| self.tables.get(i))
+            }
+            _ => None,
+        }
+    }
+
+    /// The outside-table indexes naming table `pos` (file and the index).
+    pub fn outside_indexes_of<'p>(
+        &self,
+        project: &'p Project,
+        pos: usize,
+    ) -> Vec<(FileId, &'p crate::model::OutsideIndex)> {
+        let mut out: Vec<(FileId, &crate::model::OutsideIndex)> = self
+            .outside_owner
+            .iter()
+            .filter(|(_, t)| **t == pos)
+            .filter_map(|((f, i), _)| Some((*f, project.file(*f)?.model.outside_indexes.get(*i)?)))
+            .collect();
+        out.sort_by_key(|(f, oi)| (*f, oi.index.span));
+        out
+    }
 }
 
 #[derive(Debug, Default)]

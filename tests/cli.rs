@@ -304,9 +304,18 @@ fn unreadable_binary_and_non_utf8_files_are_skipped_with_a_warning() {
     let readable = std::fs::read(&locked).is_ok();
 
     let out = run(&t.0, &["check", "--format", "json"]);
-    assert_eq!(exit_code(&out), 0, "{out}");
+    // Findings in the readable schema (exit 1), but no I/O failure (exit 2).
+    assert_eq!(exit_code(&out), 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(stdout_of(&out)).expect("JSON");
     assert_eq!(v["files_checked"], if readable { 2 } else { 1 }, "{out}");
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .any(|d| d["rule"] == "require-tenant-id"),
+        "the good file is still checked: {out}"
+    );
     let stderr = &out[out.find("--- stderr\n").expect("stderr")..];
     assert!(
         stderr.contains("warning: src/binary.sql: binary file (contains NUL bytes), skipped"),

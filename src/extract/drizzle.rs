@@ -1770,9 +1770,10 @@ impl<'a> Extractor<'a> {
                         }
                     }
                     Callee::Imported(name) => {
-                        // Resolved across files by the project.
+                        // Resolved across files by the project. Not counted as a
+                        // recognised builder: a `const x = imported()` is no column set.
                         col.helper = Some(name.to_string());
-                        true
+                        false
                     }
                     _ => {
                         self.note(

@@ -13,6 +13,7 @@ use crate::model::{
     Column, ColumnSet, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm, Pending, SourceKind,
     Table, TableRef, to_snake_case,
 };
+use std::collections::HashMap;
 
 /// Base-class names that carry no columns (framework roots).
 const PY_ROOTS: &[&str] = &[
@@ -70,11 +71,48 @@ pub fn resolve(project: &Project) -> Schema {
     resolve_foreign_keys(project, &index, &mut tables);
     let migration_order = rls::migration_order(project);
     rls::replay(project, &migration_order, &mut tables);
+    let by_ident: HashMap<(FileId, String), usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, st)| ((st.file, st.table.ident.clone()), i))
+        .collect();
+    let outside_owner = outside_owners(project, &index, &by_ident);
     Schema {
         tables,
         migration_order,
         casing,
+        by_ident,
+        outside_owner,
     }
+}
+
+/// Which table each outside-table index's `.on(x.col)` names (same file or imported).
+fn outside_owners(
+    project: &Project,
+    index: &ModuleIndex,
+    by_ident: &HashMap<(FileId, String), usize>,
+) -> HashMap<(FileId, usize), usize> {
+    let mut out = HashMap::new();
+    for (file, src) in project.files() {
+        for (i, oi) in src.model.outside_indexes.iter().enumerate() {
+            let Some(ident) = &oi.table_ident else {
+                continue;
+            };
+            let pos = by_ident.get(&(file, ident.clone())).copied().or_else(|| {
+                match lookup(project, index, file, ident) {
+                    Symbol::Table(f, ti) => {
+                        let tident = &project.file(f)?.model.tables.get(ti)?.ident;
+                        by_ident.get(&(f, tident.clone())).copied()
+                    }
+                    _ => None,
+                }
+            });
+            if let Some(pos) = pos {
+                out.insert((file, i), pos);
+            }
+        }
+    }
+    out
 }
 
 /// Casing in force: the config override, else the `drizzle.config.*` of the project

@@ -16,12 +16,19 @@
 //! });
 //! ```
 //!
-//! **Fix.** Renames the column to `is_<name>` (`has_<name>` and `can_<name>` are
-//! offered as alternatives). Unsafe: renaming a database column needs a migration,
-//! and other code may use the old name.
+//! **Fix.** Three fixes rename the column to `is_<name>` (preferred), `has_<name>`
+//! or `can_<name>`: the name string, and the key or attribute when it spells the
+//! same name (a camelCase key mapped by `casing: "snake_case"` becomes
+//! `isActive`), updating references the way `snake-case-column` does (member
+//! expressions, `__table_args__` names, foreign-key strings; never strings or
+//! comments). A choice whose name another column of the table already has is
+//! not offered, and none is for a column defined in a shared column set, helper
+//! or base class. Unsafe: renaming a database column needs a migration, and other
+//! code may use the old name.
 
-use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, is_shared_column};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::rename::{Renamer, key_for};
 use crate::model::{ColumnType, to_snake_case};
 
 pub const RULE: RuleDef = RuleDef {
@@ -37,6 +44,7 @@ pub const RULE: RuleDef = RuleDef {
 const PREFIXES: [&str; 3] = ["is_", "has_", "can_"];
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let renamer = Renamer::new(cx.project);
     for st in &cx.schema.tables {
         for c in &st.table.columns {
             if c.ty != ColumnType::Boolean {
@@ -50,7 +58,20 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 "boolean {} should start with is_, has_ or can_ (is_{snake})",
                 column_label(st, c)
             );
-            out.push(column_diag(RULE.meta.name, st, c, msg));
+            let mut d = column_diag(RULE.meta.name, st, c, msg);
+            if !is_shared_column(st, c) {
+                for p in PREFIXES {
+                    let new_name = format!("{p}{snake}");
+                    if let Some(edits) = renamer.column(st, c, &key_for(c, &new_name), &new_name) {
+                        d = d.fix(Fix {
+                            title: format!("Rename column \"{}\" to \"{new_name}\"", c.name),
+                            safety: Safety::Unsafe,
+                            edits,
+                        });
+                    }
+                }
+            }
+            out.push(d);
         }
     }
 }

@@ -18,11 +18,19 @@
 //! });
 //! ```
 //!
-//! **Fix.** Renames the column (key and name string). Unsafe: renaming a database
-//! column needs a migration, and other code may use the old name.
+//! **Fix.** Renames the column to the suggested name: the name string, and the
+//! key or attribute when it spells the same name (`email: text("email")` →
+//! `email_address: text("email_address")`; a camelCase key mapped by
+//! `casing: "snake_case"` becomes `emailAddress`), updating references the way
+//! `snake-case-column` does (member expressions, `__table_args__` names,
+//! foreign-key strings; never strings or comments). Not offered when another
+//! column of the table already has the new name, or for a column defined in a
+//! shared column set, helper or base class. Unsafe: renaming a database column
+//! needs a migration, and other code may use the old name.
 
-use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, is_shared_column};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::rename::{Renamer, key_for};
 use crate::model::to_snake_case;
 
 pub const RULE: RuleDef = RuleDef {
@@ -36,6 +44,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let renamer = Renamer::new(cx.project);
     for st in &cx.schema.tables {
         for c in &st.table.columns {
             let snake = to_snake_case(&c.name);
@@ -44,7 +53,18 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "{} should be named \"{snake}_address\"",
                     column_label(st, c)
                 );
-                out.push(column_diag(RULE.meta.name, st, c, msg));
+                let mut d = column_diag(RULE.meta.name, st, c, msg);
+                let new_name = format!("{snake}_address");
+                if !is_shared_column(st, c)
+                    && let Some(edits) = renamer.column(st, c, &key_for(c, &new_name), &new_name)
+                {
+                    d = d.fix(Fix {
+                        title: format!("Rename column \"{}\" to \"{new_name}\"", c.name),
+                        safety: Safety::Unsafe,
+                        edits,
+                    });
+                }
+                out.push(d);
             }
         }
     }

@@ -21,9 +21,18 @@
 //! ALTER TABLE "posts" DISABLE ROW LEVEL SECURITY; -- ← the schema file's "posts" is reported, pointing here
 //! ```
 //!
-//! **Fix.** For Drizzle, adds a `tenant_isolation` `pgPolicy` to the table (which
-//! enables RLS). Unsafe: enabling RLS changes what every role without `BYPASSRLS`
-//! can read and write.
+//! **Fix.** Drizzle: adds the tenant-isolation `pgPolicy` described under
+//! `tenant-isolation-policy` (named `<table>_tenant_isolation`, permissive, for
+//! all commands, `USING` and `WITH CHECK` comparing the configured tenant column
+//! with `(select current_setting('<setting>')::uuid)`) to the table's extra
+//! config; Drizzle Kit enables RLS for a table with a policy. `pgPolicy` and `sql`
+//! are imported when missing. Not offered when a migration disables RLS (the fix
+//! would need a new migration, not a schema edit), when the table has no tenant
+//! column, or when its extra config is not a literal the fix can extend. SQLModel
+//! tables get no fix: their RLS lives in migrations, so add
+//! `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and a `CREATE POLICY` to a new
+//! Alembic revision. Unsafe: enabling RLS changes what every role without
+//! `BYPASSRLS` can read and write.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
@@ -63,7 +72,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 format!("table \"{name}\" does not enable row-level security"),
             ),
         };
-        out.push(d.table(name.clone()));
+        let mut d = d.table(name.clone());
+        if st.rls.disabled_at.is_none()
+            && let Some(fix) = super::tenant_isolation_policy::isolation_policy_fix(cx, st)
+        {
+            d = d.fix(fix);
+        }
+        out.push(d);
     }
 }
 

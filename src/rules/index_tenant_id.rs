@@ -35,12 +35,19 @@
 //! }, (t) => [index("posts_tenant_id_idx").on(t.tenant_id)]);
 //! ```
 //!
-//! **Fix.** Inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into the
-//! table's extra config (or `Field(index=True)` for SQLModel). Safe: adding an
-//! index changes no data and no behaviour.
+//! **Fix.** Drizzle: inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into
+//! the table's extra config in its form (array, object with a `tenantIdIdx` key,
+//! block returning either) or adds `(t) => [ ... ]`, importing `index`. SQLModel:
+//! `index=True` on the tenant field (or its `sa_column=Column(...)`), or
+//! `Index("<table>_tenant_id_idx", "tenant_id")` in `__table_args__` when the column
+//! is inherited. Not offered when an index declared outside the table would cover
+//! (the `index-outside-table` fix moves it), when the name is taken, or when
+//! `__table_args__` is inherited or not a tuple/dict literal. Safe: adding an index
+//! changes no data and no behaviour.
 
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::fix::{Src, add_index, make_fix};
 use crate::model::{FileId, Loc, OutsideIndex, Table};
 use crate::project::SchemaTable;
 
@@ -95,6 +102,18 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        // An outside index that would cover is moved by index-outside-table's fix.
+        let ix = index_name(name, &[tenant.name.as_str()]);
+        if d.related.is_empty()
+            && let Some(src) = Src::new(cx.project, st.file)
+            && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
+        {
+            d = d.fix(make_fix(
+                format!("Add index on {}", tenant.name),
+                Safety::Safe,
+                edits,
+            ));
+        }
         out.push(d);
     }
 }
@@ -125,54 +144,15 @@ pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
 }
 
 /// Indexes declared outside a table (Drizzle) whose `.on(x.col)` names this table,
-/// with the file that declares them.
+/// with the file that declares them (resolved once by the project).
 pub(super) fn outside_indexes_of<'a>(
     cx: &Ctx<'a>,
     st: &SchemaTable,
 ) -> Vec<(FileId, &'a OutsideIndex)> {
-    let mut found = Vec::new();
-    for (fid, f) in cx.project.files() {
-        for oi in &f.model.outside_indexes {
-            let Some(ident) = &oi.table_ident else {
-                continue;
-            };
-            if find_table(cx, fid, ident)
-                .is_some_and(|t| t.file == st.file && t.table.ident == st.table.ident)
-            {
-                found.push((fid, oi));
-            }
-        }
+    match cx.schema.by_ident.get(&(st.file, st.table.ident.clone())) {
+        Some(&pos) => cx.schema.outside_indexes_of(cx.project, pos),
+        None => Vec::new(),
     }
-    found
-}
-
-/// The table an outside index's `.on(ident.col)` names: a table declared in the same
-/// file with that identifier, else the one the file imports under that name (when
-/// exactly one file declares a table with the imported identifier).
-pub(super) fn find_table<'a>(cx: &Ctx<'a>, file: FileId, ident: &str) -> Option<&'a SchemaTable> {
-    if let Some(st) = cx
-        .schema
-        .tables
-        .iter()
-        .find(|st| st.file == file && st.table.ident == ident)
-    {
-        return Some(st);
-    }
-    let imported = &cx
-        .project
-        .file(file)?
-        .model
-        .imports
-        .iter()
-        .find(|imp| imp.local == ident)?
-        .imported;
-    let mut candidates = cx
-        .schema
-        .tables
-        .iter()
-        .filter(|st| st.table.ident == *imported);
-    let first = candidates.next()?;
-    candidates.next().is_none().then_some(first)
 }
 
 /// The columns of an outside index as database names: the extractor records the

@@ -29,12 +29,21 @@
 //!   USING (tenant_id = (select current_setting('app.tenant_id')::uuid));
 //! ```
 //!
-//! **Fix.** Wraps each bare call (with its cast) as `(select ...)`. Safe: the
-//! result is the same value; only the evaluation plan changes.
+//! **Fix.** Wraps each bare call, with a `::type` cast written right after it, as
+//! `(select current_setting('app.tenant_id')::uuid)`, in the expression text where
+//! the policy is written: a Drizzle `sql` template, a SQL migration, or the SQL
+//! string of an Alembic `op.execute`. `pg_catalog.current_setting` keeps its
+//! qualifier; a call inside `CAST(...)` or `NULLIF(...)` is wrapped alone
+//! (`CAST((select current_setting('app.tenant_id')) AS uuid)`). Not offered when
+//! the expression is not written at the policy (a Drizzle `sql` value built
+//! elsewhere, a policy whose text the extractor could not locate). Safe: the
+//! result is the same value; only the evaluation plan changes. Editing a migration
+//! that has already run changes nothing in that database: the wrapped policy
+//! still needs a new migration there.
 
 use super::tenant_isolation_policy::has_bare_current_setting;
 use super::{Ctx, RuleDef, RuleMeta};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
 use crate::model::{FileId, Span};
 
 pub const RULE: RuleDef = RuleDef {
@@ -79,8 +88,224 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 if let Some(n) = &st.table.name {
                     d = d.table(n.clone());
                 }
+                if let Some(written) = p
+                    .using_span
+                    .filter(|_| clause == "USING")
+                    .or(p.with_check_span.filter(|_| clause == "WITH CHECK"))
+                    && let Some(src) = cx.project.file(p.file)
+                {
+                    let edits = initplan_edits(&src.text, written, p.file);
+                    if !edits.is_empty() {
+                        d = d.fix(Fix {
+                            title: "Wrap current_setting(...) as (select current_setting(...))"
+                                .into(),
+                            safety: Safety::Safe,
+                            edits,
+                        });
+                    }
+                }
                 out.push(d);
             }
         }
+    }
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// Index just past the closing `quote` starting at `i` (a quote char); SQL
+/// doubling (`''`) and backslash escapes are both stepped over.
+fn skip_quoted(b: &[u8], i: usize) -> usize {
+    let q = b[i];
+    let mut j = i + 1;
+    while j < b.len() {
+        if b[j] == b'\\' {
+            j += 2;
+            continue;
+        }
+        if b[j] == q {
+            if b.get(j + 1) == Some(&q) {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    b.len()
+}
+
+/// The index of the `)` matching the `(` at `open`, strings skipped.
+fn matching_paren(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut j = open;
+    while j < b.len() {
+        match b[j] {
+            b'\'' | b'"' => {
+                j = skip_quoted(b, j);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    None
+}
+
+fn skip_ws(b: &[u8], mut j: usize) -> usize {
+    while j < b.len() && b[j].is_ascii_whitespace() {
+        j += 1;
+    }
+    j
+}
+
+/// Edits wrapping every bare `current_setting(...)` (with a directly following
+/// `::type` cast) in the expression text at `span` as `(select ...)`. Strings,
+/// comments and `${...}` template interpolations are skipped.
+pub(crate) fn initplan_edits(text: &str, span: Span, file: FileId) -> Vec<Edit> {
+    let Some(s) = text.get(span.start..span.end) else {
+        return Vec::new();
+    };
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut groups: Vec<bool> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => i = skip_quoted(b, i),
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i = s[i..].find('\n').map_or(b.len(), |k| i + k);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = s[i + 2..].find("*/").map_or(b.len(), |k| i + 2 + k + 2);
+            }
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                let mut depth = 0usize;
+                let mut j = i + 1;
+                while j < b.len() {
+                    match b[j] {
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                i = j + 1;
+            }
+            b'(' => {
+                let k = skip_ws(b, i + 1);
+                let word_end = (k..b.len()).find(|&x| !is_word(b[x])).unwrap_or(b.len());
+                groups.push(s[k..word_end].eq_ignore_ascii_case("select"));
+                i += 1;
+            }
+            b')' => {
+                groups.pop();
+                i += 1;
+            }
+            c if is_word(c) => {
+                let start = i;
+                let mut end = i;
+                while end < b.len() && is_word(b[end]) {
+                    end += 1;
+                }
+                i = end;
+                if !s[start..end].eq_ignore_ascii_case("current_setting") {
+                    continue;
+                }
+                // `pg_catalog.current_setting` keeps its qualifier; any other
+                // qualifier is another function.
+                let mut call_start = start;
+                if start > 0 && b[start - 1] == b'.' {
+                    let q_end = start - 1;
+                    let q_start = (0..q_end).rev().take_while(|&x| is_word(b[x])).last();
+                    match q_start {
+                        Some(q) if s[q..q_end].eq_ignore_ascii_case("pg_catalog") => call_start = q,
+                        _ => continue,
+                    }
+                }
+                let open = skip_ws(b, end);
+                if b.get(open) != Some(&b'(') {
+                    continue;
+                }
+                let Some(close) = matching_paren(b, open) else {
+                    break;
+                };
+                let mut call_end = close + 1;
+                let c = skip_ws(b, call_end);
+                if s[c..].starts_with("::") {
+                    let t = skip_ws(b, c + 2);
+                    let t_end = (t..b.len())
+                        .find(|&x| !(is_word(b[x]) || b[x] == b'.'))
+                        .unwrap_or(b.len());
+                    if t_end > t {
+                        call_end = t_end;
+                    }
+                }
+                i = call_end;
+                if groups.iter().any(|&g| g) {
+                    continue;
+                }
+                out.push(Edit {
+                    file,
+                    span: Span::new(span.start + call_start, span.start + call_end),
+                    text: format!("(select {})", &s[call_start..call_end]),
+                });
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod fix_tests {
+    use super::*;
+    use crate::fix::edit::apply;
+
+    fn wrap(s: &str) -> String {
+        let edits = initplan_edits(s, Span::new(0, s.len()), FileId(0));
+        apply(s, &edits).unwrap()
+    }
+
+    #[test]
+    fn wraps_bare_calls_only() {
+        assert_eq!(
+            wrap("${t.tenant_id} = current_setting('app.tenant_id')::uuid"),
+            "${t.tenant_id} = (select current_setting('app.tenant_id')::uuid)"
+        );
+        assert_eq!(
+            wrap("(tenant_id = CURRENT_SETTING ( 'a' ) :: uuid)"),
+            "(tenant_id = (select CURRENT_SETTING ( 'a' ) :: uuid))"
+        );
+        assert_eq!(
+            wrap("x = CAST(pg_catalog.current_setting('a') AS uuid) AND y = current_setting('b')"),
+            "x = CAST((select pg_catalog.current_setting('a')) AS uuid) AND y = (select current_setting('b'))"
+        );
+        for same in [
+            "tenant_id = (select current_setting('a')::uuid)",
+            "tenant_id = (SELECT nullif(current_setting('a', true), '')::uuid)",
+            "note = 'current_setting(x)' -- current_setting('y')",
+            "my.current_setting('a') /* current_setting('b') */",
+            "current_setting_x('a')",
+            "${sql`current_setting('a')`} = 1",
+            "current_setting('unterminated",
+        ] {
+            assert_eq!(wrap(same), same);
+        }
+        let fixed = wrap("a = current_setting('x')::uuid");
+        assert_eq!(wrap(&fixed), fixed);
     }
 }

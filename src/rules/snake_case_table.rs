@@ -23,11 +23,19 @@
 //!     id: UUID = Field(default_factory=uuid4, primary_key=True)
 //! ```
 //!
-//! **Fix.** Renames the name string, or adds `__tablename__` to the class.
+//! **Fix.** Drizzle: rewrites the table-name string to its snake_case form
+//! (`pgTable("userProfiles"` → `pgTable("user_profiles"`). SQLModel: rewrites the
+//! `__tablename__` value, or, when the name comes from the class name, adds
+//! `__tablename__ = "order_line"` as the first statement of the class body (after
+//! its docstring); foreign-key strings naming the old table
+//! (`foreign_key="orderline.id"`) in model files follow. Not offered when the name
+//! is not a plain string literal at the table (a constant, a `pgTableCreator`
+//! prefix, an inherited `__tablename__`) or the class body is on the `class` line.
 //! Unsafe: renaming a table needs a migration, and raw SQL may use the old name.
 
 use super::{Ctx, RuleDef, RuleMeta, table_diag};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::rename::Renamer;
 use crate::model::{Orm, is_snake_case, to_snake_case};
 
 pub const RULE: RuleDef = RuleDef {
@@ -41,26 +49,47 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let renamer = Renamer::new(cx.project);
     for (st, name) in cx.named_tables() {
         let t = &st.table;
-        let msg = if !is_snake_case(name) {
-            format!(
-                "table \"{name}\" is not snake_case ({})",
-                to_snake_case(name)
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        let (msg, new_name) = if !is_snake_case(name) {
+            (
+                format!(
+                    "table \"{name}\" is not snake_case ({})",
+                    to_snake_case(name)
+                ),
+                to_snake_case(bare),
             )
         } else if t.orm == Orm::SqlModel
             && t.tablename_span.is_none()
             && name == t.ident.to_lowercase()
             && to_snake_case(&t.ident) != name
         {
-            format!(
-                "table name \"{name}\" comes from class {}; set __tablename__ = \"{}\"",
-                t.ident,
-                to_snake_case(&t.ident)
+            (
+                format!(
+                    "table name \"{name}\" comes from class {}; set __tablename__ = \"{}\"",
+                    t.ident,
+                    to_snake_case(&t.ident)
+                ),
+                to_snake_case(&t.ident),
             )
         } else {
             continue;
         };
-        out.push(table_diag(RULE.meta.name, st, msg));
+        let mut d = table_diag(RULE.meta.name, st, msg);
+        let taken = cx
+            .schema
+            .tables
+            .iter()
+            .any(|o| o.table.name.as_deref() == Some(new_name.as_str()));
+        if !taken && let Some(edits) = renamer.table(st, &new_name) {
+            d = d.fix(Fix {
+                title: format!("Rename table \"{bare}\" to \"{new_name}\""),
+                safety: Safety::Unsafe,
+                edits,
+            });
+        }
+        out.push(d);
     }
 }

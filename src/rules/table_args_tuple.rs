@@ -17,12 +17,13 @@
 //!     __table_args__ = (Index("posts_tenant_id_idx", "tenant_id"))  # ← not a tuple
 //! ```
 //!
-//! **Fix.** Adds the trailing comma: `(Index("posts_tenant_id_idx", "tenant_id"),)`.
-//! Safe: it is what the code means.
+//! **Fix.** Adds the trailing comma after the item, inside the parentheses:
+//! `(Index("posts_tenant_id_idx", "tenant_id"),)`. Safe: it is what the code
+//! means.
 
 use super::{Ctx, RuleDef, RuleMeta};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::FileFinding;
+use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
+use crate::model::{FileFinding, Span};
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -37,8 +38,13 @@ pub const RULE: RuleDef = RuleDef {
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (fid, f) in cx.project.files() {
         for finding in &f.model.findings {
-            if let FileFinding::TableArgsNotTuple { class, span, .. } = finding {
-                out.push(Diagnostic::new(
+            if let FileFinding::TableArgsNotTuple {
+                class,
+                span,
+                insert_at,
+            } = finding
+            {
+                let d = Diagnostic::new(
                     RULE.meta.name,
                     fid,
                     *span,
@@ -46,7 +52,21 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         "__table_args__ of class {class} is not a tuple (a single item in parentheses needs \
                          a trailing comma); SQLAlchemy rejects the class at import"
                     ),
-                ));
+                );
+                let inside = span.start < *insert_at && *insert_at < span.end;
+                out.push(if inside && f.text.is_char_boundary(*insert_at) {
+                    d.fix(Fix {
+                        title: "Add the trailing comma that makes a tuple".into(),
+                        safety: Safety::Safe,
+                        edits: vec![Edit {
+                            file: fid,
+                            span: Span::empty(*insert_at),
+                            text: ",".into(),
+                        }],
+                    })
+                } else {
+                    d
+                });
             }
         }
     }

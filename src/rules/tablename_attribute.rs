@@ -18,11 +18,13 @@
 //!     id: UUID = Field(default_factory=uuid4, primary_key=True)
 //! ```
 //!
-//! **Fix.** Renames the attribute to `__tablename__`. Safe: it makes the table
-//! name the one the code already states.
+//! **Fix.** Renames the attribute to `__tablename__` (`tablename = "users"` →
+//! `__tablename__ = "users"`). Safe: it makes the table name the one the code
+//! already states. (The database table may already exist under the default name,
+//! in which case a migration renames it.)
 
 use super::{Ctx, RuleDef, RuleMeta};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
 use crate::model::FileFinding;
 
 pub const RULE: RuleDef = RuleDef {
@@ -39,7 +41,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (fid, f) in cx.project.files() {
         for finding in &f.model.findings {
             if let FileFinding::TablenameAttribute { class, value, span } = finding {
-                out.push(Diagnostic::new(
+                let d = Diagnostic::new(
                     RULE.meta.name,
                     fid,
                     *span,
@@ -48,7 +50,21 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                          use `__tablename__` (the table is named \"{}\" otherwise)",
                         class.to_lowercase()
                     ),
-                ));
+                );
+                let fixable = f.text.get(span.start..span.end) == Some("tablename");
+                out.push(if fixable {
+                    d.fix(Fix {
+                        title: "Rename `tablename` to `__tablename__`".into(),
+                        safety: Safety::Safe,
+                        edits: vec![Edit {
+                            file: fid,
+                            span: *span,
+                            text: "__tablename__".into(),
+                        }],
+                    })
+                } else {
+                    d
+                });
             }
         }
     }

@@ -34,12 +34,32 @@
 //!   USING (tenant_id = (select current_setting('app.tenant_id')::uuid));
 //! ```
 //!
-//! **Fix.** Adds a `tenant_isolation` policy (Drizzle `pgPolicy` in the table).
-//! Unsafe: it changes which rows every role can read and write.
+//! **Fix.** Drizzle: adds to the table's extra config (creating `(t) => [...]`
+//! when there is none)
+//!
+//! ```ts
+//! pgPolicy("posts_tenant_isolation", {
+//!   as: "permissive",
+//!   for: "all",
+//!   using: sql`${t.tenant_id} = (select current_setting('app.tenant_id')::uuid)`,
+//!   withCheck: sql`${t.tenant_id} = (select current_setting('app.tenant_id')::uuid)`,
+//! }),
+//! ```
+//!
+//! with the configured tenant column and setting, the cast matching the column's
+//! type (`::uuid`; none for text, `::integer`/`::bigint` for integers), and
+//! `pgPolicy` / `sql` imported when missing. Not offered for SQLModel tables (their
+//! RLS lives in migrations: write a `CREATE POLICY` in a new Alembic revision),
+//! when the table has no tenant column, when a policy named
+//! `<table>_tenant_isolation` already exists, or when the extra config is not a
+//! literal the fix can extend. Unsafe: it changes which rows every role can read
+//! and write.
 
-use super::{Ctx, RuleDef, RuleMeta};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::Loc;
+use super::{Ctx, RuleDef, RuleMeta, is_uuid};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle::add_policy, make_fix};
+use crate::model::{ColumnType, Loc, Orm};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -85,6 +105,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}')"),
         )
         .table(name.clone());
+        if let Some(fix) = isolation_policy_fix(cx, st) {
+            d = d.fix(fix);
+        }
         for p in &st.rls.policies {
             d = d.related(
                 Loc {
@@ -99,6 +122,49 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// The fix adding a tenant-isolation `pgPolicy` to a Drizzle table (shared with
+/// `enable-rls`); `None` when it cannot be written (see the rule documentation).
+pub(super) fn isolation_policy_fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
+    let t = &st.table;
+    if t.orm != Orm::Drizzle {
+        return None;
+    }
+    let table = t.name.as_deref()?;
+    let column = cx.tenant_column(t)?;
+    let cast = match &column.ty {
+        ty if is_uuid(ty) => "::uuid",
+        ColumnType::Unknown => "::uuid",
+        ColumnType::Text | ColumnType::Varchar => "",
+        ColumnType::Integer => "::integer",
+        ColumnType::BigInt => "::bigint",
+        _ => return None,
+    };
+    let name = format!("{table}_tenant_isolation");
+    if st
+        .rls
+        .policies
+        .iter()
+        .chain(&t.policies)
+        .any(|p| p.name == name)
+    {
+        return None;
+    }
+    let src = Src::new(cx.project, st.file)?;
+    let edits = add_policy(
+        &src,
+        t,
+        &name,
+        &column.key,
+        &cx.config.tenancy.setting,
+        cast,
+    )?;
+    Some(make_fix(
+        format!("Add policy \"{name}\" isolating tenants by {}", column.name),
+        Safety::Unsafe,
+        edits,
+    ))
 }
 
 /// A token of a policy expression.

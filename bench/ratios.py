@@ -3,8 +3,8 @@
 extract+lint / parse-only for each input (target: at most 1.5x), and the
 1,000-file check (engine alone, and the whole CLI command) against the 1 s target.
 
-    python3 benches/ratios.py          # read the last results
-    python3 benches/ratios.py --run    # run `cargo bench --bench engine` first
+    python3 bench/ratios.py          # read the last results
+    python3 bench/ratios.py --run    # run `cargo bench --bench engine` first
 
 Criterion writes <dir>/<group>/<bench>/new/estimates.json, where <dir> is
 $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else cargo's target

@@ -1,0 +1,769 @@
+//! Renaming columns and tables, for the naming rules' fixes. A column rename
+//! edits the definition (the Drizzle property key and/or name string, the SQLModel
+//! attribute and/or `Column("...")` name) and every reference found in the syntax
+//! tree of a file: Drizzle member expressions `users.emailAddress` whose object is
+//! a binding of the table (its variable, an import alias, `schema.users`) or the
+//! table's extra-config parameter (`t.emailAddress`); SQLModel attribute accesses
+//! `User.emailAddress`, database names in the class's `__table_args__` calls, and
+//! `"users.emailAddress"` foreign-key strings. Strings, comments and other
+//! identifiers that merely contain the same word are never touched. [`Renamer`]
+//! caches parsed trees and import lookups while a rule builds its fixes;
+//! [`reference_edits`] works on any one file (the language server calls it for
+//! open workspace files).
+
+use crate::diagnostic::Edit;
+use crate::model::{Column, FileId, Lang, Orm, SourceKind, Span, Table, to_snake_case};
+use crate::project::modules::{ModuleIndex, Symbol, lookup};
+use crate::project::{Project, SchemaTable};
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::path::Path;
+use tree_sitter::{Node, Tree};
+
+/// How a file refers to one table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bindings {
+    /// Names bound to the table itself (`users`, an import alias, the SQLModel class).
+    pub idents: Vec<String>,
+    /// Namespace/module names through which the table is reached: `schema` for
+    /// `schema.users.x` (paired with the member name, `users`).
+    pub namespaces: Vec<(String, String)>,
+    /// The Drizzle extra-config parameter (`t`) and the table declaration it is
+    /// valid in.
+    pub param: Option<(String, Span)>,
+    /// The SQLModel `__table_args__` value of the table, when declared in this file.
+    pub table_args: Option<Span>,
+}
+
+/// What changes: the source key and/or the database name of one column of
+/// `table` (a database name, used for SQLModel foreign-key strings).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnRename<'a> {
+    pub orm: Orm,
+    pub table: Option<&'a str>,
+    pub old_key: &'a str,
+    pub new_key: &'a str,
+    pub old_name: &'a str,
+    pub new_name: &'a str,
+}
+
+/// The key column `c` gets when its database name becomes `new_name`, in the
+/// style of its current key: a key equal to the name follows it, a camelCase key
+/// that maps to the name (Drizzle `casing: "snake_case"`) becomes camelCase, and a
+/// key unrelated to an explicit name string stays.
+pub fn key_for(c: &Column, new_name: &str) -> String {
+    if c.key == c.name {
+        new_name.to_string()
+    } else if to_snake_case(&c.key) == c.name {
+        to_camel(new_name)
+    } else if c.explicit_name.is_some() {
+        c.key.clone()
+    } else {
+        new_name.to_string()
+    }
+}
+
+/// `is_active` → `isActive`.
+pub fn to_camel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut up = false;
+    for (i, c) in s.chars().enumerate() {
+        if c == '_' && i > 0 {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The edit replacing the contents of the string literal at `span` (quotes
+/// included) when its contents are exactly `old`; `None` otherwise (a constant,
+/// a template with substitutions, an escaped or prefixed string).
+pub fn replace_string(text: &str, file: FileId, span: Span, old: &str, new: &str) -> Option<Edit> {
+    let lit = text.get(span.start..span.end)?;
+    let q = lit.chars().next()?;
+    if !matches!(q, '"' | '\'' | '`') || lit.len() < 2 || !lit.ends_with(q) {
+        return None;
+    }
+    if &lit[1..lit.len() - 1] != old || lit.starts_with("\"\"\"") || lit.starts_with("'''") {
+        return None;
+    }
+    Some(Edit {
+        file,
+        span: Span::new(span.start + 1, span.end - 1),
+        text: new.to_string(),
+    })
+}
+
+/// Parsed trees and import lookups of a project, built on demand while fixes
+/// are computed (one parse per file however many columns are renamed).
+pub struct Renamer<'p> {
+    project: &'p Project,
+    trees: RefCell<HashMap<FileId, Option<Tree>>>,
+    index: OnceCell<ModuleIndex>,
+}
+
+impl<'p> Renamer<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        Renamer {
+            project,
+            trees: RefCell::new(HashMap::new()),
+            index: OnceCell::new(),
+        }
+    }
+
+    fn with_tree<R>(&self, file: FileId, f: impl FnOnce(&str, Node<'_>) -> R) -> Option<R> {
+        let src = self.project.file(file)?;
+        let mut trees = self.trees.borrow_mut();
+        let tree = trees
+            .entry(file)
+            .or_insert_with(|| crate::extract::parse(src.model.kind, &src.path, &src.text));
+        tree.as_ref().map(|t| f(&src.text, t.root_node()))
+    }
+
+    /// How file `file` refers to the table `st` (none when it does not).
+    pub fn bindings(&self, file: FileId, st: &SchemaTable) -> Bindings {
+        let t = &st.table;
+        let mut b = Bindings::default();
+        if file == st.file {
+            b.idents.push(t.ident.clone());
+            if let Some(x) = &t.extra
+                && let Some(p) = &x.param
+            {
+                b.param = Some((p.clone(), t.span));
+            }
+            b.table_args = t.table_args_span.filter(|s| t.span.contains(s.start));
+        }
+        let Some(src) = self.project.file(file) else {
+            return b;
+        };
+        if src.model.imports.is_empty() || !src.text.contains(t.ident.as_str()) {
+            return b;
+        }
+        let index = self.index.get_or_init(|| ModuleIndex::new(self.project));
+        let is_table = |sym: Symbol| match sym {
+            Symbol::Table(f, i) => {
+                f == st.file
+                    && self
+                        .project
+                        .file(f)
+                        .and_then(|s| s.model.tables.get(i))
+                        .is_some_and(|x| x.ident == t.ident && x.span == t.span)
+            }
+            _ => false,
+        };
+        for imp in &src.model.imports {
+            if b.idents.contains(&imp.local) {
+                continue;
+            }
+            if imp.imported == "*" || src.model.kind.lang() == Some(Lang::Python) {
+                let dotted = format!("{}.{}", imp.local, t.ident);
+                if is_table(lookup(self.project, index, file, &dotted)) {
+                    b.namespaces.push((imp.local.clone(), t.ident.clone()));
+                    continue;
+                }
+            }
+            if imp.imported != "*" && is_table(lookup(self.project, index, file, &imp.local)) {
+                b.idents.push(imp.local.clone());
+            }
+        }
+        b
+    }
+
+    /// Every edit renaming column `c` of `st` to `new_key` / `new_name`: its
+    /// definition and the references in every project file of the table's ORM.
+    /// `None` when the rename cannot be written correctly (see [`column_plan`]).
+    pub fn column(
+        &self,
+        st: &SchemaTable,
+        c: &Column,
+        new_key: &str,
+        new_name: &str,
+    ) -> Option<Vec<Edit>> {
+        let t = &st.table;
+        let def = self.project.file(c.file)?;
+        let mut edits = column_plan(t, c, &def.text, new_key, new_name)?;
+        let r = ColumnRename {
+            orm: t.orm,
+            table: t.name.as_deref(),
+            old_key: &c.key,
+            new_key,
+            old_name: &c.name,
+            new_name,
+        };
+        for (fid, src) in self.project.files() {
+            let fits = match t.orm {
+                Orm::Drizzle => matches!(
+                    src.model.kind,
+                    SourceKind::Drizzle | SourceKind::TypeScriptModule
+                ),
+                Orm::SqlModel => src.model.kind == SourceKind::SqlModel,
+            };
+            if !fits {
+                continue;
+            }
+            let b = self.bindings(fid, st);
+            let no_refs = b.idents.is_empty() && b.namespaces.is_empty();
+            // SQLModel foreign-key strings name the table, not a binding.
+            if no_refs && !(t.orm == Orm::SqlModel && r.old_name != r.new_name) {
+                continue;
+            }
+            if let Some(found) =
+                self.with_tree(fid, |text, root| reference_edits(fid, text, root, &r, &b))
+            {
+                edits.extend(found);
+            }
+        }
+        edits.sort_by_key(|e| (e.file, e.span));
+        edits.dedup();
+        Some(edits)
+    }
+
+    /// Edits renaming table `st` to `new_name` (SQLModel foreign-key strings
+    /// `"old.col"` in model files follow). `None` when the name is not written
+    /// as a plain string at its anchor / `__tablename__`, or is inherited.
+    pub fn table(&self, st: &SchemaTable, new_name: &str) -> Option<Vec<Edit>> {
+        let t = &st.table;
+        let old = t.name.as_deref()?;
+        let src = self.project.file(st.file)?;
+        let mut edits = Vec::new();
+        match t.orm {
+            Orm::Drizzle => {
+                let bare = old.rsplit('.').next().unwrap_or(old);
+                edits.push(replace_string(
+                    &src.text, st.file, t.anchor, bare, new_name,
+                )?);
+            }
+            Orm::SqlModel => match t.tablename_span {
+                Some(sp) => edits.push(replace_string(&src.text, st.file, sp, old, new_name)?),
+                None if *old == t.ident.to_lowercase() => {
+                    edits.push(self.add_tablename(st, new_name)?)
+                }
+                None => return None,
+            },
+        }
+        if t.orm == Orm::SqlModel {
+            for (fid, f) in self.project.files() {
+                if f.model.kind != SourceKind::SqlModel || !f.text.contains(old) {
+                    continue;
+                }
+                if let Some(found) = self.with_tree(fid, |text, root| {
+                    fk_table_edits(fid, text, root, old, new_name)
+                }) {
+                    edits.extend(found);
+                }
+            }
+        }
+        edits.sort_by_key(|e| (e.file, e.span));
+        edits.dedup();
+        Some(edits)
+    }
+
+    /// `__tablename__ = "<name>"` as the first statement of the class body (after
+    /// a docstring), indented like the body.
+    fn add_tablename(&self, st: &SchemaTable, name: &str) -> Option<Edit> {
+        let t = &st.table;
+        let src = self.project.file(st.file)?;
+        let text = &src.text;
+        let style = super::style::detect(text, Lang::Python);
+        let (at, indent) = self.with_tree(st.file, |text, root| {
+            let body = root.descendant_for_byte_range(t.body_span.start, t.body_span.end)?;
+            let body = if body.kind() == "block" {
+                body
+            } else {
+                ancestors(body).find(|n| n.kind() == "block")?
+            };
+            let mut first = None;
+            let mut cursor = body.walk();
+            for (i, stmt) in body.named_children(&mut cursor).enumerate() {
+                if stmt.kind() == "comment" {
+                    continue;
+                }
+                let is_doc = i == 0
+                    && stmt.kind() == "expression_statement"
+                    && stmt.named_child(0).is_some_and(|s| s.kind() == "string");
+                first = Some((stmt, is_doc));
+                break;
+            }
+            let (stmt, is_doc) = first?;
+            // Only a body on its own lines (`class X: pass` on one line is left alone).
+            let indent = super::style::line_indent(text, stmt.start_byte()).to_string();
+            if super::style::line_start(text, stmt.start_byte()) + indent.len() != stmt.start_byte()
+            {
+                return None;
+            }
+            let at = if is_doc {
+                super::style::line_end_after(text, stmt.end_byte().saturating_sub(1))
+            } else {
+                super::style::line_start(text, stmt.start_byte())
+            };
+            Some((at, indent))
+        })??;
+        let mut line = format!(
+            "{indent}__tablename__ = {}{}",
+            style.quoted(name),
+            style.eol
+        );
+        if at == text.len() && !text.ends_with('\n') {
+            line.insert_str(0, style.eol);
+        }
+        Some(Edit {
+            file: st.file,
+            span: Span::empty(at),
+            text: line,
+        })
+    }
+}
+
+fn ancestors(n: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    std::iter::successors(n.parent(), |p| p.parent())
+}
+
+/// The definition edits of a column rename, or `None` when the rename cannot be
+/// written correctly: the new key or name is taken by another column of the
+/// table; the database name must change but is neither written as a plain string
+/// in the column's definition nor derived from the key; the column comes from a
+/// helper.
+pub fn column_plan(
+    t: &Table,
+    c: &Column,
+    def_text: &str,
+    new_key: &str,
+    new_name: &str,
+) -> Option<Vec<Edit>> {
+    if new_key == c.key && new_name == c.name {
+        return None;
+    }
+    let taken = t.columns.iter().any(|o| {
+        !(o.key == c.key && o.key_span == c.key_span)
+            && ((new_key != c.key && o.key == new_key)
+                || (new_name != c.name && o.name == new_name))
+    });
+    if taken {
+        return None;
+    }
+    let mut edits = Vec::new();
+    if new_key != c.key {
+        let key_text = def_text.get(c.key_span.start..c.key_span.end)?;
+        if key_text == c.key {
+            edits.push(Edit {
+                file: c.file,
+                span: c.key_span,
+                text: new_key.to_string(),
+            });
+        } else {
+            edits.push(replace_string(
+                def_text, c.file, c.key_span, &c.key, new_key,
+            )?);
+        }
+    }
+    if new_name != c.name {
+        match (&c.explicit_name, c.name_span) {
+            // Only a literal written in the definition itself (not a constant).
+            (Some(n), Some(sp))
+                if c.helper.is_none() && c.span.start <= sp.start && sp.end <= c.span.end =>
+            {
+                edits.push(replace_string(def_text, c.file, sp, n, new_name)?)
+            }
+            (Some(_), _) => return None,
+            // Derived from the key: the new key must give the new name.
+            (None, _) => {
+                let derived_now = c.name == c.key || c.name == to_snake_case(&c.key);
+                let derived_new = new_name == new_key || new_name == to_snake_case(new_key);
+                if c.helper.is_some() || !derived_now || !derived_new || new_key == c.key {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(edits)
+}
+
+/// Depth-first walk over every node of a tree.
+fn walk(root: Node<'_>, mut f: impl FnMut(Node<'_>)) {
+    let mut cursor = root.walk();
+    loop {
+        f(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+fn node_text<'a>(n: Node<'_>, text: &'a str) -> &'a str {
+    text.get(n.byte_range()).unwrap_or("")
+}
+
+/// The references to the renamed column in one file, given how the file binds
+/// the table. The definition itself is not included (see [`Renamer::column`]).
+pub fn reference_edits(
+    file: FileId,
+    text: &str,
+    root: Node<'_>,
+    r: &ColumnRename,
+    b: &Bindings,
+) -> Vec<Edit> {
+    let mut out = Vec::new();
+    let key_changes = r.old_key != r.new_key;
+    let name_changes = r.old_name != r.new_name;
+    let is_table_obj = |obj: Node<'_>, at: usize| -> bool {
+        match obj.kind() {
+            "identifier" => {
+                let s = node_text(obj, text);
+                b.idents.iter().any(|i| i == s)
+                    || b.param
+                        .as_ref()
+                        .is_some_and(|(p, scope)| p == s && scope.contains(at))
+            }
+            "member_expression" | "attribute" => {
+                let (o, p) = match obj.kind() {
+                    "member_expression" => (
+                        obj.child_by_field_name("object"),
+                        obj.child_by_field_name("property"),
+                    ),
+                    _ => (
+                        obj.child_by_field_name("object"),
+                        obj.child_by_field_name("attribute"),
+                    ),
+                };
+                match (o, p) {
+                    (Some(o), Some(p)) if o.kind() == "identifier" => {
+                        let (o, p) = (node_text(o, text), node_text(p, text));
+                        b.namespaces.iter().any(|(ns, m)| ns == o && m == p)
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    };
+    walk(root, |n| match (r.orm, n.kind()) {
+        (Orm::Drizzle, "member_expression") if key_changes => {
+            if let (Some(o), Some(p)) = (
+                n.child_by_field_name("object"),
+                n.child_by_field_name("property"),
+            ) && p.kind() == "property_identifier"
+                && node_text(p, text) == r.old_key
+                && is_table_obj(o, n.start_byte())
+            {
+                out.push(Edit {
+                    file,
+                    span: Span::new(p.start_byte(), p.end_byte()),
+                    text: r.new_key.to_string(),
+                });
+            }
+        }
+        (Orm::Drizzle, "subscript_expression") if key_changes => {
+            if let (Some(o), Some(i)) = (
+                n.child_by_field_name("object"),
+                n.child_by_field_name("index"),
+            ) && i.kind() == "string"
+                && is_table_obj(o, n.start_byte())
+                && let Some(e) = replace_string(
+                    text,
+                    file,
+                    Span::new(i.start_byte(), i.end_byte()),
+                    r.old_key,
+                    r.new_key,
+                )
+            {
+                out.push(e);
+            }
+        }
+        (Orm::SqlModel, "attribute") if key_changes => {
+            if let (Some(o), Some(a)) = (
+                n.child_by_field_name("object"),
+                n.child_by_field_name("attribute"),
+            ) && node_text(a, text) == r.old_key
+                && is_table_obj(o, n.start_byte())
+            {
+                out.push(Edit {
+                    file,
+                    span: Span::new(a.start_byte(), a.end_byte()),
+                    text: r.new_key.to_string(),
+                });
+            }
+        }
+        (Orm::SqlModel, "string") if name_changes && is_argument(n) => {
+            let sp = Span::new(n.start_byte(), n.end_byte());
+            // A database name in this table's `__table_args__` calls.
+            if b.table_args
+                .is_some_and(|ta| ta.start <= sp.start && sp.end <= ta.end)
+                && let Some(e) = replace_string(text, file, sp, r.old_name, r.new_name)
+            {
+                out.push(e);
+                return;
+            }
+            // `foreign_key="users.email"` / `ForeignKey("users.email")`.
+            if let Some(table) = r.table {
+                let old = format!("{table}.{}", r.old_name);
+                let new = format!("{table}.{}", r.new_name);
+                if let Some(e) = replace_string(text, file, sp, &old, &new) {
+                    out.push(e);
+                }
+            }
+        }
+        _ => {}
+    });
+    out
+}
+
+/// `true` when a Python string is an argument of a call (positional or keyword).
+fn is_argument(n: Node<'_>) -> bool {
+    match n.parent() {
+        Some(p) if p.kind() == "argument_list" => true,
+        Some(p) if p.kind() == "keyword_argument" => p
+            .child_by_field_name("value")
+            .is_some_and(|v| v.id() == n.id()),
+        _ => false,
+    }
+}
+
+/// SQLModel foreign-key strings `"old.col"` (call arguments) renamed to `"new.col"`.
+fn fk_table_edits(file: FileId, text: &str, root: Node<'_>, old: &str, new: &str) -> Vec<Edit> {
+    let mut out = Vec::new();
+    walk(root, |n| {
+        if n.kind() != "string" || !is_argument(n) {
+            return;
+        }
+        let sp = Span::new(n.start_byte(), n.end_byte());
+        let Some(lit) = text.get(sp.start..sp.end) else {
+            return;
+        };
+        if lit.len() < 2 {
+            return;
+        }
+        let inner = &lit[1..lit.len() - 1];
+        let Some(col) = inner.strip_prefix(old).and_then(|r| r.strip_prefix('.')) else {
+            return;
+        };
+        if col.is_empty() || !col.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return;
+        }
+        if let Some(e) = replace_string(text, file, sp, inner, &format!("{new}.{col}")) {
+            out.push(e);
+        }
+    });
+    out
+}
+
+/// Parse `text` as the given kind and return reference edits (for callers that
+/// hold only a file's text, such as the language server on an unsaved buffer).
+pub fn reference_edits_in_text(
+    file: FileId,
+    kind: SourceKind,
+    path: &Path,
+    text: &str,
+    r: &ColumnRename,
+    b: &Bindings,
+) -> Vec<Edit> {
+    match crate::extract::parse(kind, path, text) {
+        Some(tree) => reference_edits(file, text, tree.root_node(), r, b),
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Edit;
+    use crate::fix::edit::apply;
+
+    fn ts(text: &str, r: &ColumnRename, b: &Bindings) -> String {
+        let edits: Vec<Edit> = reference_edits_in_text(
+            FileId(0),
+            SourceKind::Drizzle,
+            Path::new("a.ts"),
+            text,
+            r,
+            b,
+        );
+        apply(text, &edits).unwrap()
+    }
+
+    fn py(text: &str, r: &ColumnRename, b: &Bindings) -> String {
+        let edits = reference_edits_in_text(
+            FileId(0),
+            SourceKind::SqlModel,
+            Path::new("a.py"),
+            text,
+            r,
+            b,
+        );
+        apply(text, &edits).unwrap()
+    }
+
+    const DRIZZLE: ColumnRename = ColumnRename {
+        orm: Orm::Drizzle,
+        table: Some("users"),
+        old_key: "emailAddress",
+        new_key: "email_address",
+        old_name: "emailAddress",
+        new_name: "email_address",
+    };
+
+    #[test]
+    fn drizzle_references_by_member_expression_only() {
+        let src = r#"import { sql } from "drizzle-orm";
+// users.emailAddress in a comment stays
+export const users = pgTable("users", {
+  emailAddress: text("emailAddress"),
+}, (t) => [index("users_emailAddress_idx").on(t.emailAddress)]);
+const note = "users.emailAddress";
+const other = { emailAddress: 1 };
+other.emailAddress;
+t.emailAddress;
+export const q = sql`lower(${users.emailAddress}) = 'emailAddress'`;
+export const r = relations(users, () => ({ x: users["emailAddress"], y: schema.users.emailAddress }));
+"#;
+        let start = src.find("export const users").unwrap();
+        let end = src.find("const note").unwrap();
+        let b = Bindings {
+            idents: vec!["users".into()],
+            namespaces: vec![("schema".into(), "users".into())],
+            param: Some(("t".into(), Span::new(start, end))),
+            table_args: None,
+        };
+        let out = ts(src, &DRIZZLE, &b);
+        assert_eq!(
+            out,
+            r#"import { sql } from "drizzle-orm";
+// users.emailAddress in a comment stays
+export const users = pgTable("users", {
+  emailAddress: text("emailAddress"),
+}, (t) => [index("users_emailAddress_idx").on(t.email_address)]);
+const note = "users.emailAddress";
+const other = { emailAddress: 1 };
+other.emailAddress;
+t.emailAddress;
+export const q = sql`lower(${users.email_address}) = 'emailAddress'`;
+export const r = relations(users, () => ({ x: users["email_address"], y: schema.users.email_address }));
+"#
+        );
+    }
+
+    #[test]
+    fn drizzle_alias_binding() {
+        let src = "import { users as u } from './schema';\nexport const x = p.uuid().references(() => u.emailAddress);\nusers.emailAddress;\n";
+        let b = Bindings {
+            idents: vec!["u".into()],
+            ..Bindings::default()
+        };
+        assert_eq!(
+            ts(src, &DRIZZLE, &b),
+            "import { users as u } from './schema';\nexport const x = p.uuid().references(() => u.email_address);\nusers.emailAddress;\n"
+        );
+    }
+
+    #[test]
+    fn sqlmodel_attribute_table_args_and_fk_strings() {
+        let r = ColumnRename {
+            orm: Orm::SqlModel,
+            table: Some("users"),
+            old_key: "emailAddress",
+            new_key: "email_address",
+            old_name: "emailAddress",
+            new_name: "email_address",
+        };
+        let src = r#"class User(SQLModel, table=True):
+    """emailAddress is documented here."""
+    __tablename__ = "users"
+    __table_args__ = (Index("users_email_idx", "emailAddress"),)
+    emailAddress: str  # emailAddress
+
+class Post(SQLModel, table=True):
+    __table_args__ = (Index("posts_email_idx", "emailAddress"),)
+    author_email: str = Field(foreign_key="users.emailAddress")
+    other: str = Field(foreign_key="accounts.emailAddress")
+    emailAddress: str
+
+select(User).where(User.emailAddress == "emailAddress", Post.emailAddress)
+"#;
+        let ta_start = src.find("(Index(\"users").unwrap();
+        let ta_end = src.find("    emailAddress: str  #").unwrap();
+        let b = Bindings {
+            idents: vec!["User".into()],
+            table_args: Some(Span::new(ta_start, ta_end)),
+            ..Bindings::default()
+        };
+        let out = py(src, &r, &b);
+        assert_eq!(
+            out,
+            r#"class User(SQLModel, table=True):
+    """emailAddress is documented here."""
+    __tablename__ = "users"
+    __table_args__ = (Index("users_email_idx", "email_address"),)
+    emailAddress: str  # emailAddress
+
+class Post(SQLModel, table=True):
+    __table_args__ = (Index("posts_email_idx", "emailAddress"),)
+    author_email: str = Field(foreign_key="users.email_address")
+    other: str = Field(foreign_key="accounts.emailAddress")
+    emailAddress: str
+
+select(User).where(User.email_address == "emailAddress", Post.emailAddress)
+"#
+        );
+    }
+
+    #[test]
+    fn fk_table_strings() {
+        let src = "a = Field(foreign_key=\"orderline.id\")\nb = \"orderline.id\"\nc = Field(foreign_key=\"orderlines.id\")\n";
+        let tree = crate::extract::parse(SourceKind::SqlModel, Path::new("a.py"), src).unwrap();
+        let edits = fk_table_edits(FileId(0), src, tree.root_node(), "orderline", "order_line");
+        assert_eq!(
+            apply(src, &edits).unwrap(),
+            "a = Field(foreign_key=\"order_line.id\")\nb = \"orderline.id\"\nc = Field(foreign_key=\"orderlines.id\")\n"
+        );
+    }
+
+    #[test]
+    fn plan_refuses_clashes_helpers_and_non_literal_names() {
+        let src = r#"import { pgTable, text, boolean } from "drizzle-orm/pg-core";
+const NAME = "nickName";
+export const users = pgTable("users", {
+  active: boolean("active"),
+  is_active: boolean("is_active"),
+  nick: text(NAME),
+  fullName: text("fullName"),
+});
+"#;
+        let m = crate::extract::extract_file(Path::new("s.ts"), src);
+        let t = &m.tables[0];
+        let c = |k: &str| t.columns.iter().find(|c| c.key == k).unwrap();
+        // The new name is taken by another column.
+        assert!(column_plan(t, c("active"), src, "is_active", "is_active").is_none());
+        let has = column_plan(t, c("active"), src, "has_active", "has_active").unwrap();
+        assert_eq!(
+            apply(src, &has).unwrap().lines().nth(3),
+            Some("  has_active: boolean(\"has_active\"),")
+        );
+        // The name comes from a constant: not a literal to rewrite.
+        assert!(column_plan(t, c("nick"), src, "nick", "nick_name").is_none());
+        // Nothing to change.
+        assert!(column_plan(t, c("fullName"), src, "fullName", "fullName").is_none());
+        let both = column_plan(t, c("fullName"), src, "full_name", "full_name").unwrap();
+        assert_eq!(both.len(), 2);
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(to_camel("is_active"), "isActive");
+        let t = "x = \"abc\"";
+        assert!(replace_string(t, FileId(0), Span::new(4, 9), "abc", "d").is_some());
+        assert!(replace_string(t, FileId(0), Span::new(4, 9), "ab", "d").is_none());
+        assert!(replace_string(t, FileId(0), Span::new(0, 1), "x", "d").is_none());
+    }
+}
