@@ -112,6 +112,9 @@ pub struct Project {
     index: HashMap<PathBuf, FileId>,
     /// Drizzle Kit journals by migrations folder.
     journals: HashMap<PathBuf, Vec<String>>,
+    /// Syntax trees a caller keeps current (the language server's open
+    /// documents), so fixes need not parse those files again.
+    trees: HashMap<FileId, tree_sitter::Tree>,
 }
 
 impl Project {
@@ -122,6 +125,7 @@ impl Project {
             files: Vec::new(),
             index: HashMap::new(),
             journals: HashMap::new(),
+            trees: HashMap::new(),
         }
     }
 
@@ -143,6 +147,7 @@ impl Project {
         };
         if let Some(&id) = self.index.get(&path) {
             self.files[id.0 as usize] = Some(file);
+            self.trees.remove(&id);
             id
         } else {
             let id = FileId(self.files.len() as u32);
@@ -164,8 +169,20 @@ impl Project {
         map
     }
 
+    /// Keep `tree` as the current syntax tree of file `id` (it must match the
+    /// file's text; `set_file` forgets it).
+    pub fn set_tree(&mut self, id: FileId, tree: tree_sitter::Tree) {
+        self.trees.insert(id, tree);
+    }
+
+    /// The syntax tree kept for file `id`, when a caller provided one.
+    pub fn tree(&self, id: FileId) -> Option<&tree_sitter::Tree> {
+        self.trees.get(&id)
+    }
+
     pub fn remove_file(&mut self, path: &Path) {
         if let Some(&id) = self.index.get(path) {
+            self.trees.remove(&id);
             self.files[id.0 as usize] = None;
         }
     }

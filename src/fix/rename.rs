@@ -119,9 +119,12 @@ impl<'p> Renamer<'p> {
     fn with_tree<R>(&self, file: FileId, f: impl FnOnce(&str, Node<'_>) -> R) -> Option<R> {
         let src = self.project.file(file)?;
         let mut trees = self.trees.borrow_mut();
-        let tree = trees
-            .entry(file)
-            .or_insert_with(|| crate::extract::parse(src.model.kind, &src.path, &src.text));
+        let tree = trees.entry(file).or_insert_with(|| {
+            self.project
+                .tree(file)
+                .cloned()
+                .or_else(|| crate::extract::parse(src.model.kind, &src.path, &src.text))
+        });
         tree.as_ref().map(|t| f(&src.text, t.root_node()))
     }
 

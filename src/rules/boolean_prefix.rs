@@ -28,7 +28,7 @@
 
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, is_shared_column};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
-use crate::fix::rename::{Renamer, key_for};
+use crate::fix::rename::key_for;
 use crate::model::{ColumnType, to_snake_case};
 
 pub const RULE: RuleDef = RuleDef {
@@ -44,7 +44,7 @@ pub const RULE: RuleDef = RuleDef {
 const PREFIXES: [&str; 3] = ["is_", "has_", "can_"];
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    let renamer = Renamer::new(cx.project);
+    let renamer = cx.renamer();
     for st in &cx.schema.tables {
         for c in &st.table.columns {
             if c.ty != ColumnType::Boolean {

@@ -50,6 +50,8 @@ pub struct Ctx<'a> {
     pub project: &'a Project,
     pub schema: &'a Schema,
     pub config: &'a Config,
+    /// Trees and import lookups for rename fixes, shared by every rule of one lint.
+    renamer: std::cell::OnceCell<crate::fix::rename::Renamer<'a>>,
 }
 
 pub struct RuleDef {
@@ -58,6 +60,13 @@ pub struct RuleDef {
 }
 
 impl<'a> Ctx<'a> {
+    /// The rename machinery (parses a file at most once per lint, and not at all
+    /// when the project holds its tree).
+    pub fn renamer(&self) -> &crate::fix::rename::Renamer<'a> {
+        self.renamer
+            .get_or_init(|| crate::fix::rename::Renamer::new(self.project))
+    }
+
     /// Tables the tenant and RLS rules apply to: named, and not exempt.
     pub fn tenant_tables(&self) -> impl Iterator<Item = &'a SchemaTable> + '_ {
         self.schema.tables.iter().filter(|st| {
@@ -228,6 +237,7 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         project,
         schema,
         config,
+        renamer: std::cell::OnceCell::new(),
     };
     let mut all = Vec::new();
     for def in RULES {

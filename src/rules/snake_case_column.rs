@@ -60,7 +60,6 @@
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, is_shared_column};
 use crate::config::Casing;
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
-use crate::fix::rename::Renamer;
 use crate::model::{Column, Orm, is_snake_case, to_snake_case};
 
 pub const RULE: RuleDef = RuleDef {
@@ -75,7 +74,7 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let snake_casing = cx.schema.casing == Some(Casing::SnakeCase);
-    let renamer = Renamer::new(cx.project);
+    let renamer = cx.renamer();
     for st in &cx.schema.tables {
         let t = &st.table;
         for c in &t.columns {

@@ -35,7 +35,6 @@
 
 use super::{Ctx, RuleDef, RuleMeta, table_diag};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
-use crate::fix::rename::Renamer;
 use crate::model::{Orm, is_snake_case, to_snake_case};
 
 pub const RULE: RuleDef = RuleDef {
@@ -49,7 +48,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    let renamer = Renamer::new(cx.project);
+    let renamer = cx.renamer();
     for (st, name) in cx.named_tables() {
         let t = &st.table;
         let bare = name.rsplit('.').next().unwrap_or(name);

@@ -126,7 +126,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 /// The fix adding a tenant-isolation `pgPolicy` to a Drizzle table (shared with
 /// `enable-rls`); `None` when it cannot be written (see the rule documentation).
-pub(super) fn isolation_policy_fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
+pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Option<Fix> {
     let t = &st.table;
     if t.orm != Orm::Drizzle {
         return None;
