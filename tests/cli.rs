@@ -164,9 +164,6 @@ fn commands_and_usage_errors() {
     for args in [
         &["rule", "require-tenant-idd"][..],
         &["rule", "zzz"],
-        &["check", "--fix"],
-        &["check", "--unsafe-fixes"],
-        &["check", "--diff"],
         &["check", "does/not/exist.ts"],
         &["check", "--format", "xml"],
     ] {

@@ -9,74 +9,14 @@
 //! had a fix, keep no finding of the rule with a fix left over, and be stable:
 //! a second application changes nothing.
 
-use greyhaven_lsp::config::Config;
+mod common;
+
+use common::{load_case, rel, rule_cases};
 use greyhaven_lsp::diagnostic::Diagnostic;
 use greyhaven_lsp::fix::{self, FixMode};
-use greyhaven_lsp::project::{Project, load_file};
 use greyhaven_lsp::text::LineIndex;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
-}
-
-fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            source_files(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql")))
-        {
-            out.push(p);
-        }
-    }
-}
-
-fn case_config(case: &Path) -> Config {
-    let toml = case.join("greyhaven.toml");
-    if case.is_dir() && toml.exists() {
-        greyhaven_lsp::config::load_file(&toml)
-            .unwrap_or_else(|e| panic!("{}: bad fixture config: {e}", toml.display()))
-    } else {
-        Config::default()
-    }
-}
-
-fn rel(root: &Path, f: &Path) -> String {
-    f.strip_prefix(root)
-        .unwrap_or(f)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
-/// Load a case (single file or project directory) as a project.
-pub fn load_case(case: &Path) -> Project {
-    let root = if case.is_dir() {
-        case.to_path_buf()
-    } else {
-        case.parent().unwrap().to_path_buf()
-    };
-    let mut files = Vec::new();
-    if case.is_dir() {
-        source_files(case, &mut files);
-    } else {
-        files.push(case.to_path_buf());
-    }
-    let mut project = Project::new(root, case_config(case));
-    for f in &files {
-        let (text, model) = load_file(f).unwrap_or_else(|e| panic!("{e}"));
-        project.set_file(f.clone(), text, model);
-    }
-    project
-}
+use std::path::Path;
 
 fn has_fix(d: &Diagnostic) -> bool {
     d.fixes
@@ -204,39 +144,21 @@ fn run_case(rule: &str, case: &Path) -> Result<Option<String>, String> {
 fn fix_fixtures() {
     let mut failures = Vec::new();
     let mut index = String::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let mut entries: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for case in entries {
-            let file_name = case.file_name().unwrap().to_string_lossy().into_owned();
-            if file_name.starts_with('.') {
-                continue;
+    for (rule, case) in rule_cases() {
+        let file_name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let name = format!("{rule}__{}", file_name.replace('.', "_"));
+        match run_case(&rule, &case) {
+            Ok(None) => index.push_str(&format!("{rule}/{file_name}: no fix\n")),
+            Ok(Some(rendered)) => {
+                let n = rendered.lines().take_while(|l| !l.is_empty()).count();
+                index.push_str(&format!("{rule}/{file_name}: {n} fixed\n"));
+                insta::with_settings!({snapshot_path => "snapshots/fixes", prepend_module_to_snapshot => false}, {
+                    insta::assert_snapshot!(name, rendered);
+                });
             }
-            let name = format!("{rule}__{}", file_name.replace('.', "_"));
-            match run_case(&rule, &case) {
-                Ok(None) => index.push_str(&format!("{rule}/{file_name}: no fix\n")),
-                Ok(Some(rendered)) => {
-                    let n = rendered.lines().take_while(|l| !l.is_empty()).count();
-                    index.push_str(&format!("{rule}/{file_name}: {n} fixed\n"));
-                    insta::with_settings!({snapshot_path => "snapshots/fixes", prepend_module_to_snapshot => false}, {
-                        insta::assert_snapshot!(name, rendered);
-                    });
-                }
-                Err(e) => {
-                    index.push_str(&format!("{rule}/{file_name}: FAILED\n"));
-                    failures.push(e);
-                }
+            Err(e) => {
+                index.push_str(&format!("{rule}/{file_name}: FAILED\n"));
+                failures.push(e);
             }
         }
     }

@@ -1,13 +1,16 @@
 //! `greyhaven-lsp check`: validates the arguments, finds the project root and
 //! configuration, walks the paths, reads and extracts the files in parallel
 //! (scoped threads pulling from a shared index; unreadable, binary and non-UTF-8
-//! files are reported on stderr and skipped), runs the engine and hands the
-//! result to the chosen reporter. Returns the exit code.
+//! files are reported on stderr and skipped), applies fixes when asked
+//! (`--fix`, `--unsafe-fixes`, `--diff`; see [`super::fix`]), runs the engine
+//! and hands the remaining findings to the chosen reporter. Returns the exit code.
 
+use super::fix;
 use super::report::{self, Report};
-use super::{CheckArgs, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, relative_to};
+use super::{CheckArgs, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Format, relative_to};
 use crate::config::{self, Config, ConfigError, absolute};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::FixMode;
 use crate::model::{FileId, FileModel};
 use crate::project::{Project, load_file};
 use std::collections::{BTreeMap, HashMap};
@@ -18,13 +21,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Run `check` with `args`, writing the report to `out` and problems to `err`.
 pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    if args.fix || args.unsafe_fixes || args.diff {
-        let _ = writeln!(
-            err,
-            "error: fixes are not available yet: --fix, --unsafe-fixes and --diff arrive in a later release"
-        );
-        return EXIT_USAGE;
-    }
+    let fix_mode = (args.fix || args.unsafe_fixes || args.diff).then_some(if args.unsafe_fixes {
+        FixMode::All
+    } else {
+        FixMode::Safe
+    });
     let cwd = absolute(Path::new("."));
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -71,13 +72,49 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     };
     let mut project = Project::new(root, Config::default());
     let mut diagnostics = Vec::new();
+    let mut changed = Vec::new();
+    let mut fixed = 0;
     for (group_root, group_config, group_files) in groups {
-        let part = load_project(group_root, group_config, &group_files, &cwd, err);
+        let mut part = load_project(group_root, group_config, &group_files, &cwd, err);
+        if let Some(mode) = fix_mode {
+            let (outcome, files) = fix::apply(&mut part, mode, &cwd, err);
+            fixed += outcome.fixed;
+            changed.extend(files);
+        }
+        // After fixing, the project holds the fixed texts: what remains is reported.
         let (_schema, found) = crate::check_project(&part);
         let map = project.absorb(part);
         diagnostics.extend(found.into_iter().map(|d| remap(d, &map)));
     }
     let files_checked = project.files().count();
+    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let fix_summary = fix::summary(fixed, changed.len(), diagnostics.len(), args.diff);
+    if args.diff {
+        // stdout is the patch alone; the summary goes to stderr.
+        let patch = fix::diff(&changed, &cwd);
+        if let Err(e) = out.write_all(patch.as_bytes()).and_then(|()| out.flush()) {
+            let _ = writeln!(err, "error: cannot write the diff: {e}");
+            return EXIT_USAGE;
+        }
+        let _ = writeln!(err, "{fix_summary}");
+        return if has_errors || !changed.is_empty() {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        };
+    }
+    let mut write_failed = false;
+    for c in &changed {
+        if let Err(e) = fix::write_atomic(&c.path, &c.new) {
+            let shown = super::relative_to(&c.path, &cwd);
+            let _ = writeln!(
+                err,
+                "error: {}: cannot write the fixes: {e}",
+                shown.display()
+            );
+            write_failed = true;
+        }
+    }
 
     let rep = Report {
         project: &project,
@@ -90,7 +127,18 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
         let _ = writeln!(err, "error: cannot write the report: {e}");
         return EXIT_USAGE;
     }
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    if fix_mode.is_some() {
+        // Machine formats keep stdout to their document.
+        let dest: &mut dyn Write = if args.format == Format::Human {
+            out
+        } else {
+            err
+        };
+        let _ = writeln!(dest, "{fix_summary}");
+    }
+    if write_failed {
+        EXIT_USAGE
+    } else if has_errors {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -5,6 +5,7 @@
 //! module that prints.
 
 pub mod check;
+pub mod fix;
 pub mod report;
 
 use crate::config::closest;
@@ -60,13 +61,15 @@ pub struct CheckArgs {
     /// pyproject.toml ([files] exclude globs stay relative to the project root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Apply safe fixes (not available yet).
+    /// Apply safe fixes to the files, then report what remains.
     #[arg(long)]
     pub fix: bool,
-    /// Also apply unsafe fixes (not available yet).
+    /// Also apply unsafe fixes (renames, NOT NULL, RLS: review the result);
+    /// implies --fix.
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// Show fixes as a diff instead of writing them (not available yet).
+    /// Print the fixes as a unified diff instead of writing them (safe ones,
+    /// plus unsafe ones with --unsafe-fixes).
     #[arg(long)]
     pub diff: bool,
 }

@@ -52,6 +52,20 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     Ok(out)
 }
 
+/// `text` with every bare `\n` turned into `\r\n` (for files with CRLF endings).
+pub fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut prev = '\0';
+    for c in text.chars() {
+        if c == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +104,12 @@ mod tests {
             apply("abc", &[e(1, 1, "x"), e(1, 1, "y")]),
             Err(EditError::Overlap(..))
         ));
+    }
+
+    #[test]
+    fn crlf_converts_bare_newlines_only() {
+        assert_eq!(crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
+        assert_eq!(crlf("no newline"), "no newline");
     }
 
     #[test]

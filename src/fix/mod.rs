@@ -72,12 +72,22 @@ pub const MAX_ROUNDS: usize = 10;
 /// diagnostic) whose edits do not overlap each other, in diagnostic order.
 pub fn select_fixes(diagnostics: &[Diagnostic], mode: FixMode) -> Vec<&Fix> {
     let all: Vec<&Diagnostic> = diagnostics.iter().collect();
-    select(&all, mode).into_iter().map(|(_, f)| f).collect()
+    select(&all, mode, None)
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect()
 }
 
 /// [`select_fixes`] keeping each fix's diagnostic. A fix repeating an already
-/// chosen one exactly is left out (the same edits fix both findings).
-fn select<'d>(diagnostics: &[&'d Diagnostic], mode: FixMode) -> Vec<(&'d Diagnostic, &'d Fix)> {
+/// chosen one exactly is left out (the same edits fix both findings). With the
+/// `project`, a fix that writes a name another chosen fix renames (or renames
+/// a name another chosen fix writes) waits for the next round: an index added
+/// on `t.ownerId` while `ownerId` becomes `owner_id` would point nowhere.
+fn select<'d>(
+    diagnostics: &[&'d Diagnostic],
+    mode: FixMode,
+    project: Option<&Project>,
+) -> Vec<(&'d Diagnostic, &'d Fix)> {
     let mut taken: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
     let mut out: Vec<(&Diagnostic, &Fix)> = Vec::new();
     for &d in diagnostics {
@@ -97,6 +107,13 @@ fn select<'d>(diagnostics: &[&'d Diagnostic], mode: FixMode) -> Vec<(&'d Diagnos
                 .is_some_and(|spans| spans.iter().any(|s| edit::overlaps(*s, e.span)))
         });
         if clash {
+            continue;
+        }
+        if let Some(p) = project
+            && out
+                .iter()
+                .any(|(_, f)| renames_written(p, f, fix) || renames_written(p, fix, f))
+        {
             continue;
         }
         for e in &fix.edits {
@@ -138,7 +155,7 @@ pub fn fix_all_where(
                 .iter()
                 .filter(|d| keep(d) && !banned.contains(&key(d)))
                 .collect();
-            let chosen = select(&candidates, mode);
+            let chosen = select(&candidates, mode, Some(project));
             if chosen.is_empty() {
                 break None;
             }
@@ -191,6 +208,32 @@ pub fn fix_all_where(
     outcome
 }
 
+/// `true` when `renamer` replaces a name (an identifier, bare or quoted) that
+/// `writer` writes as a whole word in its inserted text.
+fn renames_written(project: &Project, renamer: &Fix, writer: &Fix) -> bool {
+    renamer.edits.iter().any(|e| {
+        let Some(old) = project
+            .file(e.file)
+            .and_then(|f| f.text.get(e.span.start..e.span.end))
+        else {
+            return false;
+        };
+        let name = old.trim_matches(|c| c == '"' || c == '\'' || c == '`');
+        let is_name = name.len() > 1
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && name != e.text.trim_matches(|c| c == '"' || c == '\'' || c == '`');
+        is_name && writer.edits.iter().any(|w| has_word(&w.text, name))
+    })
+}
+
+/// `word` occurs in `text` with no identifier character on either side.
+fn has_word(text: &str, word: &str) -> bool {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(word).any(|(i, _)| {
+        !ident(text[..i].chars().next_back()) && !ident(text[i + word.len()..].chars().next())
+    })
+}
+
 /// The new text of every file the `chosen` fixes change, or the first file
 /// whose edits do not apply or whose parse errors grow.
 fn try_round(
@@ -204,10 +247,16 @@ fn try_round(
         }
     }
     let mut out = BTreeMap::new();
-    for (file, edits) in per_file {
+    for (file, mut edits) in per_file {
         let Some(src) = project.file(file) else {
             return Err(file);
         };
+        // Inserted lines take the file's line ending.
+        if src.text.contains("\r\n") {
+            for e in &mut edits {
+                e.text = edit::crlf(&e.text);
+            }
+        }
         let new_text = edit::apply(&src.text, &edits).map_err(|_| file)?;
         if *new_text == *src.text {
             continue;
@@ -311,5 +360,20 @@ pub fn add_index(
             drizzle::add_index(src, table, &keys, name)
         }
         crate::model::Orm::SqlModel => sqlmodel::add_index(src, table, cols, name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_word;
+
+    #[test]
+    fn whole_words_only() {
+        assert!(has_word("index(\"x\").on(t.ownerId)", "ownerId"));
+        assert!(has_word("ownerId", "ownerId"));
+        assert!(!has_word("t.ownerIds", "ownerId"));
+        assert!(!has_word("email_address", "email"));
+        assert!(has_word("projects_ownerId_idx", "projects_ownerId_idx"));
+        assert!(!has_word("projects_ownerId_idx", "ownerId"));
     }
 }

@@ -1,0 +1,227 @@
+//! End-to-end tests of `check --fix`, `--unsafe-fixes` and `--diff` on copies of
+//! `tests/fixtures/cli-fix/` made in a temporary directory: the report of what
+//! remains and the summary line, the changes made to each file (snapshotted as
+//! a diff), that a second run fixes nothing, that `--diff` writes nothing and
+//! prints exactly the changes `--fix` makes, that CRLF line endings and file
+//! permissions survive, and that files without fixes are not rewritten.
+
+use greyhaven_lsp::fix::diff::unified;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli-fix")
+}
+
+/// A copy of the fixture under the system temp dir, removed on drop.
+struct Copy(PathBuf);
+
+impl Copy {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("greyhaven-cli-fix-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        for e in std::fs::read_dir(fixture()).expect("fixture").flatten() {
+            std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+        }
+        Copy(dir)
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+    /// Every file's bytes, by name.
+    fn contents(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for e in std::fs::read_dir(&self.0).expect("dir").flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            out.insert(name, std::fs::read(e.path()).expect("read"));
+        }
+        out
+    }
+}
+
+impl Drop for Copy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run the binary in `dir`: (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_greyhaven-lsp"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run greyhaven-lsp");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The diff between two snapshots of a directory's files.
+fn changes(before: &BTreeMap<String, Vec<u8>>, after: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut out = String::new();
+    for (name, old) in before {
+        let new = after.get(name).expect("file still there");
+        out.push_str(&unified(
+            &String::from_utf8_lossy(old),
+            &String::from_utf8_lossy(new),
+            &format!("a/{name}"),
+            &format!("b/{name}"),
+            3,
+        ));
+    }
+    assert_eq!(before.len(), after.len(), "files appeared or vanished");
+    out
+}
+
+/// The last line of the human report: the fix summary.
+fn last_line(s: &str) -> &str {
+    s.lines().last().unwrap_or("")
+}
+
+fn fix_run(name: &str, args: &[&str]) -> String {
+    let t = Copy::new(name);
+    let before = t.contents();
+    let (code, stdout, stderr) = run(&t.0, args);
+    let after = t.contents();
+    assert!(
+        last_line(&stdout).starts_with("Fixed "),
+        "no fix summary:\n{stdout}"
+    );
+    let remaining_errors = stdout.lines().any(|l| l.starts_with("error["));
+    assert_eq!(code, i32::from(remaining_errors), "exit code\n{stdout}");
+    // A second run has nothing left to fix and changes nothing.
+    let (_, again, _) = run(&t.0, args);
+    assert!(
+        last_line(&again).starts_with("Fixed 0 findings (0 files changed)"),
+        "second run still fixed something:\n{again}"
+    );
+    assert_eq!(t.contents(), after, "second run changed files");
+    format!(
+        "exit: {code}\n--- summary\n{}\n--- stderr\n{stderr}--- changes\n{}",
+        last_line(&stdout),
+        changes(&before, &after)
+    )
+}
+
+#[test]
+fn fix_applies_safe_fixes() {
+    insta::assert_snapshot!(fix_run("safe", &["check", "--fix"]));
+}
+
+#[test]
+fn unsafe_fixes_apply_safe_and_unsafe_fixes() {
+    insta::assert_snapshot!(fix_run("unsafe", &["check", "--unsafe-fixes"]));
+}
+
+#[test]
+fn diff_prints_what_fix_writes_and_writes_nothing() {
+    for (name, flags) in [
+        ("diff-safe", &["--fix"][..]),
+        ("diff-unsafe", &["--unsafe-fixes"][..]),
+    ] {
+        let t = Copy::new(name);
+        let before = t.contents();
+        let mut args = vec!["check", "--diff"];
+        args.extend(flags.iter().filter(|f| **f != "--fix"));
+        let (code, patch, stderr) = run(&t.0, &args);
+        assert_eq!(t.contents(), before, "--diff wrote files");
+        assert!(stderr.starts_with("Would fix "), "{stderr}");
+        assert_eq!(code, 1, "findings remain or fixes pending");
+        let mut fix_args = vec!["check"];
+        fix_args.extend(flags);
+        run(&t.0, &fix_args);
+        let written = changes(&before, &t.contents());
+        assert_eq!(patch, written, "--diff and {flags:?} disagree");
+        if name == "diff-safe" {
+            insta::assert_snapshot!(format!("--- stderr\n{stderr}--- stdout\n{patch}"));
+        }
+    }
+}
+
+#[test]
+fn machine_formats_keep_the_summary_on_stderr() {
+    let t = Copy::new("json");
+    let (_, stdout, stderr) = run(&t.0, &["check", "--fix", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(v["files_checked"], 3);
+    assert!(stderr.starts_with("Fixed "), "{stderr}");
+}
+
+#[test]
+fn crlf_line_endings_are_kept() {
+    let t = Copy::new("crlf");
+    for name in ["schema.ts", "models.py"] {
+        let p = t.path(name);
+        let text = std::fs::read_to_string(&p).expect("read");
+        std::fs::write(&p, text.replace('\n', "\r\n")).expect("write");
+    }
+    let before = t.contents();
+    run(&t.0, &["check", "--unsafe-fixes"]);
+    let after = t.contents();
+    assert_ne!(before, after, "nothing was fixed");
+    for name in ["schema.ts", "models.py"] {
+        let text = String::from_utf8(after[name].clone()).expect("utf-8");
+        let bare = text
+            .char_indices()
+            .filter(|&(i, c)| c == '\n' && !text[..i].ends_with('\r'))
+            .count();
+        assert_eq!(bare, 0, "{name} has bare LF endings:\n{text:?}");
+        // Same fix as on LF files, line endings aside.
+        let lf = Copy::new(&format!("crlf-ref-{name}"));
+        run(&lf.0, &["check", "--unsafe-fixes"]);
+        let reference = String::from_utf8(lf.contents()[name].clone()).expect("utf-8");
+        assert_eq!(text.replace("\r\n", "\n"), reference, "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Copy::new("perms");
+    let modes = [("schema.ts", 0o640), ("models.py", 0o755)];
+    for (name, mode) in modes {
+        std::fs::set_permissions(t.path(name), std::fs::Permissions::from_mode(mode))
+            .expect("chmod");
+    }
+    let before = t.contents();
+    run(&t.0, &["check", "--unsafe-fixes"]);
+    for (name, mode) in modes {
+        assert_ne!(before[name], t.contents()[name], "{name} not fixed");
+        let got = std::fs::metadata(t.path(name))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o7777;
+        assert_eq!(got, mode, "{name}: mode {got:o}, want {mode:o}");
+    }
+    // No temporary files are left behind.
+    assert_eq!(t.contents().len(), before.len());
+}
+
+#[test]
+fn files_without_fixes_are_not_rewritten() {
+    let t = Copy::new("untouched");
+    let clean = t.path("clean.sql");
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&clean)
+        .and_then(|f| f.set_modified(old))
+        .expect("set mtime");
+    let before = std::fs::read(&clean).expect("read");
+    let (_, stdout, _) = run(&t.0, &["check", "--unsafe-fixes"]);
+    assert!(stdout.contains("files changed"), "{stdout}");
+    assert_eq!(std::fs::read(&clean).expect("read"), before);
+    let mtime = std::fs::metadata(&clean)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(mtime, old, "clean.sql was rewritten");
+}

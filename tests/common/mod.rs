@@ -1,0 +1,105 @@
+//! Helpers shared by the fix test suites: loading a rule fixture case (a single
+//! file, or a project directory with an optional `greyhaven.toml`) or an example
+//! app (walked like `check` does) into a [`Project`], and listing the cases.
+
+#![allow(dead_code)]
+
+use greyhaven_lsp::config::Config;
+use greyhaven_lsp::project::{Project, load_file};
+use std::path::{Path, PathBuf};
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `(rule, case path)` under `tests/fixtures/rules/`, sorted.
+pub fn rule_cases() -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    for dir in sorted_entries(&repo().join("tests/fixtures/rules")) {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for case in sorted_entries(&dir) {
+            if !case.file_name().unwrap().to_string_lossy().starts_with('.') {
+                out.push((rule.clone(), case));
+            }
+        }
+    }
+    assert!(!out.is_empty(), "no rule fixtures found");
+    out
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for p in sorted_entries(dir) {
+        if p.is_dir() {
+            source_files(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql")))
+        {
+            out.push(p);
+        }
+    }
+}
+
+fn case_config(case: &Path) -> Config {
+    let toml = case.join("greyhaven.toml");
+    if case.is_dir() && toml.exists() {
+        greyhaven_lsp::config::load_file(&toml)
+            .unwrap_or_else(|e| panic!("{}: bad fixture config: {e}", toml.display()))
+    } else {
+        Config::default()
+    }
+}
+
+/// Load a rule fixture case as a project (the way `tests/rules.rs` does).
+pub fn load_case(case: &Path) -> Project {
+    let root = if case.is_dir() {
+        case.to_path_buf()
+    } else {
+        case.parent().unwrap().to_path_buf()
+    };
+    let mut files = Vec::new();
+    if case.is_dir() {
+        source_files(case, &mut files);
+    } else {
+        files.push(case.to_path_buf());
+    }
+    let mut project = Project::new(root, case_config(case));
+    for f in &files {
+        let (text, model) = load_file(f).unwrap_or_else(|e| panic!("{e}"));
+        project.set_file(f.clone(), text, model);
+    }
+    project
+}
+
+/// Load a directory with its own configuration as one project, walked the way
+/// `check` walks it (ignores, excludes).
+pub fn load_app(dir: &Path) -> Project {
+    let config = greyhaven_lsp::config::load(dir)
+        .unwrap_or_else(|e| panic!("{}: bad config: {e:?}", dir.display()));
+    let (files, errors) = greyhaven_lsp::walk::files(&[dir.to_path_buf()], dir, &config);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut project = Project::new(dir.to_path_buf(), config);
+    for f in &files {
+        let (text, model) = load_file(f).unwrap_or_else(|e| panic!("{e}"));
+        project.set_file(f.clone(), text, model);
+    }
+    project
+}
+
+/// `path` relative to `root`, with `/`.
+pub fn rel(root: &Path, f: &Path) -> String {
+    f.strip_prefix(root)
+        .unwrap_or(f)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
