@@ -2,13 +2,15 @@
 //! PostgreSQL schemas (Drizzle ORM, SQLModel, Alembic and SQL migrations) to Grey
 //! Haven's data-modeling standards. This crate root wires the engine's modules:
 //! text positions, per-file extraction into a language-neutral model, the project
-//! merge, configuration, rules, suppressions and the CLI front end.
+//! merge, configuration, rules, suppressions, the CLI front end and the
+//! language server.
 
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod extract;
 pub mod fix;
+pub mod lsp;
 pub mod model;
 pub mod project;
 pub mod rules;

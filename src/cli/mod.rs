@@ -1,4 +1,4 @@
-//! The command line: `check`, `rules`, `rule NAME` and (reserved) `server`,
+//! The command line: `check`, `rules`, `rule NAME` and `server` (the default),
 //! parsed with clap; exit codes (0 clean, 1 error findings, 2 usage, config or
 //! I/O errors of the arguments); path display relative to the current directory.
 //! The check command lives in [`check`], the reporters in [`report`]. The only
@@ -95,6 +95,10 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    if matches!(cli.command, Some(Command::Server) | None) {
+        // The server owns stdin/stdout: no lock may be held here.
+        return crate::lsp::run();
+    }
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -104,13 +108,7 @@ pub fn main() -> i32 {
         Some(Command::Check(args)) => check::run(&args, color, &mut out, &mut err),
         Some(Command::Rules) => rules_table(&mut out),
         Some(Command::Rule { name }) => rule_command(&name, &mut out, &mut err),
-        Some(Command::Server) | None => {
-            let _ = writeln!(
-                err,
-                "error: the language server arrives in a later release; use `greyhaven-lsp check` for now"
-            );
-            EXIT_USAGE
-        }
+        Some(Command::Server) | None => EXIT_OK,
     };
     let _ = out.flush();
     code

@@ -1,7 +1,9 @@
 //! Text positions: a line index over a file's text that converts byte offsets to
 //! 1-based line / column pairs (columns counted in Unicode scalar values, as the
 //! CLI's JSON contract requires) and back. The language server's rope documents
-//! and LSP position encodings will live here too.
+//! and LSP position encodings live in [`document`].
+
+pub mod document;
 
 /// Byte offsets of line starts for one text.
 #[derive(Clone, Debug, Default)]

@@ -1,0 +1,572 @@
+//! The language server's state and its synchronous operations, kept apart from
+//! the protocol plumbing so benchmarks and tests can drive them directly: the
+//! open documents (a `DashMap` of rope + tree + version), the engine (project
+//! model, last resolved schema and findings, open-document versions, the
+//! diagnostics last published per document, configuration diagnostics) behind a
+//! mutex, and the negotiated position encoding. Every operation runs to the end
+//! without awaiting and returns what to send ([`Outcome`]): edits are therefore
+//! applied in arrival order, and publications leave in the order computed.
+
+use super::convert::{self, OpenInfo};
+use crate::config::{self, Config, ConfigErrors};
+use crate::diagnostic::Diagnostic;
+use crate::model::{FileId, FileModel, SourceKind};
+use crate::project::{Project, Schema};
+use crate::text::LineIndex;
+use crate::text::document::{Document, Encoding};
+use dashmap::DashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tower_lsp_server::ls_types as lsp;
+
+/// A `textDocument/publishDiagnostics` to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Publish {
+    pub uri: lsp::Uri,
+    pub diagnostics: Vec<lsp::Diagnostic>,
+    pub version: Option<i32>,
+    /// Order of computation; the sender drops a publication older than one it
+    /// already sent for the same URI.
+    pub seq: u64,
+}
+
+/// What an operation asks the front end to send.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub publish: Vec<Publish>,
+    /// `window/logMessage` lines.
+    pub log: Vec<String>,
+    /// `window/showMessage` errors.
+    pub show: Vec<String>,
+}
+
+impl Outcome {
+    fn log(&mut self, msg: impl Into<String>) {
+        self.log.push(msg.into());
+    }
+    fn extend(&mut self, other: Outcome) {
+        self.publish.extend(other.publish);
+        self.log.extend(other.log);
+        self.show.extend(other.show);
+    }
+}
+
+/// The project model and everything derived from it.
+#[derive(Debug, Default)]
+pub struct Engine {
+    pub project: Project,
+    pub schema: Schema,
+    /// Findings of the last lint (every file).
+    pub diagnostics: Vec<Diagnostic>,
+    pub open: HashMap<PathBuf, OpenInfo>,
+    /// Diagnostics last published per open document.
+    pub published: HashMap<PathBuf, Vec<lsp::Diagnostic>>,
+    /// Configuration files that currently carry diagnostics.
+    pub config_published: Vec<lsp::Uri>,
+    /// Workspace folders.
+    pub folders: Vec<PathBuf>,
+    /// The client takes `documentChanges` in workspace edits.
+    pub document_changes: bool,
+    /// Publication counter.
+    pub seq: u64,
+}
+
+impl Engine {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
+
+/// The workspace files and configuration found under the folders.
+pub struct Discovered {
+    pub root: PathBuf,
+    pub config: Result<Config, ConfigErrors>,
+    pub files: Vec<PathBuf>,
+    pub walk_errors: Vec<String>,
+}
+
+type Loaded = Vec<(PathBuf, Result<(Arc<str>, FileModel), String>)>;
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub docs: DashMap<PathBuf, Document>,
+    pub engine: Mutex<Engine>,
+    utf8: AtomicBool,
+}
+
+impl State {
+    pub fn new() -> Self {
+        State::default()
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        if self.utf8.load(Ordering::Relaxed) {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        }
+    }
+
+    pub fn set_encoding(&self, enc: Encoding) {
+        self.utf8.store(enc == Encoding::Utf8, Ordering::Relaxed);
+    }
+
+    /// The engine, even after a panic elsewhere poisoned the lock.
+    pub fn engine(&self) -> MutexGuard<'_, Engine> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `textDocument/didOpen`.
+    pub fn open(&self, uri: &lsp::Uri, text: &str, version: i32) -> Outcome {
+        let mut out = Outcome::default();
+        let Some(path) = convert::uri_path(uri) else {
+            out.log(format!("ignoring {}: not a file URI", uri.as_str()));
+            return out;
+        };
+        let doc = Document::new(&path, text, version);
+        let kind = doc.kind;
+        let model = model_of(&doc, text);
+        self.docs.insert(path.clone(), doc);
+        let mut engine = self.engine();
+        engine.open.insert(
+            path.clone(),
+            OpenInfo {
+                uri: uri.clone(),
+                version,
+            },
+        );
+        if kind == SourceKind::Other && engine.project.file_id(&path).is_none() {
+            return out;
+        }
+        engine
+            .project
+            .set_file(path.clone(), Arc::from(text), model);
+        out.publish = relint(&mut engine, self.encoding(), Some(&path));
+        out
+    }
+
+    /// `textDocument/didChange`: apply every change to the rope and the tree,
+    /// reparse incrementally, re-extract and re-lint. Stale versions and changes
+    /// for documents that are not open are dropped (logged).
+    pub fn change(
+        &self,
+        uri: &lsp::Uri,
+        version: i32,
+        changes: &[lsp::TextDocumentContentChangeEvent],
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        let enc = self.encoding();
+        let Some(path) = convert::uri_path(uri) else {
+            out.log(format!(
+                "ignoring a change to {}: not a file URI",
+                uri.as_str()
+            ));
+            return out;
+        };
+        let (old_kind, kind, text, model) = {
+            let Some(mut doc) = self.docs.get_mut(&path) else {
+                out.log(format!("ignoring a change to {}: not open", uri.as_str()));
+                return out;
+            };
+            if version <= doc.version {
+                out.log(format!(
+                    "ignoring change version {version} of {}: version {} is newer",
+                    uri.as_str(),
+                    doc.version
+                ));
+                return out;
+            }
+            for c in changes {
+                let range = c
+                    .range
+                    .map(|r| (convert::to_pos(r.start), convert::to_pos(r.end)));
+                if let Err(e) = doc.edit(range, &c.text, enc) {
+                    out.log(format!("ignoring an edit of {}: {e}", uri.as_str()));
+                }
+            }
+            doc.version = version;
+            let old_kind = doc.kind;
+            let text = doc.text();
+            doc.reparse(&text);
+            let model = model_of(&doc, &text);
+            (old_kind, doc.kind, text, model)
+        };
+        let mut engine = self.engine();
+        if let Some(o) = engine.open.get_mut(&path) {
+            o.version = version;
+        }
+        if old_kind == SourceKind::Other
+            && kind == SourceKind::Other
+            && engine.project.file_id(&path).is_none()
+        {
+            return out;
+        }
+        engine
+            .project
+            .set_file(path.clone(), Arc::from(text), model);
+        out.publish = relint(&mut engine, enc, Some(&path));
+        out
+    }
+
+    /// `textDocument/didClose`: the file's disk content takes over again.
+    pub fn close(&self, uri: &lsp::Uri) -> Outcome {
+        let mut out = Outcome::default();
+        let Some(path) = convert::uri_path(uri) else {
+            return out;
+        };
+        self.docs.remove(&path);
+        let mut engine = self.engine();
+        engine.open.remove(&path);
+        let had = engine
+            .published
+            .remove(&path)
+            .is_some_and(|d| !d.is_empty());
+        if engine.project.file_id(&path).is_some() {
+            let in_workspace = path.is_file() && within(&engine, &path);
+            if !in_workspace || engine.project.add_disk_file(&path).is_err() {
+                engine.project.remove_file(&path);
+            }
+            out.publish = relint(&mut engine, self.encoding(), None);
+        }
+        if had {
+            let seq = engine.next_seq();
+            out.publish.push(Publish {
+                uri: uri.clone(),
+                diagnostics: Vec::new(),
+                version: None,
+                seq,
+            });
+        }
+        out
+    }
+
+    /// Find the project root, its configuration and its files (no reading yet).
+    pub fn discover(folders: &[PathBuf], fallback: &Config) -> Discovered {
+        let first = folders
+            .first()
+            .cloned()
+            .unwrap_or_else(|| config::absolute(Path::new(".")));
+        let root = config::find_root(&first);
+        let cfg = config::load(&root);
+        let walk_cfg = cfg.as_ref().unwrap_or(fallback);
+        let (files, walk_errors) = crate::walk::files(folders, &root, walk_cfg);
+        Discovered {
+            root,
+            config: cfg,
+            files,
+            walk_errors,
+        }
+    }
+
+    /// Read and extract files (no lock held).
+    pub fn load(files: &[PathBuf]) -> Loaded {
+        files
+            .iter()
+            .map(|p| {
+                let r = std::panic::catch_unwind(|| crate::project::load_file(p))
+                    .unwrap_or_else(|_| Err(format!("{}: internal error, skipped", p.display())));
+                (p.clone(), r)
+            })
+            .collect()
+    }
+
+    /// Start a new project at `root` (keeping open documents) with the
+    /// discovered configuration, or the last good one when it is broken.
+    pub fn begin_project(&self, d: &Discovered) -> Outcome {
+        let mut engine = self.engine();
+        let mut out = Outcome::default();
+        let config = match &d.config {
+            Ok(c) => c.clone(),
+            Err(_) => engine.project.config.clone(),
+        };
+        let mut project = Project::new(d.root.clone(), config);
+        let open: Vec<PathBuf> = engine.open.keys().cloned().collect();
+        for path in open {
+            if let Some(id) = engine.project.file_id(&path)
+                && let Some(f) = engine.project.file(id)
+            {
+                project.set_file(path.clone(), f.text.clone(), f.model.clone());
+            }
+        }
+        engine.project = project;
+        for e in &d.walk_errors {
+            out.log(format!("warning: {e}"));
+        }
+        out.extend(config_outcome(&mut engine, &d.config, self.encoding()));
+        out
+    }
+
+    /// Add loaded files (open documents keep their editor text).
+    pub fn add_loaded(&self, loaded: Loaded) -> Outcome {
+        let mut out = Outcome::default();
+        let mut engine = self.engine();
+        for (path, r) in loaded {
+            if engine.open.contains_key(&path) {
+                continue;
+            }
+            match r {
+                Ok((text, model)) => {
+                    engine.project.set_file(path, text, model);
+                }
+                Err(msg) => out.log(format!("warning: {msg}")),
+            }
+        }
+        out
+    }
+
+    /// Re-lint everything and republish what changed.
+    pub fn relint_all(&self) -> Outcome {
+        let mut engine = self.engine();
+        Outcome {
+            publish: relint(&mut engine, self.encoding(), None),
+            ..Outcome::default()
+        }
+    }
+
+    /// Rebuild the whole project from disk (configuration change).
+    pub fn rebuild(&self) -> Outcome {
+        let (folders, fallback) = {
+            let e = self.engine();
+            (e.folders.clone(), e.project.config.clone())
+        };
+        let d = State::discover(&folders, &fallback);
+        let mut out = self.begin_project(&d);
+        out.extend(self.add_loaded(State::load(&d.files)));
+        out.extend(self.relint_all());
+        out
+    }
+
+    /// `workspace/didChangeWatchedFiles`.
+    pub fn watched(&self, changes: &[lsp::FileEvent]) -> Outcome {
+        let mut out = Outcome::default();
+        let mut config_changed = false;
+        let mut dirty = false;
+        {
+            let mut engine = self.engine();
+            for c in changes {
+                let Some(path) = convert::uri_path(&c.uri) else {
+                    continue;
+                };
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name == config::CONFIG_FILE || name == config::PYPROJECT_FILE {
+                    config_changed = true;
+                } else if name == "_journal.json"
+                    && path
+                        .parent()
+                        .and_then(|p| p.file_name())
+                        .is_some_and(|n| n == "meta")
+                {
+                    if let Some(dir) = path.parent().and_then(Path::parent) {
+                        engine.project.reload_journal(dir);
+                        dirty = true;
+                    }
+                } else if crate::walk::is_candidate(&path) && !engine.open.contains_key(&path) {
+                    dirty = true;
+                    if c.typ == lsp::FileChangeType::DELETED || !path.is_file() {
+                        engine.project.remove_file(&path);
+                    } else if within(&engine, &path)
+                        && let Err(e) = engine.project.add_disk_file(&path)
+                    {
+                        out.log(format!("warning: {e}"));
+                        engine.project.remove_file(&path);
+                    }
+                }
+            }
+        }
+        if config_changed {
+            out.extend(self.rebuild());
+        } else if dirty {
+            out.extend(self.relint_all());
+        }
+        out
+    }
+}
+
+/// `true` when `path` lies under a workspace folder and is not excluded.
+fn within(engine: &Engine, path: &Path) -> bool {
+    let under = engine.folders.is_empty() || engine.folders.iter().any(|f| path.starts_with(f));
+    let set = crate::walk::exclude_set(&engine.project.config);
+    under && !crate::walk::is_excluded(&set, &engine.project.root, path)
+}
+
+/// The model of an open document (an empty one for `Other`).
+pub fn model_of(doc: &Document, text: &str) -> FileModel {
+    crate::extract::extract_with_tree(doc.kind, text, doc.tree.as_ref())
+}
+
+/// Publish (or clear) configuration diagnostics and keep the last good config.
+fn config_outcome(
+    engine: &mut Engine,
+    cfg: &Result<Config, ConfigErrors>,
+    enc: Encoding,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let mut by_file: Vec<(lsp::Uri, Vec<lsp::Diagnostic>)> = Vec::new();
+    if let Err(errors) = cfg {
+        out.show.push(format!(
+            "greyhaven: the configuration has errors; the last good configuration stays in force:\n{errors}"
+        ));
+        for e in errors.iter() {
+            let Some(uri) = convert::path_uri(&config::absolute(&e.path)) else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&e.path).unwrap_or_default();
+            let lines = LineIndex::new(&text);
+            let range = if e.line == 0 {
+                lsp::Range::default()
+            } else if e.span.end > e.span.start {
+                let span = crate::model::Span::new(e.span.start, e.span.end);
+                convert::range(&text, &lines, span, enc)
+            } else {
+                let start = lines.line_start(e.line - 1);
+                let off = text[start.min(text.len())..]
+                    .char_indices()
+                    .nth(e.column.saturating_sub(1))
+                    .map_or(text.len(), |(i, _)| start + i);
+                let p = convert::position(&text, &lines, off, enc);
+                lsp::Range::new(p, p)
+            };
+            let diag = lsp::Diagnostic {
+                range,
+                severity: Some(lsp::DiagnosticSeverity::ERROR),
+                code: Some(lsp::NumberOrString::String("config".into())),
+                source: Some(convert::SOURCE.into()),
+                message: e.message.clone(),
+                ..Default::default()
+            };
+            match by_file.iter_mut().find(|(u, _)| *u == uri) {
+                Some((_, v)) => v.push(diag),
+                None => by_file.push((uri, vec![diag])),
+            }
+        }
+    }
+    let now: Vec<lsp::Uri> = by_file.iter().map(|(u, _)| u.clone()).collect();
+    for old in std::mem::take(&mut engine.config_published) {
+        if !now.contains(&old) {
+            let seq = engine.next_seq();
+            out.publish.push(Publish {
+                uri: old,
+                diagnostics: Vec::new(),
+                version: None,
+                seq,
+            });
+        }
+    }
+    for (uri, diagnostics) in by_file {
+        let seq = engine.next_seq();
+        out.publish.push(Publish {
+            uri,
+            diagnostics,
+            version: None,
+            seq,
+        });
+    }
+    engine.config_published = now;
+    out
+}
+
+/// Lint the project and return the publications that changed: every open
+/// document whose diagnostics differ from the last published ones, and `force`
+/// (the document just edited) always, with its version.
+pub fn relint(engine: &mut Engine, enc: Encoding, force: Option<&Path>) -> Vec<Publish> {
+    let (schema, diagnostics) = crate::check_project(&engine.project);
+    engine.schema = schema;
+    engine.diagnostics = diagnostics;
+    publications(engine, enc, force)
+}
+
+/// Convert the findings of every open document and diff with what was published.
+pub fn publications(engine: &mut Engine, enc: Encoding, force: Option<&Path>) -> Vec<Publish> {
+    let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
+    for d in &engine.diagnostics {
+        by_file.entry(d.file).or_default().push(d);
+    }
+    let mut out = Vec::new();
+    let paths: BTreeSet<&PathBuf> = engine.open.keys().collect();
+    let mut updates = Vec::new();
+    for path in paths {
+        let info = &engine.open[path];
+        let id = engine.project.file_id(path);
+        let converted: Vec<lsp::Diagnostic> = id
+            .and_then(|id| by_file.get(&id))
+            .map(|ds| {
+                ds.iter()
+                    .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let previous = engine.published.get(path);
+        let forced = force == Some(path.as_path()) && id.is_some();
+        let changed = match previous {
+            Some(p) => *p != converted,
+            None => !converted.is_empty(),
+        };
+        if forced || changed {
+            out.push(Publish {
+                uri: info.uri.clone(),
+                diagnostics: converted.clone(),
+                version: Some(info.version),
+                seq: 0,
+            });
+            updates.push((path.clone(), converted));
+        }
+    }
+    for (p, d) in updates {
+        engine.published.insert(p, d);
+    }
+    for p in &mut out {
+        p.seq = engine.next_seq();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(p: &str) -> lsp::Uri {
+        p.parse().unwrap()
+    }
+
+    #[test]
+    fn stale_and_unknown_changes_are_dropped() {
+        let s = State::new();
+        let u = uri("file:///w/schema.ts");
+        let text = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const t = pgTable(\"t\", { id: uuid() });\n";
+        let out = s.open(&u, text, 3);
+        assert_eq!(out.publish.len(), 1);
+        assert_eq!(out.publish[0].version, Some(3));
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(0, 0),
+                lsp::Position::new(0, 0),
+            )),
+            range_length: None,
+            text: "// x\n".into(),
+        };
+        let out = s.change(&u, 3, std::slice::from_ref(&change));
+        assert!(out.publish.is_empty() && !out.log.is_empty());
+        let out = s.change(&uri("file:///w/other.ts"), 9, std::slice::from_ref(&change));
+        assert!(out.publish.is_empty() && !out.log.is_empty());
+        let bad = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(40, 0),
+                lsp::Position::new(41, 0),
+            )),
+            range_length: None,
+            text: "x".into(),
+        };
+        let out = s.change(&u, 4, &[bad, change]);
+        assert_eq!(out.publish[0].version, Some(4));
+        assert!(
+            s.docs
+                .get(Path::new("/w/schema.ts"))
+                .unwrap()
+                .text()
+                .starts_with("// x\n")
+        );
+    }
+}
