@@ -11,6 +11,7 @@
 -- Any failure prints a reason and exits 1.
 
 local repo, bin = arg[1], arg[2]
+local started = vim.uv.hrtime()
 local TIMEOUT = 30000
 
 local function fail(msg)
@@ -197,5 +198,6 @@ local ok, err = xpcall(run, debug.traceback)
 if not ok then
   fail(tostring(err))
 end
+note(('editor test took %.1fs'):format((vim.uv.hrtime() - started) / 1e9))
 note('nvim: 1 passed, 0 failed')
 os.exit(0)
