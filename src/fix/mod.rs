@@ -2,16 +2,23 @@
 //! text without overlaps; `style` reads a file's conventions (indentation, quote
 //! style, semicolons, trailing commas, line endings) so rendered code blends in;
 //! `imports` adds missing TypeScript and Python imports in the file's own style.
-//! [`fix_all`] applies fixes to a project in rounds until nothing changes.
+//! [`fix_all`] applies fixes to a project in rounds until nothing changes, never
+//! keeping a fix that adds parse errors to a file (`verify`); `diff` renders the
+//! unified diff of a fixed file.
 
+pub mod diff;
+pub mod drizzle;
 pub mod edit;
 pub mod imports;
+pub mod list;
+pub mod sqlmodel;
 pub mod style;
+pub mod verify;
 
 use crate::diagnostic::{Diagnostic, Fix, Safety};
 use crate::model::{FileId, Span};
 use crate::project::Project;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Which fixes may run.
@@ -34,10 +41,27 @@ impl FixMode {
 pub struct FixOutcome {
     /// Number of fixes applied (over all rounds).
     pub applied: usize,
+    /// Number of findings fixed: a fix shared by several findings (the same
+    /// edits) counts once in `applied` but for each finding here.
+    pub fixed: usize,
     /// New text of every file that changed, by id.
     pub changed: BTreeMap<FileId, Arc<str>>,
     /// Rounds run.
     pub rounds: usize,
+    /// Fixes dropped because their result did not parse as well as the original.
+    pub rejected: Vec<Rejected>,
+}
+
+/// A fix [`fix_all`] refused to keep: applying it added parse errors to `file`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub rule: &'static str,
+    /// The file of the finding.
+    pub file: FileId,
+    pub message: String,
+    pub title: String,
+    /// The file whose parse errors grew.
+    pub broken: FileId,
 }
 
 /// The most rounds [`fix_all`] runs; overlapping fixes wait for the next round.
@@ -46,13 +70,24 @@ pub const MAX_ROUNDS: usize = 10;
 /// Choose, among `diagnostics`, a set of fixes (the first allowed fix of each
 /// diagnostic) whose edits do not overlap each other, in diagnostic order.
 pub fn select_fixes(diagnostics: &[Diagnostic], mode: FixMode) -> Vec<&Fix> {
+    let all: Vec<&Diagnostic> = diagnostics.iter().collect();
+    select(&all, mode).into_iter().map(|(_, f)| f).collect()
+}
+
+/// [`select_fixes`] keeping each fix's diagnostic. A fix repeating an already
+/// chosen one exactly is left out (the same edits fix both findings).
+fn select<'d>(diagnostics: &[&'d Diagnostic], mode: FixMode) -> Vec<(&'d Diagnostic, &'d Fix)> {
     let mut taken: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
-    let mut out = Vec::new();
-    for d in diagnostics {
+    let mut out: Vec<(&Diagnostic, &Fix)> = Vec::new();
+    for &d in diagnostics {
         let Some(fix) = d.fixes.iter().find(|f| mode.allows(f.safety)) else {
             continue;
         };
         if fix.edits.is_empty() {
+            continue;
+        }
+        // Two identical fixes (the same edit proposed for two findings) apply once.
+        if out.iter().any(|(_, f)| f.edits == fix.edits) {
             continue;
         }
         let clash = fix.edits.iter().any(|e| {
@@ -63,14 +98,10 @@ pub fn select_fixes(diagnostics: &[Diagnostic], mode: FixMode) -> Vec<&Fix> {
         if clash {
             continue;
         }
-        // Two identical fixes (the same edit proposed for two findings) apply once.
-        if out.iter().any(|f: &&Fix| f.edits == fix.edits) {
-            continue;
-        }
         for e in &fix.edits {
             taken.entry(e.file).or_default().push(e.span);
         }
-        out.push(fix);
+        out.push((d, fix));
     }
     out
 }
@@ -79,44 +110,205 @@ pub fn select_fixes(diagnostics: &[Diagnostic], mode: FixMode) -> Vec<&Fix> {
 /// none is left; every changed file is re-extracted between rounds. The project
 /// holds the fixed texts afterwards; nothing is written to disk here.
 pub fn fix_all(project: &mut Project, mode: FixMode) -> FixOutcome {
+    fix_all_where(project, mode, &|_| true)
+}
+
+/// Identity of a finding across rounds (file ids are stable; spans are not).
+type FindingKey = (&'static str, FileId, String);
+
+fn key(d: &Diagnostic) -> FindingKey {
+    (d.rule, d.file, d.message.clone())
+}
+
+/// [`fix_all`] restricted to the findings `keep` accepts (e.g. one rule's).
+/// A round's fixes that would add parse errors to a file are dropped (listed in
+/// [`FixOutcome::rejected`]) and the rest of the round is applied without them.
+pub fn fix_all_where(
+    project: &mut Project,
+    mode: FixMode,
+    keep: &dyn Fn(&Diagnostic) -> bool,
+) -> FixOutcome {
     let mut outcome = FixOutcome::default();
+    let mut banned: BTreeSet<FindingKey> = BTreeSet::new();
     for _ in 0..MAX_ROUNDS {
         let (_, diagnostics) = crate::check_project(project);
-        let fixes = select_fixes(&diagnostics, mode);
-        if fixes.is_empty() {
+        let new_texts = loop {
+            let candidates: Vec<&Diagnostic> = diagnostics
+                .iter()
+                .filter(|d| keep(d) && !banned.contains(&key(d)))
+                .collect();
+            let chosen = select(&candidates, mode);
+            if chosen.is_empty() {
+                break None;
+            }
+            match try_round(project, &chosen) {
+                Ok(texts) => {
+                    outcome.applied += chosen.len();
+                    outcome.fixed += candidates
+                        .iter()
+                        .filter(|d| {
+                            d.fixes
+                                .iter()
+                                .find(|f| mode.allows(f.safety))
+                                .is_some_and(|f| chosen.iter().any(|(_, c)| c.edits == f.edits))
+                        })
+                        .count();
+                    break Some(texts);
+                }
+                Err(broken) => {
+                    for (d, f) in &chosen {
+                        if f.edits.iter().any(|e| e.file == broken) {
+                            banned.insert(key(d));
+                            outcome.rejected.push(Rejected {
+                                rule: d.rule,
+                                file: d.file,
+                                message: d.message.clone(),
+                                title: f.title.clone(),
+                                broken,
+                            });
+                        }
+                    }
+                }
+            }
+        };
+        let Some(new_texts) = new_texts else { break };
+        if new_texts.is_empty() {
             break;
         }
         outcome.rounds += 1;
-        let mut per_file: BTreeMap<FileId, Vec<crate::diagnostic::Edit>> = BTreeMap::new();
-        for f in &fixes {
-            for e in &f.edits {
-                per_file.entry(e.file).or_default().push(e.clone());
-            }
-        }
-        let mut changed_any = false;
-        let mut applied_here = fixes.len();
-        for (file, edits) in per_file {
+        for (file, new_text) in new_texts {
             let Some(src) = project.file(file) else {
                 continue;
             };
-            let Ok(new_text) = edit::apply(&src.text, &edits) else {
-                applied_here = 0;
-                continue;
-            };
-            if *new_text == *src.text {
-                continue;
-            }
-            changed_any = true;
             let path = src.path.clone();
             let model = crate::extract::extract_file(&path, &new_text);
             let text: Arc<str> = Arc::from(new_text);
             outcome.changed.insert(file, text.clone());
             project.set_file(path, text, model);
         }
-        outcome.applied += applied_here;
-        if !changed_any {
-            break;
-        }
     }
     outcome
+}
+
+/// The new text of every file the `chosen` fixes change, or the first file
+/// whose edits do not apply or whose parse errors grow.
+fn try_round(
+    project: &Project,
+    chosen: &[(&Diagnostic, &Fix)],
+) -> Result<BTreeMap<FileId, String>, FileId> {
+    let mut per_file: BTreeMap<FileId, Vec<crate::diagnostic::Edit>> = BTreeMap::new();
+    for (_, f) in chosen {
+        for e in &f.edits {
+            per_file.entry(e.file).or_default().push(e.clone());
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (file, edits) in per_file {
+        let Some(src) = project.file(file) else {
+            return Err(file);
+        };
+        let new_text = edit::apply(&src.text, &edits).map_err(|_| file)?;
+        if *new_text == *src.text {
+            continue;
+        }
+        if verify::syntax_errors(&src.path, &new_text) > verify::syntax_errors(&src.path, &src.text)
+        {
+            return Err(file);
+        }
+        out.insert(file, new_text);
+    }
+    Ok(out)
+}
+
+/// A file as fixes see it: its id, text, model and writing conventions.
+pub struct Src<'a> {
+    pub file: FileId,
+    pub path: &'a std::path::Path,
+    pub text: &'a str,
+    pub model: &'a crate::model::FileModel,
+    pub style: style::Style,
+    pub lang: crate::model::Lang,
+}
+
+impl<'a> Src<'a> {
+    /// The file `file` of `project`, when it is a source language file.
+    pub fn new(project: &'a Project, file: FileId) -> Option<Src<'a>> {
+        let f = project.file(file)?;
+        let lang = f.model.kind.lang()?;
+        Some(Src {
+            file,
+            path: &f.path,
+            text: &f.text,
+            model: &f.model,
+            style: style::detect(&f.text, lang),
+            lang,
+        })
+    }
+
+    /// An edit of this file.
+    pub fn edit(&self, span: Span, text: impl Into<String>) -> crate::diagnostic::Edit {
+        crate::diagnostic::Edit {
+            file: self.file,
+            span,
+            text: text.into(),
+        }
+    }
+}
+
+/// A fix from `edits`, insertions at the same offset merged in order (two
+/// primitives may both add an import line at the same place).
+pub fn make_fix(
+    title: impl Into<String>,
+    safety: Safety,
+    edits: Vec<crate::diagnostic::Edit>,
+) -> Fix {
+    let mut out: Vec<crate::diagnostic::Edit> = Vec::new();
+    for e in edits {
+        if out.contains(&e) {
+            continue;
+        }
+        if e.span.is_empty()
+            && let Some(prev) = out
+                .iter_mut()
+                .find(|p| p.file == e.file && p.span == e.span)
+        {
+            prev.text.push_str(&e.text);
+            continue;
+        }
+        out.push(e);
+    }
+    Fix {
+        title: title.into(),
+        safety,
+        edits: out,
+    }
+}
+
+/// Edits adding an index named `name` on `cols` (in order) to `table`: Drizzle
+/// extra config (`index` imported) or SQLModel `index=True` / `__table_args__`.
+/// `name_taken` (the name is used by another index) refuses the named forms;
+/// SQLModel `index=True` generates its own name.
+pub fn add_index(
+    src: &Src,
+    table: &crate::model::Table,
+    cols: &[&crate::model::Column],
+    name: &str,
+    name_taken: bool,
+) -> Option<Vec<crate::diagnostic::Edit>> {
+    if let (crate::model::Orm::SqlModel, [c]) = (table.orm, cols)
+        && sqlmodel::is_own(src, table, c)
+        && let Some(edits) = sqlmodel::flag_index(src, c)
+    {
+        return Some(edits);
+    }
+    if name_taken {
+        return None;
+    }
+    match table.orm {
+        crate::model::Orm::Drizzle => {
+            let keys: Vec<&str> = cols.iter().map(|c| c.key.as_str()).collect();
+            drizzle::add_index(src, table, &keys, name)
+        }
+        crate::model::Orm::SqlModel => sqlmodel::add_index(src, table, cols, name),
+    }
 }

@@ -23,11 +23,18 @@
 //! ```
 //!
 //! **Fix.** Adds `.references(() => users.id)` / `foreign_key="users.id"` when the
-//! target table is unambiguous. Safe: valid data already satisfies the constraint.
+//! likely target is the only table of that name in the same ORM and its `id` has the
+//! column's type; the target table is imported when it lives in another file. Not
+//! offered otherwise, nor for `sa_column=Column(...)` columns. Safe: valid data
+//! already satisfies the constraint.
 
-use super::{Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::{ColumnType, Loc, to_snake_case};
+use super::{
+    Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, py_fk_target,
+    unique_table,
+};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{Column, ColumnType, Loc, Orm, to_snake_case};
 use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
@@ -75,6 +82,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if let Some(loc) = related {
                 d = d.related(loc, "the likely target table");
             }
+            if let Some(target) = target
+                && let Some(f) = fix(cx, st, c, target)
+            {
+                d = d.fix(f);
+            }
             out.push(d);
         }
     }
@@ -92,4 +104,42 @@ fn likely_target<'a>(tables: &'a [SchemaTable], stem: &str) -> Option<&'a Schema
             .iter()
             .find(|st| st.table.name.as_deref() == Some(n.as_str()))
     })
+}
+
+/// Reference `target.id` when `target` is the only table of that name written
+/// with the same ORM and its `id` has the column's type.
+fn fix(cx: &Ctx, st: &SchemaTable, c: &Column, target: &SchemaTable) -> Option<Fix> {
+    let orm = st.table.orm;
+    let name = target.table.name.as_deref()?;
+    let tt = unique_table(cx, name.rsplit('.').next().unwrap_or(name), orm)?;
+    if !std::ptr::eq(tt, target) {
+        return None;
+    }
+    let id = target.table.columns.iter().find(|x| x.name == "id")?;
+    if id.ty != c.ty || c.ty == ColumnType::Unknown {
+        return None;
+    }
+    let src = Src::new(cx.project, c.file)?;
+    let edits = match orm {
+        Orm::Drizzle => {
+            let path = cx.project.file(target.file)?.path.as_path();
+            let (cb, imp) = drizzle::reference_target(&src, &target.table, path, "id")?;
+            let mut v = vec![drizzle::append_modifier(
+                &src,
+                c,
+                &format!(".references({cb})"),
+            )];
+            v.extend(imp);
+            v
+        }
+        Orm::SqlModel => {
+            let fk = py_fk_target(target, "id")?;
+            sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&fk))?
+        }
+    };
+    Some(make_fix(
+        format!("Reference {name}.id"),
+        Safety::Safe,
+        edits,
+    ))
 }

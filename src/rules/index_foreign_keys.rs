@@ -32,14 +32,21 @@
 //! Covered by `Field(foreign_key="users.id", index=True)` or by
 //! `__table_args__ = (Index("posts_tenant_id_author_id_idx", "tenant_id", "author_id"),)`.
 //!
-//! **Fix.** Inserts an index on the column into the table (Drizzle extra config,
-//! SQLModel `index=True`). Safe: adding an index changes no data and no behaviour.
+//! **Fix.** Inserts a single-column index on the foreign-key column, named
+//! `<table>_<column>_idx` (the simplest index that covers it; a composite
+//! `(tenant_id, column)` would also cover but is a design choice left to you):
+//! Drizzle extra config (any form, or a new `(t) => [ ... ]`), SQLModel `index=True`
+//! on the field or its `Column(...)`, or `Index(...)` in `__table_args__` for an
+//! inherited column. Not offered for a table-level foreign key on a column the model
+//! does not know, when an outside index would cover, or when the name is taken.
+//! Safe: adding an index changes no data and no behaviour.
 
 use super::index_tenant_id::{
     index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,
 };
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::fix::{Src, add_index, make_fix};
 use crate::model::{Column, Loc};
 
 pub const RULE: RuleDef = RuleDef {
@@ -129,6 +136,19 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         ),
                     );
                 }
+            }
+            // An outside index that would cover is moved by index-outside-table's fix.
+            if d.related.is_empty()
+                && let (Some(c), Some(table_name)) = (column, &t.name)
+                && let Some(src) = Src::new(cx.project, st.file)
+                && let ix = index_name(table_name, &[name])
+                && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))
+            {
+                d = d.fix(make_fix(
+                    format!("Add index on {name}"),
+                    Safety::Safe,
+                    edits,
+                ));
             }
             out.push(d);
         }

@@ -24,11 +24,16 @@
 //! ]);
 //! ```
 //!
-//! **Fix.** Renames the index to the expected name. Safe in the source; the next
-//! generated migration renames the index in the database.
+//! **Fix.** Rewrites the name string to `<table>_<columns>_idx` (database column
+//! names, full), keeping its quote. Not offered when the name is not a plain string
+//! literal, the expected name is already used by another index of the table, or
+//! another index of the table on the same columns would be renamed too (both
+//! would get the name). Safe
+//! in the source; the next generated migration renames the index in the database.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::fix::{Src, make_fix};
 use crate::model::Index;
 
 pub const RULE: RuleDef = RuleDef {
@@ -61,15 +66,36 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let expected = expected_name(table, &cols);
-            out.push(
-                Diagnostic::new(
-                    RULE.meta.name,
-                    st.file,
-                    span,
-                    format!("index name \"{name}\" does not follow <table>_<columns>_idx (expected \"{expected}\")"),
-                )
-                .table(table.clone()),
-            );
+            let mut d = Diagnostic::new(
+                RULE.meta.name,
+                st.file,
+                span,
+                format!("index name \"{name}\" does not follow <table>_<columns>_idx (expected \"{expected}\")"),
+            )
+            .table(table.clone());
+            // Only a plain string literal spelling the name is rewritten.
+            if let Some(src) = Src::new(cx.project, st.file)
+                && let Some(lit) = src.text.get(span.start..span.end)
+                && let Some(q) = lit.chars().next().filter(|c| matches!(c, '"' | '\''))
+                && lit.len() >= 2
+                && lit.ends_with(q)
+                && lit[1..lit.len() - 1] == **name
+                && !t.indexes.iter().any(|o| o.effective_name == expected)
+                && !t.indexes.iter().any(|o| {
+                    !std::ptr::eq(o, ix)
+                        && o.columns == ix.columns
+                        && o.name
+                            .as_deref()
+                            .is_some_and(|n| !follows_convention(table, &cols, o, n))
+                })
+            {
+                d = d.fix(make_fix(
+                    format!("Rename index to {expected}"),
+                    Safety::Safe,
+                    vec![src.edit(span, format!("{q}{expected}{q}"))],
+                ));
+            }
+            out.push(d);
         }
     }
 }

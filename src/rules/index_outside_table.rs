@@ -32,15 +32,21 @@
 //! }, (t) => [index("users_tenant_id_idx").on(t.tenant_id)]);
 //! ```
 //!
-//! **Fix.** Moves the index into the table's extra config (creating the array form
-//! when the table has none) and removes the module-level declaration. Safe: the
-//! index did not exist in the database before, and nothing can have used the
-//! module-level value since loading it fails.
+//! **Fix.** Moves the index into its table's extra config (creating the array form
+//! when the table has none), rewriting `users.x` to the callback parameter (`t.x`)
+//! and removing the module-level statement (its whole line when it stands alone).
+//! In the object form the exported variable name becomes the key. Offered only when
+//! the table is declared in the same file and nothing else in the project mentions
+//! the index variable. Safe: the index did not exist in the database before, and
+//! nothing can have used the module-level value since loading it fails.
 
 use super::index_tenant_id::outside_label;
 use super::{Ctx, RuleDef, RuleMeta};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::Loc;
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::style::{line_end_after, line_start};
+use crate::fix::{Src, drizzle, make_fix};
+use crate::model::{FileId, Loc, OutsideIndex, Span};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -94,8 +100,87 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     },
                     "the table is declared here; declare the index in its extra config",
                 );
+                if let Some(f) = fix(cx, fid, oi, st) {
+                    d = d.fix(f);
+                }
             }
             out.push(d);
         }
     }
+}
+
+/// `true` when `word` occurs in `text` as a whole identifier outside `skip`.
+fn mentions(text: &str, word: &str, skip: Option<Span>) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back().is_some_and(ident);
+        let after = text[i + word.len()..].chars().next().is_some_and(ident);
+        !before && !after && !skip.is_some_and(|s| s.contains(i))
+    })
+}
+
+/// Move the index into its table's extra config (same file only, when nothing
+/// else uses the index variable): `users.x` becomes `t.x`, the statement goes.
+fn fix(cx: &Ctx, fid: FileId, oi: &OutsideIndex, st: &SchemaTable) -> Option<Fix> {
+    if st.file != fid {
+        return None;
+    }
+    let table_ident = oi.table_ident.as_deref()?;
+    let src = Src::new(cx.project, fid)?;
+    let text = src.text;
+    let stmt = oi.statement_span;
+    if let Some(ident) = &oi.ident {
+        for (id, f) in cx.project.files() {
+            let skip = (id == fid).then_some(stmt);
+            if mentions(&f.text, ident, skip) {
+                return None;
+            }
+        }
+    }
+    let param = drizzle::extra_param(&st.table)?;
+    // The index expression with the table variable replaced by the callback parameter.
+    let expr = &text[oi.index.span.start..oi.index.span.end];
+    let mut moved = String::new();
+    let pat = format!("{table_ident}.");
+    let mut rest = expr;
+    while let Some(i) = rest.find(&pat) {
+        let before_ok = !rest[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.');
+        moved.push_str(&rest[..i]);
+        moved.push_str(if before_ok { &param } else { table_ident });
+        moved.push('.');
+        rest = &rest[i + pat.len()..];
+    }
+    moved.push_str(rest);
+    let moved = moved.replace('\n', &format!("\n{}", src.style.indent));
+    let key = oi
+        .ident
+        .clone()
+        .unwrap_or_else(|| drizzle::index_key(&[&oi.index.effective_name]));
+    let mut edits = drizzle::insert_extra(&src, &st.table, &key, &moved)?;
+    // The statement's whole lines go when it has them to itself.
+    let ls = line_start(text, stmt.start);
+    let le = line_end_after(text, stmt.end.saturating_sub(1));
+    let after = text[stmt.end..le].trim();
+    let del = if text[ls..stmt.start].trim().is_empty()
+        && (after.is_empty() || after.starts_with("//"))
+    {
+        Span::new(ls, le)
+    } else {
+        stmt
+    };
+    if edits
+        .iter()
+        .any(|e| crate::fix::edit::overlaps(e.span, del))
+    {
+        return None;
+    }
+    edits.push(src.edit(del, ""));
+    Some(make_fix(
+        format!("Move {} into the table", outside_label(oi)),
+        Safety::Safe,
+        edits,
+    ))
 }

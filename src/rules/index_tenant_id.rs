@@ -35,12 +35,19 @@
 //! }, (t) => [index("posts_tenant_id_idx").on(t.tenant_id)]);
 //! ```
 //!
-//! **Fix.** Inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into the
-//! table's extra config (or `Field(index=True)` for SQLModel). Safe: adding an
-//! index changes no data and no behaviour.
+//! **Fix.** Drizzle: inserts `index("<table>_tenant_id_idx").on(t.tenant_id)` into
+//! the table's extra config in its form (array, object with a `tenantIdIdx` key,
+//! block returning either) or adds `(t) => [ ... ]`, importing `index`. SQLModel:
+//! `index=True` on the tenant field (or its `sa_column=Column(...)`), or
+//! `Index("<table>_tenant_id_idx", "tenant_id")` in `__table_args__` when the column
+//! is inherited. Not offered when an index declared outside the table would cover
+//! (the `index-outside-table` fix moves it), when the name is taken, or when
+//! `__table_args__` is inherited or not a tuple/dict literal. Safe: adding an index
+//! changes no data and no behaviour.
 
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::fix::{Src, add_index, make_fix};
 use crate::model::{FileId, Loc, OutsideIndex, Table};
 use crate::project::SchemaTable;
 
@@ -94,6 +101,18 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     ),
                 );
             }
+        }
+        // An outside index that would cover is moved by index-outside-table's fix.
+        let ix = index_name(name, &[tenant.name.as_str()]);
+        if d.related.is_empty()
+            && let Some(src) = Src::new(cx.project, st.file)
+            && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
+        {
+            d = d.fix(make_fix(
+                format!("Add index on {}", tenant.name),
+                Safety::Safe,
+                edits,
+            ));
         }
         out.push(d);
     }

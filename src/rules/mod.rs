@@ -257,3 +257,68 @@ pub fn join_and(items: &[String]) -> String {
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
+
+/// The one table named like the configured tenant table written with `orm`
+/// (Drizzle foreign keys name its variable, SQLModel ones need it in the same
+/// metadata); `None` when there is none or several.
+pub fn tenant_table<'a>(cx: &Ctx<'a>, orm: Orm) -> Option<&'a SchemaTable> {
+    unique_table(cx, &cx.config.tenancy.table, orm)
+}
+
+/// The one `orm` table whose database name (schema dropped) is `name`.
+pub fn unique_table<'a>(cx: &Ctx<'a>, name: &str, orm: Orm) -> Option<&'a SchemaTable> {
+    let mut it = cx.schema.tables.iter().filter(|st| {
+        st.table.orm == orm
+            && st
+                .table
+                .name
+                .as_deref()
+                .is_some_and(|n| n.rsplit('.').next() == Some(name))
+    });
+    let first = it.next()?;
+    it.next().is_none().then_some(first)
+}
+
+/// `tenants.id` / `auth.tenants.id`: a SQLModel `foreign_key=` target.
+pub fn py_fk_target(st: &SchemaTable, column: &str) -> Option<String> {
+    let name = st.table.name.as_deref()?;
+    Some(match &st.table.schema {
+        Some(s) if !name.contains('.') => format!("{s}.{name}.{column}"),
+        _ => format!("{name}.{column}"),
+    })
+}
+
+/// `<table>_<col>_<col>_idx` with the table's schema qualifier dropped.
+pub fn index_name(table: &str, cols: &[&str]) -> String {
+    let mut s = table.rsplit('.').next().unwrap_or(table).to_string();
+    for c in cols {
+        s.push('_');
+        s.push_str(c);
+    }
+    s.push_str("_idx");
+    s
+}
+
+/// Every table using the column defined at `c` (the same definition: file and
+/// key span), for fixes that edit a shared definition.
+pub fn tables_sharing<'a>(cx: &Ctx<'a>, c: &Column) -> Vec<&'a SchemaTable> {
+    cx.schema
+        .tables
+        .iter()
+        .filter(|st| {
+            st.table
+                .columns
+                .iter()
+                .any(|x| x.file == c.file && x.key_span == c.key_span)
+        })
+        .collect()
+}
+
+/// `true` when an index of any table already has the database name `name`
+/// (Postgres index names are unique within a schema).
+pub fn index_name_taken(cx: &Ctx, name: &str) -> bool {
+    cx.schema
+        .tables
+        .iter()
+        .any(|st| st.table.indexes.iter().any(|i| i.effective_name == name))
+}

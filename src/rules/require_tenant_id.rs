@@ -20,11 +20,27 @@
 //! }); // ← table "posts" has no tenant_id column
 //! ```
 //!
-//! **Fix.** Adds `tenant_id` as a NOT NULL uuid referencing `tenants.id`, plus its
-//! index. Unsafe: existing rows need a backfill before the NOT NULL column can be added.
+//! **Fix.** Drizzle: adds `tenant_id: uuid("tenant_id").notNull()` after `id` (or
+//! last), chained with `.references(() => tenants.id)` when exactly one Drizzle table
+//! is named like the tenant table and it is exported (imported with a relative
+//! import when it lives in another file), and adds
+//! `index("<table>_tenant_id_idx").on(t.tenant_id)` to the table's extra config in
+//! its existing form (array, object with a `tenantIdIdx` key, block), or as a new
+//! `(t) => [ ... ]` third argument; `uuid` / `index` are imported as the file
+//! imports `drizzle-orm/pg-core` (named, aliased or `p.` namespace). SQLModel: adds
+//! `tenant_id: UUID = Field(foreign_key="tenants.id", index=True)` after `id`
+//! (`uuid.UUID` after `import uuid`; `foreign_key` only when a SQLModel tenant table
+//! exists). Not offered when the columns are not an object literal, the extra
+//! config is not a literal array/object, the index name is already taken, the class
+//! body sits on the class line, or the class is SQLAlchemy-style
+//! (`Mapped[...]`/`mapped_column`). Unsafe: existing rows need a backfill before the
+//! NOT NULL column can be added.
 
-use super::{Ctx, RuleDef, RuleMeta};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken, py_fk_target, tenant_table};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::Orm;
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -45,15 +61,82 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if cx.tenant_column(t).is_none() {
-            out.push(
-                Diagnostic::new(
-                    RULE.meta.name,
-                    st.file,
-                    t.anchor,
-                    format!("table \"{name}\" has no {col} column"),
-                )
-                .table(name.clone()),
+            let mut d = Diagnostic::new(
+                RULE.meta.name,
+                st.file,
+                t.anchor,
+                format!("table \"{name}\" has no {col} column"),
+            )
+            .table(name.clone());
+            if let Some(f) = fix(cx, st, name) {
+                d = d.fix(f);
+            }
+            out.push(d);
+        }
+    }
+}
+
+fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
+    let src = Src::new(cx.project, st.file)?;
+    let col = cx.config.tenancy.column.as_str();
+    let t = &st.table;
+    let title = format!("Add {col} column");
+    match t.orm {
+        Orm::Drizzle => {
+            let (names, mut edits) = drizzle::pg_core_many(&src, &["uuid", "index"]);
+            let mut refs = String::new();
+            if let Some(tt) = tenant_table(cx, Orm::Drizzle)
+                && let Some(path) = cx.project.file(tt.file).map(|f| f.path.as_path())
+                && let Some((cb, imp)) = drizzle::reference_target(&src, &tt.table, path, "id")
+            {
+                refs = format!(".references({cb})");
+                edits.extend(imp);
+            }
+            let prop = format!(
+                "{col}: {}({}).notNull(){refs}",
+                names[0],
+                src.style.quoted(col)
             );
+            edits.extend(drizzle::insert_column(
+                &src,
+                t,
+                drizzle::Place::After(&["id"]),
+                &prop,
+            )?);
+            let p = drizzle::extra_param(t)?;
+            let ix = index_name(name, &[col]);
+            if index_name_taken(cx, &ix) {
+                return None;
+            }
+            let item = format!("{}({}).on({p}.{col})", names[1], src.style.quoted(&ix));
+            edits.extend(drizzle::insert_extra(
+                &src,
+                t,
+                &drizzle::index_key(&[col]),
+                &item,
+            )?);
+            Some(make_fix(title, Safety::Unsafe, edits))
+        }
+        Orm::SqlModel => {
+            if !sqlmodel::is_sqlmodel_style(&src, t) {
+                return None;
+            }
+            let (ty, imp1) = sqlmodel::uuid_type(&src);
+            let (field, imp2) = sqlmodel::py(&src, "sqlmodel", "Field");
+            let fk = tenant_table(cx, Orm::SqlModel)
+                .and_then(|tt| py_fk_target(tt, "id"))
+                .map(|target| format!("foreign_key={}, ", src.style.quoted(&target)))
+                .unwrap_or_default();
+            let line = format!("{col}: {ty} = {field}({fk}index=True)");
+            let mut edits = vec![sqlmodel::insert_field(
+                &src,
+                t,
+                sqlmodel::Place::After(&["id"]),
+                &line,
+            )?];
+            edits.extend(imp1);
+            edits.extend(imp2);
+            Some(make_fix(title, Safety::Unsafe, edits))
         }
     }
 }

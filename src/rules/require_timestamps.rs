@@ -27,16 +27,26 @@
 //!
 //! Write `created_at: timestamp("created_at").defaultNow().notNull()`.
 //!
-//! **Fix.** Adds the missing column, or `.notNull()` / `.defaultNow()` to an
-//! incomplete one (SQLModel: `default_factory=lambda: datetime.now(timezone.utc)`).
+//! **Fix.** A missing column is added (`updated_at` after `created_at`, else
+//! last): Drizzle
+//! `timestamp("created_at", { withTimezone: true }).notNull().defaultNow()`,
+//! SQLModel `created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))`
+//! (a non-optional `datetime` is NOT NULL in SQLModel). An incomplete column gets
+//! `.notNull()` / `.defaultNow()`, or for SQLModel the `None` alternative dropped and
+//! `default_factory=...` (replacing `default=` or a literal default), or
+//! `server_default=func.now()` on a `sa_column=Column(...)`. A shared definition
+//! (column set, base class) is edited in place: every table using it needs the same
+//! change. Not offered for a column of the wrong type or SQLAlchemy-style classes.
 //! Safe: the default fills existing rows.
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, is_sqlmodel, join_and,
     table_diag,
 };
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::{ClientDefault, Column, ColumnType, DbDefault, Table};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{ClientDefault, Column, ColumnType, DbDefault, Orm, Span, Table};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -57,18 +67,25 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             let Some(c) = find_column(t, want) else {
                 if !t.partial {
                     let msg = format!("table \"{name}\" has no {want} column");
-                    out.push(table_diag(RULE.meta.name, st, msg).column(want));
+                    let mut d = table_diag(RULE.meta.name, st, msg).column(want);
+                    if let Some(f) = add_fix(cx, st, want) {
+                        d = d.fix(f);
+                    }
+                    out.push(d);
                 }
                 continue;
             };
             let mut problems = Vec::new();
-            if !c.ty.is_timestamp() && c.ty != ColumnType::Unknown {
+            let wrong_type = !c.ty.is_timestamp() && c.ty != ColumnType::Unknown;
+            if wrong_type {
                 problems.push(format!("is {}, not a timestamp", c.ty.display()));
             }
-            if !c.not_null && !c.primary_key {
+            let nullable = !c.not_null && !c.primary_key;
+            if nullable {
                 problems.push("is nullable".to_string());
             }
-            if !has_now_default(t, c) {
+            let no_default = !has_now_default(t, c);
+            if no_default {
                 problems.push(if is_sqlmodel(t) {
                     "has no default (default_factory or server_default)".to_string()
                 } else if c.client_default.is_some() {
@@ -80,7 +97,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
             if !problems.is_empty() {
                 let msg = format!("{} {}", column_label(st, c), join_and(&problems));
-                out.push(column_diag(RULE.meta.name, st, c, msg));
+                let mut d = column_diag(RULE.meta.name, st, c, msg);
+                if !wrong_type && let Some(f) = complete_fix(cx, st, c, nullable, no_default) {
+                    d = d.fix(f);
+                }
+                out.push(d);
             }
         }
     }
@@ -105,4 +126,143 @@ fn has_now_default(t: &Table, c: &Column) -> bool {
             _ => false,
         };
     db || client
+}
+
+/// Add the missing column `want`: after `created_at` for `updated_at`, else last.
+fn add_fix(cx: &Ctx, st: &SchemaTable, want: &str) -> Option<Fix> {
+    let t = &st.table;
+    let src = Src::new(cx.project, st.file)?;
+    let title = format!("Add {want} column");
+    let after: &[&str] = if want == "updated_at" {
+        &["created_at"]
+    } else {
+        &[]
+    };
+    match t.orm {
+        Orm::Drizzle => {
+            let (ts, imp) = drizzle::pg_core(&src, "timestamp");
+            let prop = format!(
+                "{want}: {ts}({}, {{ withTimezone: true }}).notNull().defaultNow()",
+                src.style.quoted(want)
+            );
+            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::After(after), &prop)?;
+            edits.extend(imp);
+            Some(make_fix(title, Safety::Safe, edits))
+        }
+        Orm::SqlModel => {
+            if !sqlmodel::is_sqlmodel_style(&src, t) {
+                return None;
+            }
+            let (now, mut edits) = sqlmodel::now_utc(&src);
+            let (field, imp) = sqlmodel::py(&src, "sqlmodel", "Field");
+            edits.extend(imp);
+            let dt = now.split(".now(").next().unwrap_or("datetime");
+            let line = format!("{want}: {dt} = {field}(default_factory=lambda: {now})");
+            edits.insert(
+                0,
+                sqlmodel::insert_field(&src, t, sqlmodel::Place::After(after), &line)?,
+            );
+            Some(make_fix(title, Safety::Safe, edits))
+        }
+    }
+}
+
+/// Make an existing timestamp column NOT NULL and give it a current-time default.
+fn complete_fix(
+    cx: &Ctx,
+    st: &SchemaTable,
+    c: &Column,
+    nullable: bool,
+    no_default: bool,
+) -> Option<Fix> {
+    let src = Src::new(cx.project, c.file)?;
+    let mut edits: Vec<Edit> = Vec::new();
+    match st.table.orm {
+        Orm::Drizzle => {
+            if nullable {
+                edits.push(drizzle::append_modifier(&src, c, ".notNull()"));
+            }
+            if no_default {
+                edits.push(drizzle::append_modifier(&src, c, ".defaultNow()"));
+            }
+        }
+        Orm::SqlModel => {
+            let defaults = if no_default {
+                py_default(&src, c)?
+            } else {
+                Vec::new()
+            };
+            if nullable {
+                // `= None` is replaced by the default rather than deleted.
+                let nn = sqlmodel::make_not_null(&src, c)?;
+                edits.extend(nn.into_iter().filter(|e| {
+                    !defaults
+                        .iter()
+                        .any(|d| d.span.end == e.span.end && !d.span.is_empty())
+                }));
+            }
+            edits.extend(defaults);
+        }
+    }
+    let what = match (nullable, no_default) {
+        (true, true) => "NOT NULL with a default",
+        (true, false) => "NOT NULL",
+        _ => "a default",
+    };
+    Some(make_fix(
+        format!("Give {} {what}", c.name),
+        Safety::Safe,
+        edits,
+    ))
+}
+
+/// SQLModel: `default_factory=lambda: datetime.now(timezone.utc)` on a `Field`
+/// (replacing a `default=`), `server_default=func.now()` on a `Column`, or a
+/// `Field(...)` in place of a literal default.
+fn py_default(src: &Src, c: &Column) -> Option<Vec<Edit>> {
+    let text = src.text;
+    let (now, mut edits) = sqlmodel::now_utc(src);
+    let factory = format!("lambda: {now}");
+    match sqlmodel::column_call(src, c) {
+        Some(sqlmodel::ColumnCall::Field(args)) => {
+            match sqlmodel::kwarg(text, args, "default") {
+                Some((_, it, _)) => edits.push(src.edit(
+                    Span::new(it.span.start, it.span.end),
+                    format!("default_factory={factory}"),
+                )),
+                None => edits.extend(sqlmodel::add_kwarg(src, args, "default_factory", &factory)),
+            }
+            Some(edits)
+        }
+        Some(sqlmodel::ColumnCall::Column(args)) => {
+            let (func, imp) = sqlmodel::py(src, "sqlalchemy", "func");
+            let mut v: Vec<Edit> = imp.into_iter().collect();
+            v.extend(sqlmodel::set_kwarg(
+                src,
+                args,
+                "server_default",
+                &format!("{func}.now()"),
+            ));
+            Some(v)
+        }
+        Some(sqlmodel::ColumnCall::Bare(at)) => {
+            let (field, imp) = sqlmodel::py(src, "sqlmodel", "Field");
+            edits.extend(imp);
+            edits.push(src.edit(
+                Span::empty(at),
+                format!(" = {field}(default_factory={factory})"),
+            ));
+            Some(edits)
+        }
+        None => {
+            let v = c.value_span;
+            if v.is_empty() || text[v.start..v.end].contains('(') {
+                return None;
+            }
+            let (field, imp) = sqlmodel::py(src, "sqlmodel", "Field");
+            edits.extend(imp);
+            edits.push(src.edit(v, format!("{field}(default_factory={factory})")));
+            Some(edits)
+        }
+    }
 }

@@ -31,16 +31,23 @@
 //!     id: UUID = Field(primary_key=True)  # ← column "id" of "posts" has no default
 //! ```
 //!
-//! **Fix.** Adds `id: uuid("id").primaryKey().defaultRandom()` /
-//! `id: UUID = Field(default_factory=uuid4, primary_key=True)`, or completes an
-//! existing `id`. Unsafe: changing a primary key touches every referencing row.
+//! **Fix.** A table without any primary key gets
+//! `id: uuid("id").primaryKey().defaultRandom()` /
+//! `id: UUID = Field(default_factory=uuid4, primary_key=True)` as its first column
+//! (imports added). A uuid `id` is completed: `.primaryKey()` when the table has no
+//! other primary key, `.defaultRandom()` / `default_factory=uuid4` (replacing a
+//! `default=`). Not offered for a non-uuid `id` (changing the type is a data
+//! migration), a composite or other primary key, or `sa_column` / `Column` ids.
+//! Unsafe: changing a primary key touches every referencing row.
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, is_sqlmodel, is_uuid, join_and,
     table_diag,
 };
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::{ClientDefault, Column, ColumnType, DbDefault, Table};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{ClientDefault, Column, ColumnType, DbDefault, Orm, Table};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -66,7 +73,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 ),
                 _ => format!("table \"{name}\" has no id column"),
             };
-            out.push(table_diag(RULE.meta.name, st, msg));
+            let mut d = table_diag(RULE.meta.name, st, msg);
+            if let Some(f) = add_fix(cx, st) {
+                d = d.fix(f);
+            }
+            out.push(d);
             continue;
         };
         let mut problems = Vec::new();
@@ -74,12 +85,14 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !uuid && id.ty != ColumnType::Unknown {
             problems.push(format!("is {}, not uuid", id.ty.display()));
         }
-        match primary_key_role(t, id) {
+        let role = primary_key_role(t, id);
+        match role {
             PkRole::Sole => {}
             PkRole::Composite => problems.push("is only part of a composite primary key".into()),
             PkRole::None => problems.push("is not the primary key".into()),
         }
-        if uuid && !has_uuid_default(t, id) {
+        let no_default = uuid && !has_uuid_default(t, id);
+        if no_default {
             problems.push(if is_sqlmodel(t) {
                 "has no default; add default_factory=uuid4".to_string()
             } else if id.client_default.is_some() {
@@ -90,7 +103,15 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         if !problems.is_empty() {
             let msg = format!("{} {}", column_label(st, id), join_and(&problems));
-            out.push(column_diag(RULE.meta.name, st, id, msg));
+            let mut d = column_diag(RULE.meta.name, st, id, msg);
+            let make_pk = matches!(role, PkRole::None)
+                && t.primary_key.is_none()
+                && !t.columns.iter().any(|c| c.primary_key);
+            let fixable = uuid && (matches!(role, PkRole::Sole) || make_pk);
+            if fixable && let Some(f) = complete_fix(cx, st, id, make_pk, no_default) {
+                d = d.fix(f);
+            }
+            out.push(d);
         }
     }
 }
@@ -125,4 +146,110 @@ fn has_uuid_default(t: &Table, c: &Column) -> bool {
         _ => false,
     };
     db || (is_sqlmodel(t) && c.client_default == Some(ClientDefault::Uuid4))
+}
+
+/// Add `id` first in a table that has no primary key at all.
+fn add_fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
+    let t = &st.table;
+    if t.primary_key.is_some() || t.columns.iter().any(|c| c.primary_key) {
+        return None;
+    }
+    let src = Src::new(cx.project, st.file)?;
+    let title = "Add uuid id primary key";
+    match t.orm {
+        Orm::Drizzle => {
+            let (uuid, imp) = drizzle::pg_core(&src, "uuid");
+            let prop = format!(
+                "id: {uuid}({}).primaryKey().defaultRandom()",
+                src.style.quoted("id")
+            );
+            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::Start, &prop)?;
+            edits.extend(imp);
+            Some(make_fix(title, Safety::Unsafe, edits))
+        }
+        Orm::SqlModel => {
+            if !sqlmodel::is_sqlmodel_style(&src, t) {
+                return None;
+            }
+            let (ty, imp1) = sqlmodel::uuid_type(&src);
+            let (uuid4, imp2) = sqlmodel::py(&src, "uuid", "uuid4");
+            let (field, imp3) = sqlmodel::py(&src, "sqlmodel", "Field");
+            let line = format!("id: {ty} = {field}(default_factory={uuid4}, primary_key=True)");
+            let mut edits = vec![sqlmodel::insert_field(
+                &src,
+                t,
+                sqlmodel::Place::Start,
+                &line,
+            )?];
+            edits.extend([imp1, imp2, imp3].into_iter().flatten());
+            Some(make_fix(title, Safety::Unsafe, edits))
+        }
+    }
+}
+
+/// Complete a uuid `id`: make it the primary key (when the table has none) and
+/// give it its default.
+fn complete_fix(
+    cx: &Ctx,
+    st: &SchemaTable,
+    id: &Column,
+    make_pk: bool,
+    no_default: bool,
+) -> Option<Fix> {
+    let src = Src::new(cx.project, id.file)?;
+    let mut edits = Vec::new();
+    match st.table.orm {
+        Orm::Drizzle => {
+            if make_pk {
+                edits.push(drizzle::append_modifier(&src, id, ".primaryKey()"));
+            }
+            if no_default {
+                edits.push(drizzle::append_modifier(&src, id, ".defaultRandom()"));
+            }
+        }
+        Orm::SqlModel => {
+            let call = sqlmodel::column_call(&src, id)?;
+            if matches!(call, sqlmodel::ColumnCall::Column(_)) {
+                return None;
+            }
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            if no_default {
+                let (uuid4, imp) = sqlmodel::py(&src, "uuid", "uuid4");
+                edits.extend(imp);
+                pairs.push(("default_factory", uuid4));
+            }
+            if make_pk {
+                pairs.push(("primary_key", "True".into()));
+            }
+            match call {
+                sqlmodel::ColumnCall::Field(args) => {
+                    // `default=None` and `default_factory` cannot go together.
+                    if no_default && let Some(e) = sqlmodel::remove_kwarg(&src, args, "default") {
+                        edits.push(e);
+                    }
+                    for (k, v) in &pairs {
+                        edits.extend(sqlmodel::add_kwarg(&src, args, k, v));
+                    }
+                }
+                _ => {
+                    let (k, v) = pairs.first()?;
+                    let mut first = sqlmodel::set_field_kwarg(&src, id, k, v)?;
+                    for (k, v) in &pairs[1..] {
+                        if let Some(last) = first.first_mut() {
+                            last.text = last.text.replacen(')', &format!(", {k}={v})"), 1);
+                        }
+                    }
+                    edits.append(&mut first);
+                }
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(make_fix(
+        "Make id a uuid primary key with a default",
+        Safety::Unsafe,
+        edits,
+    ))
 }

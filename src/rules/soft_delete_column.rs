@@ -23,12 +23,17 @@
 //! `deleted_at: Optional[datetime] = None`). Tables that are never soft-deleted can
 //! turn the rule off per table with a suppression comment.
 //!
-//! **Fix.** Adds a nullable `deleted_at` timestamp. Safe: a nullable column with no
-//! default changes no existing row.
+//! **Fix.** Adds `deleted_at: timestamp("deleted_at", { withTimezone: true })` /
+//! `deleted_at: Optional[datetime] = Field(default=None)` (`datetime | None` when
+//! the file writes `| None`) after `updated_at`, else last. Not offered for an
+//! existing but wrong `deleted_at` (its data would change) or SQLAlchemy-style
+//! classes. Safe: a nullable column with no default changes no existing row.
 
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, join_and, table_diag};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::ColumnType;
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{ColumnType, Orm};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -46,7 +51,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let Some(c) = find_column(t, "deleted_at") else {
             if !t.partial {
                 let msg = format!("table \"{name}\" has no deleted_at column for soft deletes");
-                out.push(table_diag(RULE.meta.name, st, msg).column("deleted_at"));
+                let mut d = table_diag(RULE.meta.name, st, msg).column("deleted_at");
+                if let Some(f) = fix(cx, st) {
+                    d = d.fix(f);
+                }
+                out.push(d);
             }
             continue;
         };
@@ -66,4 +75,46 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             out.push(column_diag(RULE.meta.name, st, c, msg));
         }
     }
+}
+
+/// Add a nullable `deleted_at` after `updated_at` (else last).
+fn fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
+    let t = &st.table;
+    let src = Src::new(cx.project, st.file)?;
+    let after: &[&str] = &["updated_at"];
+    let edits = match t.orm {
+        Orm::Drizzle => {
+            let (ts, imp) = drizzle::pg_core(&src, "timestamp");
+            let prop = format!(
+                "deleted_at: {ts}({}, {{ withTimezone: true }})",
+                src.style.quoted("deleted_at")
+            );
+            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::After(after), &prop)?;
+            edits.extend(imp);
+            edits
+        }
+        Orm::SqlModel => {
+            if !sqlmodel::is_sqlmodel_style(&src, t) {
+                return None;
+            }
+            let (dt, imp1) = sqlmodel::py(&src, "datetime", "datetime");
+            let (field, imp2) = sqlmodel::py(&src, "sqlmodel", "Field");
+            let (ty, imp3) = if src.text.contains("| None") {
+                (format!("{dt} | None"), None)
+            } else {
+                let (opt, imp) = sqlmodel::py(&src, "typing", "Optional");
+                (format!("{opt}[{dt}]"), imp)
+            };
+            let line = format!("deleted_at: {ty} = {field}(default=None)");
+            let mut edits = vec![sqlmodel::insert_field(
+                &src,
+                t,
+                sqlmodel::Place::After(after),
+                &line,
+            )?];
+            edits.extend([imp1, imp2, imp3].into_iter().flatten());
+            edits
+        }
+    };
+    Some(make_fix("Add deleted_at column", Safety::Safe, edits))
 }

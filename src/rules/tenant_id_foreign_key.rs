@@ -21,14 +21,23 @@
 //! });
 //! ```
 //!
-//! **Fix.** Adds `.references(() => tenants.id)` (Drizzle) or
-//! `foreign_key="tenants.id"` (SQLModel). Safe: it only adds a constraint that
-//! valid data already satisfies.
+//! **Fix.** When the tenant column declares no foreign key: Drizzle chains
+//! `.references(() => tenants.id)` (importing the tenant table from its file when
+//! needed); SQLModel adds `foreign_key="tenants.id"` to the `Field(...)` (or writes
+//! `= Field(foreign_key=...)`). Offered only when exactly one table of the same ORM
+//! is named like the tenant table, and, for a shared definition, when every table
+//! using it is a tenant table. Not offered for a foreign key to another table
+//! (changing a target is not additive) or for `sa_column=Column(...)` columns.
+//! Safe: it only adds a constraint that valid data already satisfies.
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, fk_target_table,
+    py_fk_target, tables_sharing, tenant_table,
 };
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{Column, Orm};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -63,6 +72,43 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         {
             d = d.related(loc, "the referenced table");
         }
+        if column_foreign_key(t, c).is_none()
+            && let Some(f) = fix(cx, st, c)
+        {
+            d = d.fix(f);
+        }
         out.push(d);
     }
+}
+
+fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
+    let tenant: Vec<&SchemaTable> = cx.tenant_tables().collect();
+    if !tables_sharing(cx, c)
+        .iter()
+        .all(|s| tenant.iter().any(|t| std::ptr::eq(*t, *s)))
+    {
+        return None;
+    }
+    let tt = tenant_table(cx, st.table.orm)?;
+    let src = Src::new(cx.project, c.file)?;
+    let tenants = tt.table.name.as_deref()?;
+    let title = format!("Reference {tenants}.id");
+    let edits = match st.table.orm {
+        Orm::Drizzle => {
+            let path = cx.project.file(tt.file)?.path.as_path();
+            let (cb, imp) = drizzle::reference_target(&src, &tt.table, path, "id")?;
+            let mut v = vec![drizzle::append_modifier(
+                &src,
+                c,
+                &format!(".references({cb})"),
+            )];
+            v.extend(imp);
+            v
+        }
+        Orm::SqlModel => {
+            let target = py_fk_target(tt, "id")?;
+            sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&target))?
+        }
+    };
+    Some(make_fix(title, Safety::Safe, edits))
 }

@@ -25,11 +25,21 @@
 //!     tenant_id: Optional[UUID] = Field(foreign_key="tenants.id")  # ← nullable
 //! ```
 //!
-//! **Fix.** Adds `.notNull()` (Drizzle) or drops `Optional` / `| None` (SQLModel).
-//! Unsafe: existing rows with a NULL tenant must be backfilled first.
+//! **Fix.** Drizzle: chains `.notNull()` onto the builder. SQLModel: drops the
+//! `None` alternative from the annotation (`Optional[X]`, `Union[X, None]`,
+//! `X | None` → `X`, also inside `Mapped[...]`), removes `nullable=True` and a
+//! `default=None` from `Field(...)` (a bare `= None` default goes too), sets
+//! `nullable=False` on a `sa_column=Column(...)`. A column defined in a shared
+//! column set or base class is edited at its definition only when every table using
+//! it is a tenant table. Not offered when nullability comes from
+//! `sa_column_kwargs` or an unrecognised call. Unsafe: existing rows with a NULL
+//! tenant must be backfilled first.
 
-use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label};
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, tables_sharing};
+use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
+use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::model::{Column, Orm};
+use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -48,7 +58,29 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         };
         if !c.not_null && !c.primary_key {
             let msg = format!("tenant {} is nullable", column_label(st, c));
-            out.push(column_diag(RULE.meta.name, st, c, msg));
+            let mut d = column_diag(RULE.meta.name, st, c, msg);
+            if let Some(f) = fix(cx, st, c) {
+                d = d.fix(f);
+            }
+            out.push(d);
         }
     }
+}
+
+fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
+    // A shared definition is edited only when every table using it is a tenant table.
+    let tenant: Vec<&SchemaTable> = cx.tenant_tables().collect();
+    if !tables_sharing(cx, c)
+        .iter()
+        .all(|s| tenant.iter().any(|t| std::ptr::eq(*t, *s)))
+    {
+        return None;
+    }
+    let src = Src::new(cx.project, c.file)?;
+    let title = format!("Make {} NOT NULL", c.name);
+    let edits = match st.table.orm {
+        Orm::Drizzle => vec![drizzle::append_modifier(&src, c, ".notNull()")],
+        Orm::SqlModel => sqlmodel::make_not_null(&src, c)?,
+    };
+    Some(make_fix(title, Safety::Unsafe, edits))
 }
