@@ -5,8 +5,8 @@
 -- opens posts.ts in a temp copy of examples/drizzle-app, waits for the server's
 -- diagnostics and compares them with `greyhaven-lsp check --format json`, asks for
 -- code actions on the require-tenant-id finding, applies "Add tenant_id column"
--- (or, while the checker has no such fix, "Ignore require-tenant-id for this
--- line") with the client's offset encoding, and waits for the finding to go. It
+-- (the fix `check` reports for it) with the client's offset encoding, and waits
+-- for the finding to go. It
 -- also loads the classic lspconfig registration against stub lspconfig modules.
 -- Any failure prints a reason and exits 1.
 
@@ -48,12 +48,12 @@ local function run()
   local cli = vim.system({ bin, 'check', '--format', 'json', '.' }, { cwd = root, text = true }):wait()
   local ok, report = pcall(vim.json.decode, cli.stdout or '')
   check(ok and type(report) == 'table', 'check --format json gave no JSON: ' .. (cli.stderr or ''))
-  local expected, tenant_fix = {}, false
+  local expected, tenant_fix = {}, nil
   for _, d in ipairs(report.diagnostics) do
     if d.path == 'src/db/schema/posts.ts' then
       table.insert(expected, d.rule)
-      if d.rule == 'require-tenant-id' and d.fix ~= vim.NIL and d.fix ~= nil then
-        tenant_fix = true
+      if d.rule == 'require-tenant-id' and type(d.fix) == 'table' then
+        tenant_fix = d.fix.title
       end
     end
   end
@@ -129,25 +129,15 @@ local function run()
   end, actions)
   note('code actions: ' .. table.concat(titles, ' | '))
 
-  local chosen, want
-  if tenant_fix then
-    for _, a in ipairs(actions) do
-      if a.title:find('tenant_id', 1, true) and not vim.startswith(a.title, 'Ignore') then
-        chosen = a
-      end
+  local chosen
+  check(tenant_fix ~= nil, 'check --format json offers no fix for require-tenant-id on posts.ts')
+  for _, a in ipairs(actions) do
+    if a.title == tenant_fix then
+      chosen = a
     end
-    check(chosen ~= nil, 'no "add tenant_id" action among ' .. vim.inspect(titles))
-    want = 'tenant_id'
-  else
-    note('NOTE: this build has no add-tenant_id fix yet; applying the ignore action instead')
-    for _, a in ipairs(actions) do
-      if vim.startswith(a.title, 'Ignore require-tenant-id') then
-        chosen = a
-      end
-    end
-    check(chosen ~= nil, 'no ignore action among ' .. vim.inspect(titles))
-    want = 'greyhaven-ignore: require-tenant-id'
   end
+  check(chosen ~= nil, ('no %q action among %s'):format(tenant_fix, vim.inspect(titles)))
+  check(chosen.title:find('tenant_id', 1, true) ~= nil, 'not an add-tenant_id action: ' .. chosen.title)
   check(chosen.kind == 'quickfix', 'action kind: ' .. tostring(chosen.kind))
   if chosen.edit == nil and chosen.data ~= nil then
     local r = client:request_sync('codeAction/resolve', chosen, TIMEOUT, buf)
@@ -157,9 +147,12 @@ local function run()
   check(chosen.edit ~= nil, 'the action has no edit: ' .. vim.inspect(chosen))
 
   vim.lsp.util.apply_workspace_edit(chosen.edit, client.offset_encoding)
-  local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
-  check(text:find(want, 1, true) ~= nil, ('the buffer has no %q after the edit:\n%s'):format(want, text))
-  note(('applied %q'):format(chosen.title))
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local added = vim.tbl_filter(function(l)
+    return l:find('tenant_id', 1, true) ~= nil
+  end, lines)
+  check(#added > 0, 'the buffer has no tenant_id after the edit:\n' .. table.concat(lines, '\n'))
+  note(('applied %q; lines with tenant_id now:\n  %s'):format(chosen.title, table.concat(added, '\n  ')))
 
   local gone = vim.wait(TIMEOUT, function()
     return not vim.tbl_contains(codes(), 'require-tenant-id')

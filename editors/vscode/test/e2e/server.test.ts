@@ -5,9 +5,8 @@
  * `src/config.ts`, exactly as the extension builds them; the process is spawned from
  * that command and spoken to with vscode-languageserver-protocol over its stdio:
  * initialize, open the Drizzle example's posts.ts, wait for the require-tenant-id
- * finding, ask for code actions, apply "Add tenant_id column" (or, in a build whose
- * checker has no such fix yet, "Ignore ... for this line"), see the finding go, then
- * shutdown and exit.
+ * finding, ask for code actions, apply "Add tenant_id column" (the fix `check`
+ * reports for it), see the finding go, then shutdown and exit.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -173,31 +172,23 @@ test("the extension's server options drive the real server to a quick fix", { ti
   assert.ok(actions !== null && actions.length > 0, "code actions for the finding");
   const titles = actions.map((a) => a.title);
   assert.ok(titles.includes("Ignore require-tenant-id for this line"), JSON.stringify(titles));
-  // The "add tenant_id" quick fix is required once the checker offers that fix (its
-  // JSON report says so); a build without it is tested with the ignore action instead.
+  // The checker's own report offers the same fix for the finding.
   const report = JSON.parse(
     spawnSync(found.path, ["check", "--format", "json", "."], { cwd: folder, encoding: "utf8" }).stdout,
-  ) as { diagnostics: Array<{ path: string; rule: string; fix: unknown }> };
+  ) as { diagnostics: Array<{ path: string; rule: string; fix: { title: string } | null }> };
   const cliFinding = report.diagnostics.find((d) => d.rule === "require-tenant-id" && d.path.endsWith("posts.ts"));
   assert.ok(cliFinding, "check --format json reports the same finding");
-  let chosen: CodeAction | undefined;
-  let expected = /tenant_id/;
-  if (cliFinding.fix !== null && cliFinding.fix !== undefined) {
-    chosen = actions.find((a) => /tenant_id/.test(a.title) && !a.title.startsWith("Ignore"));
-    assert.ok(chosen, `an "add tenant_id" action among ${JSON.stringify(titles)}`);
-  } else {
-    t.diagnostic("this build has no add-tenant_id fix yet: applying the ignore action instead");
-    chosen = actions.find((a) => a.title.startsWith("Ignore require-tenant-id"));
-    expected = /greyhaven-ignore: require-tenant-id/;
-    assert.ok(chosen);
-  }
+  assert.ok(cliFinding.fix !== null, "check --format json offers a fix for it");
+  const chosen = actions.find((a) => a.title === cliFinding.fix?.title);
+  assert.ok(chosen, `the "${cliFinding.fix.title}" action among ${JSON.stringify(titles)}`);
+  assert.match(chosen.title, /tenant_id/);
   assert.equal(chosen.kind, "quickfix");
   const edits = chosen.edit?.changes?.[uri] ?? [];
   assert.ok(edits.length > 0, JSON.stringify(chosen.edit));
 
   // Apply it as the editor would and send the change; the finding goes away.
   text = applyEdits(text, edits);
-  assert.match(text, expected);
+  assert.match(text, /tenant_id: uuid\(/);
   await conn.sendNotification(DidChangeTextDocumentNotification.type, {
     textDocument: { uri, version: 2 },
     contentChanges: [{ text }],
