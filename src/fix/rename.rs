@@ -104,6 +104,15 @@ pub fn replace_string(text: &str, file: FileId, span: Span, old: &str, new: &str
 pub struct Renamer<'p> {
     project: &'p Project,
     trees: RefCell<HashMap<FileId, Option<Tree>>>,
+    /// Rename candidates per file, built on first use.
+    refs: RefCell<HashMap<FileId, RefIndex>>,
+    /// The identifier-like words of each file, built on first use, so asking
+    /// whether a file mentions a table costs a lookup, not a scan.
+    words: RefCell<HashMap<FileId, std::collections::HashSet<&'p str>>>,
+    /// Word → files mentioning it, over the whole project.
+    mentions: OnceCell<HashMap<&'p str, HashMap<FileId, usize>>>,
+    /// How each file refers to each table, by (file, table file, table span).
+    bindings: RefCell<HashMap<(FileId, FileId, Span), Bindings>>,
     index: OnceCell<ModuleIndex>,
 }
 
@@ -112,6 +121,10 @@ impl<'p> Renamer<'p> {
         Renamer {
             project,
             trees: RefCell::new(HashMap::new()),
+            refs: RefCell::new(HashMap::new()),
+            words: RefCell::new(HashMap::new()),
+            mentions: OnceCell::new(),
+            bindings: RefCell::new(HashMap::new()),
             index: OnceCell::new(),
         }
     }
@@ -128,8 +141,74 @@ impl<'p> Renamer<'p> {
         tree.as_ref().map(|t| f(&src.text, t.root_node()))
     }
 
+    /// The files in which `word` occurs as a whole identifier (an index over every
+    /// file's words, built once).
+    fn files_mentioning(&self, word: &str) -> Vec<FileId> {
+        self.files_mentioning_counts(word)
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The files mentioning `word`, each with the number of occurrences.
+    fn files_mentioning_counts(&self, word: &str) -> Option<&HashMap<FileId, usize>> {
+        let map = self.mentions.get_or_init(|| {
+            let mut map: HashMap<&'p str, HashMap<FileId, usize>> = HashMap::new();
+            for (fid, src) in self.project.files() {
+                if src.model.kind.lang().is_none() {
+                    continue;
+                }
+                let text: &'p str = &src.text;
+                let mut counts: HashMap<&'p str, usize> = HashMap::new();
+                for w in text.split(|c: char| !is_word_char(c)) {
+                    if !w.is_empty() {
+                        *counts.entry(w).or_default() += 1;
+                    }
+                }
+                for (w, n) in counts {
+                    map.entry(w).or_default().insert(fid, n);
+                }
+            }
+            map
+        });
+        map.get(word)
+    }
+
+    /// How often `word` occurs in file `file` as a whole identifier.
+    fn count(&self, file: FileId, word: &str) -> usize {
+        self.files_mentioning_counts(word)
+            .and_then(|m| m.get(&file).copied())
+            .unwrap_or(0)
+    }
+
+    /// `true` when `word` occurs in file `file` as a whole identifier.
+    fn has_word(&self, file: FileId, word: &str) -> bool {
+        let Some(src) = self.project.file(file) else {
+            return false;
+        };
+        let text: &'p str = &src.text;
+        let mut words = self.words.borrow_mut();
+        words
+            .entry(file)
+            .or_insert_with(|| {
+                text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .filter(|w| !w.is_empty())
+                    .collect()
+            })
+            .contains(word)
+    }
+
     /// How file `file` refers to the table `st` (none when it does not).
     pub fn bindings(&self, file: FileId, st: &SchemaTable) -> Bindings {
+        let key = (file, st.file, st.table.span);
+        if let Some(b) = self.bindings.borrow().get(&key) {
+            return b.clone();
+        }
+        let b = self.compute_bindings(file, st);
+        self.bindings.borrow_mut().insert(key, b.clone());
+        b
+    }
+
+    fn compute_bindings(&self, file: FileId, st: &SchemaTable) -> Bindings {
         let t = &st.table;
         let mut b = Bindings::default();
         if file == st.file {
@@ -144,7 +223,7 @@ impl<'p> Renamer<'p> {
         let Some(src) = self.project.file(file) else {
             return b;
         };
-        if src.model.imports.is_empty() || !src.text.contains(t.ident.as_str()) {
+        if src.model.imports.is_empty() || !self.has_word(file, &t.ident) {
             return b;
         }
         let index = self.index.get_or_init(|| ModuleIndex::new(self.project));
@@ -198,7 +277,34 @@ impl<'p> Renamer<'p> {
             old_name: &c.name,
             new_name,
         };
-        for (fid, src) in self.project.files() {
+        // Only files that mention the table (or, for SQLModel foreign-key strings,
+        // the old column name) can hold references.
+        let mut files = self.files_mentioning(&t.ident);
+        files.push(st.file);
+        if t.orm == Orm::SqlModel && r.old_name != r.new_name {
+            files.extend(self.files_mentioning(r.old_name));
+        }
+        files.sort_unstable();
+        files.dedup();
+        // A file where the old key and name occur nowhere but in the column's own
+        // definition holds no reference: no need to parse it.
+        let words = |fid: FileId, w: &str| -> usize {
+            self.count(fid, w)
+                - if fid == c.file {
+                    def.text
+                        .get(c.span.start..c.span.end)
+                        .map_or(0, |d| count_words(d, w))
+                } else {
+                    0
+                }
+        };
+        files.retain(|&fid| {
+            words(fid, r.old_key) > 0 || (r.old_name != r.old_key && words(fid, r.old_name) > 0)
+        });
+        for fid in files {
+            let Some(src) = self.project.file(fid) else {
+                continue;
+            };
             let fits = match t.orm {
                 Orm::Drizzle => matches!(
                     src.model.kind,
@@ -215,9 +321,14 @@ impl<'p> Renamer<'p> {
             if no_refs && !(t.orm == Orm::SqlModel && r.old_name != r.new_name) {
                 continue;
             }
-            if let Some(found) =
-                self.with_tree(fid, |text, root| reference_edits(fid, text, root, &r, &b))
-            {
+            let found = self.with_tree(fid, |text, root| {
+                let mut refs = self.refs.borrow_mut();
+                let idx = refs
+                    .entry(fid)
+                    .or_insert_with(|| RefIndex::build(text, root));
+                reference_edits_among(fid, text, root, Some(idx), &r, &b)
+            });
+            if let Some(found) = found {
                 edits.extend(found);
             }
         }
@@ -418,6 +529,19 @@ pub fn reference_edits(
     r: &ColumnRename,
     b: &Bindings,
 ) -> Vec<Edit> {
+    reference_edits_among(file, text, root, None, r, b)
+}
+
+/// [`reference_edits`], visiting only the nodes `index` lists for the renamed
+/// key and name instead of the whole tree (the index is built once per file).
+pub fn reference_edits_among(
+    file: FileId,
+    text: &str,
+    root: Node<'_>,
+    index: Option<&RefIndex>,
+    r: &ColumnRename,
+    b: &Bindings,
+) -> Vec<Edit> {
     let mut out = Vec::new();
     let key_changes = r.old_key != r.new_key;
     let name_changes = r.old_name != r.new_name;
@@ -452,7 +576,7 @@ pub fn reference_edits(
             _ => false,
         }
     };
-    walk(root, |n| match (r.orm, n.kind()) {
+    let mut visit = |n: Node<'_>| match (r.orm, n.kind()) {
         (Orm::Drizzle, "member_expression") if key_changes => {
             if let (Some(o), Some(p)) = (
                 n.child_by_field_name("object"),
@@ -519,8 +643,113 @@ pub fn reference_edits(
             }
         }
         _ => {}
-    });
+    };
+    match index {
+        None => walk(root, &mut visit),
+        Some(idx) => {
+            for (start, end) in idx.candidates(r.old_key, r.old_name) {
+                if let Some(n) = node_at(root, start, end) {
+                    visit(n);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|e| e.span);
+    out.dedup();
     out
+}
+
+/// The nodes a column rename may edit, by the word they carry: member
+/// expressions and Python attributes by their property, subscripts and call
+/// argument strings by their contents (and a `"table.col"` string by `col`).
+#[derive(Default)]
+pub struct RefIndex {
+    by_word: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl RefIndex {
+    /// One walk over the tree of `text`.
+    pub fn build(text: &str, root: Node<'_>) -> Self {
+        let mut by_word: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut add = |word: &str, n: Node<'_>| {
+            by_word
+                .entry(word.to_string())
+                .or_default()
+                .push((n.start_byte(), n.end_byte()));
+        };
+        walk(root, |n| match n.kind() {
+            "member_expression" => {
+                if let Some(p) = n.child_by_field_name("property") {
+                    add(node_text(p, text), n);
+                }
+            }
+            "attribute" => {
+                if let Some(a) = n.child_by_field_name("attribute") {
+                    add(node_text(a, text), n);
+                }
+            }
+            "subscript_expression" => {
+                if let Some(i) = n.child_by_field_name("index")
+                    && i.kind() == "string"
+                {
+                    let lit = node_text(i, text);
+                    add(lit.get(1..lit.len().saturating_sub(1)).unwrap_or(""), n);
+                }
+            }
+            "string" if is_argument(n) => {
+                let lit = node_text(n, text);
+                let inner = lit
+                    .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                    .get(1..)
+                    .map(|x| x.get(..x.len().saturating_sub(1)).unwrap_or(""))
+                    .unwrap_or("");
+                add(inner, n);
+                if let Some((_, col)) = inner.rsplit_once('.') {
+                    add(col, n);
+                }
+            }
+            _ => {}
+        });
+        RefIndex { by_word }
+    }
+
+    /// Node ranges carrying `key` or `name`, each once, in order.
+    fn candidates(&self, key: &str, name: &str) -> Vec<(usize, usize)> {
+        let mut v: Vec<(usize, usize)> = [key, name]
+            .iter()
+            .flat_map(|w| self.by_word.get(*w).into_iter().flatten().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// The node spanning exactly `start..end` (the outermost such below `root`'s
+/// deepest match, so a member expression is found rather than a wrapper).
+fn node_at(root: Node<'_>, start: usize, end: usize) -> Option<Node<'_>> {
+    let mut n = root.descendant_for_byte_range(start, end)?;
+    while n.start_byte() == start && n.end_byte() == end {
+        if matches!(
+            n.kind(),
+            "member_expression" | "attribute" | "subscript_expression" | "string"
+        ) {
+            return Some(n);
+        }
+        n = n.parent()?;
+    }
+    None
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+/// Occurrences of `word` as a whole identifier in `text`.
+fn count_words(text: &str, word: &str) -> usize {
+    text.split(|c: char| !is_word_char(c))
+        .filter(|w| *w == word)
+        .count()
 }
 
 /// `true` when a Python string is an argument of a call (positional or keyword).
