@@ -130,11 +130,20 @@ fn fix(cx: &Ctx, fid: FileId, oi: &OutsideIndex, st: &SchemaTable) -> Option<Fix
     let text = src.text;
     let stmt = oi.statement_span;
     if let Some(ident) = &oi.ident {
-        for (id, f) in cx.project.files() {
-            let skip = (id == fid).then_some(stmt);
-            if mentions(&f.text, ident, skip) {
-                return None;
+        // Another file can only use the variable by importing it, by name or
+        // through a namespace import (whose text is then searched).
+        let used = |id: FileId, f: &crate::project::SourceFile| {
+            if id == fid {
+                return mentions(&f.text, ident, Some(stmt));
             }
+            f.model.imports.iter().any(|i| {
+                i.imported == *ident
+                    || i.local == *ident
+                    || (i.imported == "*" && mentions(&f.text, ident, None))
+            })
+        };
+        if cx.project.files().any(|(id, f)| used(id, f)) {
+            return None;
         }
     }
     let param = drizzle::extra_param(&st.table)?;
