@@ -129,6 +129,7 @@ impl State {
         let doc = Document::new(&path, text, version);
         let kind = doc.kind;
         let model = model_of(&doc, text);
+        let tree = doc.tree.clone();
         self.docs.insert(path.clone(), doc);
         let mut engine = self.engine();
         engine.open.insert(
@@ -141,9 +142,12 @@ impl State {
         if kind == SourceKind::Other && engine.project.file_id(&path).is_none() {
             return out;
         }
-        engine
+        let id = engine
             .project
             .set_file(path.clone(), Arc::from(text), model);
+        if let Some(tree) = tree {
+            engine.project.set_tree(id, tree);
+        }
         out.publish = relint(&mut engine, self.encoding(), Some(&path));
         out
     }
@@ -166,7 +170,7 @@ impl State {
             ));
             return out;
         };
-        let (old_kind, kind, text, model) = {
+        let (old_kind, kind, text, model, tree) = {
             let Some(mut doc) = self.docs.get_mut(&path) else {
                 out.log(format!("ignoring a change to {}: not open", uri.as_str()));
                 return out;
@@ -192,7 +196,7 @@ impl State {
             let text = doc.text();
             doc.reparse(&text);
             let model = model_of(&doc, &text);
-            (old_kind, doc.kind, text, model)
+            (old_kind, doc.kind, text, model, doc.tree.clone())
         };
         let mut engine = self.engine();
         if let Some(o) = engine.open.get_mut(&path) {
@@ -204,9 +208,13 @@ impl State {
         {
             return out;
         }
-        engine
+        let id = engine
             .project
             .set_file(path.clone(), Arc::from(text), model);
+        // Fixes that rename find references in this tree instead of reparsing.
+        if let Some(tree) = tree {
+            engine.project.set_tree(id, tree);
+        }
         out.publish = relint(&mut engine, enc, Some(&path));
         out
     }
