@@ -132,6 +132,10 @@ pub struct Project {
     /// Syntax trees a caller keeps current (the language server's open
     /// documents), so fixes need not parse those files again.
     trees: HashMap<FileId, tree_sitter::Tree>,
+    /// The caller only reports findings (`check` without `--fix`): fixes keep
+    /// their title and safety, but rename fixes skip the search for references
+    /// in other places, whose edits nobody will apply.
+    report_only: bool,
 }
 
 impl Project {
@@ -143,6 +147,7 @@ impl Project {
             index: HashMap::new(),
             journals: HashMap::new(),
             trees: HashMap::new(),
+            report_only: false,
         }
     }
 
@@ -191,6 +196,15 @@ impl Project {
     /// file's text; `set_file` forgets it).
     pub fn set_tree(&mut self, id: FileId, tree: tree_sitter::Tree) {
         self.trees.insert(id, tree);
+    }
+
+    /// See the `report_only` field: set when fix edits will not be applied.
+    pub fn set_report_only(&mut self, on: bool) {
+        self.report_only = on;
+    }
+
+    pub fn report_only(&self) -> bool {
+        self.report_only
     }
 
     /// The syntax tree kept for file `id`, when a caller provided one.

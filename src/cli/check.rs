@@ -82,6 +82,9 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
             changed.extend(files);
         }
         // After fixing, the project holds the fixed texts: what remains is reported.
+        // Reports show a fix's title and safety only, so its edits need not reach
+        // into other files (no reference search, no extra parsing).
+        part.set_report_only(true);
         let (_schema, found) = crate::check_project(&part);
         let map = project.absorb(part);
         diagnostics.extend(found.into_iter().map(|d| remap(d, &map)));

@@ -277,6 +277,9 @@ impl<'p> Renamer<'p> {
             old_name: &c.name,
             new_name,
         };
+        if self.project.report_only() {
+            return Some(edits);
+        }
         // Only files that mention the table (or, for SQLModel foreign-key strings,
         // the old column name) can hold references.
         let mut files = self.files_mentioning(&t.ident);
