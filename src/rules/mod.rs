@@ -6,7 +6,9 @@
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::model::{Column, ColumnType, ForeignKey, Orm, Table, TableRef, to_snake_case};
+use crate::model::{FileId, Span};
 use crate::project::{Project, Schema, SchemaTable};
+use std::collections::HashMap;
 
 mod boolean_prefix;
 mod email_column_name;
@@ -52,6 +54,10 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     /// Trees and import lookups for rename fixes, shared by every rule of one lint.
     renamer: std::cell::OnceCell<crate::fix::rename::Renamer<'a>>,
+    /// Tables using each column definition (file, key span), built on first use.
+    sharing: std::cell::OnceCell<HashMap<(FileId, Span), Vec<usize>>>,
+    /// Every index name of the schema, built on first use.
+    index_names: std::cell::OnceCell<std::collections::HashSet<String>>,
 }
 
 pub struct RuleDef {
@@ -238,6 +244,8 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         schema,
         config,
         renamer: std::cell::OnceCell::new(),
+        sharing: std::cell::OnceCell::new(),
+        index_names: std::cell::OnceCell::new(),
     };
     let mut all = Vec::new();
     for def in RULES {
@@ -312,23 +320,33 @@ pub fn index_name(table: &str, cols: &[&str]) -> String {
 /// Every table using the column defined at `c` (the same definition: file and
 /// key span), for fixes that edit a shared definition.
 pub fn tables_sharing<'a>(cx: &Ctx<'a>, c: &Column) -> Vec<&'a SchemaTable> {
-    cx.schema
-        .tables
-        .iter()
-        .filter(|st| {
-            st.table
-                .columns
-                .iter()
-                .any(|x| x.file == c.file && x.key_span == c.key_span)
-        })
-        .collect()
+    let map = cx.sharing.get_or_init(|| {
+        let mut map: HashMap<(FileId, Span), Vec<usize>> = HashMap::new();
+        for (i, st) in cx.schema.tables.iter().enumerate() {
+            for x in &st.table.columns {
+                let users = map.entry((x.file, x.key_span)).or_default();
+                if users.last() != Some(&i) {
+                    users.push(i);
+                }
+            }
+        }
+        map
+    });
+    map.get(&(c.file, c.key_span))
+        .map(|v| v.iter().map(|&i| &cx.schema.tables[i]).collect())
+        .unwrap_or_default()
 }
 
 /// `true` when an index of any table already has the database name `name`
 /// (Postgres index names are unique within a schema).
 pub fn index_name_taken(cx: &Ctx, name: &str) -> bool {
-    cx.schema
-        .tables
-        .iter()
-        .any(|st| st.table.indexes.iter().any(|i| i.effective_name == name))
+    cx.index_names
+        .get_or_init(|| {
+            cx.schema
+                .tables
+                .iter()
+                .flat_map(|st| st.table.indexes.iter().map(|i| i.effective_name.clone()))
+                .collect()
+        })
+        .contains(name)
 }
