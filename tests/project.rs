@@ -5,46 +5,16 @@
 //! foreign keys, RLS state with where it was set) and the migration order, so
 //! cross-file spreads, base classes, casing and migration replay are all visible.
 
-use greyhaven_lsp::config::Config;
 use greyhaven_lsp::model::{FileId, Loc};
-use greyhaven_lsp::project::{Project, load_file};
+use greyhaven_lsp::project::Project;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql")))
-        {
-            out.push(p);
-        }
-    }
-}
+mod common;
 
+/// A fixture directory as one project (the shared loader of the rule tests).
 fn load(dir: &Path) -> Project {
-    let toml = dir.join("greyhaven.toml");
-    let config = if toml.exists() {
-        greyhaven_lsp::config::load_file(&toml).expect("fixture config")
-    } else {
-        Config::default()
-    };
-    let mut project = Project::new(dir.to_path_buf(), config);
-    let mut all = Vec::new();
-    files(dir, &mut all);
-    for f in all {
-        let (text, model) = load_file(&f).unwrap();
-        project.set_file(f, text, model);
-    }
-    project
+    common::load_case(dir)
 }
 
 fn name(project: &Project, file: FileId) -> String {

@@ -6,42 +6,13 @@
 //! line. The test fails on any missing or unexpected finding of the rule under
 //! test, and snapshots the rendered messages so their wording is reviewed too.
 
-use greyhaven_lsp::config::Config;
-use greyhaven_lsp::project::{Project, load_file};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
-}
-
-fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            source_files(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql" | "json")))
-        {
-            out.push(p);
-        }
-    }
-}
-
-fn case_config(case: &Path) -> Config {
-    let toml = case.join("greyhaven.toml");
-    if case.is_dir() && toml.exists() {
-        greyhaven_lsp::config::load_file(&toml)
-            .unwrap_or_else(|e| panic!("{}: bad fixture config: {e}", toml.display()))
-    } else {
-        Config::default()
-    }
 }
 
 /// (relative path, 1-based line) -> rules expected there.
@@ -96,25 +67,10 @@ fn rel(root: &Path, f: &Path) -> String {
 }
 
 fn run_case(rule: &str, case: &Path) -> Result<String, String> {
-    let root = if case.is_dir() {
-        case.to_path_buf()
-    } else {
-        case.parent().unwrap().to_path_buf()
-    };
-    let mut files = Vec::new();
-    if case.is_dir() {
-        source_files(case, &mut files);
-    } else {
-        files.push(case.to_path_buf());
-    }
-    let mut project = Project::new(root.clone(), case_config(case));
-    for f in &files {
-        if f.extension().is_some_and(|e| e == "json") {
-            continue; // read by the project itself (drizzle journal)
-        }
-        let (text, model) = load_file(f)?;
-        project.set_file(f.clone(), text, model);
-    }
+    let project = common::load_case(case);
+    let root = project.root.clone();
+    let mut files: Vec<PathBuf> = project.files().map(|(_, f)| f.path.clone()).collect();
+    files.sort();
     let (_schema, diagnostics) = greyhaven_lsp::check_project(&project);
     let mut got: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
     let mut rendered = String::new();

@@ -1,6 +1,7 @@
-//! Helpers shared by the fix test suites: loading a rule fixture case (a single
-//! file, or a project directory with an optional `greyhaven.toml`) or an example
-//! app (walked like `check` does) into a [`Project`], and listing the cases.
+//! Helpers shared by the rule, project and fix test suites: loading a rule
+//! fixture case (a single file, or a project directory with an optional
+//! `greyhaven.toml`) or an example app (walked like `check` does) into a
+//! [`Project`], and listing the cases.
 
 #![allow(dead_code)]
 
