@@ -7,7 +7,6 @@
 //! file's layout; a primitive returns `None` when it cannot make a correct edit.
 
 use super::Src;
-use super::imports::ts_import;
 use super::list::{self, matching_close};
 use super::style::{line_indent, line_start};
 use crate::diagnostic::Edit;
@@ -23,7 +22,7 @@ pub fn pg_core(src: &Src, name: &str) -> (String, Option<Edit>) {
     if let Some(ns) = &src.model.pg_core_namespace {
         return (format!("{ns}.{name}"), None);
     }
-    ts_import(src.text, src.file, &src.style, "drizzle-orm/pg-core", name)
+    src.ts_import("drizzle-orm/pg-core", name)
 }
 
 /// [`pg_core`] for several names at once: one import edit adds them all.
@@ -41,13 +40,7 @@ pub fn pg_core_many(src: &Src, names: &[&str]) -> (Vec<String>, Vec<Edit>) {
     }
     if missing.len() > 1 && edits[0].text.trim_start().starts_with("import ") {
         // A new import line: name them all in it.
-        let (_, imp) = ts_import(
-            src.text,
-            src.file,
-            &src.style,
-            "drizzle-orm/pg-core",
-            &missing.join(", "),
-        );
+        let (_, imp) = src.ts_import("drizzle-orm/pg-core", &missing.join(", "));
         return (exprs, imp.into_iter().collect());
     }
     (exprs, edits)
@@ -133,7 +126,7 @@ pub fn import_table(src: &Src, ident: &str, target: &Path) -> Option<(String, Op
         .iter()
         .any(|i| i.module.starts_with('.') && i.module.ends_with(".js"));
     let module = relative_module(src.path, target, js_ext)?;
-    Some(ts_import(src.text, src.file, &src.style, &module, ident))
+    Some(src.ts_import(&module, ident))
 }
 
 /// `./x` / `../dir/x` from the file `from` to the file `to`, extension dropped
@@ -218,7 +211,7 @@ pub fn insert_column(src: &Src, table: &Table, place: Place, prop: &str) -> Opti
             })
             .or(items.len().checked_sub(1)),
     };
-    Some(list::insert(
+    nonempty(list::insert(
         src.text,
         src.file,
         &src.style,
@@ -295,7 +288,7 @@ pub fn insert_extra(src: &Src, table: &Table, key_hint: &str, item: &str) -> Opt
     } else {
         item.to_string()
     };
-    Some(list::insert(
+    nonempty(list::insert(
         text,
         src.file,
         &src.style,
@@ -340,7 +333,7 @@ fn new_extra(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> {
     let ind = &src.style.indent;
     let tc = if src.style.trailing_commas { "," } else { "" };
     let cb = format!("(t) => [{eol}{base}{ind}{item}{tc}{eol}{base}]");
-    Some(list::insert(
+    nonempty(list::insert(
         text,
         src.file,
         &src.style,
@@ -380,7 +373,7 @@ pub fn add_policy(
     const MARK: &str = "__greyhaven_policy__";
     let param = extra_param(table)?;
     let (pg_policy, pg_import) = pg_core(src, "pgPolicy");
-    let (sql, sql_import) = ts_import(src.text, src.file, &src.style, "drizzle-orm", "sql");
+    let (sql, sql_import) = src.ts_import("drizzle-orm", "sql");
     let column = if is_identifier(column_key) {
         format!("{param}.{column_key}")
     } else {
@@ -430,6 +423,11 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
+/// `None` for an empty edit list (the list could not be edited).
+fn nonempty(edits: Vec<Edit>) -> Option<Vec<Edit>> {
+    (!edits.is_empty()).then_some(edits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +458,7 @@ mod tests {
                 model: &self.model,
                 style: crate::fix::style::detect(&self.text, Lang::TypeScript),
                 lang: Lang::TypeScript,
+                imports: None,
             }
         }
         fn table(&self) -> &Table {

@@ -119,11 +119,26 @@ pub fn matching_close(text: &str, open: usize, lang: Lang) -> Option<usize> {
     (b.get(end) == Some(&close)).then_some(end)
 }
 
+/// `true` when `container` starts with an opening bracket and ends with its
+/// closing one. A list whose closer is missing (a syntax error mid-edit: the
+/// span then ends wherever the parser gave up, maybe inside a character) is not
+/// edited.
+pub fn well_formed(text: &str, container: Span) -> bool {
+    let b = text.as_bytes();
+    if container.len() < 2 || container.end > b.len() {
+        return false;
+    }
+    matches!(
+        (b[container.start], b[container.end - 1]),
+        (b'(', b')') | (b'[', b']') | (b'{', b'}')
+    )
+}
+
 /// The items of the list whose brackets are `container` (`[open, close+1)`).
 pub fn items(text: &str, container: Span, lang: Lang) -> Vec<Item> {
     let b = text.as_bytes();
     let mut out = Vec::new();
-    if container.len() < 2 || container.end > b.len() {
+    if !well_formed(text, container) {
         return out;
     }
     let end = container.end - 1;
@@ -206,6 +221,9 @@ pub fn insert(
     new: &str,
     lang: Lang,
 ) -> Vec<Edit> {
+    if !well_formed(text, container) {
+        return Vec::new();
+    }
     let list = items(text, container, lang);
     let open = container.start;
     let close = container.end.saturating_sub(1);
@@ -316,6 +334,9 @@ pub fn insert(
 /// Edits removing item `index` of the list `container` with its comma (and its
 /// line, when it stands alone on it).
 pub fn remove(text: &str, file: FileId, container: Span, index: usize, lang: Lang) -> Option<Edit> {
+    if !well_formed(text, container) {
+        return None;
+    }
     let list = items(text, container, lang);
     let it = *list.get(index)?;
     let ls = line_start(text, it.span.start);
@@ -396,6 +417,30 @@ mod tests {
         let close = matching_close(text, open, lang).unwrap();
         let e = remove(text, FileId(0), Span::new(open, close + 1), index, lang).unwrap();
         apply(text, &[e]).unwrap()
+    }
+
+    #[test]
+    fn a_list_without_its_closer_is_left_alone() {
+        // Mid-edit the parser may end a list inside a character: no edit, no panic.
+        let text = "x = {a: 1, b: 😀";
+        let open = text.find('{').unwrap();
+        let container = Span::new(open, text.len() - 1);
+        assert!(!well_formed(text, container));
+        let style = crate::fix::style::detect(text, Lang::TypeScript);
+        assert!(
+            insert(
+                text,
+                FileId(0),
+                &style,
+                container,
+                None,
+                "c: 2",
+                Lang::TypeScript
+            )
+            .is_empty()
+        );
+        assert!(remove(text, FileId(0), container, 0, Lang::TypeScript).is_none());
+        assert!(items(text, container, Lang::TypeScript).is_empty());
     }
 
     #[test]
