@@ -263,14 +263,23 @@ impl Document {
 
     /// Reclassify and reparse after edits; `text` must be [`Document::text`].
     /// Incremental (with the edited old tree) unless the kind changed or the
-    /// whole text was replaced.
+    /// whole text was replaced. Tree-sitter's error recovery can depend on the
+    /// edit history, so a tree with syntax errors is parsed again from scratch:
+    /// the document's tree (and so its findings) then never depends on how the
+    /// text was typed, only on the text.
     pub fn reparse(&mut self, text: &str) {
         let kind = classify(&self.path, text);
         let reuse = kind == self.kind && !self.fresh;
         self.kind = kind;
         self.fresh = false;
         let old = if reuse { self.tree.take() } else { None };
-        self.tree = parse_with(kind, self.tsx, text, old.as_ref());
+        let tree = parse_with(kind, self.tsx, text, old.as_ref());
+        self.tree = match tree {
+            Some(t) if old.is_some() && t.root_node().has_error() => {
+                parse_with(kind, self.tsx, text, None)
+            }
+            other => other,
+        };
     }
 }
 
