@@ -26,9 +26,17 @@ pub struct SourceFile {
     pub model: FileModel,
     /// The file's writing conventions, read once on first use by a fix.
     style: std::sync::OnceLock<crate::fix::style::Style>,
+    /// TypeScript import statements, scanned once on first use by a fix.
+    ts_imports: std::sync::OnceLock<crate::fix::imports::TsImports>,
 }
 
 impl SourceFile {
+    /// The file's TypeScript import statements (scanned once per text).
+    pub fn ts_imports(&self) -> &crate::fix::imports::TsImports {
+        self.ts_imports
+            .get_or_init(|| crate::fix::imports::scan(&self.text))
+    }
+
     /// Indentation, quotes, semicolons, trailing commas and line endings of the
     /// file (computed once per text, shared by every fix in it).
     pub fn style(&self) -> &crate::fix::style::Style {
@@ -167,6 +175,7 @@ impl Project {
             lines,
             model,
             style: std::sync::OnceLock::new(),
+            ts_imports: std::sync::OnceLock::new(),
         };
         if let Some(&id) = self.index.get(&path) {
             self.files[id.0 as usize] = Some(file);

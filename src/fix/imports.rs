@@ -24,6 +24,16 @@ struct TsImport {
     type_only: bool,
 }
 
+/// The import statements of a TypeScript file, scanned once (see
+/// `SourceFile::ts_imports`) and shared by every fix in the file.
+#[derive(Debug, Default)]
+pub struct TsImports(Vec<TsImport>);
+
+/// Scan the import statements of `text`.
+pub fn scan(text: &str) -> TsImports {
+    TsImports(scan_ts_imports(text))
+}
+
 fn scan_ts_imports(text: &str) -> Vec<TsImport> {
     let mut out = Vec::new();
     let mut offset = 0;
@@ -126,7 +136,19 @@ pub fn ts_import(
     module: &str,
     name: &str,
 ) -> (String, Option<Edit>) {
-    let imports = scan_ts_imports(text);
+    ts_import_in(&scan(text), text, file, style, module, name)
+}
+
+/// [`ts_import`] with the file's imports already scanned.
+pub fn ts_import_in(
+    imports: &TsImports,
+    text: &str,
+    file: FileId,
+    style: &Style,
+    module: &str,
+    name: &str,
+) -> (String, Option<Edit>) {
+    let imports = &imports.0;
     let same: Vec<&TsImport> = imports.iter().filter(|i| i.module == module).collect();
     for imp in &same {
         if let Some((_, local)) = imp.names.iter().find(|(n, _)| n == name) {

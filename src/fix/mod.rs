@@ -278,6 +278,8 @@ pub struct Src<'a> {
     pub model: &'a crate::model::FileModel,
     pub style: style::Style,
     pub lang: crate::model::Lang,
+    /// The file's scanned imports, when the project has them cached.
+    pub imports: Option<&'a imports::TsImports>,
 }
 
 impl<'a> Src<'a> {
@@ -292,7 +294,18 @@ impl<'a> Src<'a> {
             model: &f.model,
             style: f.style().clone(),
             lang,
+            imports: (lang == crate::model::Lang::TypeScript).then(|| f.ts_imports()),
         })
+    }
+
+    /// Make `name` from TypeScript `module` usable here (see [`imports::ts_import`]).
+    pub fn ts_import(&self, module: &str, name: &str) -> (String, Option<crate::diagnostic::Edit>) {
+        match self.imports {
+            Some(scanned) => {
+                imports::ts_import_in(scanned, self.text, self.file, &self.style, module, name)
+            }
+            None => imports::ts_import(self.text, self.file, &self.style, module, name),
+        }
     }
 
     /// An edit of this file.

@@ -573,6 +573,7 @@ mod tests {
                 model: &self.model,
                 style: crate::fix::style::detect(&self.text, Lang::Python),
                 lang: Lang::Python,
+                imports: None,
             }
         }
         fn table(&self) -> &Table {
