@@ -211,7 +211,7 @@ pub fn insert_column(src: &Src, table: &Table, place: Place, prop: &str) -> Opti
             })
             .or(items.len().checked_sub(1)),
     };
-    nonempty(list::insert(
+    list::insert(
         src.text,
         src.file,
         &src.style,
@@ -219,7 +219,7 @@ pub fn insert_column(src: &Src, table: &Table, place: Place, prop: &str) -> Opti
         after,
         prop,
         Lang::TypeScript,
-    ))
+    )
 }
 
 /// The edit chaining `modifier` (`.notNull()`) onto the builder of `column`,
@@ -288,7 +288,7 @@ pub fn insert_extra(src: &Src, table: &Table, key_hint: &str, item: &str) -> Opt
     } else {
         item.to_string()
     };
-    nonempty(list::insert(
+    list::insert(
         text,
         src.file,
         &src.style,
@@ -296,7 +296,7 @@ pub fn insert_extra(src: &Src, table: &Table, key_hint: &str, item: &str) -> Opt
         items.len().checked_sub(1),
         &new,
         Lang::TypeScript,
-    ))
+    )
 }
 
 /// The argument list `( ... )` of the table call, found from the name argument.
@@ -333,7 +333,7 @@ fn new_extra(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> {
     let ind = &src.style.indent;
     let tc = if src.style.trailing_commas { "," } else { "" };
     let cb = format!("(t) => [{eol}{base}{ind}{item}{tc}{eol}{base}]");
-    nonempty(list::insert(
+    list::insert(
         text,
         src.file,
         &src.style,
@@ -341,7 +341,7 @@ fn new_extra(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> {
         Some(1),
         &cb,
         Lang::TypeScript,
-    ))
+    )
 }
 
 /// The own (not spread, not helper) column of `table` with property key `key`,
@@ -421,11 +421,6 @@ fn is_identifier(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
-}
-
-/// `None` for an empty edit list (the list could not be edited).
-fn nonempty(edits: Vec<Edit>) -> Option<Vec<Edit>> {
-    (!edits.is_empty()).then_some(edits)
 }
 
 #[cfg(test)]

@@ -212,6 +212,7 @@ fn rest_of_line_is_blank(text: &str, at: usize, lang: Lang) -> bool {
 /// with the items' indentation when items sit one per line, inline otherwise; the
 /// trailing comma is kept as the list has it (or as `style` says for an empty or
 /// newly multi-line list).
+/// `None` when the list is not well formed (see [`well_formed`]).
 pub fn insert(
     text: &str,
     file: FileId,
@@ -220,10 +221,20 @@ pub fn insert(
     after: Option<usize>,
     new: &str,
     lang: Lang,
+) -> Option<Vec<Edit>> {
+    well_formed(text, container)
+        .then(|| insert_into(text, file, style, container, after, new, lang))
+}
+
+fn insert_into(
+    text: &str,
+    file: FileId,
+    style: &Style,
+    container: Span,
+    after: Option<usize>,
+    new: &str,
+    lang: Lang,
 ) -> Vec<Edit> {
-    if !well_formed(text, container) {
-        return Vec::new();
-    }
     let list = items(text, container, lang);
     let open = container.start;
     let close = container.end.saturating_sub(1);
@@ -408,7 +419,8 @@ mod tests {
             after,
             new,
             lang,
-        );
+        )
+        .expect("well-formed list");
         apply(text, &edits).unwrap()
     }
 
@@ -437,7 +449,7 @@ mod tests {
                 "c: 2",
                 Lang::TypeScript
             )
-            .is_empty()
+            .is_none()
         );
         assert!(remove(text, FileId(0), container, 0, Lang::TypeScript).is_none());
         assert!(items(text, container, Lang::TypeScript).is_empty());

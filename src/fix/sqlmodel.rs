@@ -159,8 +159,9 @@ pub fn kwarg(text: &str, args: Span, name: &str) -> Option<(usize, Item, Span)> 
         })
 }
 
-/// Edits adding `name=value` at the end of the argument list `args`.
-pub fn add_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Vec<Edit> {
+/// Edits adding `name=value` at the end of the argument list `args` (`None` when
+/// the list cannot be edited, e.g. its `)` is missing).
+pub fn add_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Option<Vec<Edit>> {
     let n = list::items(src.text, args, Lang::Python).len();
     list::insert(
         src.text,
@@ -173,11 +174,12 @@ pub fn add_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Vec<Edit> {
     )
 }
 
-/// Edits giving the keyword `name` the value `value`: replaced when present, added otherwise.
-pub fn set_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Vec<Edit> {
+/// Edits giving the keyword `name` the value `value`: replaced when present,
+/// added otherwise (none when it already has it; `None` when it cannot be edited).
+pub fn set_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Option<Vec<Edit>> {
     match kwarg(src.text, args, name) {
-        Some((_, _, v)) if &src.text[v.start..v.end] == value => Vec::new(),
-        Some((_, _, v)) => vec![src.edit(v, value)],
+        Some((_, _, v)) if &src.text[v.start..v.end] == value => Some(Vec::new()),
+        Some((_, _, v)) => Some(vec![src.edit(v, value)]),
         None => add_kwarg(src, args, name, value),
     }
 }
@@ -248,7 +250,7 @@ pub fn column_call(src: &Src, column: &Column) -> Option<ColumnCall> {
 /// whose options are spelled differently: use [`column_call`].
 pub fn set_field_kwarg(src: &Src, column: &Column, name: &str, value: &str) -> Option<Vec<Edit>> {
     match column_call(src, column)? {
-        ColumnCall::Field(args) => Some(set_kwarg(src, args, name, value)),
+        ColumnCall::Field(args) => set_kwarg(src, args, name, value),
         ColumnCall::Bare(at) => {
             let (field, imp) = py(src, "sqlmodel", "Field");
             let mut v = vec![src.edit(Span::empty(at), format!(" = {field}({name}={value})"))];
@@ -293,9 +295,7 @@ pub fn add_index(src: &Src, table: &Table, cols: &[&Column], name: &str) -> Opti
 /// writing `= Field(index=True)` for a bare annotation).
 pub fn flag_index(src: &Src, column: &Column) -> Option<Vec<Edit>> {
     match column_call(src, column)? {
-        ColumnCall::Field(args) | ColumnCall::Column(args) => {
-            Some(set_kwarg(src, args, "index", "True"))
-        }
+        ColumnCall::Field(args) | ColumnCall::Column(args) => set_kwarg(src, args, "index", "True"),
         ColumnCall::Bare(_) => set_field_kwarg(src, column, "index", "True"),
     }
 }
@@ -419,7 +419,7 @@ pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
         Some(ColumnCall::Column(args)) => {
             let sa = column.sa_column || matches!(callee(text, column.value_span), Some("Column"));
             if sa {
-                edits.extend(set_kwarg(src, args, "nullable", "False"));
+                edits.extend(set_kwarg(src, args, "nullable", "False")?);
             } else if is_true(args, "nullable") {
                 edits.extend(remove_kwarg(src, args, "nullable"));
             }
@@ -527,7 +527,7 @@ pub fn add_table_arg(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> 
                 ]);
             }
             let mut edits =
-                list::insert(text, src.file, &src.style, args, after, item, Lang::Python);
+                list::insert(text, src.file, &src.style, args, after, item, Lang::Python)?;
             if items.is_empty() {
                 // `()` → `(item,)`: a one-item tuple needs its comma.
                 edits = vec![src.edit(Span::new(args.start + 1, args.end - 1), format!("{item},"))];
@@ -647,7 +647,7 @@ mod tests {
             panic!()
         };
         let mut edits = vec![remove_kwarg(&src, args, "nullable").unwrap()];
-        edits.extend(set_kwarg(&src, args, "default", "None"));
+        edits.extend(set_kwarg(&src, args, "default", "None").unwrap());
         let out = apply(&f.text, &edits).unwrap();
         assert!(
             out.contains("tenant_id: str | None = Field(default=None)\n"),
@@ -670,7 +670,11 @@ mod tests {
         let ColumnCall::Column(args) = column_call(&src, c).unwrap() else {
             panic!()
         };
-        let out = apply(&f.text, &set_kwarg(&src, args, "nullable", "False")).unwrap();
+        let out = apply(
+            &f.text,
+            &set_kwarg(&src, args, "nullable", "False").unwrap(),
+        )
+        .unwrap();
         assert!(out.contains("Column(sa.String, nullable=False))"), "{out}");
     }
 

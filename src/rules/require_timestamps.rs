@@ -230,7 +230,7 @@ fn py_default(src: &Src, c: &Column) -> Option<Vec<Edit>> {
                     Span::new(it.span.start, it.span.end),
                     format!("default_factory={factory}"),
                 )),
-                None => edits.extend(sqlmodel::add_kwarg(src, args, "default_factory", &factory)),
+                None => edits.extend(sqlmodel::add_kwarg(src, args, "default_factory", &factory)?),
             }
             Some(edits)
         }
@@ -242,7 +242,7 @@ fn py_default(src: &Src, c: &Column) -> Option<Vec<Edit>> {
                 args,
                 "server_default",
                 &format!("{func}.now()"),
-            ));
+            )?);
             Some(v)
         }
         Some(sqlmodel::ColumnCall::Bare(at)) => {

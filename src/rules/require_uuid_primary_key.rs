@@ -228,7 +228,7 @@ fn complete_fix(
                         edits.push(e);
                     }
                     for (k, v) in &pairs {
-                        edits.extend(sqlmodel::add_kwarg(&src, args, k, v));
+                        edits.extend(sqlmodel::add_kwarg(&src, args, k, v)?);
                     }
                 }
                 _ => {
