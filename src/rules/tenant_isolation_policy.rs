@@ -190,6 +190,25 @@ impl Tok {
     }
 }
 
+/// The contents of a quoted string or identifier whose body starts at `i`
+/// (doubled quotes stand for one), and the index just past its closing quote.
+fn quoted(chars: &[char], mut i: usize, q: char) -> (String, usize) {
+    let mut s = String::new();
+    while i < chars.len() {
+        if chars[i] == q {
+            if chars.get(i + 1) == Some(&q) {
+                s.push(q);
+                i += 2;
+                continue;
+            }
+            return (s, i + 1);
+        }
+        s.push(chars[i]);
+        i += 1;
+    }
+    (s, i)
+}
+
 /// Split SQL expression text into tokens. Comments are dropped; never fails.
 pub(super) fn tokenize(sql: &str) -> Vec<Tok> {
     let chars: Vec<char> = sql.chars().collect();
@@ -214,38 +233,12 @@ pub(super) fn tokenize(sql: &str) -> Vec<Tok> {
             if c != '\'' {
                 i += 1;
             }
-            i += 1;
-            let mut s = String::new();
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        s.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                s.push(chars[i]);
-                i += 1;
-            }
+            let (s, next) = quoted(&chars, i + 1, '\'');
+            i = next;
             toks.push(Tok::Str(s));
         } else if c == '"' {
-            i += 1;
-            let mut s = String::new();
-            while i < chars.len() {
-                if chars[i] == '"' {
-                    if chars.get(i + 1) == Some(&'"') {
-                        s.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                s.push(chars[i]);
-                i += 1;
-            }
+            let (s, next) = quoted(&chars, i + 1, '"');
+            i = next;
             toks.push(Tok::Word {
                 text: s,
                 quoted: true,
