@@ -89,29 +89,6 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// The table `ident` means in `file`: declared there, or imported (resolved
-    /// by the project, following re-exports).
-    pub fn table_named_in(
-        &self,
-        project: &Project,
-        file: FileId,
-        ident: &str,
-    ) -> Option<&SchemaTable> {
-        if let Some(&i) = self.by_ident.get(&(file, ident.to_string())) {
-            return self.tables.get(i);
-        }
-        let index = modules::ModuleIndex::new(project);
-        match modules::lookup(project, &index, file, ident) {
-            modules::Symbol::Table(f, ti) => {
-                let ident = &project.file(f)?.model.tables.get(ti)?.ident;
-                self.by_ident
-                    .get(&(f, ident.clone()))
-                    .and_then(|&i| self.tables.get(i))
-            }
-            _ => None,
-        }
-    }
-
     /// The outside-table indexes naming table `pos` (file and the index).
     pub fn outside_indexes_of<'p>(
         &self,
