@@ -63,6 +63,11 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// `[rules]` levels by rule name.
     pub rules: BTreeMap<String, RuleLevel>,
+    /// `[files] baseline`: the baseline file (absolute), when configured.
+    pub baseline_path: Option<PathBuf>,
+    /// The baseline read from `baseline_path` (or given with `check --baseline`):
+    /// findings it records are left out by `check_project`.
+    pub baseline: Option<std::sync::Arc<crate::baseline::Baseline>>,
     /// The file this configuration was read from, when any.
     pub source: Option<PathBuf>,
 }
@@ -332,7 +337,7 @@ const TENANCY_KEYS: &[&str] = &[
     "global_unique",
 ];
 const DRIZZLE_KEYS: &[&str] = &["casing"];
-const FILES_KEYS: &[&str] = &["exclude"];
+const FILES_KEYS: &[&str] = &["exclude", "baseline"];
 const CASINGS: &[&str] = &["snake_case", "camelCase"];
 
 type Entry<'a, 'i> = (
@@ -584,7 +589,27 @@ impl Validator<'_> {
     }
 
     fn files(&mut self, entry: Entry, config: &mut Config) {
-        let (key, _) = entry;
+        let (key, value) = entry;
+        if &**key.get_ref() == "baseline" {
+            let Some(file) = self.string(entry, "files") else {
+                return;
+            };
+            // Relative to the directory of the configuration file.
+            let dir = self.path.parent().unwrap_or(Path::new("."));
+            let path = absolute(&dir.join(&file));
+            match crate::baseline::load(&path) {
+                Ok(b) => config.baseline = Some(std::sync::Arc::new(b)),
+                Err(e) => {
+                    let section = self.section_name("files");
+                    self.error(
+                        value.span(),
+                        format!("baseline \"{file}\" in {section}: {e}"),
+                    );
+                }
+            }
+            config.baseline_path = Some(path);
+            return;
+        }
         if &**key.get_ref() != "exclude" {
             self.unknown_key(key, "files", FILES_KEYS);
             return;

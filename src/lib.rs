@@ -5,6 +5,7 @@
 //! merge, configuration, rules, suppressions, the CLI front end and the
 //! language server.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -23,10 +24,14 @@ use diagnostic::Diagnostic;
 use project::{Project, Schema};
 
 /// The whole engine over a loaded project: resolve the schema, run the rules,
-/// apply suppressions. Diagnostics come sorted by file and position.
+/// apply suppressions, then leave out what the configured baseline records.
+/// Diagnostics come sorted by file and position.
 pub fn check_project(project: &Project) -> (Schema, Vec<Diagnostic>) {
     let schema = project.resolve();
     let diagnostics = rules::lint(project, &schema);
-    let diagnostics = suppress::apply(project, diagnostics);
+    let mut diagnostics = suppress::apply(project, diagnostics);
+    if let Some(b) = &project.config.baseline {
+        diagnostics = baseline::apply(project, b, diagnostics).kept;
+    }
     (schema, diagnostics)
 }

@@ -8,6 +8,7 @@
 use super::fix;
 use super::report::{self, Report};
 use super::{CheckArgs, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Format, relative_to};
+use crate::baseline::Baseline;
 use crate::config::{self, Config, ConfigError, absolute};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::FixMode;
@@ -44,13 +45,45 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
         Some(file) => config::load_file(file),
         None => config::load(&root),
     };
-    let config = match loaded {
+    let mut config = match loaded {
         Ok(c) => c,
         Err(errors) => {
             report_config_errors(&errors, &cwd, err);
             return EXIT_USAGE;
         }
     };
+    if args.write_baseline.is_some() && (fix_mode.is_some() || args.baseline.is_some()) {
+        let _ = writeln!(
+            err,
+            "error: --write-baseline records findings as they are; it cannot be combined with --fix, --unsafe-fixes, --diff or --baseline"
+        );
+        return EXIT_USAGE;
+    }
+    // `--baseline FILE` replaces every configured baseline.
+    let given_baseline = match &args.baseline {
+        Some(file) if !file.is_file() => {
+            let _ = writeln!(err, "error: {}: no such baseline file", file.display());
+            return EXIT_USAGE;
+        }
+        Some(file) => match crate::baseline::load(&absolute(file)) {
+            Ok(b) => Some(Arc::new(b)),
+            Err(e) => {
+                let _ = writeln!(err, "error: {}: {e}", file.display());
+                return EXIT_USAGE;
+            }
+        },
+        None => None,
+    };
+    let write_to = args.write_baseline.as_ref().map(|f| match f {
+        Some(f) => absolute(f),
+        None => config
+            .baseline_path
+            .clone()
+            .unwrap_or_else(|| root.join(crate::baseline::DEFAULT_FILE)),
+    });
+    if given_baseline.is_some() {
+        config.baseline = given_baseline.clone();
+    }
 
     let (files, walk_errors) = crate::walk::files(&paths, &root, &config);
     for e in walk_errors {
@@ -74,7 +107,15 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     let mut diagnostics = Vec::new();
     let mut changed = Vec::new();
     let mut fixed = 0;
-    for (group_root, group_config, group_files) in groups {
+    // Findings of each baseline in force, applied once every part is loaded (a
+    // baseline may cover several parts; its stale entries need them all).
+    let mut baselined: Vec<(Arc<Baseline>, Vec<Diagnostic>)> = Vec::new();
+    for (group_root, mut group_config, group_files) in groups {
+        if write_to.is_some() {
+            group_config.baseline = None;
+        } else if given_baseline.is_some() {
+            group_config.baseline = given_baseline.clone();
+        }
         let mut part = load_project(group_root, group_config, &group_files, &cwd, err);
         if let Some(mode) = fix_mode {
             let (outcome, files) = fix::apply(&mut part, mode, &cwd, err);
@@ -85,9 +126,30 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
         // Reports show a fix's title and safety only, so its edits need not reach
         // into other files (no reference search, no extra parsing).
         part.set_report_only(true);
+        let baseline = part.config.baseline.take();
         let (_schema, found) = crate::check_project(&part);
         let map = project.absorb(part);
-        diagnostics.extend(found.into_iter().map(|d| remap(d, &map)));
+        let found = found.into_iter().map(|d| remap(d, &map));
+        match baseline {
+            Some(b) => match baselined.iter_mut().find(|(x, _)| Arc::ptr_eq(x, &b)) {
+                Some((_, v)) => v.extend(found),
+                None => baselined.push((b, found.collect())),
+            },
+            None => diagnostics.extend(found),
+        }
+    }
+    let mut stale = Vec::new();
+    for (b, found) in baselined {
+        let applied = crate::baseline::apply(&project, &b, found);
+        diagnostics.extend(applied.kept);
+        stale.extend(applied.stale.into_iter().map(|e| (b.dir.clone(), e)));
+    }
+    diagnostics.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
+    if let Some(path) = &write_to {
+        return write_baseline(&project, &diagnostics, path, &cwd, err);
+    }
+    if args.stale_baseline {
+        report_stale(&stale, &cwd, err);
     }
     let files_checked = project.files().count();
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
@@ -145,6 +207,86 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// `check --write-baseline`: record `diagnostics` in `path` (atomically).
+fn write_baseline(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    path: &Path,
+    cwd: &Path,
+    err: &mut dyn Write,
+) -> i32 {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let entries = crate::baseline::entries(project, diagnostics, dir);
+    let n: usize = entries.iter().map(|e| e.count).sum();
+    let shown = relative_to(path, cwd);
+    let text = crate::baseline::render(entries);
+    let written = if path.exists() {
+        fix::write_atomic(path, &text)
+    } else {
+        write_new(path, &text)
+    };
+    if let Err(e) = written {
+        let _ = writeln!(
+            err,
+            "error: {}: cannot write the baseline: {e}",
+            shown.display()
+        );
+        return EXIT_USAGE;
+    }
+    let _ = writeln!(
+        err,
+        "Wrote {n} finding{} to the baseline {}.",
+        if n == 1 { "" } else { "s" },
+        shown.display()
+    );
+    EXIT_OK
+}
+
+/// Create `path` (and its directory) with `text`: written to a temporary file
+/// beside it and renamed, so no partial file is ever left.
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".greyhaven-baseline-{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `--stale-baseline`: one line per baseline entry that matches no finding.
+fn report_stale(stale: &[(PathBuf, crate::baseline::Entry)], cwd: &Path, err: &mut dyn Write) {
+    for (dir, e) in stale {
+        let shown = relative_to(&dir.join(&e.path), cwd);
+        let what = match (&e.table, &e.column) {
+            (Some(t), Some(c)) => format!(" {t}.{c}"),
+            (Some(t), None) => format!(" {t}"),
+            _ => String::new(),
+        };
+        let times = if e.count > 1 {
+            format!(" (x{})", e.count)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            err,
+            "stale baseline entry: {} [{}]{what}{times}: {}",
+            shown.display(),
+            e.rule,
+            e.message
+        );
+    }
+    if !stale.is_empty() {
+        let _ = writeln!(
+            err,
+            "{} baseline entr{} no longer occur; rewrite the baseline with --write-baseline to drop them.",
+            stale.len(),
+            if stale.len() == 1 { "y" } else { "ies" }
+        );
     }
 }
 

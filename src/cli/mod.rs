@@ -72,6 +72,18 @@ pub struct CheckArgs {
     /// plus unsafe ones with --unsafe-fixes).
     #[arg(long)]
     pub diff: bool,
+    /// Record today's findings in a baseline file (default
+    /// greyhaven-baseline.json in the project root) instead of reporting them.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub write_baseline: Option<Option<PathBuf>>,
+    /// Report only findings that this baseline file does not record (overrides
+    /// `[files] baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also list baseline entries that no longer occur (fixed findings), so the
+    /// baseline can be rewritten smaller.
+    #[arg(long)]
+    pub stale_baseline: bool,
 }
 
 /// The output formats of `check`.

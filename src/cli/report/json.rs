@@ -1,8 +1,10 @@
 //! The JSON reporter: the stable, versioned document of SPEC §7 —
 //! `{"version": 1, "files_checked": N, "diagnostics": [...]}` with each
 //! diagnostic's path (relative, `/` separators), rule, severity, message,
-//! table, column, 1-based start/end (columns in Unicode scalar values) and its
-//! first fix's title and safety (or null). Keys keep the order shown in the spec.
+//! table, column, 1-based start/end (columns in Unicode scalar values), its
+//! first fix's title and safety (or null), its related locations
+//! (`[{path, start, end, message}]`) and a stable `fingerprint` (no line numbers:
+//! the same one a baseline records). Keys keep the order shown in the spec.
 
 use super::Report;
 use crate::diagnostic::{Safety, Severity};
@@ -31,6 +33,18 @@ struct JsonDiagnostic<'a> {
     start: LineCol,
     end: LineCol,
     fix: Option<JsonFix<'a>>,
+    /// Related locations (the referenced table, the migration that disables RLS...).
+    related: Vec<JsonRelated<'a>>,
+    /// Stable across line moves (rule, file, table, column, anchor text).
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: String,
+    start: LineCol,
+    end: LineCol,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -58,6 +72,20 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                     title: &f.title,
                     safety: f.safety,
                 }),
+                related: d
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let (start, end) = report.loc_range(&r.loc);
+                        JsonRelated {
+                            path: report.slash_path(r.loc.file),
+                            start,
+                            end,
+                            message: &r.message,
+                        }
+                    })
+                    .collect(),
+                fingerprint: report.fingerprint(d),
             }
         })
         .collect();

@@ -57,6 +57,12 @@ impl Report<'_> {
         }
     }
 
+    /// The finding's stable fingerprint (see [`crate::baseline::fingerprint`]),
+    /// paths relative to the project root: no line numbers, so it survives moves.
+    pub fn fingerprint(&self, d: &crate::diagnostic::Diagnostic) -> String {
+        crate::baseline::fingerprint(self.project, d, &self.project.root)
+    }
+
     pub fn loc_range(&self, loc: &Loc) -> (LineCol, LineCol) {
         self.range(loc.file, loc.span)
     }

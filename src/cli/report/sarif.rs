@@ -70,6 +70,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 "level": level(d.severity),
                 "message": { "text": d.message },
                 "locations": [location(report, d.file, d.span)],
+                "partialFingerprints": { "greyhavenFingerprint/v1": report.fingerprint(d) },
             });
             if let Some(i) = RULES.iter().position(|r| r.meta.name == d.rule) {
                 result["ruleIndex"] = json!(i);
