@@ -107,6 +107,9 @@ class Settings:
     check_path: str = "."
     schema: list[str] = field(default_factory=list)  # drizzle: schema files/globs
     casing: str = ""  # drizzle-kit casing for generate
+    # drizzle: several drizzle-kit configs into one database, each
+    # {schema = [...], casing = "..."}; replaces schema/casing when given
+    generate: list[dict] = field(default_factory=list)
     migrations: str = ""  # sql: migrations folder; drizzle: committed migrations (extras)
     order: str = "file"  # journal | file
     models: list[str] = field(default_factory=list)  # sqlmodel: modules to import
@@ -293,6 +296,14 @@ EXTRA = re.compile(
     r"|create\s+(unique\s+)?index|drop\s+index|do\s)", re.I | re.S)
 
 
+PRE = re.compile(r"^\s*(create\s+(or\s+replace\s+)?function|create\s+extension)\b", re.I)
+
+
+def strip_comments(st: str) -> str:
+    """The statement without its leading comment lines."""
+    return re.sub(r"^(\s*--[^\n]*\n)*", "", st)
+
+
 def node_dir(cache: Path, extra: list[str]) -> Path:
     """tests/realtools/node installed once into the cache (npm ci, pinned), plus
     the pinned packages a repository's schema files import (`npm` setting)."""
@@ -356,27 +367,40 @@ def build_db(cl: Cluster, db: str, root: Path, s: Settings, cache: Path, work: P
         nd = node_dir(cache, s.npm)
         if not (root / "node_modules").exists():
             (root / "node_modules").symlink_to(nd / "node_modules")
-        out = work / "generated"
-        cfg = root / "greyhaven-realworld.drizzle.config.ts"
-        casing = f'  casing: "{s.casing}",\n' if s.casing else ""
-        cfg.write_text(
-            'import { defineConfig } from "drizzle-kit";\n'
-            f"export default defineConfig({{\n  schema: {json.dumps(s.schema)},\n"
-            f"  out: {json.dumps(str(out))},\n  dialect: \"postgresql\",\n{casing}}});\n")
-        p = run([str(nd / "node_modules" / ".bin" / "drizzle-kit"), "generate", "--config", cfg.name],
-                cwd=root)
-        cfg.unlink()
-        gen = sorted(out.glob("*.sql"))
+        gen = []
+        outputs = ""
+        for n, g in enumerate(s.generate or [{"schema": s.schema, "casing": s.casing}]):
+            out = work / f"generated{n}"
+            cfg = root / "greyhaven-realworld.drizzle.config.ts"
+            casing = f'  casing: "{g["casing"]}",\n' if g.get("casing") else ""
+            cfg.write_text(
+                'import { defineConfig } from "drizzle-kit";\n'
+                f"export default defineConfig({{\n  schema: {json.dumps(g['schema'])},\n"
+                f"  out: {json.dumps(str(out))},\n  dialect: \"postgresql\",\n{casing}}});\n")
+            p = run([str(nd / "node_modules" / ".bin" / "drizzle-kit"), "generate", "--config", cfg.name],
+                    cwd=root)
+            cfg.unlink()
+            outputs += p.stdout + p.stderr
+            gen += sorted(out.glob("*.sql"))
+        committed = ([st for f in migration_files(root, s) for st in split_sql(f.read_text())]
+                     if s.migrations else [])
+        # Functions and extensions of the committed migrations first: generated
+        # policies may call them (bodies are checked when called, not now).
+        pre = [st for st in committed if PRE.match(strip_comments(st))]
+        if pre:
+            f = work / "functions.sql"
+            f.write_text("set check_function_bodies = off;\n" + "".join(st + ";\n" for st in pre))
+            _, errs = cl.psql(db, file=f)
+            problems += [f"migration functions: {e}" for e in errs]
         if not gen:
-            raise RuntimeError(f"drizzle-kit generate produced no SQL:\n{(p.stdout + p.stderr)[-1500:]}")
+            raise RuntimeError(f"drizzle-kit generate produced no SQL:\n{outputs[-1500:]}")
         for f in gen:
             _, errs = cl.psql(db, file=f)
             problems += [f"generated {f.name}: {e}" for e in errs]
         if s.migrations:
             # Hand-written facts of the committed migrations (RLS, policies,
             # indexes, DO blocks), in order, each statement on its own.
-            stmts = [st for f in migration_files(root, s) for st in split_sql(f.read_text())
-                     if EXTRA.match(re.sub(r"^(\s*--[^\n]*\n)*", "", st))]
+            stmts = [st for st in committed if EXTRA.match(strip_comments(st))]
             extra = work / "extra.sql"
             extra.write_text("".join(st + ";\n" for st in stmts))
             _, errs = cl.psql(db, file=extra)
