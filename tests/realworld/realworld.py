@@ -806,6 +806,23 @@ def report(results: list[Result], out=sys.stdout) -> dict:
                        "fn": r.fn, "build_problems": r.build_problems} for r in results]}
 
 
+def markdown(doc: dict) -> str:
+    """The per-rule table and the per-repository counts as Markdown."""
+    rows = ["| rule | TP | FP | FN | precision | recall |", "|---|---:|---:|---:|---:|---:|"]
+    for rule, (tp, fp, fn) in doc["per_rule"].items():
+        rows.append(f"| {rule} | {tp} | {fp} | {fn} | {pct(tp, tp + fp).strip()} | {pct(tp, tp + fn).strip()} |")
+    tp, fp, fn = doc["overall"]
+    rows.append(f"| **overall** | **{tp}** | **{fp}** | **{fn}** | **{pct(tp, tp + fp).strip()}** "
+                f"| **{pct(tp, tp + fn).strip()}** |")
+    rows += ["", "| repository | tables | TP | FP | FN |", "|---|---:|---:|---:|---:|"]
+    for r in doc["repos"]:
+        if r["error"]:
+            rows.append(f"| {r['name']} | error: {r['error'][:80]} | | | |")
+        else:
+            rows.append(f"| {r['name']} | {r['tables']} | {len(r['tp'])} | {len(r['fp'])} | {len(r['fn'])} |")
+    return "\n".join(rows) + "\n"
+
+
 # --------------------------------------------------------------------------
 # self-test (cheap, CI): the audit against expectations written in SQL, and the
 # whole pipeline on the repository's own examples/drizzle-app migrations.
@@ -871,6 +888,7 @@ def main() -> int:
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get(
         "REALWORLD_CACHE", Path.home() / ".cache" / "greyhaven-realworld")))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--markdown", type=Path, help="also write the per-rule table as Markdown")
     a = ap.parse_args()
     if not a.bin.exists():
         raise SystemExit(f"no greyhaven-lsp binary at {a.bin} (cargo build --all-targets first)")
@@ -904,6 +922,8 @@ def main() -> int:
     doc = report(results)
     if a.json:
         a.json.write_text(json.dumps(doc, indent=1, default=list))
+    if a.markdown:
+        a.markdown.write_text(markdown(doc))
     return 0
 
 
