@@ -412,11 +412,13 @@ def build_db(cl: Cluster, db: str, root: Path, s: Settings, cache: Path, work: P
     else:
         vd = venv_dir(cache, s.pip)
         py = str(vd / "bin" / "python")
-        env = {**os.environ, **{k: v.replace("{url}", url) for k, v in s.env.items()},
+        sa_url = url.replace("postgresql://", "postgresql+psycopg://")
+        env = {**os.environ,
+               **{k: v.replace("{sqlalchemy_url}", sa_url).replace("{url}", url) for k, v in s.env.items()},
                "PYTHONPATH": str(root / s.pythonpath)}
         if s.kind == "sqlmodel":
             p = run([py, "-c", CREATE_ALL, str(root / s.pythonpath), s.metadata, ",".join(s.models),
-                     url.replace("postgresql://", "postgresql+psycopg://")], cwd=root, env=env)
+                     sa_url], cwd=root, env=env)
             log(f"  create_all: {p.stdout.strip()}")
         else:
             run([str(vd / "bin" / "alembic"), "upgrade", "head"], cwd=root, env=env)
