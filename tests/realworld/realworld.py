@@ -892,6 +892,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path, help="also write the per-rule table as Markdown")
     a = ap.parse_args()
+    a.bin = a.bin.resolve()
     if not a.bin.exists():
         raise SystemExit(f"no greyhaven-lsp binary at {a.bin} (cargo build --all-targets first)")
     a.cache.mkdir(parents=True, exist_ok=True)
