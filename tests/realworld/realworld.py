@@ -62,7 +62,8 @@ DB_RULES = {
 }
 
 # Schemas that belong to the platform (Supabase shim, extensions, Drizzle's
-# migration bookkeeping), never to the application.
+# migration bookkeeping), never to the application; Alembic's `alembic_version`
+# table is left out as well.
 PLATFORM_SCHEMAS = {
     "auth", "storage", "extensions", "realtime", "supabase_functions", "graphql",
     "graphql_public", "vault", "pgsodium", "net", "cron", "drizzle", "information_schema",
@@ -456,6 +457,7 @@ select coalesce(json_agg(t), '[]') from (
  from pg_class c join pg_namespace n on n.oid = c.relnamespace
  where c.relkind in ('r', 'p') and not c.relispartition
    and n.nspname not like 'pg\_%' and n.nspname <> all (%(platform)s)
+   and c.relname <> 'alembic_version'
  order by 1, 2
 ) t
 """
