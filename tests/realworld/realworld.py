@@ -750,24 +750,29 @@ def compare(name: str, db: dict[tuple, str], chk: dict[tuple, dict], tables: lis
     return r
 
 
-def measure(s: Settings, checkout: Path, bin_: Path, cl: Cluster, cache: Path) -> Result:
+def measure(s: Settings, checkout: Path, bins: list[Path], cl: Cluster, cache: Path) -> list[Result]:
+    """One result per binary: every binary checks the same copy, against one database."""
     with tempfile.TemporaryDirectory(prefix="greyhaven-realworld.") as tmp:
         work = Path(tmp)
         copy = work / "src"
         shutil.copytree(checkout, copy, symlinks=True,
                         ignore=shutil.ignore_patterns(".git", "node_modules", "greyhaven.toml"))
         root = copy / s.root
-        chk, invisible, files = run_check(bin_, root, s)
+        checks = [run_check(b, root, s) for b in bins]
         db = cl.createdb()
         try:
             problems = build_db(cl, db, root, s, cache, work)
         except Exception as e:  # noqa: BLE001 - reported per repository
-            r = Result(s.name, error=f"database build failed: {e}")
-            return r
+            return [Result(s.name, error=f"database build failed: {e}") for _ in bins]
         tables = read_catalog(cl, db)
-        r = compare(s.name, audit(tables, s), chk, tables)
-        r.tables, r.files_checked, r.invisible, r.build_problems = len(tables), files, len(invisible), problems
-        return r
+        found = audit(tables, s)
+        out = []
+        for chk, invisible, files in checks:
+            r = compare(s.name, found, chk, tables)
+            r.tables, r.files_checked, r.invisible, r.build_problems = (
+                len(tables), files, len(invisible), problems)
+            out.append(r)
+        return out
 
 
 def pct(a: int, b: int) -> str:
@@ -859,7 +864,7 @@ def selftest(bin_: Path, cache: Path) -> int:
         # The pipeline end to end on examples/drizzle-app (its committed SQL in
         # journal order), against the expected report.
         ex = Settings.from_entry(tomllib.loads((HERE / "selftest" / "examples.toml").read_text())["repo"][0])
-        r = measure(ex, REPO / "examples", bin_, cl, cache)
+        [r] = measure(ex, REPO / "examples", [bin_], cl, cache)
         import io
         buf = io.StringIO()
         report([r], out=buf)
@@ -890,19 +895,22 @@ def main() -> int:
     ap.add_argument("--checkout", type=Path)
     ap.add_argument("--name")
     ap.add_argument("--only", action="append", default=[])
-    ap.add_argument("--bin", type=Path,
-                    default=Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug" / "greyhaven-lsp")
+    ap.add_argument("--bin", type=Path, action="append",
+                    help="the greyhaven-lsp binary (default target/debug); give several to compare "
+                         "them on the same databases")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get(
         "REALWORLD_CACHE", Path.home() / ".cache" / "greyhaven-realworld")))
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", type=Path, help="also write the per-rule table as Markdown")
     a = ap.parse_args()
-    a.bin = a.bin.resolve()
-    if not a.bin.exists():
-        raise SystemExit(f"no greyhaven-lsp binary at {a.bin} (cargo build --all-targets first)")
+    default_bin = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug" / "greyhaven-lsp"
+    bins = [b.resolve() for b in (a.bin or [default_bin])]
+    for b in bins:
+        if not b.exists():
+            raise SystemExit(f"no greyhaven-lsp binary at {b} (cargo build --all-targets first)")
     a.cache.mkdir(parents=True, exist_ok=True)
     if a.mode == "selftest":
-        return selftest(a.bin, a.cache)
+        return selftest(bins[0], a.cache)
     repos = load_repos(a.repos)
     if a.checkout:
         if not a.name or a.name not in repos:
@@ -914,24 +922,32 @@ def main() -> int:
     else:
         raise SystemExit("give --checkouts DIR or --checkout PATH --name NAME")
     cl = Cluster()
-    results = []
+    results: list[list[Result]] = [[] for _ in bins]
     try:
         for s, path in todo:
             log(f"-- {s.name} ({s.kind}) at {path}")
             if not path.is_dir():
-                results.append(Result(s.name, error=f"no checkout at {path}"))
-                continue
-            try:
-                results.append(measure(s, path, a.bin, cl, a.cache))
-            except Exception as e:  # noqa: BLE001 - one repository's failure is reported, the rest go on
-                results.append(Result(s.name, error=str(e)[:3000]))
+                rs = [Result(s.name, error=f"no checkout at {path}") for _ in bins]
+            else:
+                try:
+                    rs = measure(s, path, bins, cl, a.cache)
+                except Exception as e:  # noqa: BLE001 - one repository's failure is reported, the rest go on
+                    rs = [Result(s.name, error=str(e)[:3000]) for _ in bins]
+            for i, r in enumerate(rs):
+                results[i].append(r)
     finally:
         cl.stop()
-    doc = report(results)
+    docs = {}
+    for b, res in zip(bins, results):
+        if len(bins) > 1:
+            print(f"\n######## {b}")
+        docs[str(b)] = report(res)
+    doc = docs[str(bins[0])] if len(bins) == 1 else docs
     if a.json:
         a.json.write_text(json.dumps(doc, indent=1, default=list))
     if a.markdown:
-        a.markdown.write_text(markdown(doc))
+        a.markdown.write_text("".join((f"#### `{b}`\n\n" if len(bins) > 1 else "") + markdown(d) + "\n"
+                                      for b, d in docs.items()))
     return 0
 
 
