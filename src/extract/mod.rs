@@ -25,7 +25,7 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
                 SourceKind::DrizzleConfig
             } else if text.contains("drizzle-orm/pg-core") {
                 SourceKind::Drizzle
-            } else if has_reexport(text) {
+            } else if has_reexport(text) || may_build_tables(text) {
                 SourceKind::TypeScriptModule
             } else {
                 SourceKind::Other
@@ -47,6 +47,14 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
         "sql" => SourceKind::Sql,
         _ => SourceKind::Other,
     }
+}
+
+/// A module that may build tables, enums or columns with builders imported from
+/// another file (`appSchema.table(...)`, `createTable(...)`, `appSchema.enum(...)`):
+/// the project decides once the imports are resolved.
+fn may_build_tables(text: &str) -> bool {
+    text.contains("import")
+        && (text.contains(".table(") || text.contains("Table(") || text.contains(".enum("))
 }
 
 fn has_reexport(text: &str) -> bool {

@@ -351,6 +351,7 @@ impl<'a, 't> Cx<'a, 't> {
                 bases: Vec::new(),
                 tablename: None,
                 partial: false,
+                name_param: None,
                 span: stmt_span,
             });
         }
@@ -534,6 +535,7 @@ impl<'a, 't> Cx<'a, 't> {
             tablename,
             partial,
             span: span(c.decl),
+            name_param: None,
         });
     }
 
@@ -608,6 +610,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: vec![Some(col.key.clone())],
                     unique: col.unique,
                     partial: false,
+                    predicate: None,
                     span: flags.index.unwrap_or(col.span),
                     name_span: None,
                     origin: IndexOrigin::ColumnFlag,
@@ -619,6 +622,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: vec![Some(col.key.clone())],
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: flags.unique.unwrap_or(col.span),
                     name_span: None,
                     origin: IndexOrigin::UniqueConstraint,
@@ -660,6 +664,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: pk.iter().cloned().map(Some).collect(),
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: sp,
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,
@@ -757,6 +762,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns,
                     unique,
                     partial,
+                    predicate: None,
                     span: span(call),
                     name_span,
                     origin: IndexOrigin::Explicit,
@@ -780,6 +786,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: columns.iter().cloned().map(Some).collect(),
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: span(call),
                     name_span: None,
                     origin: IndexOrigin::UniqueConstraint,
@@ -846,6 +853,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: cols.iter().cloned().map(Some).collect(),
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: span(call),
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,

@@ -15,6 +15,9 @@ pub enum Symbol {
     ColumnSet(FileId, usize),
     /// `FileModel.tables[i]` of the file.
     Table(FileId, usize),
+    /// `FileModel.builders[i]` of the file (a Drizzle schema, table creator,
+    /// enum or custom type).
+    Builder(FileId, usize),
     /// Imported from a module outside the project (a package: `sqlmodel`,
     /// `drizzle-orm`, ...). Carries nothing we can see.
     External,
@@ -227,6 +230,9 @@ fn lookup_depth(
     }
     if let Some(i) = model.tables.iter().rposition(|t| t.ident == name) {
         return Symbol::Table(file, i);
+    }
+    if let Some(i) = model.builders.iter().rposition(|b| b.ident == name) {
+        return Symbol::Builder(file, i);
     }
     let (head, tail) = match name.split_once('.') {
         Some((h, t)) => (h, Some(t)),

@@ -238,6 +238,7 @@ pub(super) mod testing {
             columns: cols.iter().map(|c| Some(c.to_string())).collect(),
             unique: false,
             partial: false,
+            predicate: None,
             span: Span::new(1, 2),
             name_span: name.map(|_| Span::new(1, 2)),
             origin: IndexOrigin::Explicit,
