@@ -752,6 +752,21 @@ impl<'a, 't> Cx<'a, 't> {
                 let unique = args.kw("unique").and_then(py_bool).unwrap_or(false);
                 let partial =
                     args.kw("postgresql_where").is_some() || args.kw("sqlite_where").is_some();
+                // `postgresql_where="x IS NOT NULL"` / `text("...")`.
+                let predicate = args.kw("postgresql_where").and_then(|w| {
+                    let w = py_unparen(w);
+                    if w.kind() == "call"
+                        && py_callee(w, src).is_some_and(|c| py_last_segment(c) == "text")
+                    {
+                        let a = py_args(w, src);
+                        a.positional
+                            .first()
+                            .and_then(|n| py_string(*n, src))
+                            .map(|s| s.0.into_owned())
+                    } else {
+                        py_string(w, src).map(|s| s.0.into_owned())
+                    }
+                });
                 let effective_name = name.clone().unwrap_or_else(|| {
                     let cols: Vec<&str> = columns.iter().flatten().map(|s| s.as_str()).collect();
                     format!("ix_{table_name}_{}", cols.join("_"))
@@ -762,7 +777,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns,
                     unique,
                     partial,
-                    predicate: None,
+                    predicate,
                     span: span(call),
                     name_span,
                     origin: IndexOrigin::Explicit,
