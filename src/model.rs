@@ -296,8 +296,8 @@ pub struct HelperCall {
     pub args: Vec<Option<(String, Span)>>,
 }
 
-/// A Drizzle builder bound to a name that other files may import: a schema
-/// (`pgSchema("app")`), a table creator, an enum or a custom type.
+/// A builder bound to a name that other files may import: a Drizzle schema
+/// (`pgSchema("app")`), table creator, enum or custom type, or a Python type alias.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Builder {
     pub ident: String,
@@ -315,6 +315,9 @@ pub enum BuilderKind {
     Enum(String),
     /// `customType(...)`: its data type.
     Custom(String),
+    /// Python: a type alias (`OwnerID = uuid.UUID`) or a `TypeDecorator`
+    /// subclass (its `impl`), as the column type it stands for.
+    Type(ColumnType),
 }
 
 /// An item of a Drizzle column object that the extractor could not reduce to a column.

@@ -37,6 +37,7 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
             } else if text.contains("sqlmodel")
                 || text.contains("sqlalchemy")
                 || (file_name == "__init__.py" && text.contains("import "))
+                || has_type_aliases(text)
             {
                 // Package `__init__.py` files re-export model classes.
                 SourceKind::SqlModel
@@ -55,6 +56,15 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
 fn may_build_tables(text: &str) -> bool {
     text.contains("import")
         && (text.contains(".table(") || text.contains("Table(") || text.contains(".enum("))
+}
+
+/// Python type aliases that model files may import (`OwnerID = uuid.UUID`,
+/// `NewType(...)`, `TypeAlias`).
+fn has_type_aliases(text: &str) -> bool {
+    text.contains("NewType(")
+        || text.contains("TypeAlias")
+        || text.contains("= uuid.UUID")
+        || text.contains("= UUID")
 }
 
 fn has_reexport(text: &str) -> bool {

@@ -66,7 +66,10 @@ pub fn resolve(project: &Project) -> Schema {
                     resolve_spreads(project, &index, file, &mut t);
                     resolve_helpers(project, &index, &mut t);
                 }
-                Orm::SqlModel => resolve_bases(project, &index, file, &mut t),
+                Orm::SqlModel => {
+                    resolve_bases(project, &index, file, &mut t);
+                    resolve_helpers(project, &index, &mut t);
+                }
             }
             if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
                 for c in &mut t.columns {
@@ -128,7 +131,7 @@ fn apply_builder(
             t.name = t.name.take().map(|n| format!("{pre}{n}{post}"));
         }
         BuilderKind::Creator(None) => t.name = None,
-        BuilderKind::Enum(_) | BuilderKind::Custom(_) => return false,
+        BuilderKind::Enum(_) | BuilderKind::Custom(_) | BuilderKind::Type(_) => return false,
     }
     true
 }
@@ -387,6 +390,10 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
                     Some(b) => match &b.kind {
                         BuilderKind::Enum(n) => c.ty = ColumnType::Enum(n.clone()),
                         BuilderKind::Custom(d) => c.ty = ColumnType::Other(d.clone()),
+                        BuilderKind::Type(ty) => {
+                            c.ty = ty.clone();
+                            continue;
+                        }
                         _ => continue,
                     },
                     None => continue,
@@ -603,7 +610,13 @@ fn collect_base(
         }
         Symbol::External => {}
         Symbol::Unknown | Symbol::Builder(..) => {
-            if !PY_ROOTS.contains(&last) {
+            // A framework-looking name is a root only when it is not imported: an
+            // imported `Base` that cannot be found may carry the primary key.
+            let head = base.split('.').next().unwrap_or(base);
+            let imported = project
+                .file(file)
+                .is_some_and(|f| f.model.imports.iter().any(|i| i.local == head));
+            if !PY_ROOTS.contains(&last) || imported {
                 *partial = true;
             }
         }
