@@ -73,10 +73,10 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    let snake_casing = cx.schema.casing == Some(Casing::SnakeCase);
     let renamer = cx.renamer();
     for st in &cx.schema.tables {
         let t = &st.table;
+        let snake_casing = cx.schema.casing_of(st.file) == Some(Casing::SnakeCase);
         for c in &t.columns {
             let msg = if !is_snake_case(&c.name) {
                 format!(
