@@ -28,7 +28,9 @@ use project::{Project, Schema};
 /// Diagnostics come sorted by file and position.
 pub fn check_project(project: &Project) -> (Schema, Vec<Diagnostic>) {
     let schema = project.resolve();
-    let diagnostics = rules::lint(project, &schema);
+    let mut diagnostics = rules::lint(project, &schema);
+    // No fix is offered in or next to broken syntax (the text there is a guess).
+    fix::verify::drop_fixes_near_errors(project, &mut diagnostics);
     let mut diagnostics = suppress::apply(project, diagnostics);
     if let Some(b) = &project.config.baseline {
         diagnostics = baseline::apply(project, b, diagnostics).kept;

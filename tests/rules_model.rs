@@ -93,6 +93,7 @@ fn index_on(key: &str) -> Index {
         columns: vec![Some(key.into())],
         unique: false,
         partial: false,
+        predicate: None,
         span: Span::default(),
         name_span: None,
         origin: IndexOrigin::Explicit,
@@ -345,6 +346,7 @@ fn shared_spread_columns_are_reported_once_naming_the_tables() {
         tablename: None,
         partial: false,
         span: Span::default(),
+        name_param: None,
     };
     let mk = |sp: &mut Spans, name: &str| {
         let del = col(

@@ -140,8 +140,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 /// Every column list that gives the table an index usable for a leading-column
 /// lookup: declared indexes (any origin) except partial ones, the primary key,
-/// unique constraints, and single columns flagged `primary_key`, `unique` or
-/// `index=True`. Columns are database names; an expression element is `None`.
+/// unique constraints, and single columns flagged `primary_key` (when it is the
+/// whole primary key: several flagged columns form one composite key, in
+/// declaration order), `unique` or `index=True`. Columns are database names; an
+/// expression element is `None`.
 pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
     let mut lists: Vec<Vec<Option<String>>> = t
         .indexes
@@ -155,8 +157,17 @@ pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
     for u in &t.uniques {
         lists.push(u.columns.iter().cloned().map(Some).collect());
     }
+    let pk_columns: Vec<&str> = t
+        .columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| c.name.as_str())
+        .collect();
+    if pk_columns.len() > 1 {
+        lists.push(pk_columns.iter().map(|c| Some(c.to_string())).collect());
+    }
     for c in &t.columns {
-        if c.primary_key || c.unique || c.indexed {
+        if (c.primary_key && pk_columns.len() == 1) || c.unique || c.indexed {
             lists.push(vec![Some(c.name.clone())]);
         }
     }
@@ -258,6 +269,7 @@ pub(super) mod testing {
             columns: cols.iter().map(|c| Some(c.to_string())).collect(),
             unique: false,
             partial: false,
+            predicate: None,
             span: Span::new(1, 2),
             name_span: name.map(|_| Span::new(1, 2)),
             origin: IndexOrigin::Explicit,

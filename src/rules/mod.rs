@@ -85,7 +85,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The tenant column of `table`, recognised by its snake_case-normalised
-    /// database name or key (so a misnamed `tenantId` still counts as the tenant column).
+    /// database name (so a misnamed `"tenantId"` still counts as the tenant column,
+    /// while `tenantId: text("workspace_id")` does not).
     pub fn tenant_column(&self, table: &'a Table) -> Option<&'a Column> {
         find_column(table, &self.config.tenancy.column)
     }
@@ -112,14 +113,35 @@ pub fn fk_target_table(fk: &ForeignKey) -> Option<&str> {
 }
 
 /// The foreign key declaring `c` of `table`: its column-level reference, or a
-/// table-level foreign key listing it (by database name or key).
+/// table-level foreign key listing it (by database name or key). Of several
+/// table-level ones, a single-column key on `c` wins over a composite one.
 pub fn column_foreign_key<'t>(table: &'t Table, c: &'t Column) -> Option<&'t ForeignKey> {
     c.references.as_ref().or_else(|| {
+        let mut on_c = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key));
+        let first = on_c.next()?;
+        Some(
+            std::iter::once(first)
+                .chain(on_c)
+                .find(|fk| fk.columns.len() == 1)
+                .unwrap_or(first),
+        )
+    })
+}
+
+/// Every table-level foreign key listing `c` of `table`, and its column-level one.
+pub fn column_foreign_keys<'t>(
+    table: &'t Table,
+    c: &'t Column,
+) -> impl Iterator<Item = &'t ForeignKey> + 't {
+    c.references.iter().chain(
         table
             .foreign_keys
             .iter()
-            .find(|fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key))
-    })
+            .filter(move |fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key)),
+    )
 }
 
 /// `true` when `c` is defined outside its table's declaration (a spread column
@@ -176,14 +198,15 @@ pub fn is_sqlmodel(t: &Table) -> bool {
     t.orm == Orm::SqlModel
 }
 
-/// The column of `table` whose snake_case-normalised database name (or key) is `name`.
+/// The column of `table` whose snake_case-normalised database name is `name`
+/// (the key plays no part: `tenantId: text("workspace_id")` is `workspace_id`).
 /// An exact database-name match wins over a normalised one.
 pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
     table.columns.iter().find(|c| c.name == name).or_else(|| {
         table
             .columns
             .iter()
-            .find(|c| to_snake_case(&c.name) == name || to_snake_case(&c.key) == name)
+            .find(|c| to_snake_case(&c.name) == name)
     })
 }
 

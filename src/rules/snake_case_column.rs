@@ -92,10 +92,10 @@ pub fn owns_unsnaked(cx: &Ctx) -> bool {
 }
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    let snake_casing = cx.schema.casing == Some(Casing::SnakeCase);
     let renamer = cx.renamer();
     for st in &cx.schema.tables {
         let t = &st.table;
+        let snake_casing = cx.schema.casing_of(st.file) == Some(Casing::SnakeCase);
         for c in &t.columns {
             if is_snake_case(&c.name) {
                 continue;

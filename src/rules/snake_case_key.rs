@@ -8,8 +8,10 @@
 //! here and nothing from `snake-case-column`: the database is right, only the code
 //! name differs from it. A column whose database name is not snake_case is
 //! `snake-case-column`'s alone (its rename fixes the key too), as long as that
-//! rule is on. The suggested key uses the same word splitting as
-//! `snake-case-column` (`userID` → `user_id`, `is2FAEnabled` → `is_2fa_enabled`).
+//! rule is on. The suggested key is the database name; when that is not
+//! snake_case either (only while `snake-case-column` is off) it is the key split
+//! into words the way `snake-case-column` does (`userID` → `user_id`,
+//! `is2FAEnabled` → `is_2fa_enabled`).
 //!
 //! **Why it matters.** The standard uses one name per field from the database to
 //! the API: a key that differs from its column makes every query, log line and
@@ -27,7 +29,8 @@
 //! Write `created_at: timestamp("created_at")`, or set `casing: "snake_case"` in
 //! `drizzle.config.ts` and drop the name strings.
 //!
-//! **Fix.** Renames the key or attribute to its snake_case form and updates its
+//! **Fix.** Renames the key or attribute to the column's database name (one name
+//! per field: `tenantId: text("workspace_id")` → `workspace_id`) and updates its
 //! references the way `snake-case-column` does (`t.createdAt` in the extra
 //! config, `users.createdAt` in relations and `.references(...)`, `User.firstName`
 //! in model files); the database name is untouched, so no migration is needed. Not
@@ -69,7 +72,14 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 Orm::Drizzle => "key",
                 Orm::SqlModel => "attribute",
             };
-            let new_key = naming::snake(&c.key);
+            // One name per field: the key becomes the database name when that is
+            // snake_case (`tenantId: text("workspace_id")` → `workspace_id`), else
+            // the key's own snake_case form.
+            let new_key = if is_snake_case(&c.name) {
+                c.name.clone()
+            } else {
+                naming::snake(&c.key)
+            };
             let msg = format!(
                 "{what} \"{}\" of {} is not snake_case ({new_key})",
                 c.key,

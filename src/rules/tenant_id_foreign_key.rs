@@ -6,7 +6,9 @@
 //! `.references(() => tenants.id)` / `Field(foreign_key="tenants.id")`, or a
 //! table-level `foreignKey(...)` / `ForeignKeyConstraint(...)` covering the column.
 //! A reference whose target cannot be resolved (a table imported from outside the
-//! project) is given the benefit of the doubt.
+//! project) is given the benefit of the doubt. Every foreign key on the column
+//! counts: a composite `foreignKey` to another table does not hide a later one
+//! to the tenant table.
 //!
 //! **Why it matters.** Without the foreign key the database accepts rows for tenants
 //! that do not exist, and deleting a tenant leaves its rows behind, owned by a
@@ -33,8 +35,8 @@
 //! those rows up first, or add the constraint `NOT VALID` and validate it later).
 
 use super::{
-    Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, fk_target_table,
-    py_fk_target, tables_sharing, tenant_table,
+    Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_foreign_keys, column_label,
+    fk_target_table, py_fk_target, tables_sharing, tenant_table,
 };
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::{Src, drizzle, make_fix, sqlmodel};
@@ -59,6 +61,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let label = column_label(st, c);
+        // Any of the column's foreign keys to the tenant table (or to a table that
+        // cannot be resolved) satisfies the rule.
+        if column_foreign_keys(t, c).any(|fk| fk_target_table(fk).is_none_or(|n| n == tenants)) {
+            continue;
+        }
         let msg = match column_foreign_key(t, c) {
             None => format!("tenant {label} does not reference {tenants}"),
             Some(fk) => match fk_target_table(fk) {
