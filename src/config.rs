@@ -26,6 +26,10 @@ pub struct Tenancy {
     /// `tenant-scoped-unique` does not ask for the tenant column (added to the
     /// rule's built-in list).
     pub global_unique: Vec<String>,
+    /// `isolation`: predicates a tenant-isolation policy may compare the tenant
+    /// column with, besides `current_setting('<setting>')` (`auth.jwt() ->>
+    /// 'tenant_id'`, a membership function or subquery).
+    pub isolation: Vec<String>,
 }
 
 impl Default for Tenancy {
@@ -36,6 +40,7 @@ impl Default for Tenancy {
             setting: "app.tenant_id".into(),
             exempt_tables: vec!["tenants".into()],
             global_unique: Vec::new(),
+            isolation: Vec::new(),
         }
     }
 }
@@ -81,7 +86,25 @@ pub struct Config {
 impl Config {
     /// `true` when `table` (a database name) is exempt from tenant and RLS rules.
     pub fn is_exempt(&self, table: &str) -> bool {
-        table == self.tenancy.table || self.tenancy.exempt_tables.iter().any(|t| t == table)
+        self.is_exempt_in(None, table)
+    }
+
+    /// `true` when `table` of `schema` is exempt. An `exempt_tables` entry is a
+    /// name or a glob (`*` any run of characters, `?` one), matched against the
+    /// bare name and the schema-qualified one (`auth.*`, `storage.objects`).
+    pub fn is_exempt_in(&self, schema: Option<&str>, table: &str) -> bool {
+        let bare = table.rsplit('.').next().unwrap_or(table);
+        let qualified = match schema {
+            Some(s) if !table.contains('.') => format!("{s}.{table}"),
+            _ if table.contains('.') => table.to_string(),
+            _ => format!("public.{table}"),
+        };
+        bare == self.tenancy.table
+            || self.tenancy.exempt_tables.iter().any(|t| {
+                [table, bare, qualified.as_str()]
+                    .iter()
+                    .any(|n| wildcard_match(t, n))
+            })
     }
 
     /// The largest file `check` reads, in bytes.
@@ -107,6 +130,30 @@ impl Config {
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// Default `[files] max_document_size`: 2 MB (like editors' large-file modes).
 pub const DEFAULT_MAX_DOCUMENT_SIZE: u64 = 2 * 1024 * 1024;
+
+/// `pattern` with `*` (any run) and `?` (one character) matches all of `text`.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
 
 /// The configuration file name.
 pub const CONFIG_FILE: &str = "greyhaven.toml";
@@ -386,6 +433,7 @@ const TENANCY_KEYS: &[&str] = &[
     "setting",
     "exempt_tables",
     "global_unique",
+    "isolation",
 ];
 const DRIZZLE_KEYS: &[&str] = &["casing"];
 const FILES_KEYS: &[&str] = &["exclude", "max_size", "max_document_size", "baseline"];
@@ -585,6 +633,21 @@ impl Validator<'_> {
             "exempt_tables" => {
                 if let Some(items) = self.string_array(entry, "tenancy") {
                     *exempt = Some(items.into_iter().map(|(s, _)| s).collect());
+                }
+            }
+            "isolation" => {
+                if let Some(items) = self.string_array(entry, "tenancy") {
+                    for (p, span) in items {
+                        if p.trim().is_empty() {
+                            let section = self.section_name("tenancy");
+                            self.error(
+                                span,
+                                format!("an isolation predicate in {section} must not be empty"),
+                            );
+                        } else {
+                            config.tenancy.isolation.push(p);
+                        }
+                    }
                 }
             }
             "global_unique" => {
@@ -849,13 +912,29 @@ mod tests {
     }
 
     #[test]
+    fn exempt_tables_take_globs_and_schema_qualified_names() {
+        let mut c = Config::default();
+        c.tenancy.exempt_tables = vec!["audit_*".into(), "auth.*".into(), "storage.objects".into()];
+        assert!(c.is_exempt("tenants"));
+        assert!(c.is_exempt("audit_log"));
+        assert!(c.is_exempt_in(Some("auth"), "sessions"));
+        assert!(c.is_exempt("auth.users"));
+        assert!(c.is_exempt_in(Some("storage"), "objects"));
+        assert!(!c.is_exempt("objects"));
+        assert!(!c.is_exempt_in(Some("billing"), "sessions"));
+        assert!(!c.is_exempt("posts"));
+        assert!(wildcard_match("a*b?c", "axxbyc"));
+        assert!(!wildcard_match("a*b?c", "axxbc"));
+    }
+
+    #[test]
     fn pyproject_section() {
         let text =
             "[project]\nname = \"x\"\n\n[tool.greyhaven.tenancy]\ncolumn = \"org_id\"\nfoo = 1\n";
         let e = parse(Path::new("pyproject.toml"), text, true).unwrap_err();
         assert_eq!(
             e[0].to_string(),
-            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables, global_unique"
+            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables, global_unique, isolation"
         );
         assert!(pyproject_has_section(text));
         assert!(!pyproject_has_section("[tool.ruff]\n"));

@@ -80,7 +80,7 @@ impl<'a> Ctx<'a> {
             st.table
                 .name
                 .as_deref()
-                .is_some_and(|n| !self.config.is_exempt(n))
+                .is_some_and(|n| !self.config.is_exempt_in(st.table.schema.as_deref(), n))
         })
     }
 

@@ -11,6 +11,25 @@
 //! the call wrapped as `(select current_setting(...))`; extra parentheses; and
 //! further conditions joined with `AND`. A comparison under `OR`, a comparison of
 //! another column, or `USING (true)` does not isolate tenants and does not count.
+//!
+//! Teams that scope rows another way list their predicates in `[tenancy]
+//! isolation`; the tenant column compared with (`=`) or tested against (`IN`) any
+//! of them counts too, with the same wrappers peeled (parentheses, casts,
+//! `(select ...)`) and the same `AND` / `OR` logic:
+//!
+//! ```toml
+//! [tenancy]
+//! isolation = [
+//!   "auth.jwt() ->> 'tenant_id'",
+//!   "private.get_teams_for_authenticated_user()",
+//!   "SELECT team_id FROM memberships WHERE user_id = auth.uid()",
+//! ]
+//! ```
+//!
+//! so `tenant_id = (select auth.jwt() ->> 'tenant_id')::uuid` and
+//! `team_id IN (SELECT private.get_teams_for_authenticated_user())` isolate.
+//! `exempt_tables` entries may be globs and schema-qualified (`auth.*`,
+//! `storage.*`).
 //! Tables without RLS are left to `enable-rls`, tables without a tenant column to
 //! `require-tenant-id`.
 //!
@@ -73,6 +92,18 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let setting = &cx.config.tenancy.setting;
+    let preds: Vec<Vec<Tok>> = cx
+        .config
+        .tenancy
+        .isolation
+        .iter()
+        .map(|p| unwrap_value(&tokenize(p)).to_vec())
+        .collect();
+    let or_configured = if preds.is_empty() {
+        ""
+    } else {
+        " or a [tenancy] isolation predicate"
+    };
     for st in cx.tenant_tables() {
         if !st.rls.enabled {
             continue;
@@ -90,7 +121,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         let isolates = st.rls.policies.iter().any(|p| {
             let expr = p.using.as_deref().or(p.with_check.as_deref());
-            expr.is_some_and(|e| is_isolation(e, &columns, setting))
+            expr.is_some_and(|e| {
+                is_isolation(e, &columns, setting) || is_configured_isolation(e, &columns, &preds)
+            })
         });
         if isolates {
             continue;
@@ -102,7 +135,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             RULE.meta.name,
             st.file,
             t.anchor,
-            format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}')"),
+            format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}"),
         )
         .table(name.clone());
         if let Some(fix) = isolation_policy_fix(cx, st) {
@@ -115,7 +148,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     span: p.span,
                 },
                 format!(
-                    "policy \"{}\" does not compare {column} with current_setting('{setting}')",
+                    "policy \"{}\" does not compare {column} with current_setting('{setting}'){or_configured}",
                     p.name
                 ),
             );
@@ -432,6 +465,40 @@ fn is_isolation_tokens(t: &[Tok], columns: &[&str], setting: &str) -> bool {
 /// `current_setting('<setting>')` (see the rule documentation for the spellings).
 pub(super) fn is_isolation(sql: &str, columns: &[&str], setting: &str) -> bool {
     is_isolation_tokens(&tokenize(sql), columns, setting)
+}
+
+/// `true` when the policy expression `sql` requires one of `columns` to equal
+/// (`=`) or be among (`IN`) one of the configured predicates `preds` (tokens,
+/// unwrapped): a conjunct under `AND` counts, one under `OR` does not.
+pub(super) fn is_configured_isolation(sql: &str, columns: &[&str], preds: &[Vec<Tok>]) -> bool {
+    !preds.is_empty() && configured_tokens(&tokenize(sql), columns, preds)
+}
+
+fn configured_tokens(t: &[Tok], columns: &[&str], preds: &[Vec<Tok>]) -> bool {
+    let t = strip_parens(t);
+    let conjuncts = split_top(t, |k| k.is_kw("and"));
+    if conjuncts.len() > 1 {
+        return conjuncts
+            .iter()
+            .any(|c| configured_tokens(c, columns, preds));
+    }
+    if split_top(t, |k| k.is_kw("or")).len() > 1 {
+        return false;
+    }
+    let is_pred = |v: &[Tok]| {
+        let v = unwrap_value(v);
+        preds.iter().any(|p| p.as_slice() == v)
+    };
+    match split_top(t, |k| k.is_punct("=")).as_slice() {
+        [l, r] => {
+            return (is_column(l, columns) && is_pred(r)) || (is_column(r, columns) && is_pred(l));
+        }
+        _ => {}
+    }
+    match split_top(t, |k| k.is_kw("in")).as_slice() {
+        [l, r] => is_column(l, columns) && is_pred(r),
+        _ => false,
+    }
 }
 
 /// `true` when `sql` calls `current_setting(...)` somewhere that is not inside a
