@@ -489,11 +489,8 @@ fn configured_tokens(t: &[Tok], columns: &[&str], preds: &[Vec<Tok>]) -> bool {
         let v = unwrap_value(v);
         preds.iter().any(|p| p.as_slice() == v)
     };
-    match split_top(t, |k| k.is_punct("=")).as_slice() {
-        [l, r] => {
-            return (is_column(l, columns) && is_pred(r)) || (is_column(r, columns) && is_pred(l));
-        }
-        _ => {}
+    if let [l, r] = split_top(t, |k| k.is_punct("=")).as_slice() {
+        return (is_column(l, columns) && is_pred(r)) || (is_column(r, columns) && is_pred(l));
     }
     match split_top(t, |k| k.is_kw("in")).as_slice() {
         [l, r] => is_column(l, columns) && is_pred(r),
