@@ -11,7 +11,9 @@
 //! target line, and a bare `greyhaven-ignore-file` every rule in the file; the
 //! colon is optional; names are separated by commas and/or spaces; the list ends
 //! at `--` (the reason) or `#`. A suppression alone on its line targets the next
-//! line, skipping further suppression-only lines, so several can be stacked.
+//! line, skipping further suppression-only lines, so several can be stacked. A
+//! table's own findings (at its anchor) are also covered from the line its
+//! declaring statement starts on, or its first decorator's line.
 
 use crate::config::closest;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
@@ -517,14 +519,22 @@ pub fn apply(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
             .file(d.file)
             .map_or(0, |f| f.lines.line_of(d.span.start))
     };
+    let decls = declaration_lines(project, &per_file);
     let filter = |d: &Diagnostic, per_file: &mut HashMap<FileId, Vec<Tracked>>| -> bool {
         let Some(sups) = per_file.get_mut(&d.file) else {
             return true;
         };
         let line = line_of(d);
+        // A table's own findings (at its anchor) are also covered from the line
+        // that starts its declaring statement (or its first decorator).
+        let decl = decls.get(&(d.file, d.span.start)).copied();
         let mut suppressed = false;
         for t in sups.iter_mut() {
-            suppressed |= t.hit(d.rule, line);
+            let mut hit = t.hit(d.rule, line);
+            if !hit && let Some(l) = decl {
+                hit = t.hit(d.rule, l);
+            }
+            suppressed |= hit;
         }
         !suppressed
     };
@@ -560,6 +570,36 @@ pub fn apply(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic>
     }
     kept.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
     kept
+}
+
+/// For every table of a file with suppressions: (file, anchor start) → the
+/// 0-based line its declaring statement starts on, climbing over decorator lines
+/// (`@something`) above a Python class, when that is not the anchor's own line.
+fn declaration_lines(
+    project: &Project,
+    per_file: &HashMap<FileId, Vec<Tracked>>,
+) -> HashMap<(FileId, usize), usize> {
+    let mut out = HashMap::new();
+    for &file in per_file.keys() {
+        let Some(f) = project.file(file) else {
+            continue;
+        };
+        let lines: Vec<&str> = f.text.split('\n').collect();
+        for t in &f.model.tables {
+            let mut start = f.lines.line_of(t.span.start);
+            while start > 0
+                && lines
+                    .get(start - 1)
+                    .is_some_and(|l| l.trim_start().starts_with('@'))
+            {
+                start -= 1;
+            }
+            if start != f.lines.line_of(t.anchor.start) {
+                out.insert((file, t.anchor.start), start);
+            }
+        }
+    }
+    out
 }
 
 /// The `unused-suppression` findings of one suppression comment.
