@@ -185,9 +185,60 @@ pub fn ideal_column_name(name: &str, boolean: bool) -> String {
     s
 }
 
+/// PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes.
+pub const MAX_IDENTIFIER: usize = 63;
+
+/// `name` made to fit PostgreSQL (which truncates longer names silently, so two
+/// long names could become one): unchanged when it fits, else cut at a character
+/// boundary and ended with `_` and 8 hex digits of a hash of the whole name.
+pub fn pg_identifier(name: &str) -> String {
+    if name.len() <= MAX_IDENTIFIER {
+        return name.to_string();
+    }
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let suffix = format!("_{h:08x}");
+    let mut cut = MAX_IDENTIFIER - suffix.len();
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", name[..cut].trim_end_matches('_'))
+}
+
+/// The first of `base`, `base_2`, `base_3`, ... (each fitted with
+/// [`pg_identifier`]) that `taken` refuses.
+pub fn distinct_identifier(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let first = pg_identifier(base);
+    if !taken(&first) {
+        return first;
+    }
+    (2..)
+        .map(|n| pg_identifier(&format!("{base}_{n}")))
+        .find(|n| !taken(n))
+        .unwrap_or(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_fit_and_stay_distinct() {
+        let long = "a".repeat(60);
+        let a = pg_identifier(&format!("{long}_tenant_id_idx"));
+        let b = pg_identifier(&format!("{long}_tenant_id_created_at_idx"));
+        assert!(a.len() <= MAX_IDENTIFIER && b.len() <= MAX_IDENTIFIER);
+        assert_ne!(a, b);
+        assert_eq!(pg_identifier("posts_tenant_id_idx"), "posts_tenant_id_idx");
+        let taken = [a.clone()];
+        let c = distinct_identifier(&format!("{long}_tenant_id_idx"), |n| {
+            taken.contains(&n.to_string())
+        });
+        assert!(c.len() <= MAX_IDENTIFIER && c != a, "{c}");
+    }
 
     #[test]
     fn acronyms_and_digits() {

@@ -177,3 +177,34 @@ fn fix_fixtures() {
         insta::assert_snapshot!("index", index);
     });
 }
+
+/// Every index and policy name the fixes write for a 60-character table name fits
+/// PostgreSQL's 63 bytes, and no two are the same.
+#[test]
+fn generated_names_fit_postgres() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/index-tenant-id/long-names.ts");
+    let mut project = load_case(&case);
+    let outcome = fix::fix_all_where(&mut project, FixMode::All, &|_| true);
+    assert!(outcome.rejected.is_empty());
+    let (_, f) = project.files().next().expect("one file");
+    let text = f.text.to_string();
+    let mut names = Vec::new();
+    for call in ["index(\"", "pgPolicy(\""] {
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(call) {
+            let after = &rest[i + call.len()..];
+            let end = after.find('"').expect("closed string");
+            names.push(after[..end].to_string());
+            rest = &after[end..];
+        }
+    }
+    assert!(names.len() >= 3, "{names:?}\n{text}");
+    for n in &names {
+        assert!(n.len() <= 63, "{n} is {} bytes", n.len());
+    }
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+}

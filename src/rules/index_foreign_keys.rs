@@ -47,7 +47,7 @@
 use super::index_tenant_id::{
     index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,
 };
-use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
+use super::{Ctx, RuleDef, RuleMeta, index_name_taken};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::fix::{Src, add_index, make_fix};
 use crate::model::{Column, Loc};
@@ -191,7 +191,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if d.related.is_empty()
                 && let (Some(c), Some(table_name)) = (column, &t.name)
                 && let Some(src) = Src::new(cx.project, st.file)
-                && let ix = index_name(table_name, &[name])
+                && let ix = super::free_index_name(cx, table_name, &[name])
                 && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))
             {
                 d = d.fix(make_fix(

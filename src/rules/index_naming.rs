@@ -65,7 +65,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if cols.is_empty() || follows_convention(table, &cols, ix, name) {
                 continue;
             }
-            let expected = expected_name(table, &cols);
+            let expected = crate::naming::pg_identifier(&expected_name(table, &cols));
             let mut d = Diagnostic::new(
                 RULE.meta.name,
                 st.file,
@@ -117,6 +117,14 @@ fn bare_table(table: &str) -> &str {
 }
 
 fn follows_convention(table: &str, cols: &[&str], ix: &Index, name: &str) -> bool {
+    // A name too long for PostgreSQL is fitted (cut, with a hash) by the fixes.
+    let full = expected_name(table, cols);
+    if full.len() > crate::naming::MAX_IDENTIFIER
+        && (name == crate::naming::pg_identifier(&full)
+            || (2..10).any(|n| name == crate::naming::pg_identifier(&format!("{full}_{n}"))))
+    {
+        return true;
+    }
     let suffixes: &[&str] = if ix.unique {
         &["_idx", "_key", "_unique"]
     } else {

@@ -45,11 +45,14 @@
 //! `index=True` on the tenant field (or its `sa_column=Column(...)`), or
 //! `Index("<table>_tenant_id_idx", "tenant_id")` in `__table_args__` when the column
 //! is inherited. Not offered when an index declared outside the table would cover
-//! (the `index-outside-table` fix moves it), when the name is taken, or when
-//! `__table_args__` is inherited or not a tuple/dict literal. Safe: adding an index
+//! (the `index-outside-table` fix moves it), or when
+//! `__table_args__` is inherited or not a tuple/dict literal. The index name is
+//! built from snake_case forms, fitted to PostgreSQL's 63 bytes (cut, with a
+//! hash of the full name) and made distinct from every index name of the schema
+//! (`_2`, `_3`, ...). Safe: adding an index
 //! changes no data and no behaviour.
 
-use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken, is_shared_column};
+use super::{Ctx, RuleDef, RuleMeta, free_index_name, index_name_taken, is_shared_column};
 use crate::config::RuleLevel;
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::fix::{Src, add_index, make_fix};
@@ -123,7 +126,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !d.related.is_empty() && outside_rule_on {
             continue;
         }
-        let ix = index_name(name, &[tenant.name.as_str()]);
+        let ix = free_index_name(cx, name, &[tenant.name.as_str()]);
         if d.related.is_empty()
             && let Some(src) = Src::new(cx.project, st.file)
             && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))

@@ -363,15 +363,23 @@ pub fn py_fk_target(st: &SchemaTable, column: &str) -> Option<String> {
     })
 }
 
-/// `<table>_<col>_<col>_idx` with the table's schema qualifier dropped.
+/// `<table>_<col>_<col>_idx` with the table's schema qualifier dropped, built
+/// from snake_case forms (unfitted: see [`free_index_name`]).
 pub fn index_name(table: &str, cols: &[&str]) -> String {
-    let mut s = table.rsplit('.').next().unwrap_or(table).to_string();
+    let mut s = crate::naming::snake(table.rsplit('.').next().unwrap_or(table));
     for c in cols {
         s.push('_');
-        s.push_str(c);
+        s.push_str(&crate::naming::snake(c));
     }
     s.push_str("_idx");
     s
+}
+
+/// The name a fix gives a new index: [`index_name`] fitted to PostgreSQL's
+/// 63 bytes and distinct from every index name of the schema (also after
+/// truncation).
+pub fn free_index_name(cx: &Ctx, table: &str, cols: &[&str]) -> String {
+    crate::naming::distinct_identifier(&index_name(table, cols), |n| index_name_taken(cx, n))
 }
 
 /// Every table using the column defined at `c` (the same definition: file and

@@ -36,7 +36,7 @@
 //! (`Mapped[...]`/`mapped_column`). Unsafe: existing rows need a backfill before the
 //! NOT NULL column can be added.
 
-use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken, py_fk_target, tenant_table};
+use super::{Ctx, RuleDef, RuleMeta, index_name_taken, py_fk_target, tenant_table};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::{Src, drizzle, make_fix, sqlmodel};
 use crate::model::Orm;
@@ -104,7 +104,7 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
                 &prop,
             )?);
             let p = drizzle::extra_param(t)?;
-            let ix = index_name(name, &[col]);
+            let ix = super::free_index_name(cx, name, &[col]);
             if index_name_taken(cx, &ix) {
                 return None;
             }

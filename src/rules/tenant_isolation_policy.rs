@@ -174,7 +174,9 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
         ColumnType::BigInt => "::bigint",
         _ => return None,
     };
-    let name = format!("{table}_tenant_isolation");
+    let bare = table.rsplit('.').next().unwrap_or(table);
+    let name =
+        crate::naming::pg_identifier(&format!("{}_tenant_isolation", crate::naming::snake(bare)));
     if st
         .rls
         .policies
