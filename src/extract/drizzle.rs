@@ -1963,6 +1963,15 @@ impl<'a> Extractor<'a> {
                         inherit(col, inner);
                         ok
                     }
+                    // `{ id }` / `id: id` with `export const id = uuid().primaryKey()`
+                    // in another file: resolved by the project like a helper call.
+                    None if self.imported.contains(name) => {
+                        col.helper = Some(HelperCall {
+                            name: name.to_string(),
+                            args: Vec::new(),
+                        });
+                        false
+                    }
                     _ => {
                         self.note(base, format!("column value `{name}` not understood"));
                         false
@@ -2270,7 +2279,17 @@ impl<'a> Extractor<'a> {
         let node = self.unwrap(node);
         match self.kind(node) {
             "array" | "object" => {
+                let in_array = self.kind(node) == "array";
                 for item in named_children(node) {
+                    // Drizzle Kit reads the items of an array as builders and skips
+                    // an object among them: its constraints never reach the database.
+                    if in_array && self.kind(self.unwrap(item)) == "object" {
+                        self.note(
+                            item,
+                            "object inside the extra-config array: Drizzle Kit ignores it, so its indexes and constraints are not created",
+                        );
+                        continue;
+                    }
                     let v = match self.kind(item) {
                         "pair" => self.fd(item, self.f.value),
                         "spread_element" => first_named(item),
