@@ -25,6 +25,7 @@ mod require_timestamps;
 mod require_uuid_primary_key;
 mod rls_initplan;
 mod snake_case_column;
+mod snake_case_key;
 mod snake_case_table;
 mod soft_delete_column;
 mod table_args_tuple;
@@ -219,6 +220,7 @@ pub static RULES: &[RuleDef] = &[
     require_timestamps::RULE,
     soft_delete_column::RULE,
     snake_case_column::RULE,
+    snake_case_key::RULE,
     snake_case_table::RULE,
     email_column_name::RULE,
     boolean_prefix::RULE,
@@ -283,11 +285,43 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
             all.push(d);
         }
     }
-    all.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
+    all.sort_by(|a, b| {
+        (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
+    });
+    name_sharing_tables(&mut all);
     all.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
     all
+}
+
+/// A finding on a shared definition (column set, base class) arrives once per
+/// table using it, with the same place and message: name those tables in the
+/// message of each copy, so the one that survives de-duplication says which
+/// tables inherit the mistake. `all` is sorted by place and rule.
+fn name_sharing_tables(all: &mut [Diagnostic]) {
+    let same = |a: &Diagnostic, b: &Diagnostic| {
+        a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
+    };
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i + 1;
+        while j < all.len() && same(&all[i], &all[j]) {
+            j += 1;
+        }
+        let mut tables: Vec<String> = all[i..j].iter().filter_map(|d| d.table.clone()).collect();
+        tables.sort();
+        tables.dedup();
+        if tables.len() > 1 {
+            let quoted: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+            let suffix = format!(" (used by tables {})", join_and(&quoted));
+            for d in &mut all[i..j] {
+                d.message.push_str(&suffix);
+                d.table = Some(tables[0].clone());
+            }
+        }
+        i = j;
+    }
 }
 
 /// `a`, `a and b`, `a, b and c`.

@@ -30,7 +30,9 @@
 //! is named like the tenant table, and, for a shared definition, when every table
 //! using it is a tenant table. Not offered for a foreign key to another table
 //! (changing a target is not additive) or for `sa_column=Column(...)` columns.
-//! Safe: it only adds a constraint that valid data already satisfies.
+//! Unsafe: adding the constraint validates every existing row, so the migration
+//! fails at deploy time when some row names a tenant that no longer exists (clean
+//! those rows up first, or add the constraint `NOT VALID` and validate it later).
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_foreign_keys, column_label,
@@ -46,7 +48,7 @@ pub const RULE: RuleDef = RuleDef {
         name: "tenant-id-foreign-key",
         default_severity: Severity::Warning,
         summary: "the tenant column references the tenant table",
-        fix: Some(Safety::Safe),
+        fix: Some(Safety::Unsafe),
     },
     check,
 };
@@ -117,5 +119,5 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
             sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&target))?
         }
     };
-    Some(make_fix(title, Safety::Safe, edits))
+    Some(make_fix(title, Safety::Unsafe, edits))
 }
