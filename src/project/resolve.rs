@@ -842,6 +842,7 @@ fn attach_linked_policies(project: &Project, index: &ModuleIndex, tables: &mut [
                 let mut p = lp.policy.clone();
                 p.file = file;
                 st.table.policies.push(p);
+                name_marked_keys(&mut st.table);
             }
         }
     }
