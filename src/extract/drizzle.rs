@@ -575,6 +575,7 @@ impl<'a> Extractor<'a> {
                     let name = self.t(name);
                     self.decls.insert(name, Decl { value });
                     self.register(name, self.unwrap(value));
+                    self.require_reexport(self.unwrap(value));
                 }
             }
             "function_declaration" => {
@@ -668,6 +669,27 @@ impl<'a> Extractor<'a> {
                 self.roles.insert(name, n);
             }
             _ => {}
+        }
+    }
+
+    /// `const schema = require("./schema")` in a CommonJS module that copies it
+    /// into `exports` (a re-export shim): recorded like `export * from`.
+    fn require_reexport(&mut self, v: Node<'a>) {
+        if self.kind(v) != "call_expression"
+            || !(self.src.contains("exports[") || self.src.contains("module.exports"))
+        {
+            return;
+        }
+        let Some(f) = self.fd(v, self.f.function) else {
+            return;
+        };
+        if self.t(f) != "require" {
+            return;
+        }
+        if let Some(m) = self.args(v).first().and_then(|a| self.js_str(a))
+            && m.starts_with('.')
+        {
+            self.model.reexport_all.push(m.to_string());
         }
     }
 
