@@ -117,6 +117,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
             )?);
             Some(make_fix(title, Safety::Unsafe, edits))
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => None,
         Orm::SqlModel => {
             if !sqlmodel::is_sqlmodel_style(&src, t) {
                 return None;

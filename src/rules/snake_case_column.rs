@@ -90,6 +90,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 let what = match t.orm {
                     Orm::Drizzle => "key",
                     Orm::SqlModel => "attribute",
+                    Orm::Sql => "column",
                 };
                 format!(
                     "{what} \"{}\" of {} is not snake_case ({})",
