@@ -730,6 +730,8 @@ def greyhaven_toml(s: Settings) -> str:
     lines.append(f"table = {json.dumps(s.tenant_table)}")
     lines.append(f"setting = {json.dumps(s.setting)}")
     lines.append(f"exempt_tables = {json.dumps(sorted(s.exempt))}")
+    if t.get("global_unique"):
+        lines.append(f"global_unique = {json.dumps(t['global_unique'])}")
     if s.drizzle_casing_override:
         lines += ["[drizzle]", f"casing = {json.dumps(s.drizzle_casing_override)}"]
     del t
