@@ -6,7 +6,7 @@
 //! partial instead of guessed.
 
 use super::modules::{ModuleIndex, Symbol, lookup};
-use super::{Project, RlsState, Schema, SchemaTable, rls};
+use super::{Project, RlsState, Schema, SchemaTable, ddl, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
@@ -70,6 +70,7 @@ pub fn resolve(project: &Project) -> Schema {
                     resolve_bases(project, &index, file, &mut t);
                     resolve_helpers(project, &index, &mut t);
                 }
+                Orm::Sql => {}
             }
             if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
                 for c in &mut t.columns {
@@ -87,12 +88,16 @@ pub fn resolve(project: &Project) -> Schema {
                 file,
                 table: t,
                 rls: RlsState::default(),
+                elsewhere: Vec::new(),
+                sql_names: Vec::new(),
             });
         }
     }
     attach_linked_policies(project, &index, &mut tables);
-    resolve_foreign_keys(project, &index, &mut tables);
     let migration_order = rls::migration_order(project);
+    // Tables only SQL migrations declare, and migration-only indexes of ORM tables.
+    ddl::apply(project, &migration_order, &mut tables);
+    resolve_foreign_keys(project, &index, &mut tables);
     rls::replay(project, &migration_order, &mut tables);
     let by_ident: HashMap<(FileId, String), usize> = tables
         .iter()
@@ -210,7 +215,7 @@ impl DrizzleScopes {
                 },
             })
             .collect();
-        let scoped = !found.is_empty()
+        let mut scoped = !found.is_empty()
             && found
                 .iter()
                 .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
@@ -224,15 +229,33 @@ impl DrizzleScopes {
                 .collect();
             let is_default_name = path.file_name().is_some_and(|n| n == "drizzle.config.ts");
             let mut seeds = Vec::new();
+            let mut matched = vec![false; matchers.len()];
             for (id, f) in project.files() {
-                if matches!(f.model.kind.lang(), Some(crate::model::Lang::TypeScript))
-                    && f.model.kind != SourceKind::DrizzleConfig
-                {
-                    let p = super::modules::normalize(&f.path);
-                    if matchers.iter().any(|m| m.is_match(&p)) {
-                        seeds.push(id);
+                if f.model.kind == SourceKind::DrizzleConfig {
+                    continue;
+                }
+                let p = super::modules::normalize(&f.path);
+                let mut hit = false;
+                for (mi, m) in matchers.iter().enumerate() {
+                    if m.is_match(&p) {
+                        matched[mi] = true;
+                        hit = true;
                     }
                 }
+                if !hit {
+                    continue;
+                }
+                if matches!(f.model.kind.lang(), Some(crate::model::Lang::TypeScript)) {
+                    seeds.push(id);
+                } else if f.text.contains("require(") || f.text.contains("module.exports") {
+                    // A CommonJS shim the extractor does not follow.
+                    scoped = false;
+                }
+            }
+            // A schema entry naming nothing the project holds cannot tell which
+            // tables Drizzle Kit sees: keep every table rather than none.
+            if matchers.len() != cfg.schema.len() || matched.contains(&false) {
+                scoped = false;
             }
             for id in reexport_closure(project, index, seeds) {
                 // `drizzle.config.ts` wins; otherwise the first (nearest) claim stays.
@@ -702,6 +725,7 @@ fn map_keys_to_names(t: &mut Table) {
                     format!("ix_{table_name}_{joined}")
                 }
                 (Orm::Drizzle, IndexOrigin::Explicit) => format!("{table_name}_{joined}_index"),
+                (Orm::Sql, IndexOrigin::Explicit) => format!("{table_name}_{joined}_idx"),
             };
         }
     }
@@ -842,6 +866,7 @@ fn attach_linked_policies(project: &Project, index: &ModuleIndex, tables: &mut [
                 let mut p = lp.policy.clone();
                 p.file = file;
                 st.table.policies.push(p);
+                name_marked_keys(&mut st.table);
             }
         }
     }
