@@ -342,10 +342,27 @@ impl<'p> Renamer<'p> {
 
     /// Edits renaming table `st` to `new_name` (SQLModel foreign-key strings
     /// `"old.col"` in model files follow). `None` when the name is not written
-    /// as a plain string at its anchor / `__tablename__`, or is inherited.
+    /// as a plain string at its anchor / `__tablename__`, or is inherited, and
+    /// when migrations enable RLS or add policies under the old name.
     pub fn table(&self, st: &SchemaTable, new_name: &str) -> Option<Vec<Edit>> {
         let t = &st.table;
         let old = t.name.as_deref()?;
+        // Row-level security held by migrations stays with the old name (applied
+        // migrations are never edited): the renamed table would lose it.
+        let in_migration = |file: FileId| {
+            self.project
+                .file(file)
+                .is_some_and(|f| f.model.migration.is_some())
+        };
+        if st
+            .rls
+            .enabled_at
+            .as_ref()
+            .is_some_and(|l| in_migration(l.file))
+            || st.rls.policies.iter().any(|p| in_migration(p.file))
+        {
+            return None;
+        }
         let src = self.project.file(st.file)?;
         let mut edits = Vec::new();
         match t.orm {
