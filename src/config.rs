@@ -22,6 +22,10 @@ pub struct Tenancy {
     pub setting: String,
     /// Tables exempt from tenant and RLS rules (the tenant table always is).
     pub exempt_tables: Vec<String>,
+    /// `global_unique`: column-name globs whose values are unique by nature, so
+    /// `tenant-scoped-unique` does not ask for the tenant column (added to the
+    /// rule's built-in list).
+    pub global_unique: Vec<String>,
 }
 
 impl Default for Tenancy {
@@ -31,6 +35,7 @@ impl Default for Tenancy {
             table: "tenants".into(),
             setting: "app.tenant_id".into(),
             exempt_tables: vec!["tenants".into()],
+            global_unique: Vec::new(),
         }
     }
 }
@@ -370,7 +375,13 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, ConfigE
 }
 
 const SECTIONS: &[&str] = &["tenancy", "drizzle", "files", "rules"];
-const TENANCY_KEYS: &[&str] = &["column", "table", "setting", "exempt_tables"];
+const TENANCY_KEYS: &[&str] = &[
+    "column",
+    "table",
+    "setting",
+    "exempt_tables",
+    "global_unique",
+];
 const DRIZZLE_KEYS: &[&str] = &["casing"];
 const FILES_KEYS: &[&str] = &["exclude", "max_size", "max_document_size"];
 const CASINGS: &[&str] = &["snake_case", "camelCase"];
@@ -569,6 +580,25 @@ impl Validator<'_> {
             "exempt_tables" => {
                 if let Some(items) = self.string_array(entry, "tenancy") {
                     *exempt = Some(items.into_iter().map(|(s, _)| s).collect());
+                }
+            }
+            "global_unique" => {
+                if let Some(items) = self.string_array(entry, "tenancy") {
+                    for (glob, span) in items {
+                        match globset::Glob::new(&glob) {
+                            Ok(_) => config.tenancy.global_unique.push(glob),
+                            Err(e) => {
+                                let section = self.section_name("tenancy");
+                                self.error(
+                                    span,
+                                    format!(
+                                        "invalid glob \"{glob}\" in {section} global_unique: {}",
+                                        e.kind()
+                                    ),
+                                );
+                            }
+                        }
+                    }
                 }
             }
             _ => self.unknown_key(key, "tenancy", TENANCY_KEYS),
@@ -800,7 +830,7 @@ mod tests {
         let e = parse(Path::new("pyproject.toml"), text, true).unwrap_err();
         assert_eq!(
             e[0].to_string(),
-            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables"
+            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables, global_unique"
         );
         assert!(pyproject_has_section(text));
         assert!(!pyproject_has_section("[tool.ruff]\n"));

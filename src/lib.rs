@@ -12,6 +12,7 @@ pub mod extract;
 pub mod fix;
 pub mod lsp;
 pub mod model;
+pub mod naming;
 pub mod project;
 pub mod rules;
 pub mod suppress;

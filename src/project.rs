@@ -79,8 +79,12 @@ pub struct Schema {
     pub tables: Vec<SchemaTable>,
     /// Migration files in replay order.
     pub migration_order: Vec<FileId>,
-    /// Drizzle casing in force (config override, else `drizzle.config.ts`).
+    /// Drizzle casing of the default configuration (config override, else the
+    /// `drizzle.config.*` nearest the root); see [`Schema::casing_of`].
     pub casing: Option<Casing>,
+    /// Files whose Drizzle casing differs from `casing` (another configuration's
+    /// `schema` names them).
+    pub file_casing: HashMap<FileId, Option<Casing>>,
     /// Tables by (declaring file, source identifier), as positions in `tables`.
     pub by_ident: HashMap<(FileId, String), usize>,
     /// Every outside-table index (`(file, position in its FileModel.outside_indexes)`)
@@ -89,6 +93,11 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The Drizzle casing that applies to the tables of `file`.
+    pub fn casing_of(&self, file: FileId) -> Option<Casing> {
+        self.file_casing.get(&file).copied().unwrap_or(self.casing)
+    }
+
     /// The outside-table indexes naming table `pos` (file and the index).
     pub fn outside_indexes_of<'p>(
         &self,
