@@ -69,6 +69,19 @@ pub struct Diagnostic {
     pub column: Option<String>,
     pub related: Vec<Related>,
     pub fixes: Vec<Fix>,
+    /// Set when the finding is anchored in an applied migration (SQL or
+    /// Alembic), which is never edited: the only fix is a new migration. Such
+    /// findings carry no edits of the migration; rendering the new migration is
+    /// the job of whoever fills `fixes` from this hook.
+    pub new_migration: Option<NewMigration>,
+}
+
+/// Where a fix in the form of a new migration file belongs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewMigration {
+    /// The migration the finding is anchored in; a new migration goes into its
+    /// folder, after the last one.
+    pub beside: FileId,
 }
 
 impl Diagnostic {
@@ -83,6 +96,7 @@ impl Diagnostic {
             column: None,
             related: Vec::new(),
             fixes: Vec::new(),
+            new_migration: None,
         }
     }
     pub fn table(mut self, t: impl Into<String>) -> Self {

@@ -376,6 +376,10 @@ pub struct Table {
 pub enum Orm {
     Drizzle,
     SqlModel,
+    /// No ORM declares the table: it comes from SQL migrations (`CREATE TABLE`
+    /// replayed by `project/ddl.rs`). Findings on it carry no edits, since the
+    /// migrations that declare it are applied.
+    Sql,
 }
 
 /// The shape of a Drizzle table's third argument, for fixes that add items.
@@ -502,6 +506,16 @@ pub enum RlsAction {
         with_check: Option<String>,
         roles: Option<Vec<String>>,
     },
+    /// Dynamic SQL (`EXECUTE format(...)`, `EXECUTE` of a variable) that may
+    /// switch RLS or create / drop policies on tables that cannot be named: the
+    /// event's table has an empty `name` (any table of its `schema`, any schema
+    /// when that is empty too) and the facts become unknown rather than false.
+    Unknown {
+        /// The RLS switch may have changed.
+        switch: bool,
+        /// Policies may have been created, altered or dropped.
+        policies: bool,
+    },
 }
 
 /// A database object name after identifier folding: unquoted lower-cased, quoted kept.
@@ -589,6 +603,182 @@ pub struct Migration {
     pub downgrade_empty: bool,
     /// SQL statements that failed to parse.
     pub unparsed: Vec<Unparsed>,
+    /// Schema changes of SQL (files and `op.execute` strings) in statement order,
+    /// replayed over every migration by `project/ddl.rs`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ddl: Vec<DdlEvent>,
+}
+
+/// A schema change read from SQL DDL. Names are folded (unquoted lower case,
+/// quoted kept) and schema-qualified (`public` when not written); columns carry
+/// database names in `key` and `name` alike (SQL has no property keys).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DdlEvent {
+    pub action: DdlAction,
+    /// The statement.
+    pub span: Span,
+}
+
+// A file holds a handful of events; boxing the table definition would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum DdlAction {
+    /// `CREATE TABLE [IF NOT EXISTS]`. `anchor` is the table name as written;
+    /// `partial` when some part of the definition was not understood (`LIKE`,
+    /// `INHERITS`, `AS SELECT`, an unparsed statement read by tokens only).
+    CreateTable {
+        table: QualifiedName,
+        if_not_exists: bool,
+        anchor: Span,
+        columns: Vec<Column>,
+        /// A table-level `PRIMARY KEY (a, b)`.
+        primary_key: Option<Vec<String>>,
+        uniques: Vec<UniqueConstraint>,
+        foreign_keys: Vec<ForeignKey>,
+        /// The written constraint names of `foreign_keys` (`None`: PostgreSQL's).
+        foreign_key_names: Vec<Option<String>>,
+        /// `PARTITION OF parent`: a partition of another table.
+        partition_of: Option<QualifiedName>,
+        /// `PARTITION BY ...`: a partitioned (parent) table.
+        partitioned: bool,
+        partial: bool,
+    },
+    DropTable {
+        table: QualifiedName,
+    },
+    RenameTable {
+        table: QualifiedName,
+        to: QualifiedName,
+    },
+    AddColumn {
+        table: QualifiedName,
+        column: Column,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        table: QualifiedName,
+        column: String,
+    },
+    RenameColumn {
+        table: QualifiedName,
+        from: String,
+        to: String,
+        /// The new name as written.
+        to_span: Span,
+    },
+    AlterColumn {
+        table: QualifiedName,
+        column: String,
+        change: ColumnChange,
+        /// The column name as written in the `ALTER COLUMN`.
+        column_span: Span,
+    },
+    /// `ADD [CONSTRAINT n] PRIMARY KEY (...)`.
+    AddPrimaryKey {
+        table: QualifiedName,
+        columns: Vec<String>,
+        name: Option<String>,
+    },
+    AddUnique {
+        table: QualifiedName,
+        unique: UniqueConstraint,
+    },
+    AddForeignKey {
+        table: QualifiedName,
+        foreign_key: ForeignKey,
+        /// The written constraint name (`None`: PostgreSQL's).
+        name: Option<String>,
+    },
+    DropConstraint {
+        table: QualifiedName,
+        name: String,
+    },
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON t [USING m] (...) [WHERE ...]`.
+    /// An unnamed index gets PostgreSQL's generated name.
+    CreateIndex {
+        table: QualifiedName,
+        index: Index,
+        if_not_exists: bool,
+    },
+    /// `DROP INDEX [CONCURRENTLY] [IF EXISTS] name`; the schema is the index's own.
+    DropIndex {
+        index: QualifiedName,
+    },
+    CreateSchema {
+        name: String,
+    },
+    /// A change to the table that was not understood (an `ALTER TABLE` that did
+    /// not parse, an unmodelled operation that can change columns): the table
+    /// becomes partial.
+    Unknown {
+        table: QualifiedName,
+        what: String,
+    },
+}
+
+/// What an `ALTER COLUMN` changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ColumnChange {
+    SetNotNull,
+    DropNotNull,
+    SetDefault(DbDefault),
+    DropDefault,
+    Type(ColumnType),
+    /// `ADD GENERATED ... AS IDENTITY`.
+    Identity,
+}
+
+impl DdlEvent {
+    /// Rewrite every span of the event (statement, anchors, columns, indexes,
+    /// constraints), e.g. to point all of them at an Alembic `op.execute` call
+    /// when the SQL text does not map back to the file.
+    pub fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
+        fn col(c: &mut Column, f: &impl Fn(Span) -> Span) {
+            c.key_span = f(c.key_span);
+            c.span = f(c.span);
+            c.value_span = f(c.value_span);
+            c.name_span = c.name_span.map(f);
+            if let Some(fk) = &mut c.references {
+                fk_spans(fk, f);
+            }
+        }
+        fn fk_spans(fk: &mut ForeignKey, f: &impl Fn(Span) -> Span) {
+            fk.span = f(fk.span);
+            fk.target_span = f(fk.target_span);
+        }
+        self.span = f(self.span);
+        match &mut self.action {
+            DdlAction::CreateTable {
+                anchor,
+                columns,
+                uniques,
+                foreign_keys,
+                ..
+            } => {
+                *anchor = f(*anchor);
+                columns.iter_mut().for_each(|c| col(c, f));
+                uniques.iter_mut().for_each(|u| u.span = f(u.span));
+                foreign_keys.iter_mut().for_each(|k| fk_spans(k, f));
+            }
+            DdlAction::AddColumn { column, .. } => col(column, f),
+            DdlAction::RenameColumn { to_span, .. } => *to_span = f(*to_span),
+            DdlAction::AlterColumn { column_span, .. } => *column_span = f(*column_span),
+            DdlAction::AddUnique { unique, .. } => unique.span = f(unique.span),
+            DdlAction::AddForeignKey { foreign_key, .. } => fk_spans(foreign_key, f),
+            DdlAction::CreateIndex { index, .. } => {
+                index.span = f(index.span);
+                index.name_span = index.name_span.map(f);
+            }
+            DdlAction::DropTable { .. }
+            | DdlAction::RenameTable { .. }
+            | DdlAction::DropColumn { .. }
+            | DdlAction::AddPrimaryKey { .. }
+            | DdlAction::DropConstraint { .. }
+            | DdlAction::DropIndex { .. }
+            | DdlAction::CreateSchema { .. }
+            | DdlAction::Unknown { .. } => {}
+        }
+    }
 }
 
 /// Facts from `drizzle.config.ts`.

@@ -6,12 +6,13 @@
 //! A file's model can be replaced cheaply; resolution reruns over the models.
 
 use crate::config::{Casing, Config};
-use crate::model::{FileId, FileModel, Loc, Policy, Table};
+use crate::model::{FileId, FileModel, Loc, Policy, Span, Table};
 use crate::text::LineIndex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub mod ddl;
 pub(crate) mod modules;
 mod resolve;
 mod rls;
@@ -62,6 +63,13 @@ pub struct RlsState {
     pub disabled_at: Option<Loc>,
     /// Policies in force, each with its `file` set.
     pub policies: Vec<Policy>,
+    /// Dynamic SQL (`EXECUTE format(...)` in a `DO` block) may have switched RLS
+    /// on this table after the last known switch: whether it is enabled is
+    /// unknown, and rules do not claim it is off.
+    pub enabled_unknown: Option<Loc>,
+    /// Dynamic SQL may have created or dropped policies on this table: rules do
+    /// not claim a policy is missing.
+    pub policies_unknown: Option<Loc>,
 }
 
 /// A resolved table: columns from spreads/bases merged in, names resolved.
@@ -71,6 +79,25 @@ pub struct SchemaTable {
     pub file: FileId,
     pub table: Table,
     pub rls: RlsState,
+    /// Parts of the table declared in other files than `file`, by their span:
+    /// indexes and constraints added by later SQL migrations, and indexes an
+    /// ORM table gets only from migrations. See [`SchemaTable::file_of`].
+    pub elsewhere: Vec<(Span, FileId)>,
+    /// Tables declared by SQL migrations (`Orm::Sql`): the names the table had,
+    /// each with the migration points (position in the migration order, byte
+    /// offset) from which and until which it held, for the RLS replay.
+    pub sql_names: Vec<ddl::NameSpell>,
+}
+
+impl SchemaTable {
+    /// The file holding the part of the table at `span` (an index, constraint
+    /// or column anchor): `file`, unless a migration elsewhere declared it.
+    pub fn file_of(&self, span: Span) -> FileId {
+        self.elsewhere
+            .iter()
+            .find(|(s, _)| *s == span)
+            .map_or(self.file, |(_, f)| *f)
+    }
 }
 
 /// The merged schema of the whole project.

@@ -53,9 +53,10 @@ fn fixtures_snapshot() {
         let text = std::fs::read_to_string(&path).expect("read fixture");
         let model = extract_file(&path, &text);
         assert_eq!(model.kind, SourceKind::Sql);
-        // Only the migration part is filled for SQL files.
+        // Only the migration part (and notes) are filled for SQL files.
         let mut rest = model.clone();
         rest.migration = None;
+        rest.notes.clear();
         assert_eq!(
             rest,
             FileModel::empty(SourceKind::Sql),
@@ -63,6 +64,14 @@ fn fixtures_snapshot() {
             path.display()
         );
         let mut view = serde_json::to_value(&model.migration).expect("serialize");
+        if !model.notes.is_empty()
+            && let Value::Object(map) = &mut view
+        {
+            map.insert(
+                "notes".into(),
+                serde_json::to_value(&model.notes).expect("serialize"),
+            );
+        }
         annotate(&mut view, &text);
         let name = path.file_stem().and_then(|s| s.to_str()).expect("name");
         insta::assert_yaml_snapshot!(name, view);
@@ -71,12 +80,27 @@ fn fixtures_snapshot() {
 
 #[test]
 fn analyze_shifts_spans_by_offset() {
-    let sql =
-        "ALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t USING (x = 1);\nDO $$ $$;";
+    let sql = "ALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t USING (x = 1);\nSELEC 1;\nCREATE TABLE \"É\" (id uuid);";
     let base = sql::analyze(sql, 0);
     let moved = sql::analyze(sql, 1000);
     assert_eq!(base.rls.len(), 2);
     assert_eq!(base.unparsed.len(), 1);
+    assert_eq!(base.ddl.len(), 1);
+    let spans = |f: &sql::SqlFacts| match &f.ddl[0].action {
+        greyhaven_lsp::model::DdlAction::CreateTable {
+            anchor, columns, ..
+        } => (*anchor, columns[0].key_span, columns[0].span),
+        other => panic!("expected a table, got {other:?}"),
+    };
+    let (a0, k0, c0) = spans(&base);
+    let (a1, k1, c1) = spans(&moved);
+    assert_eq!(&sql[a0.start..a0.end], "\"É\"");
+    assert_eq!(&sql[k0.start..k0.end], "id");
+    assert_eq!(&sql[c0.start..c0.end], "id uuid");
+    assert_eq!(
+        (a0.start + 1000, k0.start + 1000, c0.end + 1000),
+        (a1.start, k1.start, c1.end)
+    );
     for (a, b) in base.rls.iter().zip(&moved.rls) {
         assert_eq!(a.span.start + 1000, b.span.start);
         assert_eq!(a.span.end + 1000, b.span.end);

@@ -8,6 +8,7 @@ pub mod alembic;
 pub mod drizzle;
 pub mod drizzle_config;
 pub mod sql;
+pub mod sql_ddl;
 pub mod sqlmodel;
 pub mod syntax;
 

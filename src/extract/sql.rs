@@ -10,13 +10,14 @@
 //! token-level recogniser. Policy expressions are sliced from the source text, not
 //! re-rendered, so their spans point at what the user wrote.
 
+use super::sql_ddl::{self, Locator, fold_ident, object_name, qualified, render};
 use crate::model::{
-    FileModel, Migration, Policy, QualifiedName, RlsAction, RlsEvent, SchemaOp, SourceKind, Span,
-    Unparsed,
+    DdlAction, DdlEvent, FileModel, Migration, Note, Policy, QualifiedName, RlsAction, RlsEvent,
+    SchemaOp, SourceKind, Span, Unparsed,
 };
 use sqlparser::ast::{
-    AlterPolicyOperation, AlterTableOperation, CreatePolicyCommand, CreatePolicyType, Expr, Ident,
-    ObjectName, ObjectType, Owner, Statement, TableConstraint,
+    AlterPolicyOperation, AlterTableOperation, CreatePolicyCommand, CreatePolicyType, Expr,
+    ObjectType, Owner, Statement, TableConstraint,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -30,8 +31,10 @@ pub fn extract(text: &str) -> FileModel {
         rls: facts.rls,
         ops: facts.ops,
         unparsed: facts.unparsed,
+        ddl: facts.ddl,
         ..Migration::default()
     });
+    model.notes = facts.notes;
     model
 }
 
@@ -41,6 +44,9 @@ pub struct SqlFacts {
     pub rls: Vec<RlsEvent>,
     pub ops: Vec<(SchemaOp, Span)>,
     pub unparsed: Vec<Unparsed>,
+    pub ddl: Vec<DdlEvent>,
+    /// What was seen but not analysed (dynamic `EXECUTE` in a `DO` block).
+    pub notes: Vec<Note>,
 }
 
 /// Analyse `sql`; every span is shifted by `offset` (the position of `sql` inside
@@ -53,6 +59,7 @@ pub fn analyze(sql: &str, offset: usize) -> SqlFacts {
         offset,
         facts: SqlFacts::default(),
         force_fallback: false,
+        depth: 0,
     };
     for stmt in split(sql, &tokens) {
         out.statement(&tokens[stmt.tokens], stmt.span);
@@ -204,6 +211,70 @@ fn lex(text: &str) -> Vec<Token> {
         }
     }
     toks
+}
+
+/// Tokens of `text[start..end]` with offsets into `text`.
+fn lex_at(text: &str, start: usize, end: usize) -> Vec<Token> {
+    let mut toks = lex(&text[start..end]);
+    for t in &mut toks {
+        t.start += start;
+        t.end += start;
+    }
+    toks
+}
+
+/// The contents of an `E'...'` literal with its backslash escapes (and `''`)
+/// resolved; unknown escapes keep the escaped character.
+fn unescape_e(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some(o) => out.push(o),
+                None => {}
+            },
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push('\'');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The schema a dynamic statement template names before a `%I` / `%s`
+/// placeholder (`'ALTER TABLE public.%I ...'` → `public`), lower-cased.
+fn template_schema(written: &str) -> Option<String> {
+    let i = written.find(".%i").or_else(|| written.find(".%s"))?;
+    let before = &written[..i];
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '"'))
+        .map_or(0, |p| p + 1);
+    let schema = before[start..].trim_matches('"');
+    (!schema.is_empty() && !schema.starts_with('%')).then(|| schema.to_string())
+}
+
+/// Number of top-level comma-separated items in `toks` (0 when empty).
+fn top_level_items(toks: &[Token]) -> usize {
+    if toks.is_empty() {
+        return 0;
+    }
+    let mut depth = 0usize;
+    let mut n = 1;
+    for t in toks {
+        match t.kind {
+            Tok::Punct(b'(') => depth += 1,
+            Tok::Punct(b')') => depth = depth.saturating_sub(1),
+            Tok::Punct(b',') if depth == 0 => n += 1,
+            _ => {}
+        }
+    }
+    n
 }
 
 fn memchr_from(b: &[u8], needle: u8, from: usize) -> Option<usize> {
@@ -521,21 +592,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn qualified(mut parts: Vec<String>) -> QualifiedName {
-    let name = parts.pop().unwrap_or_default();
-    let schema = parts.pop().unwrap_or_else(|| "public".into());
-    QualifiedName { schema, name }
-}
-
-/// The name a [`SchemaOp`] carries: `name` in `public`, else `schema.name`.
-fn render(q: &QualifiedName) -> String {
-    if q.schema == "public" {
-        q.name.clone()
-    } else {
-        format!("{}.{}", q.schema, q.name)
-    }
-}
-
 /// Clauses of `CREATE POLICY` / `ALTER POLICY` as the tokens show them.
 #[derive(Default, Debug)]
 struct PolicyClauses {
@@ -800,26 +856,6 @@ fn op_keywords(op: &AlterTableOperation) -> String {
     words.join(" ")
 }
 
-fn fold_ident(id: &Ident) -> String {
-    if id.quote_style.is_some() {
-        id.value.clone()
-    } else {
-        id.value.to_ascii_lowercase()
-    }
-}
-
-fn object_name(name: &ObjectName) -> QualifiedName {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| match p.as_ident() {
-            Some(id) => fold_ident(id),
-            None => p.to_string(),
-        })
-        .collect();
-    qualified(parts)
-}
-
 fn owner_name(o: &Owner) -> String {
     match o {
         Owner::Ident(id) => fold_ident(id),
@@ -843,6 +879,8 @@ struct Analyzer<'a> {
     facts: SqlFacts,
     /// Tests: read RLS statements with the token recogniser only.
     force_fallback: bool,
+    /// Nesting of `DO` bodies and `EXECUTE` literals being read.
+    depth: usize,
 }
 
 impl Analyzer<'_> {
@@ -878,9 +916,7 @@ impl Analyzer<'_> {
         let c = Cursor::new(self.text, toks);
         let first = c.word_at(0).map(str::to_ascii_lowercase);
         match first.as_deref() {
-            Some("do") => {
-                self.unparsed(span, "DO block: procedural code is not analysed".into());
-            }
+            Some("do") => self.do_block(toks, span),
             Some(w) if SKIP.contains(&w) => {}
             Some(verb @ ("create" | "alter" | "drop")) => {
                 let kind = object_kind(&c).map(str::to_ascii_lowercase);
@@ -888,6 +924,18 @@ impl Analyzer<'_> {
                     Some("table" | "index" | "policy") => {
                         let rls_relevant = kind.as_deref() == Some("policy") || verb == "alter";
                         self.parse(toks, span, rls_relevant);
+                    }
+                    Some("schema") if verb == "create" => {
+                        let mut c = Cursor::new(self.text, toks);
+                        c.eat_kws(&["create", "schema"]);
+                        c.eat_kws(&["if", "not", "exists"]);
+                        if let Some(name) = c.ident().filter(|n| n != "authorization") {
+                            self.ddl(DdlAction::CreateSchema { name }, span);
+                        }
+                        self.op(
+                            SchemaOp::Other(leading_keywords(&Cursor::new(self.text, toks))),
+                            span,
+                        );
                     }
                     _ => self.op(SchemaOp::Other(leading_keywords(&c)), span),
                 }
@@ -920,7 +968,262 @@ impl Analyzer<'_> {
                 if rls_relevant {
                     self.fallback(toks, span);
                 }
+                self.ddl_fallback(toks, span);
             }
+        }
+    }
+
+    /// A `CREATE TABLE` or `ALTER TABLE` sqlparser could not read: the table is
+    /// known by name only (created partial), or the alteration makes it partial
+    /// unless all it does is switch RLS.
+    fn ddl_fallback(&mut self, toks: &[Token], span: Span) {
+        let mut c = Cursor::new(self.text, toks);
+        if c.eat_kws(&["create"]) {
+            while c.word_at(c.pos).is_some_and(|w| is_one_of(w, MODIFIERS)) {
+                c.pos += 1;
+            }
+            if !c.eat_kws(&["table"]) {
+                return;
+            }
+            let if_not_exists = c.eat_kws(&["if", "not", "exists"]);
+            let anchor_tok = c.pos;
+            let Some(table) = c.qname() else { return };
+            let anchor = toks
+                .get(c.pos.saturating_sub(1).max(anchor_tok))
+                .map_or(span, |t| Span::new(t.start, t.end));
+            self.ddl(
+                DdlAction::CreateTable {
+                    table,
+                    if_not_exists,
+                    anchor,
+                    columns: Vec::new(),
+                    primary_key: None,
+                    uniques: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    foreign_key_names: Vec::new(),
+                    partition_of: None,
+                    partitioned: false,
+                    partial: true,
+                },
+                span,
+            );
+        } else if c.eat_kws(&["alter", "table"]) {
+            c.eat_kws(&["if", "exists"]);
+            c.eat_kws(&["only"]);
+            let Some(table) = c.qname() else { return };
+            let rls = rls_from_tokens(self.text, toks).len();
+            if rls < top_level_items(&toks[c.pos..]) {
+                self.ddl(
+                    DdlAction::Unknown {
+                        table,
+                        what: "ALTER TABLE that could not be parsed".into(),
+                    },
+                    span,
+                );
+            }
+        }
+    }
+
+    fn ddl(&mut self, action: DdlAction, span: Span) {
+        let mut ev = DdlEvent { action, span };
+        let off = self.offset;
+        ev.map_spans(&|s| Span::new(s.start + off, s.end + off));
+        self.facts.ddl.push(ev);
+    }
+
+    fn note(&mut self, span: Span, message: String) {
+        let span = self.shift(span);
+        self.facts.notes.push(Note { span, message });
+    }
+
+    /// `DO [LANGUAGE l] $$ body $$`: the statements of the body are read as if
+    /// they stood alone, wherever they sit in its control flow (after `BEGIN`,
+    /// `THEN`, `ELSE`, `LOOP`); `EXECUTE '<literal>'` runs the literal's SQL; an
+    /// `EXECUTE` of anything else is dynamic: a note, and the RLS facts it may
+    /// change become unknown.
+    fn do_block(&mut self, toks: &[Token], span: Span) {
+        let body = toks
+            .iter()
+            .find(|t| matches!(t.kind, Tok::DollarStr | Tok::Str));
+        let Some(body) = body.filter(|_| self.depth < 4) else {
+            self.unparsed(span, "DO block without a readable body".into());
+            return;
+        };
+        self.depth += 1;
+        match body.kind {
+            Tok::DollarStr => {
+                let raw = &self.text[body.start..body.end];
+                let tag = raw[1..].find('$').map_or(raw.len(), |i| i + 2);
+                let inner_end = if raw.len() >= 2 * tag && raw.ends_with(&raw[..tag]) {
+                    body.end - tag
+                } else {
+                    body.end
+                };
+                self.procedural(body.start + tag, inner_end);
+            }
+            _ => {
+                let text = self.text;
+                self.literal_sql(&text[body.start..body.end], *body, |a, start, end| {
+                    a.procedural(start, end)
+                });
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// The SQL inside a string literal token `lit` (`'...'` or `E'...'`). When
+    /// the contents map to the file byte for byte, `run` reads them in place;
+    /// otherwise (escapes) they are read from an unescaped copy and every fact
+    /// points at the literal.
+    fn literal_sql(
+        &mut self,
+        raw: &str,
+        lit: Token,
+        run: impl for<'b> FnOnce(&mut Analyzer<'b>, usize, usize),
+    ) {
+        let escaped = raw.starts_with(['e', 'E']);
+        let open = if escaped { 2 } else { 1 };
+        let close = usize::from(raw.len() > open && raw.ends_with('\''));
+        let inner = &raw[open..raw.len() - close];
+        if !(inner.contains('\'') || escaped && inner.contains('\\')) {
+            run(self, lit.start + open, lit.end - close);
+            return;
+        }
+        let unescaped = if escaped {
+            unescape_e(inner)
+        } else {
+            inner.replace("''", "'")
+        };
+        let mut sub = Analyzer {
+            text: &unescaped,
+            offset: 0,
+            facts: SqlFacts::default(),
+            force_fallback: self.force_fallback,
+            depth: self.depth,
+        };
+        let len = unescaped.len();
+        run(&mut sub, 0, len);
+        let at = self.shift(Span::new(lit.start, lit.end));
+        let f = |_: Span| at;
+        for mut e in sub.facts.rls {
+            e.span = at;
+            if let RlsAction::CreatePolicy(p) = &mut e.action {
+                p.span = at;
+                p.using_span = None;
+                p.with_check_span = None;
+            }
+            self.facts.rls.push(e);
+        }
+        for (op, _) in sub.facts.ops {
+            self.facts.ops.push((op, at));
+        }
+        for mut u in sub.facts.unparsed {
+            u.span = at;
+            self.facts.unparsed.push(u);
+        }
+        for mut d in sub.facts.ddl {
+            d.map_spans(&f);
+            self.facts.ddl.push(d);
+        }
+        for mut n in sub.facts.notes {
+            n.span = at;
+            self.facts.notes.push(n);
+        }
+    }
+
+    /// Plain SQL statements in `text[start..end]` (an `EXECUTE` literal).
+    fn plain(&mut self, start: usize, end: usize) {
+        let toks = lex_at(self.text, start, end);
+        for stmt in split(self.text, &toks) {
+            self.statement(&toks[stmt.tokens], stmt.span);
+        }
+    }
+
+    /// The statements of a PL/pgSQL body in `text[start..end]`.
+    fn procedural(&mut self, start: usize, end: usize) {
+        let toks = lex_at(self.text, start, end);
+        for stmt in split(self.text, &toks) {
+            let piece = &toks[stmt.tokens];
+            let c = Cursor::new(self.text, piece);
+            let head = (0..piece.len()).find(|&i| {
+                c.word_at(i)
+                    .is_some_and(|w| is_one_of(w, &["alter", "create", "drop", "execute", "do"]))
+                    && (i == 0
+                        || c.word_at(i - 1)
+                            .is_some_and(|p| is_one_of(p, &["begin", "then", "else", "loop"]))
+                        || piece[i - 1].kind == Tok::Punct(b'>'))
+            });
+            let Some(k) = head else { continue };
+            let rest = &piece[k..];
+            let span = Span::new(rest[0].start, rest[rest.len() - 1].end);
+            if c.word_at(k)
+                .is_some_and(|w| w.eq_ignore_ascii_case("execute"))
+            {
+                self.execute(rest, span);
+            } else {
+                self.statement(rest, span);
+            }
+        }
+    }
+
+    /// `EXECUTE <expr> [INTO ...] [USING ...]` inside a `DO` body.
+    fn execute(&mut self, toks: &[Token], span: Span) {
+        let arg = &toks[1..];
+        let end = arg
+            .iter()
+            .position(|t| {
+                t.kind == Tok::Word && {
+                    let w = &self.text[t.start..t.end];
+                    w.eq_ignore_ascii_case("into") || w.eq_ignore_ascii_case("using")
+                }
+            })
+            .unwrap_or(arg.len());
+        let arg = &arg[..end];
+        if let [lit] = arg
+            && lit.kind == Tok::Str
+            && self.depth < 4
+        {
+            let text = self.text;
+            self.depth += 1;
+            self.literal_sql(&text[lit.start..lit.end], *lit, |a, s, e| a.plain(s, e));
+            self.depth -= 1;
+            return;
+        }
+        // Dynamic SQL: judge what it may do from the literal text it is built from.
+        let written: String = arg
+            .iter()
+            .filter(|t| matches!(t.kind, Tok::Str | Tok::DollarStr))
+            .map(|t| self.text[t.start..t.end].to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (switch, policies) = if written.is_empty() {
+            (true, true)
+        } else {
+            (
+                written.contains("row level security"),
+                written.contains("policy"),
+            )
+        };
+        let what = match (switch, policies) {
+            (true, true) => "RLS switches and policies",
+            (true, false) => "RLS switches",
+            (false, true) => "policies",
+            (false, false) => "",
+        };
+        let message = if what.is_empty() {
+            "dynamic EXECUTE in a DO block is not analysed".to_string()
+        } else {
+            format!(
+                "dynamic EXECUTE in a DO block is not analysed: the {what} of the tables it may touch are unknown"
+            )
+        };
+        self.note(span, message);
+        if switch || policies {
+            let table = QualifiedName {
+                schema: template_schema(&written).unwrap_or_default(),
+                name: String::new(),
+            };
+            self.rls(table, RlsAction::Unknown { switch, policies }, span);
         }
     }
 
@@ -940,8 +1243,14 @@ impl Analyzer<'_> {
             Statement::CreateTable(ct) => {
                 let name = render(&object_name(&ct.name));
                 self.op(SchemaOp::CreateTable(name), span);
+                let loc = Locator::new(&text[span.start..span.end], span.start);
+                let ev = sql_ddl::create_table(&loc, ct, span);
+                self.ddl(ev.action, span);
             }
             Statement::CreateIndex(ci) => {
+                let loc = Locator::new(&text[span.start..span.end], span.start);
+                let ev = sql_ddl::create_index(&loc, ci, span);
+                self.ddl(ev.action, span);
                 let name = ci
                     .name
                     .as_ref()
@@ -966,7 +1275,11 @@ impl Analyzer<'_> {
             Statement::AlterTable(at) => {
                 let q = object_name(&at.name);
                 let table = render(&q);
+                let loc = Locator::new(&text[span.start..span.end], span.start);
                 for op in &at.operations {
+                    for a in sql_ddl::alter_table(&loc, &q, op, span) {
+                        self.ddl(a, span);
+                    }
                     let action = match op {
                         AlterTableOperation::EnableRowLevelSecurity => RlsAction::Enable,
                         AlterTableOperation::DisableRowLevelSecurity => RlsAction::Disable,
@@ -1028,6 +1341,8 @@ impl Analyzer<'_> {
             } => {
                 for n in names {
                     self.op(SchemaOp::DropTable(render(&object_name(n))), span);
+                    let table = object_name(n);
+                    self.ddl(DdlAction::DropTable { table }, span);
                 }
             }
             Statement::Drop {
@@ -1037,6 +1352,8 @@ impl Analyzer<'_> {
             } => {
                 for n in names {
                     self.op(SchemaOp::DropIndex(render(&object_name(n))), span);
+                    let index = object_name(n);
+                    self.ddl(DdlAction::DropIndex { index }, span);
                 }
             }
             Statement::CreatePolicy(cp) => {
@@ -1219,6 +1536,7 @@ mod tests {
                     offset: 0,
                     facts: SqlFacts::default(),
                     force_fallback,
+                    depth: 0,
                 };
                 for stmt in split(&text, &tokens) {
                     a.statement(&tokens[stmt.tokens], stmt.span);

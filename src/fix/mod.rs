@@ -538,6 +538,7 @@ pub fn add_index(
             drizzle::add_index(src, table, &keys, name)
         }
         crate::model::Orm::SqlModel => sqlmodel::add_index(src, table, cols, name),
+        crate::model::Orm::Sql => None,
     }
 }
 

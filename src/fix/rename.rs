@@ -315,6 +315,7 @@ impl<'p> Renamer<'p> {
                     SourceKind::Drizzle | SourceKind::TypeScriptModule
                 ),
                 Orm::SqlModel => src.model.kind == SourceKind::SqlModel,
+                Orm::Sql => false,
             };
             if !fits {
                 continue;
@@ -367,6 +368,8 @@ impl<'p> Renamer<'p> {
         let src = self.project.file(st.file)?;
         let mut edits = Vec::new();
         match t.orm {
+            // Tables declared by applied migrations are not renamed in place.
+            Orm::Sql => return None,
             Orm::Drizzle => {
                 let bare = old.rsplit('.').next().unwrap_or(old);
                 edits.push(replace_string(

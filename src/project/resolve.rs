@@ -6,7 +6,7 @@
 //! partial instead of guessed.
 
 use super::modules::{ModuleIndex, Symbol, lookup};
-use super::{Project, RlsState, Schema, SchemaTable, rls};
+use super::{Project, RlsState, Schema, SchemaTable, ddl, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
@@ -70,6 +70,7 @@ pub fn resolve(project: &Project) -> Schema {
                     resolve_bases(project, &index, file, &mut t);
                     resolve_helpers(project, &index, &mut t);
                 }
+                Orm::Sql => {}
             }
             if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
                 for c in &mut t.columns {
@@ -87,12 +88,16 @@ pub fn resolve(project: &Project) -> Schema {
                 file,
                 table: t,
                 rls: RlsState::default(),
+                elsewhere: Vec::new(),
+                sql_names: Vec::new(),
             });
         }
     }
     attach_linked_policies(project, &index, &mut tables);
-    resolve_foreign_keys(project, &index, &mut tables);
     let migration_order = rls::migration_order(project);
+    // Tables only SQL migrations declare, and migration-only indexes of ORM tables.
+    ddl::apply(project, &migration_order, &mut tables);
+    resolve_foreign_keys(project, &index, &mut tables);
     rls::replay(project, &migration_order, &mut tables);
     let by_ident: HashMap<(FileId, String), usize> = tables
         .iter()
@@ -702,6 +707,7 @@ fn map_keys_to_names(t: &mut Table) {
                     format!("ix_{table_name}_{joined}")
                 }
                 (Orm::Drizzle, IndexOrigin::Explicit) => format!("{table_name}_{joined}_index"),
+                (Orm::Sql, IndexOrigin::Explicit) => format!("{table_name}_{joined}_idx"),
             };
         }
     }

@@ -3,7 +3,7 @@
 //! chain for Alembic, merges included) and the replay of every RLS fact on top of
 //! what the ORM declares, so that a later `DISABLE` or `DROP POLICY` wins.
 
-use super::{Project, SchemaTable};
+use super::{Project, RlsState, SchemaTable};
 use crate::model::{FileId, Loc, Orm, QualifiedName, RlsAction, SourceKind};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -122,17 +122,30 @@ fn alembic_order(project: &Project, mut files: Vec<(PathBuf, FileId)>) -> Vec<Fi
 }
 
 /// Compute each table's RLS state: the ORM declaration first (`enableRLS`,
-/// `withRLS`, any policy), then every migration's facts in order.
+/// `withRLS`, any policy), then every migration's facts in order. A table
+/// declared by SQL migrations takes the facts on each of its names only while
+/// it held that name (not before its `CREATE TABLE`, not after a `DROP`); an
+/// event naming no table (dynamic SQL) makes the facts of every table of its
+/// schema (any schema when none) unknown.
 pub fn replay(project: &Project, order: &[FileId], tables: &mut [SchemaTable]) {
     let mut by_name: HashMap<QualifiedName, Vec<usize>> = HashMap::new();
     for (i, st) in tables.iter_mut().enumerate() {
         let t = &st.table;
-        if let Some(name) = &t.name {
-            let q = QualifiedName {
-                schema: t.schema.clone().unwrap_or_else(|| "public".into()),
-                name: name.clone(),
-            };
-            by_name.entry(q).or_default().push(i);
+        if st.sql_names.is_empty() {
+            if let Some(name) = &t.name {
+                let q = QualifiedName {
+                    schema: t.schema.clone().unwrap_or_else(|| "public".into()),
+                    name: name.clone(),
+                };
+                by_name.entry(q).or_default().push(i);
+            }
+        } else {
+            for n in &st.sql_names {
+                let v = by_name.entry(n.name.clone()).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
         }
         let rls = &mut st.rls;
         rls.policies = t.policies.clone();
@@ -153,62 +166,96 @@ pub fn replay(project: &Project, order: &[FileId], tables: &mut [SchemaTable]) {
             });
         }
     }
-    for &file in order {
+    let all: Vec<usize> = (0..tables.len()).collect();
+    for (pos, &file) in order.iter().enumerate() {
         let Some(m) = project.file(file).and_then(|f| f.model.migration.as_ref()) else {
             continue;
         };
         for ev in &m.rls {
-            let Some(idx) = by_name.get(&ev.table) else {
-                continue;
+            let idx: &[usize] = if ev.table.name.is_empty() {
+                &all
+            } else {
+                match by_name.get(&ev.table) {
+                    Some(v) => v,
+                    None => continue,
+                }
             };
+            let at = (pos, ev.span.start);
             let loc = Loc {
                 file,
                 span: ev.span,
             };
             for &i in idx {
-                let rls = &mut tables[i].rls;
-                match &ev.action {
-                    RlsAction::Enable => {
-                        rls.enabled = true;
-                        rls.enabled_at = Some(loc);
-                        rls.disabled_at = None;
-                    }
-                    RlsAction::Disable => {
-                        rls.enabled = false;
-                        rls.disabled_at = Some(loc);
-                    }
-                    RlsAction::Force => rls.forced = true,
-                    RlsAction::NoForce => rls.forced = false,
-                    RlsAction::CreatePolicy(p) => {
-                        let mut p = p.clone();
-                        p.file = file;
-                        rls.policies.retain(|x| x.name != p.name);
-                        rls.policies.push(p);
-                    }
-                    RlsAction::DropPolicy { name } => rls.policies.retain(|x| &x.name != name),
-                    RlsAction::AlterPolicy {
-                        name,
-                        rename_to,
-                        using,
-                        with_check,
-                        roles,
-                    } => {
-                        if let Some(p) = rls.policies.iter_mut().find(|x| &x.name == name) {
-                            if let Some(n) = rename_to {
-                                p.name.clone_from(n);
-                            }
-                            if using.is_some() {
-                                p.using.clone_from(using);
-                            }
-                            if with_check.is_some() {
-                                p.with_check.clone_from(with_check);
-                            }
-                            if let Some(r) = roles {
-                                p.roles.clone_from(r);
-                            }
-                        }
-                    }
+                let st = &mut tables[i];
+                let holds = if ev.table.name.is_empty() {
+                    let schema = st.table.schema.as_deref().unwrap_or("public");
+                    (ev.table.schema.is_empty() || ev.table.schema == schema)
+                        && (st.sql_names.is_empty() || st.sql_names.iter().any(|n| n.holds_at(at)))
+                } else {
+                    st.sql_names.is_empty()
+                        || st
+                            .sql_names
+                            .iter()
+                            .any(|n| n.name == ev.table && n.holds_at(at))
+                };
+                if holds {
+                    apply(&mut st.rls, &ev.action, loc, file);
                 }
+            }
+        }
+    }
+}
+
+fn apply(rls: &mut RlsState, action: &RlsAction, loc: Loc, file: FileId) {
+    match action {
+        RlsAction::Enable => {
+            rls.enabled = true;
+            rls.enabled_at = Some(loc);
+            rls.disabled_at = None;
+            rls.enabled_unknown = None;
+        }
+        RlsAction::Disable => {
+            rls.enabled = false;
+            rls.disabled_at = Some(loc);
+            rls.enabled_unknown = None;
+        }
+        RlsAction::Force => rls.forced = true,
+        RlsAction::NoForce => rls.forced = false,
+        RlsAction::CreatePolicy(p) => {
+            let mut p = p.clone();
+            p.file = file;
+            rls.policies.retain(|x| x.name != p.name);
+            rls.policies.push(p);
+        }
+        RlsAction::DropPolicy { name } => rls.policies.retain(|x| &x.name != name),
+        RlsAction::AlterPolicy {
+            name,
+            rename_to,
+            using,
+            with_check,
+            roles,
+        } => {
+            if let Some(p) = rls.policies.iter_mut().find(|x| &x.name == name) {
+                if let Some(n) = rename_to {
+                    p.name.clone_from(n);
+                }
+                if using.is_some() {
+                    p.using.clone_from(using);
+                }
+                if with_check.is_some() {
+                    p.with_check.clone_from(with_check);
+                }
+                if let Some(r) = roles {
+                    p.roles.clone_from(r);
+                }
+            }
+        }
+        RlsAction::Unknown { switch, policies } => {
+            if *switch {
+                rls.enabled_unknown = Some(loc);
+            }
+            if *policies {
+                rls.policies_unknown = Some(loc);
             }
         }
     }

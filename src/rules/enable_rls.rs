@@ -49,7 +49,8 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for st in cx.tenant_tables() {
-        if st.rls.enabled {
+        // Dynamic SQL may have enabled it: unknown is not off.
+        if st.rls.enabled || st.rls.enabled_unknown.is_some() {
             continue;
         }
         let t = &st.table;

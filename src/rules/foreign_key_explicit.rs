@@ -213,6 +213,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column, target: &SchemaTable, key: &Colum
             v.extend(imp);
             v
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => return None,
         Orm::SqlModel => {
             let fk = py_fk_target(target, &key.name)?;
             sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&fk))?

@@ -149,7 +149,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     else {
                         continue;
                     };
-                    (st.file, fk.span)
+                    (st.file_of(fk.span), fk.span)
                 }
             };
             let table = t.name.as_deref().unwrap_or(&t.ident);

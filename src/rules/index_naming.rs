@@ -66,15 +66,17 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let expected = expected_name(table, &cols);
+            // A migration may declare the index in another file than the table.
+            let file = st.file_of(span);
             let mut d = Diagnostic::new(
                 RULE.meta.name,
-                st.file,
+                file,
                 span,
                 format!("index name \"{name}\" does not follow <table>_<columns>_idx (expected \"{expected}\")"),
             )
             .table(table.clone());
             // Only a plain string literal spelling the name is rewritten.
-            if let Some(src) = Src::new(cx.project, st.file)
+            if let Some(src) = Src::new(cx.project, file)
                 && let Some(lit) = src.text.get(span.start..span.end)
                 && let Some(q) = lit.chars().next().filter(|c| matches!(c, '"' | '\''))
                 && lit.len() >= 2

@@ -162,9 +162,14 @@ pub fn column_label(st: &SchemaTable, c: &Column) -> String {
     }
 }
 
-/// The table's database name, or its source identifier when the name is unknown.
-pub fn table_label(t: &Table) -> &str {
-    t.name.as_deref().unwrap_or(&t.ident)
+/// The table's database name (schema-qualified when the schema is not
+/// `public`), or its source identifier when the name is unknown.
+pub fn table_label(t: &Table) -> std::borrow::Cow<'_, str> {
+    match (&t.name, t.schema.as_deref()) {
+        (Some(n), Some(s)) if s != "public" && !n.contains('.') => format!("{s}.{n}").into(),
+        (Some(n), _) => n.as_str().into(),
+        (None, _) => t.ident.as_str().into(),
+    }
 }
 
 /// A finding about column `c`, anchored at its key in the file defining it.
@@ -272,6 +277,7 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         sharing: std::cell::OnceCell::new(),
         index_names: std::cell::OnceCell::new(),
     };
+    let qualified = qualified_names(schema);
     let mut all = Vec::new();
     for def in RULES {
         let level = config.level(def.meta.name, def.meta.default_severity);
@@ -282,6 +288,8 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         (def.check)(&cx, &mut out);
         for mut d in out {
             d.severity = severity;
+            keep_migrations_unedited(project, &mut d);
+            qualify_table(&qualified, &mut d);
             all.push(d);
         }
     }
@@ -321,6 +329,50 @@ fn name_sharing_tables(all: &mut [Diagnostic]) {
             }
         }
         i = j;
+    }
+}
+
+/// Bare table names that name exactly one table, and it outside `public`:
+/// bare name -> `schema.name`.
+fn qualified_names(schema: &Schema) -> HashMap<String, String> {
+    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
+    for st in &schema.tables {
+        let Some(n) = st.table.name.as_deref() else {
+            continue;
+        };
+        let label = table_label(&st.table);
+        let q = (label != n).then(|| label.into_owned());
+        seen.entry(n).and_modify(|v| *v = None).or_insert(q);
+    }
+    seen.into_iter()
+        .filter_map(|(n, q)| Some((n.to_string(), q?)))
+        .collect()
+}
+
+/// The `table` of a finding is schema-qualified when the schema is not `public`
+/// (and the bare name is unambiguous).
+fn qualify_table(qualified: &HashMap<String, String>, d: &mut Diagnostic) {
+    if let Some(t) = &d.table
+        && let Some(q) = qualified.get(t)
+    {
+        d.table = Some(q.clone());
+    }
+}
+
+/// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
+/// migration are dropped, and a finding about a table anchored in one is marked
+/// as needing a new migration instead.
+fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
+    use crate::model::SourceKind;
+    let is_migration = |f: FileId| {
+        project
+            .file(f)
+            .is_some_and(|s| matches!(s.model.kind, SourceKind::Sql | SourceKind::Alembic))
+    };
+    d.fixes
+        .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
+    if d.table.is_some() && is_migration(d.file) {
+        d.new_migration = Some(crate::diagnostic::NewMigration { beside: d.file });
     }
 }
 

@@ -83,6 +83,11 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
     let title = format!("Add {col} column");
     match t.orm {
         Orm::Drizzle => {
+            // A property already keyed `tenant_id` (naming some other database
+            // column) would be duplicated: no fix rather than a shadowed key.
+            if t.columns.iter().any(|c| c.key == col) {
+                return None;
+            }
             let (names, mut edits) = drizzle::pg_core_many(&src, &["uuid", "index"]);
             let mut refs = String::new();
             if let Some(tt) = tenant_table(cx, Orm::Drizzle)
@@ -117,6 +122,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
             )?);
             Some(make_fix(title, Safety::Unsafe, edits))
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => None,
         Orm::SqlModel => {
             if !sqlmodel::is_sqlmodel_style(&src, t) {
                 return None;

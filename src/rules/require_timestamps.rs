@@ -153,6 +153,8 @@ fn add_fix(cx: &Ctx, st: &SchemaTable, want: &str) -> Option<Fix> {
             edits.extend(imp);
             Some(make_fix(title, Safety::Safe, edits))
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => None,
         Orm::SqlModel => {
             if !sqlmodel::is_sqlmodel_style(&src, t) {
                 return None;
@@ -190,6 +192,8 @@ fn complete_fix(
                 edits.push(drizzle::append_modifier(&src, c, ".defaultNow()"));
             }
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => return None,
         Orm::SqlModel => {
             let defaults = if no_default {
                 py_default(&src, c)?

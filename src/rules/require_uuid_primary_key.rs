@@ -167,6 +167,8 @@ fn add_fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
             edits.extend(imp);
             Some(make_fix(title, Safety::Unsafe, edits))
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => None,
         Orm::SqlModel => {
             if !sqlmodel::is_sqlmodel_style(&src, t) {
                 return None;
@@ -207,6 +209,8 @@ fn complete_fix(
                 edits.push(drizzle::append_modifier(&src, id, ".defaultRandom()"));
             }
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => return None,
         Orm::SqlModel => {
             let call = sqlmodel::column_call(&src, id)?;
             if matches!(call, sqlmodel::ColumnCall::Column(_)) {

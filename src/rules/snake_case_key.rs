@@ -68,6 +68,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             let what = match t.orm {
                 Orm::Drizzle => "key",
                 Orm::SqlModel => "attribute",
+                Orm::Sql => "column",
             };
             let new_key = naming::snake(&c.key);
             let msg = format!(

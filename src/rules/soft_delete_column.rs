@@ -93,6 +93,8 @@ fn fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
             edits.extend(imp);
             edits
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => return None,
         Orm::SqlModel => {
             if !sqlmodel::is_sqlmodel_style(&src, t) {
                 return None;

@@ -114,6 +114,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
             v.extend(imp);
             v
         }
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => return None,
         Orm::SqlModel => {
             let target = py_fk_target(tt, "id")?;
             sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&target))?

@@ -80,6 +80,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
     let title = format!("Make {} NOT NULL", c.name);
     let edits = match st.table.orm {
         Orm::Drizzle => vec![drizzle::append_modifier(&src, c, ".notNull()")],
+        // Applied migrations are never edited (see `Diagnostic::new_migration`).
+        Orm::Sql => return None,
         Orm::SqlModel => sqlmodel::make_not_null(&src, c)?,
     };
     Some(make_fix(title, Safety::Unsafe, edits))

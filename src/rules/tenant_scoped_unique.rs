@@ -147,7 +147,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 fn diag(st: &crate::project::SchemaTable, span: crate::model::Span, msg: String) -> Diagnostic {
-    let mut d = Diagnostic::new(RULE.meta.name, st.file, span, msg);
+    let mut d = Diagnostic::new(RULE.meta.name, st.file_of(span), span, msg);
     if let Some(n) = &st.table.name {
         d = d.table(n.clone());
     }

@@ -1,0 +1,650 @@
+//! The schema SQL migrations build: every migration's [`DdlEvent`]s replayed in
+//! migration order into one state per table (columns, keys, constraints and
+//! indexes, each with the file and span of the statement that last shaped it).
+//! Tables no ORM declares become `Orm::Sql` [`SchemaTable`]s, anchored on the
+//! `CREATE TABLE` that made them, so SQL-first projects are checked like ORM
+//! ones; for tables an ORM declares, the ORM source stays the declaration and
+//! migrations only add the indexes it does not list (Drizzle Kit folders, which
+//! mirror the ORM, add nothing new). Partitions (`PARTITION OF`) are judged on
+//! their parent and are not tables of their own here.
+
+use super::{Project, RlsState, SchemaTable};
+use crate::model::{
+    Column, ColumnChange, DbDefault, DdlAction, FileId, ForeignKey, Index, IndexOrigin, Orm,
+    QualifiedName, Span, Table, UniqueConstraint,
+};
+use std::collections::HashMap;
+
+/// A point in the replay: position of the migration in the migration order,
+/// byte offset of the statement in it.
+pub type Point = (usize, usize);
+
+/// A name a SQL table held from `from` until `until` (exclusive; `None` = still).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NameSpell {
+    pub name: QualifiedName,
+    pub from: Point,
+    pub until: Option<Point>,
+}
+
+impl NameSpell {
+    pub fn holds_at(&self, p: Point) -> bool {
+        self.from <= p && self.until.is_none_or(|u| p < u)
+    }
+}
+
+/// One table being replayed.
+struct State {
+    table: Table,
+    /// The migration that created it.
+    file: FileId,
+    names: Vec<NameSpell>,
+    elsewhere: Vec<(Span, FileId)>,
+    /// Constraint names (written or PostgreSQL's) of `table.foreign_keys`.
+    fk_names: Vec<String>,
+    pk_name: Option<String>,
+    partition: bool,
+}
+
+impl State {
+    fn current(&self) -> &QualifiedName {
+        &self.names[self.names.len() - 1].name
+    }
+
+    fn mark(&mut self, span: Span, file: FileId) {
+        if file != self.file {
+            self.elsewhere.push((span, file));
+        }
+    }
+
+    fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.table.columns.iter_mut().find(|c| c.name == name)
+    }
+}
+
+/// Where an index lives, by its schema-qualified name.
+#[derive(Clone)]
+enum Owner {
+    Sql(usize),
+    /// A table no SQL migration created (declared by an ORM, or by Alembic `op.create_table`).
+    Other(QualifiedName),
+}
+
+#[derive(Default)]
+struct Replay {
+    states: Vec<State>,
+    live: HashMap<QualifiedName, usize>,
+    /// Indexes on tables that no `CREATE TABLE` here created.
+    other: HashMap<QualifiedName, Vec<(Index, FileId)>>,
+    indexes: HashMap<QualifiedName, Owner>,
+}
+
+/// Replay the SQL of every migration in `order` and merge it into `tables` (the
+/// ORM tables): SQL-only tables are appended, migration-only indexes join the
+/// ORM tables they name.
+pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<SchemaTable>) {
+    let mut r = Replay::default();
+    let mut any = false;
+    for (pos, &file) in order.iter().enumerate() {
+        let Some(m) = project.file(file).and_then(|f| f.model.migration.as_ref()) else {
+            continue;
+        };
+        for ev in &m.ddl {
+            any = true;
+            r.event(&ev.action, ev.span, file, (pos, ev.span.start));
+        }
+    }
+    if !any {
+        return;
+    }
+    let declared: HashMap<QualifiedName, usize> = tables
+        .iter()
+        .enumerate()
+        .filter_map(|(i, st)| {
+            let name = st.table.name.clone()?;
+            let schema = st.table.schema.clone().unwrap_or_else(|| "public".into());
+            Some((QualifiedName { schema, name }, i))
+        })
+        .collect();
+    let mut live: Vec<(QualifiedName, usize)> =
+        r.live.iter().map(|(q, i)| (q.clone(), *i)).collect();
+    live.sort_by_key(|(_, i)| *i);
+    for (q, i) in live {
+        if let Some(&orm) = declared.get(&q) {
+            let st = &r.states[i];
+            let extra: Vec<(Index, FileId)> = st
+                .table
+                .indexes
+                .iter()
+                .map(|ix| (ix.clone(), st.file_of(ix.span)))
+                .collect();
+            add_indexes(&mut tables[orm], extra);
+            continue;
+        }
+        let st = &r.states[i];
+        if st.partition {
+            continue;
+        }
+        tables.push(materialize(st));
+    }
+    let mut other: Vec<_> = r.other.into_iter().collect();
+    other.sort_by(|a, b| a.0.cmp(&b.0));
+    for (q, ixs) in other {
+        if let Some(&orm) = declared.get(&q) {
+            add_indexes(&mut tables[orm], ixs);
+        }
+    }
+}
+
+impl State {
+    fn file_of(&self, span: Span) -> FileId {
+        self.elsewhere
+            .iter()
+            .find(|(s, _)| *s == span)
+            .map_or(self.file, |(_, f)| *f)
+    }
+}
+
+/// Migration-only indexes join an ORM table unless it declares the same index
+/// (by name, or by columns, uniqueness and partiality).
+fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
+    for (ix, file) in extra {
+        let dup = st.table.indexes.iter().any(|o| {
+            o.effective_name == ix.effective_name
+                || (o.columns == ix.columns && o.unique == ix.unique && o.partial == ix.partial)
+        });
+        if dup {
+            continue;
+        }
+        st.elsewhere.push((ix.span, file));
+        if let Some(n) = ix.name_span {
+            st.elsewhere.push((n, file));
+        }
+        st.table.indexes.push(ix);
+    }
+}
+
+/// The final state of a SQL table as the rules see it: with the indexes its
+/// primary key and unique constraints imply.
+fn materialize(st: &State) -> SchemaTable {
+    let mut t = st.table.clone();
+    let name = t.name.clone().unwrap_or_default();
+    let implied = |columns: Vec<String>, origin, span, effective_name| Index {
+        name: None,
+        effective_name,
+        columns: columns.into_iter().map(Some).collect(),
+        unique: true,
+        partial: false,
+        predicate: None,
+        span,
+        name_span: None,
+        origin,
+    };
+    let mut extra = Vec::new();
+    let pk_cols: Vec<&Column> = t.columns.iter().filter(|c| c.primary_key).collect();
+    if let Some(pk) = &t.primary_key {
+        extra.push(implied(
+            pk.clone(),
+            IndexOrigin::PrimaryKey,
+            t.anchor,
+            format!("{name}_pkey"),
+        ));
+    } else if let [c] = pk_cols[..] {
+        extra.push(implied(
+            vec![c.name.clone()],
+            IndexOrigin::PrimaryKey,
+            c.key_span,
+            format!("{name}_pkey"),
+        ));
+    }
+    for c in t.columns.iter().filter(|c| c.unique && !c.primary_key) {
+        extra.push(implied(
+            vec![c.name.clone()],
+            IndexOrigin::UniqueConstraint,
+            c.key_span,
+            format!("{name}_{}_key", c.name),
+        ));
+    }
+    for u in &t.uniques {
+        extra.push(implied(
+            u.columns.clone(),
+            IndexOrigin::UniqueConstraint,
+            u.span,
+            u.name
+                .clone()
+                .unwrap_or_else(|| format!("{name}_{}_key", u.columns.join("_"))),
+        ));
+    }
+    t.indexes.splice(0..0, extra);
+    SchemaTable {
+        file: st.file,
+        table: t,
+        rls: RlsState::default(),
+        elsewhere: st.elsewhere.clone(),
+        sql_names: st.names.clone(),
+    }
+}
+
+fn new_table(q: &QualifiedName, anchor: Span, span: Span) -> Table {
+    Table {
+        name: Some(q.name.clone()),
+        schema: (q.schema != "public").then(|| q.schema.clone()),
+        ident: q.name.clone(),
+        anchor,
+        span,
+        orm: Orm::Sql,
+        exported: true,
+        columns: Vec::new(),
+        pending: Vec::new(),
+        bases: Vec::new(),
+        partial: false,
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+        uniques: Vec::new(),
+        primary_key: None,
+        policies: Vec::new(),
+        rls_enabled: None,
+        extra: None,
+        tablename_span: None,
+        table_args_span: None,
+        body_span: span,
+    }
+}
+
+/// PostgreSQL's name for an unnamed foreign key: `<table>_<col>[_<col>]_fkey`.
+fn fk_name(table: &str, fk: &ForeignKey) -> String {
+    format!("{table}_{}_fkey", fk.columns.join("_"))
+}
+
+fn unique_name(table: &str, u: &UniqueConstraint) -> String {
+    u.name
+        .clone()
+        .unwrap_or_else(|| format!("{table}_{}_key", u.columns.join("_")))
+}
+
+impl Replay {
+    fn state(&mut self, q: &QualifiedName) -> Option<(usize, &mut State)> {
+        let i = *self.live.get(q)?;
+        Some((i, &mut self.states[i]))
+    }
+
+    fn event(&mut self, action: &DdlAction, span: Span, file: FileId, at: Point) {
+        match action {
+            DdlAction::CreateTable {
+                table,
+                anchor,
+                columns,
+                primary_key,
+                uniques,
+                foreign_keys,
+                foreign_key_names,
+                partition_of,
+                partial,
+                ..
+            } => {
+                // Creating an existing table fails (or, with IF NOT EXISTS, does
+                // nothing): the first definition stands either way.
+                if self.live.contains_key(table) {
+                    return;
+                }
+                let mut t = new_table(table, *anchor, span);
+                t.columns = columns.clone();
+                for c in &mut t.columns {
+                    c.file = file;
+                }
+                t.partial = *partial;
+                match primary_key.as_deref() {
+                    Some([one]) => {
+                        if let Some(c) = t.columns.iter_mut().find(|c| &c.name == one) {
+                            c.primary_key = true;
+                            c.not_null = true;
+                        }
+                    }
+                    Some(cols) => {
+                        for c in t.columns.iter_mut().filter(|c| cols.contains(&c.name)) {
+                            c.not_null = true;
+                        }
+                        t.primary_key = Some(cols.to_vec());
+                    }
+                    None => {}
+                }
+                t.uniques = uniques.clone();
+                t.foreign_keys = foreign_keys.clone();
+                let i = self.states.len();
+                self.states.push(State {
+                    table: t,
+                    file,
+                    names: vec![NameSpell {
+                        name: table.clone(),
+                        from: at,
+                        until: None,
+                    }],
+                    elsewhere: Vec::new(),
+                    fk_names: foreign_keys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, fk)| match foreign_key_names.get(i) {
+                            Some(Some(n)) => n.clone(),
+                            _ => fk_name(&table.name, fk),
+                        })
+                        .collect(),
+                    pk_name: None,
+                    partition: partition_of.is_some(),
+                });
+                self.live.insert(table.clone(), i);
+            }
+            DdlAction::DropTable { table } => {
+                if let Some(i) = self.live.remove(table) {
+                    if let Some(n) = self.states[i].names.last_mut() {
+                        n.until = Some(at);
+                    }
+                    self.indexes
+                        .retain(|_, o| !matches!(o, Owner::Sql(x) if *x == i));
+                } else {
+                    self.other.remove(table);
+                }
+            }
+            DdlAction::RenameTable { table, to } => {
+                if let Some(i) = self.live.remove(table) {
+                    let st = &mut self.states[i];
+                    if let Some(n) = st.names.last_mut() {
+                        n.until = Some(at);
+                    }
+                    st.names.push(NameSpell {
+                        name: to.clone(),
+                        from: at,
+                        until: None,
+                    });
+                    st.table.name = Some(to.name.clone());
+                    st.table.schema = (to.schema != "public").then(|| to.schema.clone());
+                    self.live.insert(to.clone(), i);
+                } else if let Some(v) = self.other.remove(table) {
+                    self.other.insert(to.clone(), v);
+                }
+            }
+            DdlAction::AddColumn {
+                table,
+                column,
+                if_not_exists: _,
+            } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                if st.table.columns.iter().any(|c| c.name == column.name) {
+                    return;
+                }
+                let mut c = column.clone();
+                c.file = file;
+                st.table.columns.push(c);
+            }
+            DdlAction::DropColumn { table, column } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                st.table.columns.retain(|c| &c.name != column);
+                // PostgreSQL drops the indexes and constraints that use the column.
+                let uses = |cols: &[Option<String>]| cols.iter().flatten().any(|c| c == column);
+                let dropped: Vec<String> = st
+                    .table
+                    .indexes
+                    .iter()
+                    .filter(|ix| uses(&ix.columns))
+                    .map(|ix| ix.effective_name.clone())
+                    .collect();
+                st.table.indexes.retain(|ix| !uses(&ix.columns));
+                st.table.uniques.retain(|u| !u.columns.contains(column));
+                let keep: Vec<bool> = st
+                    .table
+                    .foreign_keys
+                    .iter()
+                    .map(|fk| !fk.columns.contains(column))
+                    .collect();
+                retain_by(&mut st.table.foreign_keys, &keep);
+                retain_by(&mut st.fk_names, &keep);
+                if st
+                    .table
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|pk| pk.contains(column))
+                {
+                    st.table.primary_key = None;
+                }
+                let schema = st.current().schema.clone();
+                for n in dropped {
+                    self.indexes.remove(&QualifiedName {
+                        schema: schema.clone(),
+                        name: n,
+                    });
+                }
+            }
+            DdlAction::RenameColumn {
+                table,
+                from,
+                to,
+                to_span,
+            } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                let Some(c) = st.column_mut(from) else {
+                    return;
+                };
+                c.name.clone_from(to);
+                c.key.clone_from(to);
+                c.explicit_name = Some(to.clone());
+                c.key_span = *to_span;
+                c.name_span = Some(*to_span);
+                c.span = span;
+                c.value_span = Span::empty(to_span.end);
+                c.file = file;
+                if let Some(fk) = &mut c.references {
+                    fk.columns = vec![to.clone()];
+                }
+                let t = &mut st.table;
+                let rename = |x: &mut String| {
+                    if x == from {
+                        x.clone_from(to);
+                    }
+                };
+                t.indexes
+                    .iter_mut()
+                    .flat_map(|ix| ix.columns.iter_mut().flatten())
+                    .for_each(rename);
+                t.uniques
+                    .iter_mut()
+                    .flat_map(|u| u.columns.iter_mut())
+                    .for_each(rename);
+                t.foreign_keys
+                    .iter_mut()
+                    .flat_map(|fk| fk.columns.iter_mut())
+                    .for_each(rename);
+                t.primary_key.iter_mut().flatten().for_each(rename);
+            }
+            DdlAction::AlterColumn {
+                table,
+                column,
+                change,
+                column_span,
+            } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                let Some(c) = st.column_mut(column) else {
+                    return;
+                };
+                match change {
+                    ColumnChange::SetNotNull => c.not_null = true,
+                    ColumnChange::DropNotNull => c.not_null = false,
+                    ColumnChange::SetDefault(d) => c.db_default = Some(d.clone()),
+                    ColumnChange::DropDefault => c.db_default = None,
+                    ColumnChange::Type(ty) => c.ty = ty.clone(),
+                    ColumnChange::Identity => {
+                        c.db_default = Some(DbDefault::Identity);
+                        c.not_null = true;
+                    }
+                }
+                // Findings about the column point at the latest change.
+                c.key_span = *column_span;
+                c.name_span = Some(*column_span);
+                c.span = span;
+                c.value_span = Span::empty(column_span.end);
+                c.file = file;
+            }
+            DdlAction::AddPrimaryKey {
+                table,
+                columns,
+                name,
+            } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                for c in st
+                    .table
+                    .columns
+                    .iter_mut()
+                    .filter(|c| columns.contains(&c.name))
+                {
+                    c.not_null = true;
+                    if columns.len() == 1 {
+                        c.primary_key = true;
+                    }
+                }
+                if columns.len() > 1 {
+                    st.table.primary_key = Some(columns.clone());
+                }
+                st.pk_name.clone_from(name);
+            }
+            DdlAction::AddUnique { table, unique } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                st.mark(unique.span, file);
+                st.table.uniques.push(unique.clone());
+            }
+            DdlAction::AddForeignKey {
+                table,
+                foreign_key,
+                name,
+            } => {
+                let Some((_, st)) = self.state(table) else {
+                    return;
+                };
+                st.mark(foreign_key.span, file);
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| fk_name(&table.name, foreign_key));
+                st.fk_names.push(name);
+                st.table.foreign_keys.push(foreign_key.clone());
+            }
+            DdlAction::DropConstraint { table, name } => self.drop_constraint(table, name),
+            DdlAction::CreateIndex {
+                table,
+                index,
+                if_not_exists: _,
+            } => {
+                let key = QualifiedName {
+                    schema: table.schema.clone(),
+                    name: index.effective_name.clone(),
+                };
+                if self.indexes.contains_key(&key) {
+                    return;
+                }
+                match self.state(table) {
+                    Some((i, st)) => {
+                        st.mark(index.span, file);
+                        if let Some(n) = index.name_span {
+                            st.mark(n, file);
+                        }
+                        st.table.indexes.push(index.clone());
+                        self.indexes.insert(key, Owner::Sql(i));
+                    }
+                    None => {
+                        self.other
+                            .entry(table.clone())
+                            .or_default()
+                            .push((index.clone(), file));
+                        self.indexes.insert(key, Owner::Other(table.clone()));
+                    }
+                }
+            }
+            DdlAction::DropIndex { index } => {
+                // An unqualified name finds the index in any schema (search path).
+                let key = if self.indexes.contains_key(index) || index.schema != "public" {
+                    index.clone()
+                } else {
+                    match self.indexes.keys().find(|k| k.name == index.name) {
+                        Some(k) => k.clone(),
+                        None => return,
+                    }
+                };
+                let Some(owner) = self.indexes.remove(&key) else {
+                    return;
+                };
+                match owner {
+                    Owner::Sql(i) => self.states[i]
+                        .table
+                        .indexes
+                        .retain(|ix| ix.effective_name != key.name),
+                    Owner::Other(t) => {
+                        if let Some(v) = self.other.get_mut(&t) {
+                            v.retain(|(ix, _)| ix.effective_name != key.name);
+                        }
+                    }
+                }
+            }
+            DdlAction::CreateSchema { .. } => {}
+            DdlAction::Unknown { table, .. } => {
+                if let Some((_, st)) = self.state(table) {
+                    st.table.partial = true;
+                }
+            }
+        }
+    }
+
+    fn drop_constraint(&mut self, table: &QualifiedName, name: &str) {
+        let Some((_, st)) = self.state(table) else {
+            return;
+        };
+        let tname = table.name.clone();
+        if let Some(p) = st.fk_names.iter().position(|n| n == name) {
+            st.fk_names.remove(p);
+            st.table.foreign_keys.remove(p);
+            return;
+        }
+        if let Some(p) = st
+            .table
+            .uniques
+            .iter()
+            .position(|u| unique_name(&tname, u) == name)
+        {
+            st.table.uniques.remove(p);
+            return;
+        }
+        if st.pk_name.as_deref() == Some(name) || name == format!("{tname}_pkey") {
+            st.table.primary_key = None;
+            for c in &mut st.table.columns {
+                c.primary_key = false;
+            }
+            return;
+        }
+        for c in &mut st.table.columns {
+            if name == format!("{tname}_{}_fkey", c.name) && c.references.is_some() {
+                c.references = None;
+                return;
+            }
+            if name == format!("{tname}_{}_key", c.name) && c.unique {
+                c.unique = false;
+                return;
+            }
+        }
+    }
+}
+
+fn retain_by<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        let k = keep.get(i).copied().unwrap_or(true);
+        i += 1;
+        k
+    });
+}
