@@ -242,3 +242,34 @@ fn unusable_configuration_is_an_error() {
         "{err}"
     );
 }
+
+/// Item 5: a configured setting with `` ` ``, `${` and `'` is escaped for the
+/// SQL literal inside the TypeScript template literal, never copied raw.
+#[test]
+fn generated_code_escapes_the_setting() {
+    let d = Dir::new("escape");
+    d.write(
+        "greyhaven.toml",
+        "[tenancy]\nsetting = \"app.`x${process.exit(1)}'y\"\n",
+    );
+    let schema = d.write("schema.ts", &fixture("policy.ts"));
+    let (code, out, err) = run(&d.0, &["check", "--unsafe-fixes", "--diff", "."]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    let raw = |t: &str| {
+        t.match_indices("${process")
+            .any(|(i, _)| !t[..i].ends_with('\\'))
+    };
+    assert!(!raw(&out), "unescaped interpolation:\n{out}");
+    if out.contains("current_setting") {
+        assert!(out.contains("app.\\`x\\${process.exit(1)}''y"), "{out}");
+    }
+    let (code, _, err) = run(&d.0, &["check", "--unsafe-fixes", "."]);
+    assert!(code == 0 || code == 1, "{err}");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert_eq!(
+        greyhaven_lsp::fix::verify::syntax_errors(&schema, &text),
+        0,
+        "{text}"
+    );
+    assert!(!raw(&text), "{text}");
+}

@@ -11,6 +11,7 @@
 pub mod diff;
 pub mod drizzle;
 pub mod edit;
+pub mod escape;
 pub mod imports;
 pub mod list;
 pub mod rename;
