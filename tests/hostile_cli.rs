@@ -273,3 +273,26 @@ fn generated_code_escapes_the_setting() {
     );
     assert!(!raw(&text), "{text}");
 }
+
+/// Item 4: a key rename whose references TypeScript sees but the syntax search
+/// cannot prove (`User["fullName"]`, `Pick<User, "fullName">`, a property of an
+/// `$inferSelect` row) is not offered; without them it is.
+#[test]
+fn renames_reach_every_reference_or_are_not_offered() {
+    let d = Dir::new("rename");
+    let schema = d.write("schema.ts", &fixture("rename_schema.ts"));
+    let (_, out, err) = run(&d.0, &["check", "--unsafe-fixes", "--diff", "."]);
+    assert!(
+        out.contains("+  full_name: text(\"full_name\")"),
+        "{out}{err}"
+    );
+    d.write("app.ts", &fixture("rename_app.ts"));
+    let (_, out, err) = run(&d.0, &["check", "--unsafe-fixes", "."]);
+    let now = std::fs::read_to_string(&schema).unwrap();
+    assert!(
+        now.contains("fullName: text(\"full_name\")"),
+        "{now}\n{out}{err}"
+    );
+    let app = std::fs::read_to_string(d.join("app.ts")).unwrap();
+    assert_eq!(app, fixture("rename_app.ts"));
+}
