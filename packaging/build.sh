@@ -26,6 +26,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# python3, or python where only that exists (Windows).
+py=python3
+command -v python3 >/dev/null || py=python
+
 step() { printf '==> %s\n' "$*" >&2; }
 die() { echo "build.sh: $*" >&2; exit 1; }
 
@@ -47,7 +51,7 @@ case "$platform" in win32-*) exe=greyhaven-lsp.exe ;; esac
 # One version everywhere: Cargo.toml's. The npm and VS Code manifests carry it
 # literally (they are what users read), so a mismatch stops the build.
 version="$(cargo metadata --no-deps --format-version 1 --locked |
-  python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "greyhaven-lsp"))')"
+  "$py" -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "greyhaven-lsp"))')"
 node - "$version" <<'JS' || die "version mismatch (fix the manifests named above)"
 const fs = require("node:fs");
 const want = process.argv[2];
@@ -69,7 +73,7 @@ process.exit(bad ? 1 : 0);
 JS
 
 target_dir="$(cargo metadata --no-deps --format-version 1 --locked |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  "$py" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 # Git Bash on Windows: a C:\... path from cargo, as a path bash can use.
 if command -v cygpath >/dev/null; then target_dir="$(cygpath -u "$target_dir")"; fi
 dist="$target_dir/dist"
@@ -93,7 +97,7 @@ bin_dir="$target_dir/dist-bin/$platform"
 rm -rf "$bin_dir"
 mkdir -p "$bin_dir"
 bin="$bin_dir/$exe"
-python3 - "${wheels[0]}" "greyhaven_lsp-$version.data/scripts/$exe" "$bin" <<'PY'
+"$py" - "${wheels[0]}" "greyhaven_lsp-$version.data/scripts/$exe" "$bin" <<'PY'
 import shutil, sys, zipfile
 wheel, member, out = sys.argv[1:]
 with zipfile.ZipFile(wheel) as z:
@@ -161,7 +165,7 @@ cp "$bin" "$bundled"
 chmod 755 "$bundled"
 (cd "$ext" && npx --no-install vsce package --no-dependencies --target "$platform" \
   --out "$stage/greyhaven-lsp-$platform-$version.vsix" >&2)
-python3 - "$stage/greyhaven-lsp-$platform-$version.vsix" "extension/server/$exe" <<'PY'
+"$py" - "$stage/greyhaven-lsp-$platform-$version.vsix" "extension/server/$exe" <<'PY'
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 info = {i.filename: i for i in z.infolist()}

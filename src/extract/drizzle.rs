@@ -575,6 +575,7 @@ impl<'a> Extractor<'a> {
                     let name = self.t(name);
                     self.decls.insert(name, Decl { value });
                     self.register(name, self.unwrap(value));
+                    self.require_reexport(self.unwrap(value));
                 }
             }
             "function_declaration" => {
@@ -668,6 +669,27 @@ impl<'a> Extractor<'a> {
                 self.roles.insert(name, n);
             }
             _ => {}
+        }
+    }
+
+    /// `const schema = require("./schema")` in a CommonJS module that copies it
+    /// into `exports` (a re-export shim): recorded like `export * from`.
+    fn require_reexport(&mut self, v: Node<'a>) {
+        if self.kind(v) != "call_expression"
+            || !(self.src.contains("exports[") || self.src.contains("module.exports"))
+        {
+            return;
+        }
+        let Some(f) = self.fd(v, self.f.function) else {
+            return;
+        };
+        if self.t(f) != "require" {
+            return;
+        }
+        if let Some(m) = self.args(v).first().and_then(|a| self.js_str(a))
+            && m.starts_with('.')
+        {
+            self.model.reexport_all.push(m.to_string());
         }
     }
 
@@ -1963,6 +1985,15 @@ impl<'a> Extractor<'a> {
                         inherit(col, inner);
                         ok
                     }
+                    // `{ id }` / `id: id` with `export const id = uuid().primaryKey()`
+                    // in another file: resolved by the project like a helper call.
+                    None if self.imported.contains(name) => {
+                        col.helper = Some(HelperCall {
+                            name: name.to_string(),
+                            args: Vec::new(),
+                        });
+                        false
+                    }
                     _ => {
                         self.note(base, format!("column value `{name}` not understood"));
                         false
@@ -2270,7 +2301,17 @@ impl<'a> Extractor<'a> {
         let node = self.unwrap(node);
         match self.kind(node) {
             "array" | "object" => {
+                let in_array = self.kind(node) == "array";
                 for item in named_children(node) {
+                    // Drizzle Kit reads the items of an array as builders and skips
+                    // an object among them: its constraints never reach the database.
+                    if in_array && self.kind(self.unwrap(item)) == "object" {
+                        self.note(
+                            item,
+                            "object inside the extra-config array: Drizzle Kit ignores it, so its indexes and constraints are not created",
+                        );
+                        continue;
+                    }
                     let v = match self.kind(item) {
                         "pair" => self.fd(item, self.f.value),
                         "spread_element" => first_named(item),

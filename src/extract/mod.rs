@@ -26,7 +26,10 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
                 SourceKind::DrizzleConfig
             } else if text.contains("drizzle-orm/pg-core") {
                 SourceKind::Drizzle
-            } else if has_reexport(text) || may_build_tables(text) {
+            } else if has_reexport(text)
+                || may_build_tables(text)
+                || (file_name.contains("schema") && text.contains("require("))
+            {
                 SourceKind::TypeScriptModule
             } else {
                 SourceKind::Other

@@ -61,6 +61,108 @@ pub(crate) fn is_framework_module(lang: Lang, module: &str) -> bool {
 /// Lexically normalised paths of all project files.
 pub struct ModuleIndex {
     by_path: HashMap<PathBuf, FileId>,
+    /// `compilerOptions.paths` of the nearest `tsconfig.json`, by directory
+    /// (read from disk once per resolution, only when a specifier needs it).
+    tsconfigs: std::sync::Mutex<HashMap<PathBuf, Option<std::sync::Arc<TsPaths>>>>,
+}
+
+/// The path aliases of one `tsconfig.json`: `(pattern, targets)` with targets
+/// made absolute (relative to `baseUrl`, else the tsconfig's folder).
+#[derive(Debug, Default)]
+pub struct TsPaths {
+    paths: Vec<(String, Vec<PathBuf>)>,
+}
+
+impl TsPaths {
+    /// Parse the text of a `tsconfig.json` in `dir` (comments and trailing commas
+    /// allowed, as `tsc` allows them).
+    pub fn parse(dir: &Path, text: &str) -> Option<TsPaths> {
+        let value: serde_json::Value = serde_json::from_str(&strip_jsonc(text)).ok()?;
+        let opts = value.get("compilerOptions")?;
+        let base = match opts.get("baseUrl").and_then(|b| b.as_str()) {
+            Some(b) => normalize(&dir.join(b)),
+            None => dir.to_path_buf(),
+        };
+        let mut paths = Vec::new();
+        for (pattern, targets) in opts.get("paths")?.as_object()? {
+            let targets = targets
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str())
+                        .map(|t| base.join(t))
+                        .collect()
+                })
+                .unwrap_or_default();
+            paths.push((pattern.clone(), targets));
+        }
+        Some(TsPaths { paths })
+    }
+
+    /// Candidate paths for `spec` (`@/db/x` with `"@/*": ["./src/*"]` → `src/db/x`).
+    pub fn candidates(&self, spec: &str) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for (pattern, targets) in &self.paths {
+            let rest = match pattern.split_once('*') {
+                Some((pre, post)) => spec
+                    .strip_prefix(pre)
+                    .and_then(|r| r.strip_suffix(post))
+                    .map(str::to_string),
+                None => (spec == pattern).then(String::new),
+            };
+            let Some(rest) = rest else { continue };
+            for t in targets {
+                let t = t.to_string_lossy().replace('*', &rest);
+                out.push(normalize(Path::new(&t)));
+            }
+        }
+        out
+    }
+}
+
+/// JSON with `//` and `/* */` comments and trailing commas → JSON.
+fn strip_jsonc(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut in_str = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' && i + 1 < b.len() {
+                out.push_str(&text[i..i + 2]);
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        } else if c == b',' {
+            let next = text[i + 1..].trim_start().chars().next();
+            if matches!(next, Some('}') | Some(']')) {
+                i += 1;
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
 }
 
 /// Resolve `.` and `..` without touching the file system.
@@ -88,7 +190,37 @@ impl ModuleIndex {
             .files()
             .map(|(id, f)| (normalize(&f.path), id))
             .collect();
-        ModuleIndex { by_path }
+        ModuleIndex {
+            by_path,
+            tsconfigs: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The path aliases of the `tsconfig.json` nearest to `dir` (up to `root`).
+    fn tsconfig(&self, dir: &Path, root: &Path) -> Option<std::sync::Arc<TsPaths>> {
+        let mut cache = self.tsconfigs.lock().ok()?;
+        let mut walked = Vec::new();
+        let mut d = Some(dir);
+        let mut found = None;
+        while let Some(cur) = d {
+            if let Some(hit) = cache.get(cur) {
+                found = hit.clone();
+                break;
+            }
+            walked.push(cur.to_path_buf());
+            if let Ok(text) = std::fs::read_to_string(cur.join("tsconfig.json")) {
+                found = TsPaths::parse(cur, &text).map(std::sync::Arc::new);
+                break;
+            }
+            if cur == root || cur.as_os_str().is_empty() {
+                break;
+            }
+            d = cur.parent();
+        }
+        for w in walked {
+            cache.insert(w, found.clone());
+        }
+        found
     }
 
     fn get(&self, p: &Path) -> Option<FileId> {
@@ -126,6 +258,14 @@ impl ModuleIndex {
         let dir = from.parent().unwrap_or(Path::new(""));
         if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
             return Ok(self.ts_candidates(&normalize(&dir.join(spec))));
+        }
+        // The nearest tsconfig.json's `paths`.
+        if let Some(ts) = self.tsconfig(dir, root) {
+            for cand in ts.candidates(spec) {
+                if let Some(id) = self.ts_candidates(&cand) {
+                    return Ok(Some(id));
+                }
+            }
         }
         // Common tsconfig path aliases, tried without reading tsconfig.
         for prefix in ["@/", "~/", "#/", "$lib/", "src/"] {
@@ -302,6 +442,24 @@ fn lookup_depth(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tsconfig_paths_with_comments() {
+        let ts = TsPaths::parse(
+            Path::new("/p/apps/web"),
+            "{ // aliases\n \"compilerOptions\": { /* x */ \"paths\": { \"@/*\": [\"./src/*\"], \"~db\": [\"../../packages/db/index.ts\"], }, }, }",
+        )
+        .expect("parses");
+        assert_eq!(
+            ts.candidates("@/server/db/creator"),
+            vec![PathBuf::from("/p/apps/web/src/server/db/creator")]
+        );
+        assert_eq!(
+            ts.candidates("~db"),
+            vec![PathBuf::from("/p/packages/db/index.ts")]
+        );
+        assert!(ts.candidates("react").is_empty());
+    }
 
     #[test]
     fn normalizes_lexically() {

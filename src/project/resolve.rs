@@ -215,7 +215,7 @@ impl DrizzleScopes {
                 },
             })
             .collect();
-        let scoped = !found.is_empty()
+        let mut scoped = !found.is_empty()
             && found
                 .iter()
                 .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
@@ -229,15 +229,33 @@ impl DrizzleScopes {
                 .collect();
             let is_default_name = path.file_name().is_some_and(|n| n == "drizzle.config.ts");
             let mut seeds = Vec::new();
+            let mut matched = vec![false; matchers.len()];
             for (id, f) in project.files() {
-                if matches!(f.model.kind.lang(), Some(crate::model::Lang::TypeScript))
-                    && f.model.kind != SourceKind::DrizzleConfig
-                {
-                    let p = super::modules::normalize(&f.path);
-                    if matchers.iter().any(|m| m.is_match(&p)) {
-                        seeds.push(id);
+                if f.model.kind == SourceKind::DrizzleConfig {
+                    continue;
+                }
+                let p = super::modules::normalize(&f.path);
+                let mut hit = false;
+                for (mi, m) in matchers.iter().enumerate() {
+                    if m.is_match(&p) {
+                        matched[mi] = true;
+                        hit = true;
                     }
                 }
+                if !hit {
+                    continue;
+                }
+                if matches!(f.model.kind.lang(), Some(crate::model::Lang::TypeScript)) {
+                    seeds.push(id);
+                } else if f.text.contains("require(") || f.text.contains("module.exports") {
+                    // A CommonJS shim the extractor does not follow.
+                    scoped = false;
+                }
+            }
+            // A schema entry naming nothing the project holds cannot tell which
+            // tables Drizzle Kit sees: keep every table rather than none.
+            if matchers.len() != cfg.schema.len() || matched.contains(&false) {
+                scoped = false;
             }
             for id in reexport_closure(project, index, seeds) {
                 // `drizzle.config.ts` wins; otherwise the first (nearest) claim stays.
@@ -848,6 +866,7 @@ fn attach_linked_policies(project: &Project, index: &ModuleIndex, tables: &mut [
                 let mut p = lp.policy.clone();
                 p.file = file;
                 st.table.policies.push(p);
+                name_marked_keys(&mut st.table);
             }
         }
     }

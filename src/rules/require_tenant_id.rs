@@ -20,7 +20,9 @@
 //! }); // ← table "posts" has no tenant_id column
 //! ```
 //!
-//! **Fix.** Drizzle: adds `tenant_id: uuid("tenant_id").notNull()` after `id` (or
+//! **Fix.** Not offered when a key or attribute named like the tenant column
+//! already exists for another database column. Drizzle: adds
+//! `tenant_id: uuid("tenant_id").notNull()` after `id` (or
 //! last), chained with `.references(() => tenants.id)` when exactly one Drizzle table
 //! is named like the tenant table and it is exported (imported with a relative
 //! import when it lives in another file), and adds
@@ -80,6 +82,11 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
     let src = Src::new(cx.project, st.file)?;
     let col = cx.config.tenancy.column.as_str();
     let t = &st.table;
+    // A key or attribute of that name already names another column
+    // (`tenant_id: text("workspace_id")`): a second one would shadow it.
+    if t.columns.iter().any(|c| c.key == col) {
+        return None;
+    }
     let title = format!("Add {col} column");
     match t.orm {
         Orm::Drizzle => {

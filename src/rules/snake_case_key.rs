@@ -53,11 +53,12 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    let snake_casing = cx.schema.casing == Some(Casing::SnakeCase);
     let column_rule_on = owns_unsnaked(cx);
     let renamer = cx.renamer();
     for st in &cx.schema.tables {
         let t = &st.table;
+        // Each drizzle.config.* applies its casing to the files it names.
+        let snake_casing = cx.schema.casing_of(st.file) == Some(Casing::SnakeCase);
         for c in &t.columns {
             if column_rule_on && !is_snake_case(&c.name) {
                 continue;

@@ -42,10 +42,12 @@ fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for p in sorted_entries(dir) {
         if p.is_dir() {
             source_files(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|e| matches!(e.to_str(), Some("ts" | "py" | "sql")))
-        {
+        } else if p.extension().is_some_and(|e| {
+            matches!(
+                e.to_str(),
+                Some("ts" | "tsx" | "js" | "mjs" | "cjs" | "py" | "sql")
+            )
+        }) {
             out.push(p);
         }
     }

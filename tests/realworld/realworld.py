@@ -22,6 +22,7 @@ Drizzle entries need npm, Python entries a venv (both cached under --cache).
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -545,6 +546,72 @@ def isolates(expr: str | None, table: str, tenant_col: str, setting: str) -> boo
     return False
 
 
+def type_kind(ty: str) -> str:
+    """uuid / int / text / the type itself: what foreign-key-explicit calls compatible."""
+    if ty == "uuid":
+        return "uuid"
+    if ty in ("smallint", "integer", "bigint"):
+        return "int"
+    if ty == "text" or ty.startswith(("character", "varchar")):
+        return "text"
+    return ty
+
+
+def fk_target(t: dict, x: str, sn: str, col: dict, tables: list[dict]) -> str | None:
+    """foreign-key-explicit's confident target of `<x>_id`: exactly one table named
+    x, xs, xes or xies (any schema) with a primary-key or unique column of a
+    compatible type; not the column's own table unless it is `parent_id`."""
+    if sn == "parent_id":
+        cands = [t]
+    else:
+        want = {x, x + "s", x + "es", x + "ies", x[:-1] + "ies"}
+        cands = [u for u in tables if u["name"] in want]
+        if len(cands) != 1 or cands[0] is t:
+            return None
+    u = cands[0]
+    keyed = {c for k in u["constraints"] if k["type"] in ("p", "u") and len(k["cols"] or []) == 1
+             for c in k["cols"]}
+    keyed |= {i["cols"][0] for i in u["indexes"] if i["unique"] and len(i["cols"] or []) == 1
+              and not i["pred"]}
+    kind = type_kind(col["type"])
+    if any(c["name"] in keyed and type_kind(c["type"]) == kind for c in u["columns"]):
+        return u["name"]
+    return None
+
+
+NATURE_WORDS = {"token", "hash", "digest", "secret", "nonce", "signature", "fingerprint", "salt",
+                "otp", "idempotency", "dedup", "dedupe", "provider", "external", "oauth", "sub"}
+
+
+def unique_by_nature(t: dict, name: str | None, tables: list[dict], s: Settings) -> bool:
+    """tenant-scoped-unique leaves a constraint alone when one of its columns is
+    unique by nature (see that rule's documentation): the primary key, uuid /
+    serial / identity columns, ids, secrets and digests, idempotency keys,
+    provider ids, a foreign key to a table with the tenant column, a
+    `global_unique` glob."""
+    if name is None:
+        return False
+    col = next((c for c in t["columns"] if c["name"] == name), None)
+    if col is None:
+        return False
+    sn = to_snake(name)
+    words = set(sn.split("_"))
+    pk = next((k["cols"] for k in t["constraints"] if k["type"] == "p"), None) or []
+    default = col["default"] or ""
+    if (name in pk or col["type"] == "uuid" or col["identity"] or default.startswith("nextval(")
+            or sn in ("id", "uuid", "guid") or re.fullmatch(r".+_(id|uuid)", sn)
+            or words & NATURE_WORDS or "api_key" in sn or "apikey" in sn):
+        return True
+    if any(fnmatch.fnmatch(sn, g) for g in s.tenancy.get("global_unique", [])):
+        return True
+    for fk in t["constraints"]:
+        if fk["type"] == "f" and name in (fk["cols"] or []):
+            target = next((u for u in tables if u["name"] == fk["ftable"]), None)
+            if target and any(to_snake(c["name"]) == s.column for c in target["columns"]):
+                return True
+    return False
+
+
 def audit(tables: list[dict], s: Settings) -> dict[tuple, str]:
     """The findings the catalog shows: {(rule, table, column): why}."""
     found: dict[tuple, str] = {}
@@ -565,6 +632,7 @@ def audit(tables: list[dict], s: Settings) -> dict[tuple, str]:
         exempt = t["name"] in s.exempt
         tc = by_snake.get(tc_name)
         fks = [c for c in t["constraints"] if c["type"] == "f"]
+        pk_cols = next((c["cols"] for c in t["constraints"] if c["type"] == "p"), None) or []
         idx = t["indexes"]
 
         def ts_type(c: dict) -> bool:
@@ -581,12 +649,11 @@ def audit(tables: list[dict], s: Settings) -> dict[tuple, str]:
             if c["type"] == "boolean" and not re.match(r"(is|has|can)_", sn):
                 add("boolean-prefix", tname, c["name"], "boolean without is_/has_/can_")
             m = re.fullmatch(r"(.+)_id", sn)
-            if m and sn != tc_name and not any(c["name"] in (fk["cols"] or []) for fk in fks):
-                x = m.group(1)
-                likely = {x, x + "s", x + "es", x + "ies", x[:-1] + "ies"} & names
-                textual = c["type"] in ("text",) or c["type"].startswith(("character", "varchar"))
-                if likely or not textual:
-                    add("foreign-key-explicit", tname, c["name"], f"{c['type']} without FK")
+            if (m and sn != tc_name and not any(c["name"] in (fk["cols"] or []) for fk in fks)
+                    and c["name"] not in pk_cols):
+                target = fk_target(t, m.group(1), sn, c, tables)
+                if target:
+                    add("foreign-key-explicit", tname, c["name"], f"{c['type']} without FK to {target}")
         # require-uuid-primary-key
         idc = by_snake.get("id")
         pk = next((c for c in t["constraints"] if c["type"] == "p"), None)
@@ -638,8 +705,10 @@ def audit(tables: list[dict], s: Settings) -> dict[tuple, str]:
             if not any((i["cols"] or [None])[0] == tc["name"] and not i["pred"] for i in idx):
                 add("index-tenant-id", tname, "", "no index led by the tenant column")
             for i in idx:
-                if i["unique"] and not i["primary"] and tc["name"] not in (i["cols"] or []):
-                    key = ",".join(sorted(c or "(expression)" for c in i["cols"] or []))
+                icols = i["cols"] or []
+                if (i["unique"] and not i["primary"] and tc["name"] not in icols
+                        and not any(unique_by_nature(t, c, tables, s) for c in icols)):
+                    key = ",".join(sorted(c or "(expression)" for c in icols))
                     add("tenant-scoped-unique", tname, key, f"unique index {i['name']}")
         if not t["rls"]:
             add("enable-rls", tname, "", "RLS disabled")
@@ -661,6 +730,8 @@ def greyhaven_toml(s: Settings) -> str:
     lines.append(f"table = {json.dumps(s.tenant_table)}")
     lines.append(f"setting = {json.dumps(s.setting)}")
     lines.append(f"exempt_tables = {json.dumps(sorted(s.exempt))}")
+    if t.get("global_unique"):
+        lines.append(f"global_unique = {json.dumps(t['global_unique'])}")
     if s.drizzle_casing_override:
         lines += ["[drizzle]", f"casing = {json.dumps(s.drizzle_casing_override)}"]
     del t

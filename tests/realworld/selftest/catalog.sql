@@ -37,8 +37,10 @@ create table posts ( -- expect: require-tenant-id posts
 -- expect: enable-rls posts
 
 -- A nullable text tenant column without FK or index; camelCase, email and
--- boolean names; an unindexed foreign key; a global unique; a policy that
--- compares another column, one under OR; timestamps without defaults.
+-- boolean names; an unindexed foreign key; a `<x>_id` column whose target
+-- table is certain (and two that are not); a global unique and two that are
+-- unique by nature; a policy that compares another column, one under OR;
+-- timestamps without defaults.
 create table "userAccounts" ( -- expect: snake-case-table userAccounts
   id uuid primary key default gen_random_uuid(),
   tenant_id text, -- expect: tenant-id-not-null userAccounts tenant_id
@@ -50,8 +52,12 @@ create table "userAccounts" ( -- expect: snake-case-table userAccounts
   -- expect: tenant-scoped-unique userAccounts email
   active boolean, -- expect: boolean-prefix userAccounts active
   project_id uuid references projects (id), -- expect: index-foreign-keys userAccounts project_id
-  team_id uuid, -- expect: foreign-key-explicit userAccounts team_id
+  post_id integer, -- expect: foreign-key-explicit userAccounts post_id
+  team_id uuid, -- no table "teams": no confident target, no finding
+  posts_id uuid, -- "posts" keys an integer id: not a compatible target
   stripe_customer_id text,
+  api_token text unique, -- unique by nature (a token): no tenant-scoped-unique
+  vendor_id text unique, -- an id: unique by nature
   created_at timestamp not null, -- expect: require-timestamps userAccounts created_at
   updated_at timestamptz -- expect: require-timestamps userAccounts updated_at
 ); -- expect: soft-delete-column userAccounts deleted_at
