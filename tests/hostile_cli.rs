@@ -242,3 +242,57 @@ fn unusable_configuration_is_an_error() {
         "{err}"
     );
 }
+
+/// Item 5: a configured setting with `` ` ``, `${` and `'` is escaped for the
+/// SQL literal inside the TypeScript template literal, never copied raw.
+#[test]
+fn generated_code_escapes_the_setting() {
+    let d = Dir::new("escape");
+    d.write(
+        "greyhaven.toml",
+        "[tenancy]\nsetting = \"app.`x${process.exit(1)}'y\"\n",
+    );
+    let schema = d.write("schema.ts", &fixture("policy.ts"));
+    let (code, out, err) = run(&d.0, &["check", "--unsafe-fixes", "--diff", "."]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    let raw = |t: &str| {
+        t.match_indices("${process")
+            .any(|(i, _)| !t[..i].ends_with('\\'))
+    };
+    assert!(!raw(&out), "unescaped interpolation:\n{out}");
+    if out.contains("current_setting") {
+        assert!(out.contains("app.\\`x\\${process.exit(1)}''y"), "{out}");
+    }
+    let (code, _, err) = run(&d.0, &["check", "--unsafe-fixes", "."]);
+    assert!(code == 0 || code == 1, "{err}");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert_eq!(
+        greyhaven_lsp::fix::verify::syntax_errors(&schema, &text),
+        0,
+        "{text}"
+    );
+    assert!(!raw(&text), "{text}");
+}
+
+/// Item 4: a key rename whose references TypeScript sees but the syntax search
+/// cannot prove (`User["fullName"]`, `Pick<User, "fullName">`, a property of an
+/// `$inferSelect` row) is not offered; without them it is.
+#[test]
+fn renames_reach_every_reference_or_are_not_offered() {
+    let d = Dir::new("rename");
+    let schema = d.write("schema.ts", &fixture("rename_schema.ts"));
+    let (_, out, err) = run(&d.0, &["check", "--unsafe-fixes", "--diff", "."]);
+    assert!(
+        out.contains("+  full_name: text(\"full_name\")"),
+        "{out}{err}"
+    );
+    d.write("app.ts", &fixture("rename_app.ts"));
+    let (_, out, err) = run(&d.0, &["check", "--unsafe-fixes", "."]);
+    let now = std::fs::read_to_string(&schema).unwrap();
+    assert!(
+        now.contains("fullName: text(\"full_name\")"),
+        "{now}\n{out}{err}"
+    );
+    let app = std::fs::read_to_string(d.join("app.ts")).unwrap();
+    assert_eq!(app, fixture("rename_app.ts"));
+}

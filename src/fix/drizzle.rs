@@ -379,7 +379,8 @@ pub fn add_policy(
     } else {
         format!("{param}[{}]", src.style.quoted(column_key))
     };
-    let setting = setting.replace('\'', "''").replace('`', "\\`");
+    // The setting goes into a SQL literal inside a template literal.
+    let setting = super::escape::ts_template(&super::escape::sql_literal(setting)?);
     let expr = format!("{sql}`${{{column}}} = (select current_setting('{setting}'){cast})`");
     let q = |s: &str| src.style.quoted(s);
     let props = [

@@ -11,6 +11,7 @@
 pub mod diff;
 pub mod drizzle;
 pub mod edit;
+pub mod escape;
 pub mod imports;
 pub mod list;
 pub mod rename;
@@ -181,9 +182,10 @@ struct Round {
 /// A round's fixes that would add parse errors to a file are dropped (listed in
 /// [`FixOutcome::rejected`]) and the rest of the round is applied without them.
 /// After each round the project is linted again; when a finding a fix was
-/// applied for is still reported, the whole round is undone, that fix is
-/// banned (rejected, [`Reason::Persists`]) and the round is redone without it,
-/// so no fix is ever applied twice for the same finding.
+/// applied for is still reported, the whole round is undone and redone without
+/// that fix; the fix then gets one try alone (another fix of the round may have
+/// been to blame), and when its finding persists again it is banned (rejected,
+/// [`Reason::Persists`]), so no fix is kept that leaves its own finding.
 pub fn fix_all_where(
     project: &mut Project,
     mode: FixMode,
@@ -208,6 +210,10 @@ fn fix_loop(
         .map(|(id, f)| (id, f.text.clone()))
         .collect();
     let mut banned: BTreeSet<FindingKey> = BTreeSet::new();
+    // Fixes whose finding persisted once in a round with others: they wait
+    // until the round is redone without them (`held`), then run alone.
+    let mut struck: BTreeSet<FindingKey> = BTreeSet::new();
+    let mut held: BTreeSet<FindingKey> = BTreeSet::new();
     let mut last: Option<Round> = None;
     let mut rounds = 0;
     loop {
@@ -220,7 +226,15 @@ fn fix_loop(
                 .filter(|(k, before, _)| now.get(k).copied().unwrap_or(0) >= *before)
                 .collect();
             if !persisting.is_empty() {
+                let alone = round.targets.len() == 1;
                 for (k, _, title) in persisting {
+                    // In company, another fix of the round may be to blame (two
+                    // fixes writing the same key): the fix gets one more try,
+                    // alone. Alone, or a second time, it is banned.
+                    if !alone && struck.insert(k.clone()) {
+                        held.insert(k.clone());
+                        continue;
+                    }
                     if banned.insert(k.clone()) {
                         outcome.rejected.push(Rejected {
                             rule: k.0,
@@ -240,14 +254,29 @@ fn fix_loop(
             }
             outcome.applied += round.applied;
             outcome.fixed += round.fixed;
+            held.clear();
         }
-        let candidates: Vec<&Diagnostic> = diagnostics
+        let mut candidates: Vec<&Diagnostic> = diagnostics
             .iter()
-            .filter(|d| keep(d) && !banned.contains(&key(d)))
+            .filter(|d| keep(d) && !banned.contains(&key(d)) && !held.contains(&key(d)))
             .collect();
+        // A struck fix gets its second try alone.
+        if let Some(d) = candidates.iter().copied().find(|d| {
+            struck.contains(&key(d))
+                && d.fixes
+                    .iter()
+                    .any(|f| mode.allows(f.safety) && !f.edits.is_empty())
+        }) {
+            candidates = vec![d];
+        }
         if rounds == MAX_ROUNDS {
             outcome.converged = select(&candidates, mode, Some(project)).is_empty();
             break;
+        }
+        if !held.is_empty() && select(&candidates, mode, Some(project)).is_empty() {
+            // Only held fixes are left: let them run (alone, as struck ones).
+            held.clear();
+            continue;
         }
         let counts = key_counts(candidates.iter().copied());
         let new_texts = loop {

@@ -339,15 +339,79 @@ impl<'p> Renamer<'p> {
         }
         edits.sort_by_key(|e| (e.file, e.span));
         edits.dedup();
+        if t.orm == Orm::Drizzle
+            && r.old_key != r.new_key
+            && !self.all_covered(&edits, c, r.old_key)
+        {
+            return None;
+        }
         Some(edits)
+    }
+
+    /// `true` when every whole-word occurrence of `key` in the project's
+    /// TypeScript files lies inside an edit of `edits` or the column's own
+    /// definition. An occurrence left over may be a reference TypeScript sees
+    /// but the syntax search does not prove (`User["fullName"]`,
+    /// `Pick<User, "fullName">`, `row.fullName` on an `$inferSelect` row, an
+    /// object literal typed as the row): the rename is then not offered.
+    fn all_covered(&self, edits: &[Edit], c: &Column, key: &str) -> bool {
+        for (fid, f) in self.project.files() {
+            let ts = f
+                .path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| {
+                    matches!(
+                        e,
+                        "ts" | "mts" | "cts" | "tsx" | "js" | "mjs" | "cjs" | "jsx"
+                    )
+                });
+            if !ts || !f.text.contains(key) {
+                continue;
+            }
+            let text: &str = &f.text;
+            for (i, _) in text.match_indices(key) {
+                let before = text[..i].chars().next_back();
+                let after = text[i + key.len()..].chars().next();
+                if before.is_some_and(is_word_char) || after.is_some_and(is_word_char) {
+                    continue;
+                }
+                let end = i + key.len();
+                let in_def = fid == c.file && c.span.start <= i && end <= c.span.end;
+                let edited = edits
+                    .iter()
+                    .any(|e| e.file == fid && e.span.start <= i && end <= e.span.end);
+                if !in_def && !edited && may_be_row_property(text, i, end) {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Edits renaming table `st` to `new_name` (SQLModel foreign-key strings
     /// `"old.col"` in model files follow). `None` when the name is not written
-    /// as a plain string at its anchor / `__tablename__`, or is inherited.
+    /// as a plain string at its anchor / `__tablename__`, or is inherited, and
+    /// when migrations enable RLS or add policies under the old name.
     pub fn table(&self, st: &SchemaTable, new_name: &str) -> Option<Vec<Edit>> {
         let t = &st.table;
         let old = t.name.as_deref()?;
+        // Row-level security held by migrations stays with the old name (applied
+        // migrations are never edited): the renamed table would lose it.
+        let in_migration = |file: FileId| {
+            self.project
+                .file(file)
+                .is_some_and(|f| f.model.migration.is_some())
+        };
+        if st
+            .rls
+            .enabled_at
+            .as_ref()
+            .is_some_and(|l| in_migration(l.file))
+            || st.rls.policies.iter().any(|p| in_migration(p.file))
+        {
+            return None;
+        }
         let src = self.project.file(st.file)?;
         let mut edits = Vec::new();
         match t.orm {
@@ -753,6 +817,33 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Occurrences of `word` as a whole identifier in `text`.
+/// `true` when the word at `start..end` of TypeScript `text` may name a row
+/// property: a property access (`u.fullName`), an object-literal key
+/// (`fullName: ...`), or a string literal in a type position (`User["fullName"]`,
+/// `Pick<User, "id" | "fullName">`). Words in `//` comments, plain string values
+/// and other identifiers (`const fullName`, shorthand `{ fullName }`) are not.
+fn may_be_row_property(text: &str, start: usize, end: usize) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    if text[line_start..start].contains("//") {
+        return false;
+    }
+    let raw_before = text[..start].chars().next_back();
+    let raw_after = text[end..].chars().next();
+    let skip_ws_back = |at: usize| text[..at].trim_end().chars().next_back();
+    let skip_ws_fwd = |at: usize| text[at..].trim_start().chars().next();
+    let quote = |c: Option<char>| matches!(c, Some('"' | '\'' | '`'));
+    if quote(raw_before) && raw_before == raw_after {
+        let before = skip_ws_back(start - 1);
+        let after = skip_ws_fwd(end + 1);
+        return matches!(before, Some('[' | '|' | '<' | ','))
+            || matches!(after, Some(']' | '|' | '>'));
+    }
+    if raw_before == Some('.') {
+        return true;
+    }
+    skip_ws_fwd(end) == Some(':') && !text[end..].trim_start().starts_with("::")
+}
+
 fn count_words(text: &str, word: &str) -> usize {
     text.split(|c: char| !is_word_char(c))
         .filter(|w| *w == word)

@@ -116,10 +116,10 @@ pub fn line_end_after(text: &str, offset: usize) -> usize {
 
 impl Style {
     /// `s` as a string literal in the file's quote style.
+    /// `s` as a string literal in the file's quote style, escaped (see
+    /// [`crate::fix::escape::string_literal`]).
     pub fn quoted(&self, s: &str) -> String {
-        let q = self.quote;
-        let escaped = s.replace('\\', "\\\\").replace(q, &format!("\\{q}"));
-        format!("{q}{escaped}{q}")
+        crate::fix::escape::string_literal(s, self.quote)
     }
 
     pub fn semi(&self) -> &'static str {

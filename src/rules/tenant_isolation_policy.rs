@@ -417,7 +417,16 @@ fn is_column(t: &[Tok], columns: &[&str]) -> bool {
         }
         _ => return false,
     };
-    matches!(last, Tok::Word { text, .. } if columns.contains(&text.as_str()))
+    // Unquoted words are lower-cased by the tokenizer: a Drizzle key such as
+    // `${t.tenantId}` (what the fix writes under `casing`) must still match.
+    match last {
+        Tok::Word {
+            text,
+            quoted: false,
+        } => columns.iter().any(|c| c.to_lowercase() == *text),
+        Tok::Word { text, .. } => columns.contains(&text.as_str()),
+        _ => false,
+    }
 }
 
 /// `t` is `current_setting('<setting>'[, missing_ok])`, possibly qualified
@@ -530,6 +539,21 @@ mod tests {
 
     fn iso(sql: &str) -> bool {
         is_isolation(sql, COLS, SET)
+    }
+
+    #[test]
+    fn drizzle_keys_in_camel_case_match() {
+        let cols = &["tenant_id", "tenantId"];
+        assert!(is_isolation(
+            "tenantId = (select current_setting('app.tenant_id')::uuid)",
+            cols,
+            SET
+        ));
+        assert!(!is_isolation(
+            "\"tenantid\" = current_setting('app.tenant_id')::uuid",
+            cols,
+            SET
+        ));
     }
 
     #[test]
