@@ -973,9 +973,10 @@ impl Analyzer<'_> {
         }
     }
 
-    /// A `CREATE TABLE` or `ALTER TABLE` sqlparser could not read: the table is
-    /// known by name only (created partial), or the alteration makes it partial
-    /// unless all it does is switch RLS.
+    /// A `CREATE TABLE`, `DROP INDEX` or `ALTER TABLE` sqlparser could not
+    /// read: a created table is known by name only (partial), dropped indexes by
+    /// their names, and an alteration makes the table partial unless all it does
+    /// is switch RLS.
     fn ddl_fallback(&mut self, toks: &[Token], span: Span) {
         let mut c = Cursor::new(self.text, toks);
         if c.eat_kws(&["create"]) {
@@ -1007,6 +1008,15 @@ impl Analyzer<'_> {
                 },
                 span,
             );
+        } else if c.eat_kws(&["drop", "index"]) {
+            c.eat_kws(&["concurrently"]);
+            c.eat_kws(&["if", "exists"]);
+            while let Some(index) = c.qname() {
+                self.ddl(DdlAction::DropIndex { index }, span);
+                if !c.eat_punct(b',') {
+                    break;
+                }
+            }
         } else if c.eat_kws(&["alter", "table"]) {
             c.eat_kws(&["if", "exists"]);
             c.eat_kws(&["only"]);
