@@ -956,6 +956,23 @@ impl Analyzer<'_> {
             self.fallback(toks, span);
             return;
         }
+        // sqlparser accepts `(a int, b int,)`; PostgreSQL rejects the statement.
+        if let Some(w) = toks
+            .windows(2)
+            .find(|w| w[0].kind == Tok::Punct(b',') && w[1].kind == Tok::Punct(b')'))
+        {
+            self.unparsed(
+                span,
+                format!(
+                    "PostgreSQL rejects the trailing comma at byte {}; the statement fails",
+                    w[0].start + self.offset
+                ),
+            );
+            if rls_relevant {
+                self.fallback(toks, span);
+            }
+            return;
+        }
         let src = &self.text[span.start..span.end];
         match Parser::parse_sql(&PostgreSqlDialect {}, src) {
             Ok(stmts) => {
