@@ -22,6 +22,10 @@ pub struct Tenancy {
     pub setting: String,
     /// Tables exempt from tenant and RLS rules (the tenant table always is).
     pub exempt_tables: Vec<String>,
+    /// `global_unique`: column-name globs whose values are unique by nature, so
+    /// `tenant-scoped-unique` does not ask for the tenant column (added to the
+    /// rule's built-in list).
+    pub global_unique: Vec<String>,
 }
 
 impl Default for Tenancy {
@@ -31,6 +35,7 @@ impl Default for Tenancy {
             table: "tenants".into(),
             setting: "app.tenant_id".into(),
             exempt_tables: vec!["tenants".into()],
+            global_unique: Vec::new(),
         }
     }
 }
@@ -56,6 +61,12 @@ pub struct Config {
     pub drizzle_casing: Option<Casing>,
     /// `[files] exclude` globs, relative to the project root.
     pub exclude: Vec<String>,
+    /// `[files] max_size`: the largest file `check` reads, in bytes (default
+    /// [`DEFAULT_MAX_FILE_SIZE`]).
+    pub max_file_size: Option<u64>,
+    /// `[files] max_document_size`: the largest open document the language
+    /// server lints, in bytes (default [`DEFAULT_MAX_DOCUMENT_SIZE`]).
+    pub max_document_size: Option<u64>,
     /// `[rules]` levels by rule name.
     pub rules: BTreeMap<String, RuleLevel>,
     /// The file this configuration was read from, when any.
@@ -68,6 +79,16 @@ impl Config {
         table == self.tenancy.table || self.tenancy.exempt_tables.iter().any(|t| t == table)
     }
 
+    /// The largest file `check` reads, in bytes.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+
+    /// The largest open document the language server lints, in bytes.
+    pub fn max_document_size(&self) -> u64 {
+        self.max_document_size.unwrap_or(DEFAULT_MAX_DOCUMENT_SIZE)
+    }
+
     /// The level for `rule`, falling back to `default`.
     pub fn level(&self, rule: &str, default: Severity) -> RuleLevel {
         self.rules
@@ -76,6 +97,11 @@ impl Config {
             .unwrap_or(RuleLevel::On(default))
     }
 }
+
+/// Default `[files] max_size`: 10 MB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Default `[files] max_document_size`: 2 MB (like editors' large-file modes).
+pub const DEFAULT_MAX_DOCUMENT_SIZE: u64 = 2 * 1024 * 1024;
 
 /// The configuration file name.
 pub const CONFIG_FILE: &str = "greyhaven.toml";
@@ -199,7 +225,9 @@ pub fn find_root(start: &Path) -> PathBuf {
 /// first, else a `pyproject.toml` that has a `[tool.greyhaven]` table.
 pub fn config_file_in(dir: &Path) -> Option<PathBuf> {
     let own = dir.join(CONFIG_FILE);
-    if own.is_file() {
+    // Anything by that name (a directory, a broken link, an unreadable file)
+    // is the configuration, so that loading it reports why it cannot be used.
+    if std::fs::symlink_metadata(&own).is_ok() {
         return Some(own);
     }
     let py = dir.join(PYPROJECT_FILE);
@@ -236,14 +264,42 @@ pub fn load(root: &Path) -> Result<Config, ConfigErrors> {
 /// Load one configuration file: a `pyproject.toml` (its `[tool.greyhaven]`
 /// table, which must exist) or any other file in `greyhaven.toml` form.
 pub fn load_file(path: &Path) -> Result<Config, ConfigErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let whole = |message: String| {
         ConfigErrors(vec![ConfigError {
             path: path.to_path_buf(),
             line: 0,
             column: 0,
             span: 0..0,
-            message: format!("cannot read configuration file: {e}"),
+            message,
         }])
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(whole(
+                "cannot read configuration file: it is a directory".into(),
+            ));
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(whole(
+                "cannot read configuration file: not a regular file".into(),
+            ));
+        }
+        Ok(m) if m.len() > DEFAULT_MAX_FILE_SIZE => {
+            return Err(whole(format!(
+                "cannot read configuration file: too large ({} bytes)",
+                m.len()
+            )));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(whole(format!("cannot read configuration file: {e}"))),
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| whole(format!("cannot read configuration file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        whole(format!(
+            "cannot read configuration file: not valid UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ))
     })?;
     let pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_FILE);
     parse(path, &text, pyproject)
@@ -319,9 +375,15 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, ConfigE
 }
 
 const SECTIONS: &[&str] = &["tenancy", "drizzle", "files", "rules"];
-const TENANCY_KEYS: &[&str] = &["column", "table", "setting", "exempt_tables"];
+const TENANCY_KEYS: &[&str] = &[
+    "column",
+    "table",
+    "setting",
+    "exempt_tables",
+    "global_unique",
+];
 const DRIZZLE_KEYS: &[&str] = &["casing"];
-const FILES_KEYS: &[&str] = &["exclude"];
+const FILES_KEYS: &[&str] = &["exclude", "max_size", "max_document_size"];
 const CASINGS: &[&str] = &["snake_case", "camelCase"];
 
 type Entry<'a, 'i> = (
@@ -520,6 +582,25 @@ impl Validator<'_> {
                     *exempt = Some(items.into_iter().map(|(s, _)| s).collect());
                 }
             }
+            "global_unique" => {
+                if let Some(items) = self.string_array(entry, "tenancy") {
+                    for (glob, span) in items {
+                        match globset::Glob::new(&glob) {
+                            Ok(_) => config.tenancy.global_unique.push(glob),
+                            Err(e) => {
+                                let section = self.section_name("tenancy");
+                                self.error(
+                                    span,
+                                    format!(
+                                        "invalid glob \"{glob}\" in {section} global_unique: {}",
+                                        e.kind()
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
             _ => self.unknown_key(key, "tenancy", TENANCY_KEYS),
         }
     }
@@ -554,8 +635,30 @@ impl Validator<'_> {
     }
 
     fn files(&mut self, entry: Entry, config: &mut Config) {
-        let (key, _) = entry;
-        if &**key.get_ref() != "exclude" {
+        let (key, value) = entry;
+        let name: &str = key.get_ref();
+        if name == "max_size" || name == "max_document_size" {
+            let section = self.section_name("files");
+            match value.get_ref() {
+                DeValue::Integer(i) if i.as_str().parse::<u64>().is_ok_and(|n| n > 0) => {
+                    let n = i.as_str().parse::<u64>().ok();
+                    if name == "max_size" {
+                        config.max_file_size = n;
+                    } else {
+                        config.max_document_size = n;
+                    }
+                }
+                other => self.error(
+                    value.span(),
+                    format!(
+                        "{name} in {section} must be a positive number of bytes, found {}",
+                        other.type_str()
+                    ),
+                ),
+            }
+            return;
+        }
+        if name != "exclude" {
             self.unknown_key(key, "files", FILES_KEYS);
             return;
         }
@@ -727,7 +830,7 @@ mod tests {
         let e = parse(Path::new("pyproject.toml"), text, true).unwrap_err();
         assert_eq!(
             e[0].to_string(),
-            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables"
+            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables, global_unique"
         );
         assert!(pyproject_has_section(text));
         assert!(!pyproject_has_section("[tool.ruff]\n"));

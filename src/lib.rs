@@ -12,6 +12,7 @@ pub mod extract;
 pub mod fix;
 pub mod lsp;
 pub mod model;
+pub mod naming;
 pub mod project;
 pub mod rules;
 pub mod suppress;
@@ -25,7 +26,9 @@ use project::{Project, Schema};
 /// apply suppressions. Diagnostics come sorted by file and position.
 pub fn check_project(project: &Project) -> (Schema, Vec<Diagnostic>) {
     let schema = project.resolve();
-    let diagnostics = rules::lint(project, &schema);
+    let mut diagnostics = rules::lint(project, &schema);
+    // No fix is offered in or next to broken syntax (the text there is a guess).
+    fix::verify::drop_fixes_near_errors(project, &mut diagnostics);
     let diagnostics = suppress::apply(project, diagnostics);
     (schema, diagnostics)
 }

@@ -215,6 +215,10 @@ pub struct Index {
     pub unique: bool,
     /// Partial index (`.where(...)`).
     pub partial: bool,
+    /// The predicate of a partial index as written (`customer_id IS NOT NULL`;
+    /// Drizzle `${t.x}` interpolations rendered as the property key), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
     /// Where the index is declared.
     pub span: Span,
     /// The name string literal, when written (anchor for `index-naming`).
@@ -278,10 +282,42 @@ pub struct Column {
     /// than the table's, for spreads and base classes).
     pub file: FileId,
     /// Drizzle: the imported helper that builds this column (`id: id()` with `id`
-    /// from another file). `project.rs` fills the column from the helper's
-    /// definition; until then the type is `Unknown`.
+    /// from another file, or an imported `pgEnum`). `project.rs` fills the column
+    /// from the helper's definition; until then the type is `Unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub helper: Option<String>,
+    pub helper: Option<HelperCall>,
+}
+
+/// A call of an imported column helper: its local name and the string value of
+/// each argument (with the literal's span), `None` where an argument is not a string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HelperCall {
+    pub name: String,
+    pub args: Vec<Option<(String, Span)>>,
+}
+
+/// A builder bound to a name that other files may import: a Drizzle schema
+/// (`pgSchema("app")`), table creator, enum or custom type, or a Python type alias.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Builder {
+    pub ident: String,
+    pub kind: BuilderKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum BuilderKind {
+    /// `pgSchema("app")`: the schema name.
+    Schema(String),
+    /// `pgTableCreator(fn)`: `(prefix, suffix)` of the name transform, `None` when
+    /// the transform is not understood (table names unknown).
+    Creator(Option<(String, String)>),
+    /// `pgEnum("name", ...)` / `schema.enum("name", ...)`: the enum's name.
+    Enum(String),
+    /// `customType(...)`: its data type.
+    Custom(String),
+    /// Python: a type alias (`OwnerID = uuid.UUID`) or a `TypeDecorator`
+    /// subclass (its `impl`), as the column type it stands for.
+    Type(ColumnType),
 }
 
 /// An item of a Drizzle column object that the extractor could not reduce to a column.
@@ -422,6 +458,10 @@ pub struct ColumnSet {
     pub tablename: Option<String>,
     pub partial: bool,
     pub span: Span,
+    /// `ColumnFn`: the parameter whose string argument is the column's name
+    /// (`function cuid(name: string) { return varchar(name) }` → `Some(0)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_param: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -748,6 +788,8 @@ pub struct DrizzleConfigFacts {
     pub casing: Option<String>,
     /// `schema: "./src/db/schema.ts"` (or array), as written.
     pub schema: Vec<String>,
+    /// Some `schema` entry could not be read (not a string literal).
+    pub schema_unknown: bool,
     /// `out: "./drizzle"`.
     pub out: Option<String>,
     pub dialect: Option<String>,
@@ -807,6 +849,13 @@ pub struct FileModel {
     /// can write `p.index` / the aliased name. Keys are the exported names.
     pub pg_core_names: Vec<(String, String)>,
     pub pg_core_namespace: Option<String>,
+    /// Drizzle schemas, table creators, enums and custom types bound to names.
+    pub builders: Vec<Builder>,
+    /// Drizzle tables built by an imported name (`appSchema.table(...)`,
+    /// `createTable(...)` with the builder from another file): position in
+    /// `tables` and the builder's local name. `project.rs` keeps such a table only
+    /// when the name resolves to a schema or table creator.
+    pub table_builders: Vec<(usize, String)>,
 }
 
 impl FileModel {
@@ -827,8 +876,38 @@ impl FileModel {
             notes: Vec::new(),
             pg_core_names: Vec::new(),
             pg_core_namespace: None,
+            builders: Vec::new(),
+            table_builders: Vec::new(),
         }
     }
+}
+
+/// Brackets a Drizzle property key inside rendered SQL text (`${t.tenantId}` in a
+/// policy or index predicate becomes `\u{1}tenantId\u{1}`): the database name of a
+/// key is known only once casing is resolved, and `project.rs` then replaces each
+/// marked key with its column's name ([`replace_key_marks`]).
+pub const KEY_MARK: char = '\u{1}';
+
+/// Replace every `KEY_MARK key KEY_MARK` in `s` with `name_of(key)`.
+pub fn replace_key_marks(s: &str, name_of: impl Fn(&str) -> String) -> String {
+    if !s.contains(KEY_MARK) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut parts = s.split(KEY_MARK);
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let mut inside = true;
+    for part in parts {
+        if inside {
+            out.push_str(&name_of(part));
+        } else {
+            out.push_str(part);
+        }
+        inside = !inside;
+    }
+    out
 }
 
 /// Convert an identifier to snake_case the way Drizzle's `casing: "snake_case"` does:
@@ -884,6 +963,13 @@ mod tests {
         assert_eq!(to_snake_case("already_snake"), "already_snake");
         assert_eq!(to_snake_case("tenantId"), "tenant_id");
         assert_eq!(to_snake_case("line2Total"), "line2_total");
+    }
+
+    #[test]
+    fn key_marks_are_replaced() {
+        let s = format!("{m}tenantId{m} = x AND {m}a{m}", m = KEY_MARK);
+        assert_eq!(replace_key_marks(&s, to_snake_case), "tenant_id = x AND a");
+        assert_eq!(replace_key_marks("plain", |k| k.to_string()), "plain");
     }
 
     #[test]

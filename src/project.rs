@@ -106,8 +106,12 @@ pub struct Schema {
     pub tables: Vec<SchemaTable>,
     /// Migration files in replay order.
     pub migration_order: Vec<FileId>,
-    /// Drizzle casing in force (config override, else `drizzle.config.ts`).
+    /// Drizzle casing of the default configuration (config override, else the
+    /// `drizzle.config.*` nearest the root); see [`Schema::casing_of`].
     pub casing: Option<Casing>,
+    /// Files whose Drizzle casing differs from `casing` (another configuration's
+    /// `schema` names them).
+    pub file_casing: HashMap<FileId, Option<Casing>>,
     /// Tables by (declaring file, source identifier), as positions in `tables`.
     pub by_ident: HashMap<(FileId, String), usize>,
     /// Every outside-table index (`(file, position in its FileModel.outside_indexes)`)
@@ -116,6 +120,11 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The Drizzle casing that applies to the tables of `file`.
+    pub fn casing_of(&self, file: FileId) -> Option<Casing> {
+        self.file_casing.get(&file).copied().unwrap_or(self.casing)
+    }
+
     /// The outside-table indexes naming table `pos` (file and the index).
     pub fn outside_indexes_of<'p>(
         &self,
@@ -294,9 +303,81 @@ pub fn read_journal(dir: &Path) -> Option<Vec<String>> {
     Some(entries.into_iter().map(|(_, t)| t).collect())
 }
 
-/// Read and extract one file (thread-safe; the CLI calls it in parallel).
+/// Read and extract one file (thread-safe; the CLI calls it in parallel), at
+/// most [`crate::config::DEFAULT_MAX_FILE_SIZE`] bytes.
 pub fn load_file(path: &Path) -> Result<(Arc<str>, FileModel), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    load_file_capped(path, crate::config::DEFAULT_MAX_FILE_SIZE)
+}
+
+/// What kind of non-regular file `t` is, for messages.
+pub fn special_kind(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Read the regular file `path` whole when it holds at most `max` bytes.
+/// Special files (pipes, devices, sockets) are refused before they are opened
+/// (opening a pipe would wait for a writer; a device never ends), and the open
+/// file is checked again, so what is read is a regular file of bounded size.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let check = |meta: &std::fs::Metadata| {
+        if !meta.is_file() {
+            return Err(format!(
+                "{shown}: {} (only regular files are read), skipped",
+                special_kind(meta.file_type())
+            ));
+        }
+        if meta.len() > max {
+            return Err(format!(
+                "{shown}: too large ({} bytes; the limit is {max} bytes, `[files] max_size`), skipped",
+                meta.len()
+            ));
+        }
+        Ok(())
+    };
+    check(&meta)?;
+    let file = std::fs::File::open(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    check(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "{shown}: too large (more than {max} bytes, `[files] max_size`), skipped"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// [`load_file`] with a size limit of `max` bytes.
+pub fn load_file_capped(path: &Path, max: u64) -> Result<(Arc<str>, FileModel), String> {
+    let bytes = read_regular(path, max)?;
     if bytes.contains(&0) {
         return Err(format!(
             "{}: binary file (contains NUL bytes), skipped",

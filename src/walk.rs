@@ -2,7 +2,8 @@
 //! honouring `.gitignore` (also outside a git repository), `.ignore` files and the
 //! config's `[files] exclude` globs (relative to the project root), skipping hidden
 //! directories and `node_modules`, and keeping only candidate source extensions.
-//! Files given explicitly are always kept. Paths that cannot be walked are
+//! Files given explicitly are always kept when they are regular files (special
+//! files are reported and skipped). Paths that cannot be walked are
 //! reported beside the files instead of failing.
 
 use crate::config::{Config, absolute};
@@ -75,8 +76,14 @@ pub fn files(paths: &[PathBuf], root: &Path, config: &Config) -> (Vec<PathBuf>, 
     for p in paths {
         if p.is_dir() {
             dirs.push(p.clone());
-        } else if p.exists() {
+        } else if std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
             out.insert(absolute(p));
+        } else if let Ok(m) = std::fs::metadata(p) {
+            errors.push(format!(
+                "{}: {} (only regular files are read), skipped",
+                p.display(),
+                crate::project::special_kind(m.file_type())
+            ));
         } else {
             errors.push(format!("{}: no such file or directory", p.display()));
         }

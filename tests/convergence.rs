@@ -22,11 +22,15 @@ fn converge(name: &str, mut project: Project) -> Result<String, String> {
     let mut errors = Vec::new();
     for r in &outcome.rejected {
         errors.push(format!(
-            "[{}] fix `{}` rejected: it breaks the parse of {}",
+            "[{}] fix `{}` rejected ({:?}) in {}",
             r.rule,
             r.title,
+            r.reason,
             project
-                .file(r.broken)
+                .file(match r.reason {
+                    fix::Reason::Breaks(f) => f,
+                    fix::Reason::Persists => r.file,
+                })
                 .map_or("?".into(), |f| rel(&root, &f.path))
         ));
     }

@@ -44,11 +44,15 @@ fn run_case(rule: &str, case: &Path) -> Result<Option<String>, String> {
     let mut errors = Vec::new();
     for r in &outcome.rejected {
         errors.push(format!(
-            "fix `{}` of `{}` was rejected: it adds parse errors to {}",
+            "fix `{}` of `{}` was rejected ({:?}) in {}",
             r.title,
             r.message,
+            r.reason,
             project
-                .file(r.broken)
+                .file(match r.reason {
+                    fix::Reason::Breaks(f) => f,
+                    fix::Reason::Persists => r.file,
+                })
                 .map_or("?".into(), |f| rel(&root, &f.path))
         ));
     }

@@ -1,7 +1,9 @@
 //! `greyhaven-lsp check`: validates the arguments, finds the project root and
 //! configuration, walks the paths, reads and extracts the files in parallel
-//! (scoped threads pulling from a shared index; unreadable, binary and non-UTF-8
-//! files are reported on stderr and skipped), applies fixes when asked
+//! (scoped threads pulling from a shared index; special files — pipes, devices,
+//! sockets — as well as files over `[files] max_size`, unreadable, binary and
+//! non-UTF-8 files are reported on stderr and skipped; exit 2 when nothing
+//! regular was named), applies fixes when asked
 //! (`--fix`, `--unsafe-fixes`, `--diff`; see [`super::fix`]), runs the engine
 //! and hands the remaining findings to the chosen reporter. Returns the exit code.
 
@@ -12,7 +14,7 @@ use crate::config::{self, Config, ConfigError, absolute};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::FixMode;
 use crate::model::{FileId, FileModel};
-use crate::project::{Project, load_file};
+use crate::project::{Project, load_file_capped};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,24 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
         for p in missing {
             let _ = writeln!(err, "error: {}: no such file or directory", p.display());
         }
+        return EXIT_USAGE;
+    }
+    // Only regular files are read: a named pipe would block, a device never ends.
+    let (paths, special): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .into_iter()
+        .partition(|p| std::fs::metadata(p).is_ok_and(|m| m.is_dir() || m.is_file()));
+    for p in &special {
+        let kind = std::fs::metadata(p)
+            .map(|m| crate::project::special_kind(m.file_type()))
+            .unwrap_or("not readable");
+        let _ = writeln!(
+            err,
+            "warning: {}: {kind} (only regular files are read), skipped",
+            p.display()
+        );
+    }
+    if paths.is_empty() {
+        let _ = writeln!(err, "error: nothing to check");
         return EXIT_USAGE;
     }
     let root = config::find_root(&paths[0]);
@@ -235,7 +255,7 @@ pub fn load_project(
     err: &mut dyn Write,
 ) -> Project {
     let shown: Vec<PathBuf> = files.iter().map(|f| relative_to(f, cwd)).collect();
-    let loaded = parallel_load(&shown);
+    let loaded = parallel_load(&shown, config.max_file_size());
     let mut project = Project::new(root, config);
     for (path, result) in files.iter().zip(loaded) {
         match result {
@@ -255,7 +275,7 @@ type Loaded = Result<(Arc<str>, FileModel), String>;
 /// [`load_file`] over every path on `available_parallelism()` scoped threads;
 /// results in input order. A panic while extracting one file is caught and
 /// reported as that file's error.
-fn parallel_load(paths: &[PathBuf]) -> Vec<Loaded> {
+fn parallel_load(paths: &[PathBuf], max: u64) -> Vec<Loaded> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(paths.len())
@@ -263,7 +283,7 @@ fn parallel_load(paths: &[PathBuf]) -> Vec<Loaded> {
     let next = AtomicUsize::new(0);
     let mut results: Vec<Option<Loaded>> = (0..paths.len()).map(|_| None).collect();
     let load_one = |path: &PathBuf| -> Loaded {
-        std::panic::catch_unwind(|| load_file(path)).unwrap_or_else(|_| {
+        std::panic::catch_unwind(|| load_file_capped(path, max)).unwrap_or_else(|_| {
             Err(format!(
                 "{}: internal error while extracting this file, skipped",
                 path.display()

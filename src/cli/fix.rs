@@ -1,10 +1,10 @@
 //! Applying fixes for `check --fix` / `--unsafe-fixes` / `--diff`: collecting the
 //! files a project's fixes changed, printing them as a unified diff (paths
 //! relative to the current directory, `a/` and `b/` prefixes, ready for
-//! `git apply`), and writing them back atomically — a temporary file in the same
-//! directory with the original's permissions, then a rename over the original
-//! (through symlinks to their target). Files whose text did not change are
-//! never touched.
+//! `git apply`), and writing them back keeping what each file was (see
+//! [`write_atomic`]: atomic replacement with the original's permissions, owner
+//! and group; in-place writes for files with several hard links; through
+//! symlinks to their target). Files whose text did not change are never touched.
 
 use super::relative_to;
 use crate::fix::{self, FixMode, FixOutcome};
@@ -40,13 +40,26 @@ pub fn apply(
                 .map(|f| relative_to(&f.path, cwd).display().to_string())
                 .unwrap_or_default()
         };
+        let why = match r.reason {
+            fix::Reason::Breaks(broken) => {
+                format!("it would leave {} with syntax errors", shown(broken))
+            }
+            fix::Reason::Persists => "its finding was still reported after applying it".into(),
+        };
         let _ = writeln!(
             err,
-            "warning: {}: fix \"{}\" ({}) not applied: it would leave {} with syntax errors",
+            "warning: {}: fix \"{}\" ({}) not applied: {why}",
             shown(r.file),
             r.title,
             r.rule,
-            shown(r.broken)
+        );
+    }
+    if !outcome.converged {
+        let _ = writeln!(
+            err,
+            "warning: fixes did not converge: stopped after {} rounds with fixes still to apply; \
+             the files are consistent, run again to continue (and please report this)",
+            outcome.rounds
         );
     }
     let mut changed = Vec::new();
@@ -86,16 +99,31 @@ pub fn diff(changed: &[Changed], cwd: &Path) -> String {
     out
 }
 
-/// Write `text` to `path` atomically, keeping the file's permissions. A symlink
-/// is followed: its target is replaced, the link stays.
+/// Write `text` to `path`, keeping what the file was: its permissions, owner
+/// and group, and its hard links. A symlink is followed: its target is
+/// written, the link stays.
+///
+/// A file with a single link is replaced atomically: a temporary file in the
+/// same directory gets the text, the original's permissions, owner and group,
+/// then is renamed over the original, so a reader sees the old or the new text,
+/// never half. A file with several hard links (or whose owner cannot be given
+/// to a new file) is written in place instead, truncated and rewritten in one
+/// write, so every link sees the change and the inode keeps its owner: that
+/// write is not atomic, but it only starts after the whole new text exists.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     let target = std::fs::canonicalize(path)?;
+    let meta = std::fs::metadata(&target)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    if links(&meta) > 1 {
+        return write_in_place(&target, text);
+    }
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let permissions = std::fs::metadata(&target)?.permissions();
     let tmp = dir.join(format!(".{name}.greyhaven-{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -104,14 +132,67 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
             .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
+        keep_owner(&f, &meta)?;
         drop(f);
-        std::fs::set_permissions(&tmp, permissions)?;
+        std::fs::set_permissions(&tmp, meta.permissions())?;
         std::fs::rename(&tmp, &target)
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                // The owner cannot be given to a new file (or the directory is
+                // not writable): the file itself may still be.
+                write_in_place(&target, text)
+            } else {
+                Err(e)
+            }
+        }
     }
-    result
+}
+
+/// Overwrite the file at `target` with `text` (same inode: links, owner and
+/// permissions stay).
+fn write_in_place(target: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(unix)]
+fn links(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(meta)
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// Give `f` the owner and group of `meta` (when they differ from its own).
+#[cfg(unix)]
+fn keep_owner(f: &std::fs::File, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let now = f.metadata()?;
+    if now.uid() == meta.uid() && now.gid() == meta.gid() {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
+        if e.raw_os_error() == Some(1) {
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, e)
+        } else {
+            e
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// `1 finding` / `3 findings`.

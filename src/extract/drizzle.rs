@@ -9,9 +9,10 @@
 
 use super::syntax::{field, first_named, inner_span, js_string, named_children, span, text};
 use crate::model::{
-    ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault, ExtraConfig, ExtraForm,
-    FileId, FileModel, ForeignKey, Import, Index, IndexOrigin, LinkedPolicy, Note, Orm,
-    OutsideIndex, Pending, Policy, SourceKind, Span, Table, TableRef, UniqueConstraint,
+    Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
+    ExtraConfig, ExtraForm, FileId, FileModel, ForeignKey, HelperCall, Import, Index, IndexOrigin,
+    KEY_MARK, LinkedPolicy, Note, Orm, OutsideIndex, Pending, Policy, SourceKind, Span, Table,
+    TableRef, UniqueConstraint,
 };
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -613,17 +614,18 @@ impl<'a> Extractor<'a> {
         }
         let args = self.args(v);
         let first_str = args.first().and_then(|a| self.eval_str(a, &Vec::new()));
-        // `billing.enum("status", [...])`
+        // `billing.enum("status", [...])`, the schema declared here or imported.
         if self.kind(f) == "member_expression"
             && let (Some(obj), Some(prop)) =
                 (self.fd(f, self.f.object), self.fd(f, self.f.property))
             && self.t(prop) == "enum"
-            && self.schemas.contains_key(self.t(obj))
+            && (self.schemas.contains_key(self.t(obj)) || self.imported.contains(self.t(obj)))
         {
             let n = first_str.map_or_else(|| name.to_string(), |s| s.0);
             let sp = args.first().map_or(span(v), |a| span(a));
             self.enums.insert(name, n.clone());
-            self.model.enums.push((n, sp));
+            self.model.enums.push((n.clone(), sp));
+            self.push_builder(name, BuilderKind::Enum(n));
             return;
         }
         match callee {
@@ -631,11 +633,13 @@ impl<'a> Extractor<'a> {
                 let n = first_str.map_or_else(|| name.to_string(), |s| s.0);
                 let sp = args.first().map_or(span(v), |a| span(a));
                 self.enums.insert(name, n.clone());
-                self.model.enums.push((n, sp));
+                self.model.enums.push((n.clone(), sp));
+                self.push_builder(name, BuilderKind::Enum(n));
             }
             Callee::Pg("pgSchema", _) => {
                 if let Some((s, _)) = first_str {
-                    self.schemas.insert(name, s);
+                    self.schemas.insert(name, s.clone());
+                    self.push_builder(name, BuilderKind::Schema(s));
                 } else {
                     self.note(v, "pgSchema name is not a string literal");
                 }
@@ -648,12 +652,16 @@ impl<'a> Extractor<'a> {
                         "pgTableCreator name transform not understood; table names unknown",
                     );
                 }
-                self.creators.insert(name, t);
+                self.creators.insert(name, t.clone());
+                self.push_builder(name, BuilderKind::Creator(t));
             }
             Callee::Pg("customType", _) => {
-                let dt = args.first().and_then(|a| self.custom_data_type(a));
-                self.custom
-                    .insert(name, dt.unwrap_or_else(|| name.to_string()));
+                let dt = args
+                    .first()
+                    .and_then(|a| self.custom_data_type(a))
+                    .unwrap_or_else(|| name.to_string());
+                self.custom.insert(name, dt.clone());
+                self.push_builder(name, BuilderKind::Custom(dt));
             }
             Callee::Pg("pgRole", _) => {
                 let n = first_str.map_or_else(|| name.to_string(), |s| s.0);
@@ -661,6 +669,14 @@ impl<'a> Extractor<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Record a builder other files may import by `ident`.
+    fn push_builder(&mut self, ident: &str, kind: BuilderKind) {
+        self.model.builders.push(Builder {
+            ident: ident.to_string(),
+            kind,
+        });
     }
 
     /// `(n) => \`acme_${n}\`` / `(n) => "acme_" + n` → (prefix, suffix).
@@ -745,6 +761,95 @@ impl<'a> Extractor<'a> {
         } else {
             Some(body)
         }
+    }
+
+    /// Every expression a function may return: its expression body, or each
+    /// `return x` of its block at any nesting (`if`/`else`, `switch`, `try`),
+    /// nested functions excluded.
+    fn returns(&self, f: Node<'a>) -> Vec<Node<'a>> {
+        let Some(body) = self.fd(f, self.f.body) else {
+            return Vec::new();
+        };
+        if self.kind(body) != "statement_block" {
+            return vec![body];
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![body];
+        let mut budget = 4096;
+        while let Some(n) = stack.pop() {
+            budget -= 1;
+            if budget == 0 {
+                break;
+            }
+            for ch in named_children(n) {
+                match self.kind(ch) {
+                    "return_statement" => out.extend(first_named(ch)),
+                    "arrow_function"
+                    | "function_expression"
+                    | "function"
+                    | "function_declaration"
+                    | "class_declaration"
+                    | "class"
+                    | "method_definition" => {}
+                    k if k.ends_with("_statement")
+                        || k.ends_with("_clause")
+                        || k == "statement_block"
+                        || k == "switch_body"
+                        || k == "switch_case"
+                        || k == "switch_default" =>
+                    {
+                        stack.push(ch)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out.sort_by_key(|n| n.start_byte());
+        out
+    }
+
+    /// One column from every return path of a column helper: the paths' common
+    /// facts, and an unknown type when they disagree. `None` when some path is
+    /// not a column builder or the helper returns an object.
+    fn helper_column(
+        &mut self,
+        (key, key_span, sp): (&str, Span, Span),
+        rets: &[Node<'a>],
+        env: &Env<'a>,
+    ) -> Option<(Column, bool)> {
+        let mut merged: Option<(Column, bool)> = None;
+        for &ret in rets {
+            if self.unwrap(ret).kind() == "object" {
+                return None;
+            }
+            let (c, ok) = self.column(key, key_span, sp, ret, env);
+            merged = Some(match merged {
+                None => (c, ok),
+                Some((mut m, mok)) => {
+                    if m.ty != c.ty {
+                        m.ty = ColumnType::Unknown;
+                    }
+                    if m.explicit_name != c.explicit_name {
+                        m.explicit_name = None;
+                        m.name_span = None;
+                    }
+                    m.not_null &= c.not_null;
+                    m.primary_key &= c.primary_key;
+                    m.unique &= c.unique;
+                    if m.db_default != c.db_default {
+                        m.db_default = None;
+                    }
+                    if m.client_default != c.client_default {
+                        m.client_default = None;
+                    }
+                    if m.references != c.references {
+                        m.references = None;
+                    }
+                    (m, mok && ok)
+                }
+            });
+        }
+        merged
     }
 
     fn last_return(&self, block: Node<'a>) -> Option<Node<'a>> {
@@ -1227,6 +1332,7 @@ impl<'a> Extractor<'a> {
             bases: Vec::new(),
             tablename: None,
             partial: cols.partial,
+            name_param: None,
             span: sp,
         });
     }
@@ -1246,11 +1352,38 @@ impl<'a> Extractor<'a> {
                 return;
             }
         } else if self.kind(ret) == "call_expression" {
-            let (col, ok) = self.column(name, span(name_node), span(ret), ret, &Vec::new());
-            if ok {
+            // Parameters stand for themselves, so a name passed through
+            // (`varchar(name)`) is recognised as the parameter it came from.
+            let params = self.param_names(f);
+            let marks: Vec<String> = (0..params.len())
+                .map(|i| format!("{KEY_MARK}{i}"))
+                .collect();
+            let env: Env<'a> = params
+                .iter()
+                .zip(&marks)
+                .filter(|(p, _)| !p.is_empty())
+                .map(|(p, m)| (*p, (m.clone(), Span::default())))
+                .collect();
+            let rets = self.returns(f);
+            let at = (name, span(name_node), span(ret));
+            if let Some((mut col, ok)) = self.helper_column(at, &rets, &env)
+                && ok
+            {
+                let mut name_param = None;
+                if let Some(n) = &col.explicit_name
+                    && n.contains(KEY_MARK)
+                {
+                    name_param = marks.iter().position(|m| m == n);
+                    col.explicit_name = None;
+                    col.name_span = None;
+                    col.name = col.key.clone();
+                }
                 let mut cols = Cols::default();
                 cols.push(col);
                 self.push_set(name, exported, ColumnSetKind::ColumnFn, cols, sp);
+                if let Some(set) = self.model.column_sets.last_mut() {
+                    set.name_param = name_param;
+                }
                 return;
             }
         }
@@ -1370,6 +1503,8 @@ impl<'a> Extractor<'a> {
         }
         let mut schema = None;
         let mut creator = None;
+        // A schema or table creator imported from another file.
+        let mut via: Option<&'a str> = None;
         let is_table = if self.kind(f) == "member_expression"
             && self
                 .fd(f, self.f.property)
@@ -1378,6 +1513,10 @@ impl<'a> Extractor<'a> {
             match self.fd(f, self.f.object).map(|n| self.unwrap(n)) {
                 Some(o) if self.kind(o) == "identifier" && self.schemas.contains_key(self.t(o)) => {
                     schema = self.schemas.get(self.t(o)).cloned();
+                    true
+                }
+                Some(o) if self.kind(o) == "identifier" && self.imported.contains(self.t(o)) => {
+                    via = Some(self.t(o));
                     true
                 }
                 Some(o) if self.kind(o) == "call_expression" => {
@@ -1400,6 +1539,21 @@ impl<'a> Extractor<'a> {
                 Callee::Pg("pgTable", _) => true,
                 Callee::Local(n) if self.creators.contains_key(n) => {
                     creator = self.creators.get(n).cloned();
+                    true
+                }
+                // `createTable("x", {...})` with the creator from another file:
+                // a table only if the project resolves the name to a creator.
+                Callee::Imported(n)
+                    if self
+                        .args(call)
+                        .first()
+                        .is_some_and(|a| self.eval_str(a, &Vec::new()).is_some())
+                        && self.args(call).get(1).is_some_and(|c| {
+                            let c = self.unwrap(c);
+                            self.kind(c) == "object" || self.is_func(c)
+                        }) =>
+                {
+                    via = Some(n);
                     true
                 }
                 _ => false,
@@ -1489,6 +1643,11 @@ impl<'a> Extractor<'a> {
         }
         if let Some(extra) = args.get(2) {
             self.extra(&mut table, extra);
+        }
+        if let Some(v) = via {
+            self.model
+                .table_builders
+                .push((self.model.tables.len(), v.to_string()));
         }
         self.model.tables.push(table);
         true
@@ -1725,11 +1884,13 @@ impl<'a> Extractor<'a> {
                             return true;
                         }
                         let v = self.decls.get(name).map(|d| self.unwrap(d.value));
-                        match v
-                            .filter(|v| self.is_func(*v))
-                            .and_then(|v| Some((v, self.returned(v)?)))
-                        {
-                            Some((func, ret)) if self.unwrap(ret).kind() != "object" => {
+                        let func = v.filter(|v| self.is_func(*v));
+                        let rets = func.map(|f| self.returns(f)).unwrap_or_default();
+                        match func {
+                            Some(func)
+                                if !rets.is_empty()
+                                    && rets.iter().all(|r| self.unwrap(*r).kind() != "object") =>
+                            {
                                 if self.depth >= MAX_DEPTH {
                                     self.note(base, "column helpers nested too deeply");
                                     return false;
@@ -1737,20 +1898,22 @@ impl<'a> Extractor<'a> {
                                 let env2 = self.bind(func, args, env);
                                 // Argument-free helpers (`id()`) are read once per file.
                                 let memo = env2.is_empty() && self.builder_param.is_none();
-                                let (inner, ok) = match self.column_memo.get(&ret.id()) {
-                                    Some(c) if memo => c.clone(),
-                                    _ => {
+                                let cached = if memo {
+                                    self.column_memo.get(&func.id()).cloned()
+                                } else {
+                                    None
+                                };
+                                let (inner, ok) = match cached {
+                                    Some(c) => c,
+                                    None => {
                                         self.depth += 1;
-                                        let r = self.column(
-                                            &col.key,
-                                            col.key_span,
-                                            col.span,
-                                            ret,
-                                            &env2,
-                                        );
+                                        let at = (col.key.as_str(), col.key_span, col.span);
+                                        let r = self
+                                            .helper_column(at, &rets, &env2)
+                                            .unwrap_or_else(|| (col.clone(), false));
                                         self.depth -= 1;
                                         if memo {
-                                            self.column_memo.insert(ret.id(), r.clone());
+                                            self.column_memo.insert(func.id(), r.clone());
                                         }
                                         r
                                     }
@@ -1772,7 +1935,11 @@ impl<'a> Extractor<'a> {
                     Callee::Imported(name) => {
                         // Resolved across files by the project. Not counted as a
                         // recognised builder: a `const x = imported()` is no column set.
-                        col.helper = Some(name.to_string());
+                        let args = args.iter().map(|a| self.eval_str(a, env)).collect();
+                        col.helper = Some(HelperCall {
+                            name: name.to_string(),
+                            args,
+                        });
                         false
                     }
                     _ => {
@@ -1981,8 +2148,11 @@ impl<'a> Extractor<'a> {
         if depth < MAX_DEPTH {
             match self.kind(e) {
                 "member_expression" => {
+                    // The key's database name is settled by `project.rs`.
                     if let Some((_, key)) = self.column_ref(e) {
+                        out.push(KEY_MARK);
                         out.push_str(key);
+                        out.push(KEY_MARK);
                         return;
                     }
                 }
@@ -2288,6 +2458,7 @@ impl<'a> Extractor<'a> {
         let mut columns = Vec::new();
         let mut owner = None;
         let mut partial = false;
+        let mut predicate = None;
         for l in links {
             let largs = self.link_args(l);
             let skip = match l.name {
@@ -2296,6 +2467,7 @@ impl<'a> Extractor<'a> {
                 "using" => 1,
                 "where" => {
                     partial = true;
+                    predicate = largs.first().and_then(|a| self.predicate(a, env));
                     continue;
                 }
                 _ => continue,
@@ -2323,11 +2495,33 @@ impl<'a> Extractor<'a> {
             columns,
             unique,
             partial,
+            predicate,
             span: sp,
             name_span,
             origin: IndexOrigin::Explicit,
         };
         (index, owner)
+    }
+
+    /// A partial index's `.where(...)` as SQL text: a `sql` template, or the
+    /// `isNotNull(t.x)` / `isNull(t.x)` operators of `drizzle-orm`.
+    fn predicate(&self, node: Node<'a>, env: &Env<'a>) -> Option<String> {
+        let node = self.unwrap(node);
+        if let Some(tpl) = self.sql_template(node) {
+            return Some(self.render_template(tpl, env).0);
+        }
+        if self.kind(node) == "call_expression"
+            && let Some(f) = self.fd(node, self.f.function)
+        {
+            let op = match self.t(self.unwrap(f)) {
+                "isNotNull" => "IS NOT NULL",
+                "isNull" => "IS NULL",
+                _ => return None,
+            };
+            let (_, key) = self.column_ref(self.args(node).first()?)?;
+            return Some(format!("{KEY_MARK}{key}{KEY_MARK} {op}"));
+        }
+        None
     }
 
     fn policy(&mut self, base: Node<'a>, sp: Span, env: &Env<'a>) -> Option<Policy> {

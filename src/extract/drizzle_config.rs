@@ -141,13 +141,17 @@ fn read_facts(
                     for e in named_children(v) {
                         match js_string(unwrap_expr(e), src) {
                             Some(s) => facts.schema.push(s.to_string()),
-                            None => notes.push(Note {
-                                span: span(e),
-                                message: "schema path is not a string literal".into(),
-                            }),
+                            None => {
+                                facts.schema_unknown = true;
+                                notes.push(Note {
+                                    span: span(e),
+                                    message: "schema path is not a string literal".into(),
+                                });
+                            }
                         }
                     }
                 } else {
+                    facts.schema_unknown = true;
                     notes.push(Note {
                         span: span(v),
                         message: "`schema` is not a string literal or array".into(),

@@ -26,7 +26,7 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
                 SourceKind::DrizzleConfig
             } else if text.contains("drizzle-orm/pg-core") {
                 SourceKind::Drizzle
-            } else if has_reexport(text) {
+            } else if has_reexport(text) || may_build_tables(text) {
                 SourceKind::TypeScriptModule
             } else {
                 SourceKind::Other
@@ -38,6 +38,7 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
             } else if text.contains("sqlmodel")
                 || text.contains("sqlalchemy")
                 || (file_name == "__init__.py" && text.contains("import "))
+                || has_type_aliases(text)
             {
                 // Package `__init__.py` files re-export model classes.
                 SourceKind::SqlModel
@@ -48,6 +49,23 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
         "sql" => SourceKind::Sql,
         _ => SourceKind::Other,
     }
+}
+
+/// A module that may build tables, enums or columns with builders imported from
+/// another file (`appSchema.table(...)`, `createTable(...)`, `appSchema.enum(...)`):
+/// the project decides once the imports are resolved.
+fn may_build_tables(text: &str) -> bool {
+    text.contains("import")
+        && (text.contains(".table(") || text.contains("Table(") || text.contains(".enum("))
+}
+
+/// Python type aliases that model files may import (`OwnerID = uuid.UUID`,
+/// `NewType(...)`, `TypeAlias`).
+fn has_type_aliases(text: &str) -> bool {
+    text.contains("NewType(")
+        || text.contains("TypeAlias")
+        || text.contains("= uuid.UUID")
+        || text.contains("= UUID")
 }
 
 fn has_reexport(text: &str) -> bool {

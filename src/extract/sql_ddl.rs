@@ -437,6 +437,7 @@ pub(crate) fn create_index(loc: &Locator, ci: &CreateIndex, stmt: Span) -> DdlEv
                 columns,
                 unique: ci.unique,
                 partial: ci.predicate.is_some(),
+                predicate: ci.predicate.as_ref().map(|e| e.to_string()),
                 span: stmt,
                 name_span: name_ident.and_then(|id| loc.span(id.span)),
                 origin: IndexOrigin::Explicit,

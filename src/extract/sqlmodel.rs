@@ -14,9 +14,9 @@ use crate::extract::syntax::{
     py_string_list, py_unparen, span, text,
 };
 use crate::model::{
-    ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault, FileFinding, FileId,
-    FileModel, ForeignKey, Index, IndexOrigin, Note, Orm, SourceKind, Span, Table, TableRef,
-    UniqueConstraint,
+    Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
+    FileFinding, FileId, FileModel, ForeignKey, HelperCall, Index, IndexOrigin, Lang, Note, Orm,
+    SourceKind, Span, Table, TableRef, UniqueConstraint,
 };
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -69,9 +69,12 @@ pub fn extract(text: &str, tree: &Tree) -> FileModel {
         decl_vars: Vec::new(),
         enums: HashSet::new(),
         factories: HashMap::new(),
+        aliases: HashMap::new(),
+        decorators: HashMap::new(),
         model: FileModel::empty(SourceKind::SqlModel),
     };
     cx.collect(tree.root_node());
+    cx.export_types();
     cx.build();
     scan_utcnow(tree.root_node(), text, &mut cx.model.findings);
     // Inherited computed names are noted once per declaration.
@@ -106,6 +109,9 @@ struct Body<'t> {
     uses_sa: bool,
     /// Uses `Field(...)`.
     uses_field: bool,
+    /// Columns may hide in statements not read (an `if` other than
+    /// `if TYPE_CHECKING: ... else: ...`).
+    conditional: bool,
 }
 
 #[derive(Clone)]
@@ -139,6 +145,11 @@ struct Cx<'a, 't> {
     enums: HashSet<String>,
     /// Top-level functions usable as `default_factory`, classified by their body.
     factories: HashMap<String, ClientDefault>,
+    /// Top-level type aliases: `OwnerID = uuid.UUID`, `X: TypeAlias = ...`,
+    /// `X = NewType("X", UUID)`, `X = Annotated[UUID, ...]` (name → value).
+    aliases: HashMap<String, Node<'t>>,
+    /// `TypeDecorator` subclasses → their `impl = ...` value.
+    decorators: HashMap<String, Node<'t>>,
     model: FileModel,
 }
 
@@ -183,6 +194,16 @@ impl<'a, 't> Cx<'a, 't> {
                 {
                     self.decl_vars
                         .push((text(left, src).to_string(), span(stmt)));
+                } else if let Some(a) = py_named_children(stmt).first().copied()
+                    && a.kind() == "assignment"
+                    && let (Some(left), Some(right)) = (
+                        a.child_by_field_name("left"),
+                        a.child_by_field_name("right"),
+                    )
+                    && left.kind() == "identifier"
+                    && looks_like_type(right, src)
+                {
+                    self.aliases.insert(text(left, src).to_string(), right);
                 }
             }
             // Imports under `if TYPE_CHECKING:` / `try:` still bind names.
@@ -217,6 +238,26 @@ impl<'a, 't> Cx<'a, 't> {
             && py_named_children(decl)
                 .iter()
                 .any(|d| d.kind() == "decorator" && text(*d, src).contains("as_declarative"));
+        if bases
+            .iter()
+            .any(|b| py_last_segment(b) == "TypeDecorator" || self.decorators.contains_key(b))
+        {
+            // A custom column type: the database sees its `impl`.
+            let imp = class.child_by_field_name("body").and_then(|body| {
+                code_children(body).into_iter().find_map(|st| {
+                    let a = py_named_children(st).first().copied()?;
+                    let left = a.child_by_field_name("left")?;
+                    (a.kind() == "assignment" && text(left, src) == "impl")
+                        .then(|| a.child_by_field_name("right"))
+                        .flatten()
+                })
+            });
+            let inherited = bases.iter().find_map(|b| self.decorators.get(b).copied());
+            if let Some(imp) = imp.or(inherited) {
+                self.decorators.insert(name, imp);
+            }
+            return;
+        }
         let is_enum = bases
             .iter()
             .any(|b| ENUM_BASES.contains(&py_last_segment(b)) || self.enums.contains(b));
@@ -351,6 +392,7 @@ impl<'a, 't> Cx<'a, 't> {
                 bases: Vec::new(),
                 tablename: None,
                 partial: false,
+                name_param: None,
                 span: stmt_span,
             });
         }
@@ -421,8 +463,8 @@ impl<'a, 't> Cx<'a, 't> {
             match kind {
                 // Bases from other files are merged (or found unknowable) by
                 // `project.rs`; only what this file hides makes a class partial here.
-                Some(true) => self.build_table(i, &bodies, broken),
-                Some(false) => self.build_set(i, &bodies, broken),
+                Some(true) => self.build_table(i, &bodies, broken || bodies[i].conditional),
+                Some(false) => self.build_set(i, &bodies, broken || bodies[i].conditional),
                 None => {}
             }
         }
@@ -534,6 +576,7 @@ impl<'a, 't> Cx<'a, 't> {
             tablename,
             partial,
             span: span(c.decl),
+            name_param: None,
         });
     }
 
@@ -608,6 +651,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: vec![Some(col.key.clone())],
                     unique: col.unique,
                     partial: false,
+                    predicate: None,
                     span: flags.index.unwrap_or(col.span),
                     name_span: None,
                     origin: IndexOrigin::ColumnFlag,
@@ -619,6 +663,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: vec![Some(col.key.clone())],
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: flags.unique.unwrap_or(col.span),
                     name_span: None,
                     origin: IndexOrigin::UniqueConstraint,
@@ -660,6 +705,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: pk.iter().cloned().map(Some).collect(),
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: sp,
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,
@@ -747,6 +793,21 @@ impl<'a, 't> Cx<'a, 't> {
                 let unique = args.kw("unique").and_then(py_bool).unwrap_or(false);
                 let partial =
                     args.kw("postgresql_where").is_some() || args.kw("sqlite_where").is_some();
+                // `postgresql_where="x IS NOT NULL"` / `text("...")`.
+                let predicate = args.kw("postgresql_where").and_then(|w| {
+                    let w = py_unparen(w);
+                    if w.kind() == "call"
+                        && py_callee(w, src).is_some_and(|c| py_last_segment(c) == "text")
+                    {
+                        let a = py_args(w, src);
+                        a.positional
+                            .first()
+                            .and_then(|n| py_string(*n, src))
+                            .map(|s| s.0.into_owned())
+                    } else {
+                        py_string(w, src).map(|s| s.0.into_owned())
+                    }
+                });
                 let effective_name = name.clone().unwrap_or_else(|| {
                     let cols: Vec<&str> = columns.iter().flatten().map(|s| s.as_str()).collect();
                     format!("ix_{table_name}_{}", cols.join("_"))
@@ -757,6 +818,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns,
                     unique,
                     partial,
+                    predicate,
                     span: span(call),
                     name_span,
                     origin: IndexOrigin::Explicit,
@@ -780,6 +842,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: columns.iter().cloned().map(Some).collect(),
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: span(call),
                     name_span: None,
                     origin: IndexOrigin::UniqueConstraint,
@@ -846,6 +909,7 @@ impl<'a, 't> Cx<'a, 't> {
                     columns: cols.iter().cloned().map(Some).collect(),
                     unique: true,
                     partial: false,
+                    predicate: None,
                     span: span(call),
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,
@@ -870,9 +934,41 @@ impl<'a, 't> Cx<'a, 't> {
         let Some(block) = self.classes[i].body else {
             return out;
         };
+        self.body_statements(code_children(block), style, &mut out, 0);
+        out
+    }
+
+    fn body_statements(
+        &mut self,
+        stmts: Vec<Node<'t>>,
+        style: Style,
+        out: &mut Body<'t>,
+        depth: u32,
+    ) {
         let src = self.src;
-        for stmt in code_children(block) {
+        for stmt in stmts {
             match stmt.kind() {
+                // `if TYPE_CHECKING: ... else: ...`: the runtime branch declares the
+                // columns. Any other condition may hide columns.
+                "if_statement" => {
+                    let cond = stmt.child_by_field_name("condition").map(|c| text(c, src));
+                    let type_checking =
+                        cond.is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING"));
+                    let mut cursor = stmt.walk();
+                    let alternatives: Vec<Node<'t>> = stmt
+                        .children_by_field_name("alternative", &mut cursor)
+                        .collect();
+                    if type_checking && depth < 4 && alternatives.len() <= 1 {
+                        if let Some(alt) = alternatives.first()
+                            && alt.kind() == "else_clause"
+                            && let Some(b) = alt.child_by_field_name("body")
+                        {
+                            self.body_statements(code_children(b), style, out, depth + 1);
+                        }
+                    } else {
+                        out.conditional = true;
+                    }
+                }
                 "expression_statement" => {
                     let Some(a) = py_named_children(stmt).first().copied() else {
                         continue;
@@ -880,7 +976,7 @@ impl<'a, 't> Cx<'a, 't> {
                     if a.kind() != "assignment" {
                         continue;
                     }
-                    self.assignment(stmt, a, style, &mut out);
+                    self.assignment(stmt, a, style, out);
                 }
                 "decorated_definition" => {
                     let Some(def) = stmt.child_by_field_name("definition") else {
@@ -902,7 +998,6 @@ impl<'a, 't> Cx<'a, 't> {
                 _ => {}
             }
         }
-        out
     }
 
     fn assignment(&mut self, stmt: Node<'t>, a: Node<'t>, style: Style, out: &mut Body<'t>) {
@@ -961,12 +1056,14 @@ impl<'a, 't> Cx<'a, 't> {
             Some((_, name)) if NON_COLUMN_CALLS.contains(&name) => {}
             Some((call, "Field")) => {
                 out.uses_field = true;
-                let col = self.field_column(stmt, left, ann, ann_info.as_ref(), call);
+                let mut col = self.field_column(stmt, left, ann, ann_info.as_ref(), call);
+                self.settle_type(&mut col.0, 0);
                 out.columns.push(col);
             }
             Some((call, "mapped_column" | "Column")) => {
                 out.uses_sa = true;
-                let col = self.sa_attr_column(stmt, left, ann, ann_info.as_ref(), call);
+                let mut col = self.sa_attr_column(stmt, left, ann, ann_info.as_ref(), call);
+                self.settle_type(&mut col.0, 0);
                 out.columns.push(col);
             }
             _ => {
@@ -976,7 +1073,8 @@ impl<'a, 't> Cx<'a, 't> {
                 if style == Style::Sa && !info.mapped {
                     return;
                 }
-                let col = self.plain_column(stmt, left, ann, info, right, style);
+                let mut col = self.plain_column(stmt, left, ann, info, right, style);
+                self.settle_type(&mut col.0, 0);
                 out.columns.push(col);
             }
         }
@@ -1274,6 +1372,118 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn ann_type(&self, info: &Ann) -> ColumnType {
         info.column_type(&self.enums)
+    }
+
+    /// The column type a type alias or `TypeDecorator` of this file stands for.
+    fn named_type(&self, name: &str, depth: u32) -> Option<ColumnType> {
+        if depth > 8 {
+            return None;
+        }
+        let src = self.src;
+        let mut ty = if let Some(v) = self.aliases.get(name) {
+            let v = py_unparen(*v);
+            let v = match py_callee(v, src).map(py_last_segment) {
+                Some("NewType") if v.kind() == "call" => *py_args(v, src).positional.get(1)?,
+                _ => v,
+            };
+            Ann::of(v, src).column_type(&self.enums)
+        } else {
+            sa_type(*self.decorators.get(name)?, src, &self.enums)
+        };
+        if let ColumnType::Other(t) = &ty
+            && let Some(head) = type_head(t)
+        {
+            if head == name {
+                return None;
+            }
+            ty = self.named_type(head, depth + 1).unwrap_or(ty);
+        }
+        Some(ty)
+    }
+
+    /// A type this file cannot classify: a local alias or `TypeDecorator` gives its
+    /// type; a name imported from a project module is left to `project.rs` (the
+    /// column's `helper`); any other name that is not a plain builtin is unknown,
+    /// so no rule claims the column has the wrong type.
+    fn settle_type(&self, col: &mut Column, depth: u32) {
+        let ColumnType::Other(t) = &col.ty else {
+            return;
+        };
+        let Some(head) = type_head(t) else {
+            return;
+        };
+        if let Some(ty) = self.named_type(head, depth) {
+            col.ty = ty;
+            return;
+        }
+        let first = head.split('.').next().unwrap_or(head);
+        if let Some(imp) = self.model.imports.iter().find(|i| i.local == first) {
+            if crate::project::modules::is_framework_module(Lang::Python, &imp.module) {
+                return;
+            }
+            col.helper = Some(HelperCall {
+                name: head.to_string(),
+                args: Vec::new(),
+            });
+            col.ty = ColumnType::Unknown;
+            return;
+        }
+        if head.starts_with(|c: char| c.is_ascii_uppercase()) {
+            col.ty = ColumnType::Unknown;
+        }
+    }
+
+    /// Aliases and `TypeDecorator`s other files may import, with their types.
+    fn export_types(&mut self) {
+        let mut names: Vec<&String> = self.aliases.keys().chain(self.decorators.keys()).collect();
+        names.sort();
+        names.dedup();
+        let mut out: Vec<Builder> = names
+            .into_iter()
+            .filter_map(|n| {
+                let ty = self.named_type(n, 0)?;
+                (ty != ColumnType::Unknown).then(|| Builder {
+                    ident: n.clone(),
+                    kind: BuilderKind::Type(ty),
+                })
+            })
+            .collect();
+        // Enum classes: a column annotated with one is a database enum.
+        out.extend(self.model.enums.iter().map(|(n, _)| Builder {
+            ident: n.clone(),
+            kind: BuilderKind::Type(ColumnType::Enum(n.clone())),
+        }));
+        self.model.builders = out;
+    }
+}
+
+/// `OwnerID` / `ids.OwnerID` / `GUID(36)` → the name; `None` for other text
+/// (`list[str]`, `str | int`).
+fn type_head(t: &str) -> Option<&str> {
+    let head = t.split('(').next().unwrap_or(t).trim();
+    let ok = !head.is_empty()
+        && head
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        && !head.starts_with(|c: char| c.is_ascii_digit());
+    ok.then_some(head)
+}
+
+/// A top-level assignment value that may be a type alias: a (dotted) name, a
+/// subscript (`Annotated[...]`, `Optional[...]`) or `NewType(...)`.
+fn looks_like_type(node: Node<'_>, src: &str) -> bool {
+    let node = py_unparen(node);
+    match node.kind() {
+        "identifier" | "attribute" => text(node, src).rsplit('.').next().is_some_and(|l| {
+            l.starts_with(|c: char| c.is_ascii_uppercase())
+                || matches!(
+                    l,
+                    "str" | "int" | "float" | "bool" | "bytes" | "datetime" | "date"
+                )
+        }),
+        "subscript" | "generic_type" => true,
+        "call" => py_callee(node, src).is_some_and(|c| py_last_segment(c) == "NewType"),
+        _ => false,
     }
 }
 

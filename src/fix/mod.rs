@@ -2,9 +2,11 @@
 //! text without overlaps; `style` reads a file's conventions (indentation, quote
 //! style, semicolons, trailing commas, line endings) so rendered code blends in;
 //! `imports` adds missing TypeScript and Python imports in the file's own style.
-//! [`fix_all`] applies fixes to a project in rounds until nothing changes, never
-//! keeping a fix that adds parse errors to a file (`verify`); `diff` renders the
-//! unified diff of a fixed file.
+//! [`fix_all`] applies fixes to a project in rounds until nothing changes (the
+//! fixed point, or says it stopped short), never keeping a fix that adds parse
+//! errors to a file (`verify`) or that leaves its own finding reported (the
+//! round is undone and the fix banned); `diff` renders the unified diff of a
+//! fixed file.
 
 pub mod diff;
 pub mod drizzle;
@@ -49,11 +51,25 @@ pub struct FixOutcome {
     pub changed: BTreeMap<FileId, Arc<str>>,
     /// Rounds run.
     pub rounds: usize,
-    /// Fixes dropped because their result did not parse as well as the original.
+    /// Fixes dropped: their result did not parse as well as the original, or
+    /// their finding was still reported after they were applied.
     pub rejected: Vec<Rejected>,
+    /// `false` when the loop stopped at [`MAX_ROUNDS`] with fixes still to apply
+    /// (the fixed point was not reached; the texts are consistent but not final).
+    pub converged: bool,
 }
 
-/// A fix [`fix_all`] refused to keep: applying it added parse errors to `file`.
+/// Why [`fix_all`] refused a fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Applying it added parse errors to this file.
+    Breaks(FileId),
+    /// After applying it, its finding was still reported: the fix was undone
+    /// and is not applied again (it would repeat forever).
+    Persists,
+}
+
+/// A fix [`fix_all`] refused to keep.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
     pub rule: &'static str,
@@ -61,12 +77,14 @@ pub struct Rejected {
     pub file: FileId,
     pub message: String,
     pub title: String,
-    /// The file whose parse errors grew.
-    pub broken: FileId,
+    pub reason: Reason,
 }
 
-/// The most rounds [`fix_all`] runs; overlapping fixes wait for the next round.
-pub const MAX_ROUNDS: usize = 10;
+/// The most rounds [`fix_all`] runs. Fixes editing the same list wait for the
+/// next round, so a table missing many indexes takes one round per index; the
+/// bound only stops a loop that would otherwise not end, and is reported
+/// ([`FixOutcome::converged`]).
+pub const MAX_ROUNDS: usize = 200;
 
 /// Choose, among `diagnostics`, a set of fixes (the first allowed fix of each
 /// diagnostic) whose edits do not overlap each other, in diagnostic order.
@@ -124,9 +142,10 @@ fn select<'d>(
     out
 }
 
-/// Apply allowed fixes to the project in rounds (at most [`MAX_ROUNDS`]) until
-/// none is left; every changed file is re-extracted between rounds. The project
-/// holds the fixed texts afterwards; nothing is written to disk here.
+/// Apply allowed fixes to the project in rounds until none is left (the fixed
+/// point; at most [`MAX_ROUNDS`]); every changed file is re-extracted between
+/// rounds. The project holds the fixed texts afterwards; nothing is written to
+/// disk here.
 pub fn fix_all(project: &mut Project, mode: FixMode) -> FixOutcome {
     fix_all_where(project, mode, &|_| true)
 }
@@ -138,22 +157,104 @@ fn key(d: &Diagnostic) -> FindingKey {
     (d.rule, d.file, d.message.clone())
 }
 
+/// How many findings carry each key.
+fn key_counts<'a>(ds: impl Iterator<Item = &'a Diagnostic>) -> BTreeMap<FindingKey, usize> {
+    let mut out = BTreeMap::new();
+    for d in ds {
+        *out.entry(key(d)).or_insert(0) += 1;
+    }
+    out
+}
+
+/// One applied round, kept until the next lint shows its fixes worked.
+struct Round {
+    /// Text of each changed file before the round.
+    before: Vec<(FileId, Arc<str>)>,
+    /// Finding keys (with their counts before the round) the round's fixes were
+    /// meant to remove, each with the fix's title.
+    targets: Vec<(FindingKey, usize, String)>,
+    applied: usize,
+    fixed: usize,
+}
+
 /// [`fix_all`] restricted to the findings `keep` accepts (e.g. one rule's).
 /// A round's fixes that would add parse errors to a file are dropped (listed in
 /// [`FixOutcome::rejected`]) and the rest of the round is applied without them.
+/// After each round the project is linted again; when a finding a fix was
+/// applied for is still reported, the whole round is undone, that fix is
+/// banned (rejected, [`Reason::Persists`]) and the round is redone without it,
+/// so no fix is ever applied twice for the same finding.
 pub fn fix_all_where(
     project: &mut Project,
     mode: FixMode,
     keep: &dyn Fn(&Diagnostic) -> bool,
 ) -> FixOutcome {
-    let mut outcome = FixOutcome::default();
+    fix_loop(project, mode, keep, &|p| crate::check_project(p).1)
+}
+
+/// The loop of [`fix_all_where`] over any `lint` (the engine, or a test's).
+fn fix_loop(
+    project: &mut Project,
+    mode: FixMode,
+    keep: &dyn Fn(&Diagnostic) -> bool,
+    lint: &dyn Fn(&Project) -> Vec<Diagnostic>,
+) -> FixOutcome {
+    let mut outcome = FixOutcome {
+        converged: true,
+        ..FixOutcome::default()
+    };
+    let originals: BTreeMap<FileId, Arc<str>> = project
+        .files()
+        .map(|(id, f)| (id, f.text.clone()))
+        .collect();
     let mut banned: BTreeSet<FindingKey> = BTreeSet::new();
-    for _ in 0..MAX_ROUNDS {
-        let (_, diagnostics) = crate::check_project(project);
-        let new_texts = loop {
-            let candidates: Vec<&Diagnostic> = diagnostics
+    let mut last: Option<Round> = None;
+    let mut rounds = 0;
+    loop {
+        let diagnostics = lint(project);
+        if let Some(round) = last.take() {
+            let now = key_counts(diagnostics.iter());
+            let persisting: Vec<&(FindingKey, usize, String)> = round
+                .targets
                 .iter()
-                .filter(|d| keep(d) && !banned.contains(&key(d)))
+                .filter(|(k, before, _)| now.get(k).copied().unwrap_or(0) >= *before)
+                .collect();
+            if !persisting.is_empty() {
+                for (k, _, title) in persisting {
+                    if banned.insert(k.clone()) {
+                        outcome.rejected.push(Rejected {
+                            rule: k.0,
+                            file: k.1,
+                            message: k.2.clone(),
+                            title: title.clone(),
+                            reason: Reason::Persists,
+                        });
+                    }
+                }
+                // Undo the round and redo it without the banned fixes.
+                for (file, text) in round.before {
+                    restore(project, file, text, &mut outcome);
+                }
+                rounds -= 1;
+                continue;
+            }
+            outcome.applied += round.applied;
+            outcome.fixed += round.fixed;
+        }
+        let candidates: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| keep(d) && !banned.contains(&key(d)))
+            .collect();
+        if rounds == MAX_ROUNDS {
+            outcome.converged = select(&candidates, mode, Some(project)).is_empty();
+            break;
+        }
+        let counts = key_counts(candidates.iter().copied());
+        let new_texts = loop {
+            let candidates: Vec<&Diagnostic> = candidates
+                .iter()
+                .copied()
+                .filter(|d| !banned.contains(&key(d)))
                 .collect();
             let chosen = select(&candidates, mode, Some(project));
             if chosen.is_empty() {
@@ -161,8 +262,7 @@ pub fn fix_all_where(
             }
             match try_round(project, &chosen) {
                 Ok(texts) => {
-                    outcome.applied += chosen.len();
-                    outcome.fixed += candidates
+                    let fixed: Vec<&&Diagnostic> = candidates
                         .iter()
                         .filter(|d| {
                             d.fixes
@@ -170,8 +270,23 @@ pub fn fix_all_where(
                                 .find(|f| mode.allows(f.safety))
                                 .is_some_and(|f| chosen.iter().any(|(_, c)| c.edits == f.edits))
                         })
-                        .count();
-                    break Some(texts);
+                        .collect();
+                    let mut targets: Vec<(FindingKey, usize, String)> = Vec::new();
+                    for d in &fixed {
+                        let k = key(d);
+                        if targets.iter().any(|(t, _, _)| *t == k) {
+                            continue;
+                        }
+                        let title = d
+                            .fixes
+                            .iter()
+                            .find(|f| mode.allows(f.safety))
+                            .map(|f| f.title.clone())
+                            .unwrap_or_default();
+                        let before = counts.get(&k).copied().unwrap_or(0);
+                        targets.push((k, before, title));
+                    }
+                    break Some((texts, targets, chosen.len(), fixed.len()));
                 }
                 Err(broken) => {
                     for (d, f) in &chosen {
@@ -182,30 +297,52 @@ pub fn fix_all_where(
                                 file: d.file,
                                 message: d.message.clone(),
                                 title: f.title.clone(),
-                                broken,
+                                reason: Reason::Breaks(broken),
                             });
                         }
                     }
                 }
             }
         };
-        let Some(new_texts) = new_texts else { break };
+        let Some((new_texts, targets, applied, fixed)) = new_texts else {
+            break;
+        };
         if new_texts.is_empty() {
             break;
         }
-        outcome.rounds += 1;
+        rounds += 1;
+        let mut before = Vec::new();
         for (file, new_text) in new_texts {
             let Some(src) = project.file(file) else {
                 continue;
             };
-            let path = src.path.clone();
-            let model = crate::extract::extract_file(&path, &new_text);
-            let text: Arc<str> = Arc::from(new_text);
-            outcome.changed.insert(file, text.clone());
-            project.set_file(path, text, model);
+            before.push((file, src.text.clone()));
+            restore(project, file, Arc::from(new_text), &mut outcome);
         }
+        last = Some(Round {
+            before,
+            targets,
+            applied,
+            fixed,
+        });
     }
+    outcome.rounds = rounds;
+    // A file whose every change was undone did not change.
     outcome
+        .changed
+        .retain(|id, text| originals.get(id).is_none_or(|o| o != text));
+    outcome
+}
+
+/// Set file `file` of `project` to `text` (re-extracted) and note it changed.
+fn restore(project: &mut Project, file: FileId, text: Arc<str>, outcome: &mut FixOutcome) {
+    let Some(src) = project.file(file) else {
+        return;
+    };
+    let path = src.path.clone();
+    let model = crate::extract::extract_file(&path, &text);
+    outcome.changed.insert(file, text.clone());
+    project.set_file(path, text, model);
 }
 
 /// `true` when `renamer` replaces a name (an identifier, bare or quoted) that
@@ -379,7 +516,90 @@ pub fn add_index(
 
 #[cfg(test)]
 mod tests {
-    use super::has_word;
+    use super::*;
+
+    /// A project of one TypeScript file.
+    fn one_file(text: &str) -> Project {
+        let mut p = Project::new("/w".into(), crate::config::Config::default());
+        let path = std::path::PathBuf::from("/w/a.ts");
+        let model = crate::extract::extract_file(&path, text);
+        p.set_file(path, Arc::from(text), model);
+        p
+    }
+
+    /// A finding on every `x` of the file, fixed by appending `!` after it
+    /// (`x!` still matches, so the fix never removes its finding).
+    fn stubborn(p: &Project) -> Vec<Diagnostic> {
+        let Some((id, f)) = p.files().next() else {
+            return Vec::new();
+        };
+        f.text
+            .match_indices('x')
+            .map(|(i, _)| {
+                Diagnostic::new("stubborn", id, Span::new(i, i + 1), "an x").fix(Fix {
+                    title: "Add !".into(),
+                    safety: Safety::Safe,
+                    edits: vec![crate::diagnostic::Edit {
+                        file: id,
+                        span: Span::empty(i + 1),
+                        text: "!".into(),
+                    }],
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fix_that_keeps_its_finding_is_undone_and_not_repeated() {
+        let mut p = one_file("// x\n");
+        let out = fix_loop(&mut p, FixMode::Safe, &|_| true, &stubborn);
+        assert_eq!(out.fixed, 0);
+        assert!(out.changed.is_empty());
+        assert!(out.converged);
+        assert_eq!(out.rejected.len(), 1);
+        assert_eq!(out.rejected[0].reason, Reason::Persists);
+        assert_eq!(&*p.file(FileId(0)).unwrap().text, "// x\n");
+    }
+
+    /// One fix per round (each inserts at the same place): 150 rounds, more
+    /// than the old bound of 10, still reach the fixed point.
+    #[test]
+    fn many_rounds_converge() {
+        let text = format!("const a = [{}];\n", "y, ".repeat(150));
+        let mut p = one_file(&text);
+        let ys = |p: &Project| -> Vec<Diagnostic> {
+            let Some((id, f)) = p.files().next() else {
+                return Vec::new();
+            };
+            let at = f.text.find(']').unwrap_or(0);
+            f.text
+                .match_indices("y,")
+                .map(|(i, _)| {
+                    Diagnostic::new("ys", id, Span::new(i, i + 1), "a y").fix(Fix {
+                        title: "Move".into(),
+                        safety: Safety::Safe,
+                        edits: vec![
+                            crate::diagnostic::Edit {
+                                file: id,
+                                span: Span::new(i, i + 3),
+                                text: String::new(),
+                            },
+                            crate::diagnostic::Edit {
+                                file: id,
+                                span: Span::empty(at),
+                                text: "z, ".into(),
+                            },
+                        ],
+                    })
+                })
+                .collect()
+        };
+        let out = fix_loop(&mut p, FixMode::Safe, &|_| true, &ys);
+        assert!(out.converged, "{out:?}");
+        assert_eq!(out.fixed, 150, "{out:?}");
+        assert_eq!(out.rounds, 150);
+        assert!(!p.file(FileId(0)).unwrap().text.contains('y'));
+    }
 
     #[test]
     fn whole_words_only() {

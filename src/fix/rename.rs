@@ -292,14 +292,15 @@ impl<'p> Renamer<'p> {
         // A file where the old key and name occur nowhere but in the column's own
         // definition holds no reference: no need to parse it.
         let words = |fid: FileId, w: &str| -> usize {
-            self.count(fid, w)
-                - if fid == c.file {
-                    def.text
-                        .get(c.span.start..c.span.end)
-                        .map_or(0, |d| count_words(d, w))
-                } else {
-                    0
-                }
+            // Saturating: a definition span cutting an identifier can count a
+            // word the whole-file index does not.
+            self.count(fid, w).saturating_sub(if fid == c.file {
+                def.text
+                    .get(c.span.start..c.span.end)
+                    .map_or(0, |d| count_words(d, w))
+            } else {
+                0
+            })
         };
         files.retain(|&fid| {
             words(fid, r.old_key) > 0 || (r.old_name != r.old_key && words(fid, r.old_name) > 0)

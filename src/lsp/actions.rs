@@ -1,5 +1,8 @@
-//! Code actions: every fix carried in a diagnostic's `data` becomes a `quickfix`
-//! bound to that diagnostic (safe fixes preferred); "Ignore <rule> for this line"
+//! Code actions: the client's diagnostic is only a key (rule, range, message)
+//! to the server's own finding in a document it knows; that finding's fixes
+//! become `quickfix`es bound to the diagnostic (safe fixes preferred), never
+//! with an edit outside the workspace folders (`data` from the client is not
+//! trusted); "Ignore <rule> for this line"
 //! inserts a `greyhaven-ignore` comment above the line (with its indentation and
 //! line ending) or extends the one already there; `source.fixAll.greyhaven`
 //! applies the non-overlapping safe fixes of the whole file from the last lint.
@@ -70,42 +73,59 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
     let engine = state.engine();
     let dc = engine.document_changes;
     let quick = wanted(only, lsp::CodeActionKind::QUICKFIX.as_str());
+    // The request's document must be one the server knows, in the workspace.
+    let Some(id) = engine
+        .project
+        .file_id(&path)
+        .filter(|_| in_workspace(&engine, &path))
+    else {
+        return out;
+    };
     for d in &params.context.diagnostics {
-        if d.source.as_deref() != Some(convert::SOURCE) {
+        if d.source.as_deref() != Some(convert::SOURCE) || !quick {
             continue;
         }
-        let Some(data) = d
-            .data
-            .clone()
-            .and_then(|v| serde_json::from_value::<Data>(v).ok())
-        else {
+        // The client's diagnostic is only a key: the fixes come from the
+        // server's own finding with the same rule, range and message.
+        let Some(rule) = rule_of(d) else {
             continue;
         };
-        if !quick {
+        let Some(found) = engine.diagnostics.iter().find(|x| {
+            x.file == id
+                && x.rule == rule
+                && x.message == d.message
+                && convert::file_range(&engine.project, id, x.span, enc) == d.range
+        }) else {
             continue;
-        }
-        for f in &data.fixes {
+        };
+        for f in &found.fixes {
+            let inside = f.edits.iter().all(|e| {
+                engine
+                    .project
+                    .file(e.file)
+                    .is_some_and(|src| in_workspace(&engine, &src.path))
+            });
+            if !inside {
+                continue;
+            }
+            let Some(edits) = convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
+            else {
+                continue;
+            };
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: f.title.clone(),
                 kind: Some(lsp::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
-                edit: Some(workspace_edit(f.edits.clone(), dc)),
-                is_preferred: f.safe.then_some(true),
+                edit: Some(workspace_edit(edits, dc)),
+                is_preferred: (f.safety == crate::diagnostic::Safety::Safe).then_some(true),
                 ..Default::default()
             }));
         }
-        if data.rule != suppress::UNUSED_RULE
-            && let Some(edit) = ignore_edit(
-                state,
-                &engine,
-                &params.text_document.uri,
-                d,
-                &data.rule,
-                enc,
-            )
+        if rule != suppress::UNUSED_RULE
+            && let Some(edit) = ignore_edit(state, &engine, &params.text_document.uri, d, rule, enc)
         {
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-                title: format!("Ignore {} for this line", data.rule),
+                title: format!("Ignore {rule} for this line"),
                 kind: Some(lsp::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
                 edit: Some(workspace_edit(vec![edit], dc)),
@@ -113,13 +133,19 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
             }));
         }
     }
-    if wanted(only, FIX_ALL_KIND)
-        && let Some(id) = engine.project.file_id(&path)
-    {
+    if wanted(only, FIX_ALL_KIND) {
         let mine: Vec<crate::diagnostic::Diagnostic> = engine
             .diagnostics
             .iter()
             .filter(|d| d.file == id)
+            .filter(|d| {
+                d.fixes.iter().flat_map(|f| &f.edits).all(|e| {
+                    engine
+                        .project
+                        .file(e.file)
+                        .is_some_and(|src| in_workspace(&engine, &src.path))
+                })
+            })
             .cloned()
             .collect();
         let fixes = select_fixes(&mine, FixMode::Safe);
@@ -137,6 +163,38 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }
     }
     out
+}
+
+/// The rule a client diagnostic names (its `code`), when it is one of ours.
+fn rule_of(d: &lsp::Diagnostic) -> Option<&'static str> {
+    let code = match &d.code {
+        Some(lsp::NumberOrString::String(s)) => s.as_str(),
+        _ => {
+            // Older clients may drop `code`: the `data` key names the rule.
+            let data = d.data.clone()?;
+            let rule = serde_json::from_value::<Data>(data).ok()?.rule;
+            return crate::rules::RULES
+                .iter()
+                .map(|r| r.meta.name)
+                .chain([suppress::UNUSED_RULE])
+                .find(|n| *n == rule);
+        }
+    };
+    crate::rules::RULES
+        .iter()
+        .map(|r| r.meta.name)
+        .chain([suppress::UNUSED_RULE])
+        .find(|n| *n == code)
+}
+
+/// `true` when `path` lies inside a workspace folder (the project root when
+/// the client named none): no edit is ever offered outside.
+fn in_workspace(engine: &super::state::Engine, path: &std::path::Path) -> bool {
+    if engine.folders.is_empty() {
+        path.starts_with(&engine.project.root)
+    } else {
+        engine.folders.iter().any(|f| path.starts_with(f))
+    }
 }
 
 /// The edit adding `rule` to a `greyhaven-ignore` comment above the diagnostic's line.

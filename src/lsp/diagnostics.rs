@@ -27,6 +27,9 @@ impl Outbox {
                 for msg in out.show {
                     client.show_message(MessageType::ERROR, msg).await;
                 }
+                for msg in out.info {
+                    client.show_message(MessageType::INFO, msg).await;
+                }
                 for p in out.publish {
                     let last = sent.entry(p.uri.as_str().to_string()).or_insert(0);
                     if p.seq < *last {
@@ -43,7 +46,11 @@ impl Outbox {
     }
 
     pub fn send(&self, out: Outcome) {
-        if out.publish.is_empty() && out.log.is_empty() && out.show.is_empty() {
+        if out.publish.is_empty()
+            && out.log.is_empty()
+            && out.show.is_empty()
+            && out.info.is_empty()
+        {
             return;
         }
         let _ = self.tx.send(out);

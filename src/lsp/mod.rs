@@ -1,10 +1,13 @@
 //! The language server (tower-lsp-server over stdio). This module holds the
 //! backend: capability negotiation (position encoding: UTF-8 when the client
-//! offers it, else UTF-16), workspace indexing with `$/progress`, dynamic file
-//! watchers, and thin handlers that call the synchronous operations of
-//! [`state::State`] and the feature modules, then hand what to send to the
-//! ordered publisher of [`diagnostics`]. Stdio passes through the frame guard
-//! of [`transport`]. Only this module tree depends on tower-lsp-server.
+//! offers it, else UTF-16), workspace indexing with `$/progress` (nothing is
+//! published before the configuration and the index are loaded), dynamic file
+//! watchers, the document [`worker`] thread (notifications applied in arrival
+//! order, one lint per burst of edits over the newest text), and thin request
+//! handlers that run the feature modules off the async threads with a deadline
+//! ([`bounded`]: answered empty when the engine is busy), then hand what to send
+//! to the ordered publisher of [`diagnostics`]. Stdio passes through the frame
+//! guard of [`transport`]. Only this module tree depends on tower-lsp-server.
 
 pub mod actions;
 pub mod completion;
@@ -45,10 +48,79 @@ struct ClientCaps {
     watch_registration: bool,
 }
 
+/// A document notification for the [`worker`], in arrival order.
+pub enum DocOp {
+    Open(lsp_uri::Uri, String, i32),
+    Change(lsp_uri::Uri, i32, Vec<TextDocumentContentChangeEvent>),
+    Close(lsp_uri::Uri),
+    Watched(Vec<FileEvent>),
+}
+
+mod lsp_uri {
+    pub use tower_lsp_server::ls_types::Uri;
+}
+
+/// The document worker: applies document notifications in arrival order and,
+/// once no more are queued, lints the newest text of every changed document
+/// once ([`State::lint_pending`]). Edits are cheap (rope and tree edits); the
+/// costly parse, extraction and lint run once per burst of edits, on this
+/// thread, so the async runtime always has threads free to answer requests.
+fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp>) {
+    while let Ok(first) = rx.recv() {
+        let mut out = state::Outcome::default();
+        let mut next = Some(first);
+        while let Some(op) = next {
+            match op {
+                DocOp::Open(uri, text, version) => out.extend(state.open_doc(&uri, &text, version)),
+                DocOp::Change(uri, version, changes) => {
+                    out.extend(state.change_doc(&uri, version, &changes));
+                }
+                DocOp::Close(uri) => {
+                    out.extend(state.lint_pending());
+                    out.extend(state.close(&uri));
+                }
+                DocOp::Watched(changes) => {
+                    out.extend(state.lint_pending());
+                    out.extend(state.watched(&changes));
+                }
+            }
+            next = rx.try_recv().ok();
+        }
+        out.extend(state.lint_pending());
+        outbox.send(out);
+    }
+}
+
+/// How long a request may wait for the engine (busy linting) before it is
+/// answered with an empty result.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_millis(80);
+
+/// Run `f` off the async threads, or answer `fallback` when the engine stays
+/// busy (a long lint) for [`ANSWER_WITHIN`], so every request is answered in time.
+async fn bounded<T: Send + 'static>(
+    state: &Arc<State>,
+    f: impl FnOnce(&State) -> T + Send + 'static,
+    fallback: T,
+) -> T {
+    let st = Arc::clone(state);
+    let run = move || {
+        if st.engine_free_within(ANSWER_WITHIN) {
+            Some(f(&st))
+        } else {
+            None
+        }
+    };
+    match tokio::task::spawn_blocking(run).await {
+        Ok(Some(v)) => v,
+        _ => fallback,
+    }
+}
+
 pub struct Backend {
     client: Client,
     state: Arc<State>,
     outbox: Outbox,
+    work: std::sync::mpsc::Sender<DocOp>,
     caps: std::sync::Mutex<ClientCaps>,
     shut_down: Arc<AtomicBool>,
 }
@@ -56,10 +128,6 @@ pub struct Backend {
 impl Backend {
     fn caps(&self) -> ClientCaps {
         *self.caps.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn send(&self, out: state::Outcome) {
-        self.outbox.send(out);
     }
 
     /// Index the workspace: configuration, file walk, loading with progress.
@@ -71,10 +139,9 @@ impl Backend {
         let discovered =
             tokio::task::spawn_blocking(move || State::discover(&folders, &fallback)).await;
         let Ok(d) = discovered else {
-            outbox.send(state::Outcome {
-                log: vec!["workspace discovery failed".into()],
-                ..Default::default()
-            });
+            let mut out = state.finish_index();
+            out.log.push("workspace discovery failed".into());
+            outbox.send(out);
             return;
         };
         outbox.send(state.begin_project(&d));
@@ -114,8 +181,9 @@ impl Backend {
                 .await;
             }
         }
+        // Configuration and index loaded: the first publications go out now.
         let st = Arc::clone(&state);
-        if let Ok(out) = tokio::task::spawn_blocking(move || st.relint_all()).await {
+        if let Ok(out) = tokio::task::spawn_blocking(move || st.finish_index()).await {
             outbox.send(out);
         }
         if let Some(r) = reporter {
@@ -197,6 +265,8 @@ impl LanguageServer for Backend {
         *self.caps.lock().unwrap_or_else(|e| e.into_inner()) = client_caps;
         {
             let mut e = self.state.engine();
+            // No publication before the configuration and the index are loaded.
+            e.waiting = true;
             e.folders = folders_of(&params);
             e.document_changes = caps
                 .workspace
@@ -267,59 +337,76 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
-        self.send(self.state.open(&d.uri, &d.text, d.version));
+        let _ = self.work.send(DocOp::Open(d.uri, d.text, d.version));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let d = params.text_document;
-        self.send(
-            self.state
-                .change(&d.uri, d.version, &params.content_changes),
-        );
+        let _ = self
+            .work
+            .send(DocOp::Change(d.uri, d.version, params.content_changes));
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.send(self.state.close(&params.text_document.uri));
+        let _ = self.work.send(DocOp::Close(params.text_document.uri));
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        self.send(self.state.watched(&params.changes));
+        let _ = self.work.send(DocOp::Watched(params.changes));
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(Some(actions::code_actions(&self.state, &params)))
+        let actions = bounded(
+            &self.state,
+            move |st| actions::code_actions(st, &params),
+            Vec::new(),
+        )
+        .await;
+        Ok(Some(actions))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        Ok(hover::hover(&self.state, &params))
+        Ok(bounded(&self.state, move |st| hover::hover(st, &params), None).await)
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        Ok(symbols::document_symbols(
+        Ok(bounded(
             &self.state,
-            &params.text_document.uri,
-        ))
+            move |st| symbols::document_symbols(st, &params.text_document.uri),
+            None,
+        )
+        .await)
     }
 
     async fn symbol(
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        Ok(symbols::workspace_symbols(&self.state, &params.query))
+        Ok(bounded(
+            &self.state,
+            move |st| symbols::workspace_symbols(st, &params.query),
+            None,
+        )
+        .await)
     }
 
     async fn goto_definition(
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        Ok(goto::definition(&self.state, &params))
+        Ok(bounded(&self.state, move |st| goto::definition(st, &params), None).await)
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        Ok(completion::complete(&self.state, &params))
+        Ok(bounded(
+            &self.state,
+            move |st| completion::complete(st, &params),
+            None,
+        )
+        .await)
     }
 }
 
@@ -342,10 +429,18 @@ pub fn run() -> i32 {
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client: Client| {
             let outbox = Outbox::spawn(client.clone());
+            let state = Arc::new(State::new());
+            let (work, rx) = std::sync::mpsc::channel();
+            let (st, ob) = (Arc::clone(&state), outbox.clone());
+            std::thread::Builder::new()
+                .name("greyhaven-documents".into())
+                .spawn(move || worker(st, ob, rx))
+                .expect("spawn the document worker");
             Backend {
                 client,
-                state: Arc::new(State::new()),
+                state,
                 outbox,
+                work,
                 caps: Default::default(),
                 shut_down: flag,
             }

@@ -40,16 +40,19 @@ pub struct Outcome {
     pub log: Vec<String>,
     /// `window/showMessage` errors.
     pub show: Vec<String>,
+    /// `window/showMessage` information.
+    pub info: Vec<String>,
 }
 
 impl Outcome {
     fn log(&mut self, msg: impl Into<String>) {
         self.log.push(msg.into());
     }
-    fn extend(&mut self, other: Outcome) {
+    pub fn extend(&mut self, other: Outcome) {
         self.publish.extend(other.publish);
         self.log.extend(other.log);
         self.show.extend(other.show);
+        self.info.extend(other.info);
     }
 }
 
@@ -71,6 +74,15 @@ pub struct Engine {
     pub document_changes: bool,
     /// Publication counter.
     pub seq: u64,
+    /// Nothing is published until the configuration and the index are loaded
+    /// (set by the server at `initialize`, cleared by [`State::finish_index`]).
+    pub waiting: bool,
+    /// Open documents whose text changed since it was last parsed, extracted
+    /// and linted (see [`State::lint_pending`]).
+    pub dirty: BTreeSet<PathBuf>,
+    /// Open documents over `[files] max_document_size`: not parsed or linted,
+    /// published with one information diagnostic instead.
+    pub oversize: BTreeSet<PathBuf>,
 }
 
 impl Engine {
@@ -119,19 +131,45 @@ impl State {
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `textDocument/didOpen`.
+    /// `true` when the engine can be locked within `wait` (it is not busy with
+    /// a long lint); polls `try_lock`, holding nothing afterwards.
+    pub fn engine_free_within(&self, wait: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match self.engine.try_lock() {
+                Ok(_) | Err(std::sync::TryLockError::Poisoned(_)) => return true,
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
+    /// `textDocument/didOpen`: [`State::open_doc`] then [`State::lint_pending`].
     pub fn open(&self, uri: &lsp::Uri, text: &str, version: i32) -> Outcome {
+        let mut out = self.open_doc(uri, text, version);
+        out.extend(self.lint_pending());
+        out
+    }
+
+    /// Take an opened document (parsed when within the size budget); it is
+    /// extracted and linted by the next [`State::lint_pending`].
+    pub fn open_doc(&self, uri: &lsp::Uri, text: &str, version: i32) -> Outcome {
         let mut out = Outcome::default();
         let Some(path) = convert::uri_path(uri) else {
             out.log(format!("ignoring {}: not a file URI", uri.as_str()));
             return out;
         };
-        let doc = Document::new(&path, text, version);
-        let kind = doc.kind;
-        let model = model_of(&doc, text);
-        let tree = doc.tree.clone();
-        self.docs.insert(path.clone(), doc);
         let mut engine = self.engine();
+        let budget = engine.project.config.max_document_size();
+        let doc = if text.len() as u64 > budget {
+            Document::unparsed(&path, text, version)
+        } else {
+            Document::new(&path, text, version)
+        };
+        self.docs.insert(path.clone(), doc);
         engine.open.insert(
             path.clone(),
             OpenInfo {
@@ -139,23 +177,102 @@ impl State {
                 version,
             },
         );
-        if kind == SourceKind::Other && engine.project.file_id(&path).is_none() {
-            return out;
-        }
-        let id = engine
-            .project
-            .set_file(path.clone(), Arc::from(text), model);
-        if let Some(tree) = tree {
-            engine.project.set_tree(id, tree);
-        }
-        out.publish = relint(&mut engine, self.encoding(), Some(&path));
+        engine.dirty.insert(path);
         out
     }
 
-    /// `textDocument/didChange`: apply every change to the rope and the tree,
-    /// reparse incrementally, re-extract and re-lint. Stale versions and changes
-    /// for documents that are not open are dropped (logged).
+    /// Parse, extract and lint every document changed since the last call (the
+    /// newest text of each, however many edits arrived meanwhile), publishing
+    /// each of them with its version. Documents over the size budget are not
+    /// parsed: they get one information diagnostic (and one message when they
+    /// grow past it). Before the index is loaded, models are updated but
+    /// nothing is published.
+    pub fn lint_pending(&self) -> Outcome {
+        let mut out = Outcome::default();
+        let mut engine = self.engine();
+        let dirty = std::mem::take(&mut engine.dirty);
+        if dirty.is_empty() {
+            return out;
+        }
+        let budget = engine.project.config.max_document_size();
+        let mut forced = BTreeSet::new();
+        for path in dirty {
+            let Some(mut doc) = self.docs.get_mut(&path) else {
+                continue;
+            };
+            let old_kind = doc.kind;
+            let text = doc.text();
+            let (kind, model, tree) = if text.len() as u64 > budget {
+                doc.tree = None;
+                if engine.oversize.insert(path.clone()) {
+                    out.info.push(format!(
+                        "greyhaven: {} is larger than {budget} bytes ({} bytes) and is not checked; \
+                         raise [files] max_document_size to check it",
+                        path.display(),
+                        text.len()
+                    ));
+                }
+                let model = crate::extract::extract_with_tree(SourceKind::Other, "", None);
+                (doc.kind, model, None)
+            } else {
+                engine.oversize.remove(&path);
+                doc.reparse(&text);
+                (doc.kind, model_of(&doc, &text), doc.tree.clone())
+            };
+            drop(doc);
+            if old_kind == SourceKind::Other
+                && kind == SourceKind::Other
+                && !engine.oversize.contains(&path)
+                && engine.project.file_id(&path).is_none()
+            {
+                continue;
+            }
+            let id = engine
+                .project
+                .set_file(path.clone(), Arc::from(text), model);
+            // Fixes that rename find references in this tree instead of reparsing.
+            if let Some(tree) = tree {
+                engine.project.set_tree(id, tree);
+            }
+            forced.insert(path);
+        }
+        if engine.waiting {
+            return out;
+        }
+        out.publish = relint_forced(&mut engine, self.encoding(), &forced);
+        out
+    }
+
+    /// The index is loaded: publish every open document from now on, starting
+    /// with all of them.
+    pub fn finish_index(&self) -> Outcome {
+        let mut out = Outcome::default();
+        {
+            let mut engine = self.engine();
+            engine.waiting = false;
+            let open: Vec<PathBuf> = engine.open.keys().cloned().collect();
+            engine.dirty.extend(open);
+        }
+        out.extend(self.lint_pending());
+        out
+    }
+
+    /// `textDocument/didChange`: [`State::change_doc`] then [`State::lint_pending`].
     pub fn change(
+        &self,
+        uri: &lsp::Uri,
+        version: i32,
+        changes: &[lsp::TextDocumentContentChangeEvent],
+    ) -> Outcome {
+        let mut out = self.change_doc(uri, version, changes);
+        out.extend(self.lint_pending());
+        out
+    }
+
+    /// Apply every change to the rope and the tree (no parsing: that waits for
+    /// [`State::lint_pending`], which sees only the newest text). Stale versions
+    /// and changes for documents that are not open are dropped (logged).
+    pub fn change_doc(
         &self,
         uri: &lsp::Uri,
         version: i32,
@@ -170,7 +287,7 @@ impl State {
             ));
             return out;
         };
-        let (old_kind, kind, text, model, tree) = {
+        {
             let Some(mut doc) = self.docs.get_mut(&path) else {
                 out.log(format!("ignoring a change to {}: not open", uri.as_str()));
                 return out;
@@ -192,30 +309,12 @@ impl State {
                 }
             }
             doc.version = version;
-            let old_kind = doc.kind;
-            let text = doc.text();
-            doc.reparse(&text);
-            let model = model_of(&doc, &text);
-            (old_kind, doc.kind, text, model, doc.tree.clone())
-        };
+        }
         let mut engine = self.engine();
         if let Some(o) = engine.open.get_mut(&path) {
             o.version = version;
         }
-        if old_kind == SourceKind::Other
-            && kind == SourceKind::Other
-            && engine.project.file_id(&path).is_none()
-        {
-            return out;
-        }
-        let id = engine
-            .project
-            .set_file(path.clone(), Arc::from(text), model);
-        // Fixes that rename find references in this tree instead of reparsing.
-        if let Some(tree) = tree {
-            engine.project.set_tree(id, tree);
-        }
-        out.publish = relint(&mut engine, enc, Some(&path));
+        engine.dirty.insert(path);
         out
     }
 
@@ -228,6 +327,8 @@ impl State {
         self.docs.remove(&path);
         let mut engine = self.engine();
         engine.open.remove(&path);
+        engine.dirty.remove(&path);
+        engine.oversize.remove(&path);
         let had = engine
             .published
             .remove(&path)
@@ -480,14 +581,50 @@ fn config_outcome(
 /// document whose diagnostics differ from the last published ones, and `force`
 /// (the document just edited) always, with its version.
 pub fn relint(engine: &mut Engine, enc: Encoding, force: Option<&Path>) -> Vec<Publish> {
+    let forced: BTreeSet<PathBuf> = force.map(Path::to_path_buf).into_iter().collect();
+    relint_forced(engine, enc, &forced)
+}
+
+/// [`relint`] publishing every document of `forced`.
+pub fn relint_forced(
+    engine: &mut Engine,
+    enc: Encoding,
+    forced: &BTreeSet<PathBuf>,
+) -> Vec<Publish> {
     let (schema, diagnostics) = crate::check_project(&engine.project);
     engine.schema = schema;
     engine.diagnostics = diagnostics;
-    publications(engine, enc, force)
+    publications_forced(engine, enc, forced)
 }
 
 /// Convert the findings of every open document and diff with what was published.
 pub fn publications(engine: &mut Engine, enc: Encoding, force: Option<&Path>) -> Vec<Publish> {
+    let forced: BTreeSet<PathBuf> = force.map(Path::to_path_buf).into_iter().collect();
+    publications_forced(engine, enc, &forced)
+}
+
+/// The one diagnostic of a document over the size budget (line 1).
+fn oversize_diagnostic(budget: u64) -> lsp::Diagnostic {
+    lsp::Diagnostic {
+        range: lsp::Range::new(lsp::Position::new(0, 0), lsp::Position::new(0, 0)),
+        severity: Some(lsp::DiagnosticSeverity::INFORMATION),
+        code: Some(lsp::NumberOrString::String("document-too-large".into())),
+        source: Some(convert::SOURCE.into()),
+        message: format!(
+            "this document is larger than {budget} bytes and is not checked \
+             (raise [files] max_document_size to check it)"
+        ),
+        ..Default::default()
+    }
+}
+
+/// [`publications`] publishing every document of `forced`.
+pub fn publications_forced(
+    engine: &mut Engine,
+    enc: Encoding,
+    forced: &BTreeSet<PathBuf>,
+) -> Vec<Publish> {
+    let budget = engine.project.config.max_document_size();
     let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
     for d in &engine.diagnostics {
         by_file.entry(d.file).or_default().push(d);
@@ -498,16 +635,19 @@ pub fn publications(engine: &mut Engine, enc: Encoding, force: Option<&Path>) ->
     for path in paths {
         let info = &engine.open[path];
         let id = engine.project.file_id(path);
-        let converted: Vec<lsp::Diagnostic> = id
-            .and_then(|id| by_file.get(&id))
-            .map(|ds| {
-                ds.iter()
-                    .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let converted: Vec<lsp::Diagnostic> = if engine.oversize.contains(path) {
+            vec![oversize_diagnostic(budget)]
+        } else {
+            id.and_then(|id| by_file.get(&id))
+                .map(|ds| {
+                    ds.iter()
+                        .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         let previous = engine.published.get(path);
-        let forced = force == Some(path.as_path()) && id.is_some();
+        let forced = forced.contains(path) && id.is_some();
         let changed = match previous {
             Some(p) => *p != converted,
             None => !converted.is_empty(),

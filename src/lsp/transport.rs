@@ -1,9 +1,10 @@
 //! A guard between stdio and tower-lsp-server. tower-lsp-server stops reading
 //! its input after the first frame it cannot decode (a bad `Content-Length`,
 //! invalid JSON, JSON that is not a JSON-RPC message), so the server would go
-//! deaf. The input side here re-frames stdin itself, forwards only well-formed
-//! messages to tower through an in-memory pipe, and answers broken ones with a
-//! JSON-RPC error (`-32700` parse error, `-32600` invalid request, id `null`
+//! deaf. The input side here re-frames stdin itself ([`step`]: resynchronising
+//! on the next `Content-Length:` header after any framing error, so no valid
+//! message after garbage is lost), forwards only well-formed messages to tower
+//! through an in-memory pipe, and answers broken ones with a JSON-RPC error (`-32700` parse error, `-32600` invalid request, id `null`
 //! unless the message had one); the output side copies tower's frames to stdout
 //! whole, slipping those error responses in between frames.
 
@@ -67,8 +68,148 @@ pub fn check_message(body: &[u8]) -> Option<Value> {
     }
 }
 
+/// Where `needle` (ASCII, compared case-insensitively) first occurs in `hay`.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+const HEADER: &[u8] = b"content-length:";
+
+/// The end of the header block starting at the front of `buf`: (offset of the
+/// blank line, its length). Lines may end in CRLF or a bare LF.
+fn header_end(buf: &[u8]) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while let Some(nl) = buf[i..].iter().position(|&b| b == b'\n') {
+        let at = i + nl + 1;
+        if buf[at..].starts_with(b"\r\n") {
+            return Some((at, 2));
+        }
+        if buf[at..].starts_with(b"\n") {
+            return Some((at, 1));
+        }
+        i = at;
+    }
+    None
+}
+
+/// `Content-Length` of a header block whose lines end in CRLF or LF.
+fn lenient_length(header: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(header).ok()?;
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.is_empty())
+        .collect();
+    content_length(lines.join("\r\n").as_bytes())
+}
+
+/// What to do with the front of the input buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Not enough bytes yet.
+    Wait,
+    /// Drop this many bytes (garbage before a header), silently.
+    Skip(usize),
+    /// A message: forward the body `start..end`, then drop `consumed` bytes.
+    Message {
+        start: usize,
+        end: usize,
+        consumed: usize,
+    },
+    /// A broken frame: answer with a parse error, drop `consumed` bytes.
+    Broken { consumed: usize },
+}
+
+/// Decide what the front of `buf` is. `scanned` is how far a search for the
+/// next header inside an incomplete body already got (to keep the work linear).
+///
+/// Framing errors resynchronise on the next `Content-Length:` header, so no
+/// valid message after garbage is lost: bytes before a header are skipped; a
+/// header that does not parse is answered and skipped up to the next one; a
+/// body whose declared length is too large ends at the next header when the
+/// bytes before it are a complete JSON value; a body that is cut short (length
+/// too small) is answered as broken, and its remainder skipped up to the next
+/// header. Bare-LF header lines are accepted.
+pub fn step(buf: &[u8], scanned: &mut usize) -> Step {
+    let Some(h) = find_ci(buf, HEADER) else {
+        // Keep a tail that may be the start of a header.
+        return if buf.len() > HEADER.len() {
+            Step::Skip(buf.len() - HEADER.len())
+        } else {
+            Step::Wait
+        };
+    };
+    if h > 0 {
+        return Step::Skip(h);
+    }
+    let Some((blank, blank_len)) = header_end(buf) else {
+        if buf.len() > 64 * 1024 {
+            // No end of header in sight: this is not a header.
+            return Step::Broken { consumed: 1 };
+        }
+        return Step::Wait;
+    };
+    let Some(n) = lenient_length(&buf[..blank]) else {
+        // Skip to the next header after this one.
+        let next = find_ci(&buf[1..], HEADER).map_or(blank + blank_len, |k| k + 1);
+        return Step::Broken { consumed: next };
+    };
+    let start = blank + blank_len;
+    let body_end = start + n;
+    if buf.len() >= body_end {
+        *scanned = 0;
+        let body = &buf[start..body_end];
+        if check_message(body).is_none() || serde_json::from_slice::<Value>(body).is_ok() {
+            return Step::Message {
+                start,
+                end: body_end,
+                consumed: body_end,
+            };
+        }
+        // The declared length ran into the next message.
+        if let Some(k) = find_ci(body, HEADER) {
+            return cut_short(buf, start, start + k);
+        }
+        return Step::Broken { consumed: body_end };
+    }
+    // Incomplete: a header in what arrived means the length was too large.
+    let mut from = (*scanned).max(start);
+    while let Some(k) = find_ci(&buf[from..], HEADER) {
+        let next = from + k;
+        if serde_json::from_slice::<Value>(&buf[start..next]).is_ok() {
+            *scanned = 0;
+            return cut_short(buf, start, next);
+        }
+        // Header text inside the body (a string): keep reading.
+        from = next + 1;
+    }
+    *scanned = buf.len().saturating_sub(HEADER.len()).max(start);
+    Step::Wait
+}
+
+/// The body `start..next` ends where the next header begins: forward it when
+/// it is a complete JSON value, else answer it as broken.
+fn cut_short(buf: &[u8], start: usize, next: usize) -> Step {
+    let body = &buf[start..next];
+    if serde_json::from_slice::<Value>(body).is_ok() {
+        let trimmed = body
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(start, |i| start + i + 1);
+        Step::Message {
+            start,
+            end: trimmed,
+            consumed: next,
+        }
+    } else {
+        Step::Broken { consumed: next }
+    }
+}
+
 /// Copy framed messages from `input` to `to_server`, diverting broken ones to
-/// `errors` as responses. Ends at end of input.
+/// `errors` as responses (see [`step`] for how framing errors resynchronise).
+/// Ends at end of input.
 pub async fn pump_input<R: AsyncRead + Unpin>(
     mut input: R,
     mut to_server: DuplexStream,
@@ -76,42 +217,30 @@ pub async fn pump_input<R: AsyncRead + Unpin>(
 ) {
     let mut buf: Vec<u8> = Vec::with_capacity(PIPE);
     let mut chunk = vec![0u8; PIPE];
-    let mut need: Option<usize> = None;
+    let mut scanned = 0;
     loop {
         // Take every complete frame out of the buffer.
         loop {
-            match need {
-                None => {
-                    let Some(end) = find(&buf, b"\r\n\r\n") else {
-                        // Garbage without a header end: keep only a tail that may
-                        // start one.
-                        if buf.len() > 64 * 1024 {
-                            let keep = buf.len() - 16;
-                            buf.drain(..keep);
-                        }
-                        break;
-                    };
-                    match content_length(&buf[..end]) {
-                        Some(n) => {
-                            buf.drain(..end + 4);
-                            need = Some(n);
-                        }
-                        None => {
-                            let resp = json!({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error: bad message header"}, "id": null});
-                            let _ = errors.send(frame(resp.to_string().as_bytes()));
-                            buf.drain(..end + 4);
-                            // Skip garbage up to the next header.
-                            let skip = find(&buf, b"Content-Length").unwrap_or(buf.len());
-                            buf.drain(..skip);
-                        }
-                    }
+            match step(&buf, &mut scanned) {
+                Step::Wait => break,
+                Step::Skip(n) => {
+                    buf.drain(..n);
+                    scanned = 0;
                 }
-                Some(n) => {
-                    if buf.len() < n {
-                        break;
-                    }
-                    let body: Vec<u8> = buf.drain(..n).collect();
-                    need = None;
+                Step::Broken { consumed } => {
+                    let resp = json!({"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error: bad message framing"}, "id": null});
+                    let _ = errors.send(frame(resp.to_string().as_bytes()));
+                    buf.drain(..consumed.max(1));
+                    scanned = 0;
+                }
+                Step::Message {
+                    start,
+                    end,
+                    consumed,
+                } => {
+                    let body: Vec<u8> = buf[start..end].to_vec();
+                    buf.drain(..consumed);
+                    scanned = 0;
                     match check_message(&body) {
                         None => {
                             if to_server.write_all(&frame(&body)).await.is_err() {
@@ -191,6 +320,72 @@ pub fn pipes() -> (DuplexStream, DuplexStream, DuplexStream, DuplexStream) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Run [`step`] over `input` to the end: (forwarded bodies, broken count).
+    fn frames(input: &[u8]) -> (Vec<String>, usize) {
+        let mut buf = input.to_vec();
+        let (mut bodies, mut broken, mut scanned) = (Vec::new(), 0, 0);
+        loop {
+            match step(&buf, &mut scanned) {
+                Step::Wait => break,
+                Step::Skip(n) => {
+                    buf.drain(..n);
+                }
+                Step::Broken { consumed } => {
+                    broken += 1;
+                    buf.drain(..consumed.max(1));
+                }
+                Step::Message {
+                    start,
+                    end,
+                    consumed,
+                } => {
+                    bodies.push(String::from_utf8_lossy(&buf[start..end]).into_owned());
+                    buf.drain(..consumed);
+                }
+            }
+        }
+        (bodies, broken)
+    }
+
+    const A: &str = r#"{"jsonrpc":"2.0","id":1,"method":"a"}"#;
+    const B: &str = r#"{"jsonrpc":"2.0","id":2,"method":"b"}"#;
+
+    fn framed(body: &str) -> String {
+        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+    }
+
+    #[test]
+    fn resynchronises_on_the_next_header() {
+        // Bare-LF header endings are accepted.
+        let lf = format!("Content-Length: {}\n\n{A}{}", A.len(), framed(B));
+        assert_eq!(frames(lf.as_bytes()), (vec![A.into(), B.into()], 0));
+        // Too small: the cut body is answered, the next message survives.
+        let small = format!("Content-Length: 10\r\n\r\n{A}{}", framed(B));
+        assert_eq!(frames(small.as_bytes()), (vec![B.into()], 1));
+        // Too large, with the next message complete after it.
+        let large = format!("Content-Length: {}\r\n\r\n{A}{}", A.len() + 30, framed(B));
+        assert_eq!(frames(large.as_bytes()), (vec![A.into(), B.into()], 0));
+        // Too large, running past the end of what was sent: the next header
+        // still ends the body.
+        let huge = format!("Content-Length: 100000\r\n\r\n{A}{}", framed(B));
+        assert_eq!(frames(huge.as_bytes()), (vec![A.into(), B.into()], 0));
+        // Garbage and a broken header before a message.
+        let junk = format!("xx\r\n\r\nContent-Length: zz\r\n\r\n{}", framed(B));
+        assert_eq!(frames(junk.as_bytes()), (vec![B.into()], 1));
+        // A body mentioning the header name is not cut.
+        let text = r#"{"jsonrpc":"2.0","method":"x","params":{"t":"Content-Length: 3"}}"#;
+        assert_eq!(frames(framed(text).as_bytes()), (vec![text.into()], 0));
+        // ... nor while it is still arriving.
+        let whole = framed(text);
+        let cut = whole.len() - 5;
+        let mut scanned = 0;
+        assert_eq!(step(&whole.as_bytes()[..cut], &mut scanned), Step::Wait);
+        assert!(matches!(
+            step(whole.as_bytes(), &mut scanned),
+            Step::Message { .. }
+        ));
+    }
 
     #[test]
     fn message_checks() {

@@ -192,6 +192,7 @@ fn materialize(st: &State) -> SchemaTable {
         columns: columns.into_iter().map(Some).collect(),
         unique: true,
         partial: false,
+        predicate: None,
         span,
         name_span: None,
         origin,

@@ -15,6 +15,9 @@ pub enum Symbol {
     ColumnSet(FileId, usize),
     /// `FileModel.tables[i]` of the file.
     Table(FileId, usize),
+    /// `FileModel.builders[i]` of the file (a Drizzle schema, table creator,
+    /// enum or custom type).
+    Builder(FileId, usize),
     /// Imported from a module outside the project (a package: `sqlmodel`,
     /// `drizzle-orm`, ...). Carries nothing we can see.
     External,
@@ -25,7 +28,7 @@ pub enum Symbol {
 
 /// Modules whose exports carry no columns we need to see: framework roots.
 /// Names imported from any other module outside the project are unknown.
-fn is_framework_module(lang: Lang, module: &str) -> bool {
+pub(crate) fn is_framework_module(lang: Lang, module: &str) -> bool {
     let top = match lang {
         Lang::Python => module.split('.').next().unwrap_or(module),
         _ => module,
@@ -228,6 +231,9 @@ fn lookup_depth(
     if let Some(i) = model.tables.iter().rposition(|t| t.ident == name) {
         return Symbol::Table(file, i);
     }
+    if let Some(i) = model.builders.iter().rposition(|b| b.ident == name) {
+        return Symbol::Builder(file, i);
+    }
     let (head, tail) = match name.split_once('.') {
         Some((h, t)) => (h, Some(t)),
         None => (name, None),
@@ -235,6 +241,11 @@ fn lookup_depth(
     if let Some(imp) = model.imports.iter().find(|i| i.local == head) {
         let target = match index.resolve(lang, &src.path, &imp.module, &project.root) {
             Err(()) if is_framework_module(lang, &imp.module) => return Symbol::External,
+            // A project file named like the framework (`sqlmodel.py` importing
+            // `sqlmodel`) does not shadow the installed package for itself.
+            Ok(Some(t)) if t == file && is_framework_module(lang, &imp.module) => {
+                return Symbol::External;
+            }
             Err(()) => return Symbol::Unknown,
             Ok(None) => return Symbol::Unknown,
             Ok(Some(t)) => t,

@@ -10,10 +10,11 @@ use super::{Project, RlsState, Schema, SchemaTable, ddl, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
-    Column, ColumnSet, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm, Pending, SourceKind,
-    Table, TableRef, to_snake_case,
+    BuilderKind, Column, ColumnSet, ColumnType, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm,
+    Pending, SourceKind, Table, TableRef, replace_key_marks, to_snake_case,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 /// Base-class names that carry no columns (framework roots).
 const PY_ROOTS: &[&str] = &[
@@ -31,11 +32,29 @@ const PY_ROOTS: &[&str] = &[
 
 pub fn resolve(project: &Project) -> Schema {
     let index = ModuleIndex::new(project);
-    let casing = casing(project);
+    let scopes = DrizzleScopes::new(project, &index);
+    let casing = scopes.default_casing;
+    let mut file_casing = HashMap::new();
     let mut tables = Vec::new();
     for (file, src) in project.files() {
-        for table in &src.model.tables {
+        let file_cfg = scopes.config_of(file);
+        let drizzle_casing = scopes.casing_for(file_cfg);
+        if !src.model.tables.is_empty() && drizzle_casing != casing {
+            file_casing.insert(file, drizzle_casing);
+        }
+        for (ti, table) in src.model.tables.iter().enumerate() {
+            // Drizzle Kit creates the tables a schema file exports, and only from
+            // the files its configuration names.
+            if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, file_cfg)) {
+                continue;
+            }
             let mut t = table.clone();
+            if t.orm == Orm::Drizzle
+                && let Some((_, via)) = src.model.table_builders.iter().find(|(i, _)| *i == ti)
+                && !apply_builder(project, &index, file, via, &mut t)
+            {
+                continue;
+            }
             for c in &mut t.columns {
                 c.file = file;
             }
@@ -47,10 +66,13 @@ pub fn resolve(project: &Project) -> Schema {
                     resolve_spreads(project, &index, file, &mut t);
                     resolve_helpers(project, &index, &mut t);
                 }
-                Orm::SqlModel => resolve_bases(project, &index, file, &mut t),
+                Orm::SqlModel => {
+                    resolve_bases(project, &index, file, &mut t);
+                    resolve_helpers(project, &index, &mut t);
+                }
                 Orm::Sql => {}
             }
-            if t.orm == Orm::Drizzle && casing == Some(Casing::SnakeCase) {
+            if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
                 for c in &mut t.columns {
                     if c.explicit_name.is_none() {
                         c.name = to_snake_case(&c.key);
@@ -61,6 +83,7 @@ pub fn resolve(project: &Project) -> Schema {
                 add_implied_indexes(&mut t);
             }
             map_keys_to_names(&mut t);
+            name_marked_keys(&mut t);
             tables.push(SchemaTable {
                 file,
                 table: t,
@@ -86,9 +109,216 @@ pub fn resolve(project: &Project) -> Schema {
         tables,
         migration_order,
         casing,
+        file_casing,
         by_ident,
         outside_owner,
     }
+}
+
+/// A table built by an imported name: a schema sets its schema, a table creator
+/// transforms its name. `false` when the name is neither (the call builds no table).
+fn apply_builder(
+    project: &Project,
+    index: &ModuleIndex,
+    file: FileId,
+    via: &str,
+    t: &mut Table,
+) -> bool {
+    let Symbol::Builder(f, i) = lookup(project, index, file, via) else {
+        return false;
+    };
+    let Some(b) = project.file(f).and_then(|s| s.model.builders.get(i)) else {
+        return false;
+    };
+    match &b.kind {
+        BuilderKind::Schema(s) => t.schema = Some(s.clone()),
+        BuilderKind::Creator(Some((pre, post))) => {
+            t.name = t.name.take().map(|n| format!("{pre}{n}{post}"));
+        }
+        BuilderKind::Creator(None) => t.name = None,
+        BuilderKind::Enum(_) | BuilderKind::Custom(_) | BuilderKind::Type(_) => return false,
+    }
+    true
+}
+
+/// `${t.key}` interpolations in policies and index predicates become the
+/// column's database name (casing and explicit names applied).
+fn name_marked_keys(t: &mut Table) {
+    let names: HashMap<&str, &str> = t
+        .columns
+        .iter()
+        .map(|c| (c.key.as_str(), c.name.as_str()))
+        .collect();
+    let name_of = |k: &str| {
+        names
+            .get(k)
+            .map_or_else(|| k.to_string(), |n| n.to_string())
+    };
+    let mut policies = std::mem::take(&mut t.policies);
+    for p in &mut policies {
+        for text in [&mut p.using, &mut p.with_check].into_iter().flatten() {
+            *text = replace_key_marks(text, name_of);
+        }
+    }
+    let mut indexes = std::mem::take(&mut t.indexes);
+    for ix in &mut indexes {
+        if let Some(p) = &mut ix.predicate {
+            *p = replace_key_marks(p, name_of);
+        }
+    }
+    t.policies = policies;
+    t.indexes = indexes;
+}
+
+/// Which `drizzle.config.*` applies to which file. Each configuration applies to
+/// the files its `schema` names (paths, directories and globs relative to the
+/// configuration's folder, plus what those files re-export); when several claim a
+/// file, `drizzle.config.ts` (the file Drizzle Kit reads by default) wins. Files
+/// no configuration claims use the default configuration: the config override,
+/// else the `drizzle.config.*` nearest the project root (`drizzle.config.ts`
+/// before other names at the same depth).
+struct DrizzleScopes {
+    configs: Vec<Scope>,
+    /// File → position in `configs` of the configuration that applies to it.
+    claimed: HashMap<FileId, usize>,
+    /// Every configuration names its schema files (so files outside them hold no
+    /// database tables).
+    scoped: bool,
+    default: Option<usize>,
+    default_casing: Option<Casing>,
+    override_casing: Option<Casing>,
+}
+
+struct Scope {
+    casing: Option<Casing>,
+}
+
+impl DrizzleScopes {
+    fn new(project: &Project, index: &ModuleIndex) -> Self {
+        let mut found: Vec<(FileId, &Path, &crate::model::DrizzleConfigFacts)> = project
+            .files()
+            .filter(|(_, f)| f.model.kind == SourceKind::DrizzleConfig)
+            .filter_map(|(id, f)| Some((id, f.path.as_path(), f.model.drizzle_config.as_ref()?)))
+            .collect();
+        // Default first: nearest the root, `drizzle.config.ts` first, then by path.
+        found.sort_by_key(|(_, p, _)| {
+            let default_name = p.file_name().is_some_and(|n| n == "drizzle.config.ts");
+            (p.components().count(), !default_name, p.to_path_buf())
+        });
+        let configs: Vec<Scope> = found
+            .iter()
+            .map(|(_, _, cfg)| Scope {
+                casing: match cfg.casing.as_deref() {
+                    Some("snake_case") => Some(Casing::SnakeCase),
+                    Some("camelCase") => Some(Casing::CamelCase),
+                    _ => None,
+                },
+            })
+            .collect();
+        let scoped = !found.is_empty()
+            && found
+                .iter()
+                .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
+        let mut claimed: HashMap<FileId, (bool, usize)> = HashMap::new();
+        for (ci, (_, path, cfg)) in found.iter().enumerate() {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            let matchers: Vec<globset::GlobMatcher> = cfg
+                .schema
+                .iter()
+                .filter_map(|p| schema_matcher(dir, p))
+                .collect();
+            let is_default_name = path.file_name().is_some_and(|n| n == "drizzle.config.ts");
+            let mut seeds = Vec::new();
+            for (id, f) in project.files() {
+                if matches!(f.model.kind.lang(), Some(crate::model::Lang::TypeScript))
+                    && f.model.kind != SourceKind::DrizzleConfig
+                {
+                    let p = super::modules::normalize(&f.path);
+                    if matchers.iter().any(|m| m.is_match(&p)) {
+                        seeds.push(id);
+                    }
+                }
+            }
+            for id in reexport_closure(project, index, seeds) {
+                // `drizzle.config.ts` wins; otherwise the first (nearest) claim stays.
+                match claimed.get(&id) {
+                    Some((true, _)) => {}
+                    Some((false, _)) if !is_default_name => {}
+                    _ => {
+                        claimed.insert(id, (is_default_name, ci));
+                    }
+                }
+            }
+        }
+        let override_casing = project.config.drizzle_casing;
+        let default = (!configs.is_empty()).then_some(0);
+        let default_casing = override_casing.or_else(|| default.and_then(|d| configs[d].casing));
+        DrizzleScopes {
+            configs,
+            claimed: claimed.into_iter().map(|(k, (_, c))| (k, c)).collect(),
+            scoped,
+            default,
+            default_casing,
+            override_casing,
+        }
+    }
+
+    /// The configuration applying to `file`, when one claims it.
+    fn config_of(&self, file: FileId) -> Option<usize> {
+        self.claimed.get(&file).copied()
+    }
+
+    fn casing_for(&self, cfg: Option<usize>) -> Option<Casing> {
+        if self.override_casing.is_some() {
+            return self.override_casing;
+        }
+        cfg.or(self.default).and_then(|c| self.configs[c].casing)
+    }
+
+    /// Whether the Drizzle tables of `file` reach the database.
+    fn in_scope(&self, _file: FileId, cfg: Option<usize>) -> bool {
+        !self.scoped || cfg.is_some()
+    }
+}
+
+/// A matcher for one `schema` entry: a file, a directory (its files), or a glob,
+/// relative to the configuration's folder.
+fn schema_matcher(dir: &Path, pattern: &str) -> Option<globset::GlobMatcher> {
+    let full = super::modules::normalize(&dir.join(pattern.trim_end_matches('/')));
+    let mut text = full.to_string_lossy().replace('\\', "/");
+    let has_glob = pattern.contains(['*', '?', '[', '{']);
+    if !has_glob && full.extension().is_none() {
+        // A directory: Drizzle Kit reads the files directly inside it.
+        text.push_str("/*");
+    }
+    globset::GlobBuilder::new(&text)
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// `seeds` and every project file they re-export (`export * from`, `export { x } from`).
+fn reexport_closure(project: &Project, index: &ModuleIndex, seeds: Vec<FileId>) -> Vec<FileId> {
+    let mut seen: HashSet<FileId> = seeds.iter().copied().collect();
+    let mut stack = seeds;
+    while let Some(id) = stack.pop() {
+        let Some(f) = project.file(id) else { continue };
+        let m = &f.model;
+        let named = m
+            .imports
+            .iter()
+            .filter(|i| m.exports.contains(&i.local))
+            .map(|i| i.module.as_str());
+        for module in m.reexport_all.iter().map(String::as_str).chain(named) {
+            if let Ok(Some(t)) = index.resolve_ts(&f.path, module, &project.root)
+                && seen.insert(t)
+            {
+                stack.push(t);
+            }
+        }
+    }
+    seen.into_iter().collect()
 }
 
 /// Which table each outside-table index's `.on(x.col)` names (same file or imported).
@@ -120,33 +350,6 @@ fn outside_owners(
     out
 }
 
-/// Casing in force: the config override, else the `drizzle.config.*` of the project
-/// (the one nearest to the project root when there are several).
-fn casing(project: &Project) -> Option<Casing> {
-    if let Some(c) = project.config.drizzle_casing {
-        return Some(c);
-    }
-    let mut best: Option<(usize, Option<Casing>)> = None;
-    for (_, f) in project.files() {
-        if f.model.kind != SourceKind::DrizzleConfig {
-            continue;
-        }
-        let Some(cfg) = &f.model.drizzle_config else {
-            continue;
-        };
-        let depth = f.path.components().count();
-        let c = match cfg.casing.as_deref() {
-            Some("snake_case") => Some(Casing::SnakeCase),
-            Some("camelCase") => Some(Casing::CamelCase),
-            _ => None,
-        };
-        if best.is_none_or(|(d, _)| depth < d) {
-            best = Some((depth, c));
-        }
-    }
-    best.and_then(|(_, c)| c)
-}
-
 /// Inline `...spread` column sets (from this or other files) into a Drizzle table.
 fn resolve_spreads(project: &Project, index: &ModuleIndex, file: FileId, t: &mut Table) {
     let pending = std::mem::take(&mut t.pending);
@@ -171,20 +374,54 @@ fn resolve_spreads(project: &Project, index: &ModuleIndex, file: FileId, t: &mut
 /// An unresolvable helper leaves the column's type unknown (rules then stay quiet
 /// about it) without making the table partial: the column itself exists.
 fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
-    for c in t.columns.iter_mut().filter(|c| c.helper.is_some()) {
-        let name = c.helper.clone().unwrap_or_default();
-        let Symbol::ColumnSet(f, i) = lookup(project, index, c.file, &name) else {
+    for c in t.columns.iter_mut() {
+        let Some(call) = c.helper.clone() else {
             continue;
         };
-        let Some(base) = project
+        // A name passed as argument `i` of the call (`cuid("workspace_id")`).
+        let name_from_arg = |c: &mut Column, i: usize| {
+            if c.explicit_name.is_none()
+                && let Some(Some((n, sp))) = call.args.get(i)
+            {
+                c.explicit_name = Some(n.clone());
+                c.name = n.clone();
+                c.name_span = Some(*sp);
+            }
+        };
+        let (f, i) = match lookup(project, index, c.file, &call.name) {
+            Symbol::ColumnSet(f, i) => (f, i),
+            Symbol::Builder(f, i) => {
+                match project.file(f).and_then(|s| s.model.builders.get(i)) {
+                    Some(b) => match &b.kind {
+                        BuilderKind::Enum(n) => c.ty = ColumnType::Enum(n.clone()),
+                        BuilderKind::Custom(d) => c.ty = ColumnType::Other(d.clone()),
+                        BuilderKind::Type(ty) => {
+                            c.ty = ty.clone();
+                            continue;
+                        }
+                        _ => continue,
+                    },
+                    None => continue,
+                }
+                name_from_arg(c, 0);
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(set) = project
             .file(f)
             .and_then(|s| s.model.column_sets.get(i))
             .filter(|s| s.kind == ColumnSetKind::ColumnFn)
-            .and_then(|s| s.columns.first())
         else {
             continue;
         };
+        let Some(base) = set.columns.first() else {
+            continue;
+        };
         c.ty = base.ty.clone();
+        if let Some(p) = set.name_param {
+            name_from_arg(c, p);
+        }
         if c.explicit_name.is_none() && base.explicit_name.is_some() {
             c.explicit_name.clone_from(&base.explicit_name);
             c.name.clone_from(&base.name);
@@ -289,6 +526,7 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
                 columns: vec![Some(c.key.clone())],
                 unique: c.unique,
                 partial: false,
+                predicate: None,
                 span: c.span,
                 name_span: None,
                 origin: IndexOrigin::ColumnFlag,
@@ -312,6 +550,7 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
             columns: pk.iter().map(|c| Some(c.key.clone())).collect(),
             unique: true,
             partial: false,
+            predicate: None,
             span: pk[0].span,
             name_span: None,
             origin: IndexOrigin::PrimaryKey,
@@ -375,8 +614,14 @@ fn collect_base(
             }
         }
         Symbol::External => {}
-        Symbol::Unknown => {
-            if !PY_ROOTS.contains(&last) {
+        Symbol::Unknown | Symbol::Builder(..) => {
+            // A framework-looking name is a root only when it is not imported: an
+            // imported `Base` that cannot be found may carry the primary key.
+            let head = base.split('.').next().unwrap_or(base);
+            let imported = project
+                .file(file)
+                .is_some_and(|f| f.model.imports.iter().any(|i| i.local == head));
+            if !PY_ROOTS.contains(&last) || imported {
                 *partial = true;
             }
         }
@@ -402,6 +647,7 @@ fn add_implied_indexes(t: &mut Table) {
         columns,
         unique: true,
         partial: false,
+        predicate: None,
         span,
         name_span: None,
         origin,

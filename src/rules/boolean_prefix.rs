@@ -1,8 +1,12 @@
 //! # boolean-prefix
 //!
 //! **What it does.** Checks that boolean columns are named as a question, starting
-//! with `is_`, `has_` or `can_` (judged on the snake_case form of the name, so a
-//! camelCase `isActive` is left to `snake-case-column`).
+//! with `is_`, `has_` or `can_`. The prefix is recognised as a word in any casing
+//! (`isActive`, `is2FAEnabled`, `is2fa_enabled`), so a name that has one is never
+//! prefixed again; `island` or `cancelled` have none. A name that is not
+//! snake_case is left to `snake-case-column` while that rule is on: its one
+//! finding suggests the prefixed snake_case name (`emailVerified` →
+//! `is_email_verified`).
 //!
 //! **Why it matters.** `is_active`, `has_paid`, `can_invite` read unambiguously in
 //! queries and policies (`WHERE is_active`), and cannot be mistaken for a status
@@ -26,10 +30,12 @@
 //! or base class. Unsafe: renaming a database column needs a migration, and other
 //! code may use the old name.
 
+use super::snake_case_column::owns_unsnaked;
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, is_shared_column};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::rename::key_for;
-use crate::model::{ColumnType, to_snake_case};
+use crate::model::{ColumnType, is_snake_case};
+use crate::naming;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -41,27 +47,26 @@ pub const RULE: RuleDef = RuleDef {
     check,
 };
 
-const PREFIXES: [&str; 3] = ["is_", "has_", "can_"];
-
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let renamer = cx.renamer();
+    let column_rule_on = owns_unsnaked(cx);
     for st in &cx.schema.tables {
         for c in &st.table.columns {
-            if c.ty != ColumnType::Boolean {
+            if c.ty != ColumnType::Boolean || (column_rule_on && !is_snake_case(&c.name)) {
                 continue;
             }
-            let snake = to_snake_case(&c.name);
-            if PREFIXES.iter().any(|p| snake.starts_with(p)) {
+            if naming::has_bool_prefix(&c.name) {
                 continue;
             }
+            let snake = naming::snake(&c.name);
             let msg = format!(
                 "boolean {} should start with is_, has_ or can_ (is_{snake})",
                 column_label(st, c)
             );
             let mut d = column_diag(RULE.meta.name, st, c, msg);
             if !is_shared_column(st, c) {
-                for p in PREFIXES {
-                    let new_name = format!("{p}{snake}");
+                for p in naming::BOOL_PREFIXES {
+                    let new_name = format!("{p}_{snake}");
                     if let Some(edits) = renamer.column(st, c, &key_for(c, &new_name), &new_name) {
                         d = d.fix(Fix {
                             title: format!("Rename column \"{}\" to \"{new_name}\"", c.name),

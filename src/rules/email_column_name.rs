@@ -4,7 +4,9 @@
 //! `email_address`: a column whose snake_case name is `email` should be
 //! `email_address`, and `<x>_email` should be `<x>_email_address`
 //! (`billing_email` → `billing_email_address`). Names that merely contain the
-//! word, such as `email_verified` or `email_address`, are fine.
+//! word, such as `email_verified` or `email_address`, are fine. A name that is
+//! not snake_case either (`billingEmail`) is left to `snake-case-column` while
+//! that rule is on: its one finding suggests `billing_email_address`.
 //!
 //! **Why it matters.** The standard names email fields `email_address` so that
 //! the same field has the same name in every table, service and API payload, and
@@ -28,10 +30,12 @@
 //! shared column set, helper or base class. Unsafe: renaming a database column
 //! needs a migration, and other code may use the old name.
 
+use super::snake_case_column::owns_unsnaked;
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, is_shared_column};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::rename::key_for;
-use crate::model::to_snake_case;
+use crate::model::is_snake_case;
+use crate::naming;
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
@@ -45,10 +49,14 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let renamer = cx.renamer();
+    let column_rule_on = owns_unsnaked(cx);
     for st in &cx.schema.tables {
         for c in &st.table.columns {
-            let snake = to_snake_case(&c.name);
-            if snake == "email" || snake.ends_with("_email") {
+            if column_rule_on && !is_snake_case(&c.name) {
+                continue;
+            }
+            let snake = naming::snake(&c.name);
+            if naming::is_bare_email(&snake) {
                 let msg = format!(
                     "{} should be named \"{snake}_address\"",
                     column_label(st, c)

@@ -1,13 +1,25 @@
 //! # foreign-key-explicit
 //!
-//! **What it does.** Checks that every `<x>_id` column (other than `id` and the
-//! tenant column, which `tenant-id-foreign-key` covers) declares its foreign key:
-//! `.references(() => users.id)` or a table-level `foreignKey(...)` in Drizzle,
-//! `Field(foreign_key="users.id")` or a `ForeignKeyConstraint` in SQLModel. Drizzle
-//! `relations(...)` are application-level only and do not count. When a table named
-//! `<x>`, `<x>s`, `<x>es` or `<x>ies` exists, the message names it as the likely
-//! target. A text column with no such table (`stripe_customer_id`) is taken to hold
-//! an external identifier and is not reported.
+//! **What it does.** Checks that every `<x>_id` column that points at a table of
+//! the project declares its foreign key: `.references(() => users.id)` or a
+//! table-level `foreignKey(...)` in Drizzle, `Field(foreign_key="users.id")` or a
+//! `ForeignKeyConstraint` in SQLModel. Drizzle `relations(...)` are
+//! application-level only and do not count. A column is reported only when the
+//! tool can name its target with confidence:
+//!
+//! * exactly one table of the project is named `<x>`, `<x>s`, `<x>es` or `<x>ies`
+//!   (schema qualifier ignored), and it has a primary-key or unique column whose
+//!   type is compatible with the column's (uuid with uuid, integer kinds with
+//!   integer kinds, text kinds with text kinds; an unknown type is never assumed);
+//! * the target is not the column's own table, unless the column is named
+//!   `parent_id` (a self-reference says so);
+//! * the column is not the table's primary key nor part of it (a one-to-one
+//!   extension table or a join table's key is left to the author);
+//! * the tenant column is left to `tenant-id-foreign-key`.
+//!
+//! So external or ambiguous identifiers (`stripe_customer_id`, an OAuth
+//! `provider_account_id`, a Microsoft Teams `teams_channel_id` stored as text
+//! next to a uuid-keyed `teams` table) are not claimed.
 //!
 //! **Why it matters.** Without a declared foreign key the database accepts ids of
 //! rows that do not exist and keeps rows whose parent was deleted; nothing but
@@ -22,19 +34,21 @@
 //! });
 //! ```
 //!
-//! **Fix.** Adds `.references(() => users.id)` / `foreign_key="users.id"` when the
-//! likely target is the only table of that name in the same ORM and its `id` has the
-//! column's type; the target table is imported when it lives in another file. Not
-//! offered otherwise, nor for `sa_column=Column(...)` columns. Safe: valid data
-//! already satisfies the constraint.
+//! **Fix.** Adds `.references(() => users.id)` / `foreign_key="users.id"` (the
+//! target's key column) when the target is written with the same ORM; the target
+//! table is imported when it lives in another file. Not offered otherwise, nor for
+//! `sa_column=Column(...)` columns. Unsafe: adding the constraint validates every
+//! existing row, and the migration fails at deploy time when some row points at a
+//! row that no longer exists (clean those up first, or add the constraint
+//! `NOT VALID` and validate it later).
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, py_fk_target,
-    unique_table,
+    table_label, unique_table,
 };
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::{Src, drizzle, make_fix, sqlmodel};
-use crate::model::{Column, ColumnType, Loc, Orm, to_snake_case};
+use crate::model::{Column, ColumnType, Loc, Orm, Table, to_snake_case};
 use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
@@ -42,7 +56,7 @@ pub const RULE: RuleDef = RuleDef {
         name: "foreign-key-explicit",
         default_severity: Severity::Warning,
         summary: "`<x>_id` columns declare their foreign key",
-        fix: Some(Safety::Safe),
+        fix: Some(Safety::Unsafe),
     },
     check,
 };
@@ -59,32 +73,26 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if stem.is_empty() || snake == *tenant_col || column_foreign_key(t, c).is_some() {
                 continue;
             }
-            let target = likely_target(&cx.schema.tables, stem);
-            let textual = matches!(
-                c.ty,
-                ColumnType::Text | ColumnType::Varchar | ColumnType::Char
+            if in_primary_key(t, c) {
+                continue;
+            }
+            let Some((target, key)) = likely_target(&cx.schema.tables, st, stem, c) else {
+                continue;
+            };
+            let name = table_label(&target.table);
+            let msg = format!(
+                "{} declares no foreign key; it likely references \"{name}\".\"{}\"",
+                column_label(st, c),
+                key.name
             );
-            let mut msg = format!("{} declares no foreign key", column_label(st, c));
-            let mut related = None;
-            match target {
-                Some(target) => {
-                    let name = target.table.name.as_deref().unwrap_or_default();
-                    msg.push_str(&format!("; it likely references \"{name}\""));
-                    related = Some(Loc {
-                        file: target.file,
-                        span: target.table.anchor,
-                    });
-                }
-                None if textual => continue,
-                None => {}
-            }
-            let mut d = column_diag(RULE.meta.name, st, c, msg);
-            if let Some(loc) = related {
-                d = d.related(loc, "the likely target table");
-            }
-            if let Some(target) = target
-                && let Some(f) = fix(cx, st, c, target)
-            {
+            let mut d = column_diag(RULE.meta.name, st, c, msg).related(
+                Loc {
+                    file: target.file,
+                    span: target.table.anchor,
+                },
+                "the likely target table",
+            );
+            if let Some(f) = fix(cx, st, c, target, key) {
                 d = d.fix(f);
             }
             out.push(d);
@@ -92,38 +100,111 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The table `<stem>_id` most likely points at: `<stem>`, `<stem>s`, `<stem>es`,
-/// or `<stem minus y>ies`, in that order.
-fn likely_target<'a>(tables: &'a [SchemaTable], stem: &str) -> Option<&'a SchemaTable> {
+/// `true` when `c` is the table's primary key or one of its columns.
+fn in_primary_key(t: &Table, c: &Column) -> bool {
+    c.primary_key
+        || t.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.iter().any(|x| *x == c.name || *x == c.key))
+}
+
+/// Coarse type families for "compatible with": a foreign key's type must match
+/// the referenced key's family. `None` for unknown types (never assumed).
+fn family(ty: &ColumnType) -> Option<String> {
+    Some(String::from(match ty {
+        ColumnType::Uuid => "uuid",
+        ColumnType::Integer | ColumnType::BigInt | ColumnType::SmallInt | ColumnType::Serial => {
+            "integer"
+        }
+        ColumnType::Text | ColumnType::Varchar | ColumnType::Char => "text",
+        ColumnType::Other(s) if s.eq_ignore_ascii_case("uuid") => "uuid",
+        ColumnType::Other(s)
+            if ["bigserial", "smallserial", "int", "int4", "int8"]
+                .iter()
+                .any(|x| s.eq_ignore_ascii_case(x)) =>
+        {
+            "integer"
+        }
+        ColumnType::Unknown => return None,
+        other => return Some(other.display()),
+    }))
+}
+
+/// The one table `<stem>_id` points at (named `<stem>`, `<stem>s`, `<stem>es` or
+/// `<stem minus y>ies`), with its key column (single-column primary key, else a
+/// unique column) of a type compatible with `c`. `None` when no table or more
+/// than one qualifies, and for the column's own table unless the stem is `parent`.
+fn likely_target<'a>(
+    tables: &'a [SchemaTable],
+    own: &SchemaTable,
+    stem: &str,
+    c: &Column,
+) -> Option<(&'a SchemaTable, &'a Column)> {
+    let want = family(&c.ty)?;
+    let self_ref = stem == "parent";
     let mut candidates = vec![stem.to_string(), format!("{stem}s"), format!("{stem}es")];
     if let Some(base) = stem.strip_suffix('y') {
         candidates.push(format!("{base}ies"));
     }
-    candidates.iter().find_map(|n| {
-        tables
-            .iter()
-            .find(|st| st.table.name.as_deref() == Some(n.as_str()))
-    })
+    let mut found: Vec<(&SchemaTable, &Column)> = Vec::new();
+    for st in tables {
+        let is_own = std::ptr::eq(st, own);
+        let named = st.table.name.as_deref().is_some_and(|n| {
+            let n = n.rsplit('.').next().unwrap_or(n);
+            candidates.iter().any(|x| x == n)
+        });
+        if !(if self_ref { is_own } else { named && !is_own }) {
+            continue;
+        }
+        if let Some(key) = key_column(&st.table).filter(|k| family(&k.ty).as_ref() == Some(&want)) {
+            found.push((st, key));
+        }
+    }
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
 }
 
-/// Reference `target.id` when `target` is the only table of that name written
-/// with the same ORM and its `id` has the column's type.
-fn fix(cx: &Ctx, st: &SchemaTable, c: &Column, target: &SchemaTable) -> Option<Fix> {
+/// The column a foreign key to `t` would name: its single-column primary key,
+/// else its only unique column.
+fn key_column(t: &Table) -> Option<&Column> {
+    let pk: Vec<&Column> = match &t.primary_key {
+        Some(cols) if cols.len() == 1 => t
+            .columns
+            .iter()
+            .filter(|c| c.name == cols[0] || c.key == cols[0])
+            .collect(),
+        Some(_) => Vec::new(),
+        None => t.columns.iter().filter(|c| c.primary_key).collect(),
+    };
+    if let [one] = pk.as_slice() {
+        return Some(one);
+    }
+    if !pk.is_empty() {
+        return None;
+    }
+    let unique: Vec<&Column> = t.columns.iter().filter(|c| c.unique).collect();
+    match unique.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Reference `target.<key>` when `target` is the only table of that name written
+/// with the same ORM.
+fn fix(cx: &Ctx, st: &SchemaTable, c: &Column, target: &SchemaTable, key: &Column) -> Option<Fix> {
     let orm = st.table.orm;
     let name = target.table.name.as_deref()?;
     let tt = unique_table(cx, name.rsplit('.').next().unwrap_or(name), orm)?;
     if !std::ptr::eq(tt, target) {
         return None;
     }
-    let id = target.table.columns.iter().find(|x| x.name == "id")?;
-    if id.ty != c.ty || c.ty == ColumnType::Unknown {
-        return None;
-    }
     let src = Src::new(cx.project, c.file)?;
     let edits = match orm {
         Orm::Drizzle => {
             let path = cx.project.file(target.file)?.path.as_path();
-            let (cb, imp) = drizzle::reference_target(&src, &target.table, path, "id")?;
+            let (cb, imp) = drizzle::reference_target(&src, &target.table, path, &key.name)?;
             let mut v = vec![drizzle::append_modifier(
                 &src,
                 c,
@@ -135,13 +216,13 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column, target: &SchemaTable) -> Option<F
         // Applied migrations are never edited (see `Diagnostic::new_migration`).
         Orm::Sql => return None,
         Orm::SqlModel => {
-            let fk = py_fk_target(target, "id")?;
+            let fk = py_fk_target(target, &key.name)?;
             sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&fk))?
         }
     };
     Some(make_fix(
-        format!("Reference {name}.id"),
-        Safety::Safe,
+        format!("Reference {name}.{}", key.name),
+        Safety::Unsafe,
         edits,
     ))
 }

@@ -8,8 +8,11 @@
 //! set aside and the first remaining column must be covered: a foreign key
 //! `(tenant_id, user_id) → users(tenant_id, id)` needs an index on `user_id` or
 //! `(tenant_id, user_id)`. The tenant column itself is left to `index-tenant-id`.
-//! Partial indexes (`.where(...)`) do not count: the lookups a foreign key needs
-//! (deleting or updating the parent row) see every child row. Indexes declared
+//! A partial index (`.where(...)`) counts only when its predicate is
+//! `<column> IS NOT NULL`: the lookups a foreign key needs (`column = $1`, when a
+//! parent row is deleted or its key updated) only ever match non-null values,
+//! which such an index holds. Any other predicate hides rows those lookups must
+//! see, and the finding names the index and its predicate. Indexes declared
 //! outside the table do not count either (Drizzle Kit never creates
 //! them); the finding points at one that would have covered. Every table is
 //! checked, including the tenant table and `exempt_tables`.
@@ -68,6 +71,30 @@ fn covers(cols: &[Option<String>], column: &str, tenant: Option<&str>) -> bool {
     }
 }
 
+/// `true` when a partial index with predicate `pred` still holds every row a
+/// foreign-key lookup on `column` can match: the predicate is `column IS NOT NULL`.
+fn predicate_serves(pred: Option<&str>, column: &str) -> bool {
+    let Some(pred) = pred else {
+        return false;
+    };
+    let mut p = pred.trim();
+    while let Some(inner) = p.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        p = inner.trim();
+    }
+    let words: Vec<&str> = p.split_whitespace().collect();
+    let [col, is, not, null] = words.as_slice() else {
+        return false;
+    };
+    let col = col.rsplit('.').next().unwrap_or(col);
+    // A quoted identifier keeps its case; an unquoted one folds to lower case.
+    let column_matches = match col.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+        Some(quoted) => quoted == column,
+        None => col.to_ascii_lowercase() == column,
+    };
+    let kw = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
+    column_matches && kw(is, "is") && kw(not, "not") && kw(null, "null")
+}
+
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for st in &cx.schema.tables {
         let t = &st.table;
@@ -96,6 +123,19 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if lists.iter().any(|cols| covers(cols, name, tenant)) {
                 continue;
             }
+            // Partial indexes that would cover: they serve when they keep every
+            // non-null value of the column.
+            let partial: Vec<&crate::model::Index> = t
+                .indexes
+                .iter()
+                .filter(|i| i.partial && covers(&i.columns, name, tenant))
+                .collect();
+            if partial
+                .iter()
+                .any(|i| predicate_serves(i.predicate.as_deref(), name))
+            {
+                continue;
+            }
             let column: Option<&Column> = t.columns.iter().find(|c| c.name == name);
             let (file, span) = match column {
                 Some(c) => (c.file, c.key_span),
@@ -117,7 +157,17 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 RULE.meta.name,
                 file,
                 span,
-                format!("foreign key column \"{name}\" of table \"{table}\" has no index"),
+                match partial.first() {
+                    None => format!("foreign key column \"{name}\" of table \"{table}\" has no index"),
+                    Some(i) => format!(
+                        "foreign key column \"{name}\" of table \"{table}\" has no index that serves it: index \"{}\" is partial ({}), so lookups of rows outside it scan the table",
+                        i.effective_name,
+                        match &i.predicate {
+                            Some(p) => format!("WHERE {}", p.trim()),
+                            None => "its WHERE is not understood".to_string(),
+                        }
+                    ),
+                },
             )
             .column(name.to_string());
             if let Some(n) = &t.name {
@@ -161,6 +211,36 @@ mod tests {
 
     fn cols(c: &[&str]) -> Vec<Option<String>> {
         c.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn only_is_not_null_on_the_column_serves() {
+        use super::predicate_serves;
+        assert!(predicate_serves(
+            Some("customer_id IS NOT NULL"),
+            "customer_id"
+        ));
+        assert!(predicate_serves(
+            Some("(\"customer_id\" is not null)"),
+            "customer_id"
+        ));
+        assert!(predicate_serves(
+            Some("orders.customer_id IS NOT NULL"),
+            "customer_id"
+        ));
+        assert!(!predicate_serves(
+            Some("customer_id IS NULL"),
+            "customer_id"
+        ));
+        assert!(!predicate_serves(
+            Some("deleted_at IS NOT NULL"),
+            "customer_id"
+        ));
+        assert!(!predicate_serves(
+            Some("customer_id IS NOT NULL AND x"),
+            "customer_id"
+        ));
+        assert!(!predicate_serves(None, "customer_id"));
     }
 
     #[test]

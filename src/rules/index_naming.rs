@@ -164,6 +164,7 @@ mod tests {
             columns: Vec::new(),
             unique,
             partial: false,
+            predicate: None,
             span: Span::default(),
             name_span: None,
             origin: IndexOrigin::Explicit,

@@ -9,8 +9,12 @@
 //! A partial index (`.where(...)`) does not count: it serves only queries that
 //! repeat its condition, not every tenant-scoped query.
 //! An index declared *outside* the table (`export const i = index(...).on(users.tenant_id)`)
-//! does not count, because Drizzle Kit never creates it (see `index-outside-table`);
-//! the finding points at it. The tenant table and `exempt_tables` are not checked,
+//! does not count, because Drizzle Kit never creates it; such a table gets
+//! `index-outside-table`'s finding only (its fix moves the index into the table and
+//! so restores the coverage), and this rule reports it, pointing at the outside
+//! index, only while `index-outside-table` is off. The finding is anchored on the
+//! tenant column, or on the table when the column comes from a spread or base
+//! class. The tenant table and `exempt_tables` are not checked,
 //! nor are tables without a tenant column (`require-tenant-id` reports those).
 //!
 //! **Why it matters.** Row-level security adds `tenant_id = ...` to every query on
@@ -20,9 +24,9 @@
 //! **Example.**
 //!
 //! ```ts
-//! export const posts = pgTable("posts", { // ← table "posts" has no index led by tenant_id
+//! export const posts = pgTable("posts", {
 //!   id: uuid("id").primaryKey().defaultRandom(),
-//!   tenant_id: uuid("tenant_id").notNull().references(() => tenants.id),
+//!   tenant_id: uuid("tenant_id").notNull().references(() => tenants.id), // ← table "posts" has no index led by tenant_id
 //!   title: text("title").notNull(),
 //! });
 //! ```
@@ -45,7 +49,8 @@
 //! `__table_args__` is inherited or not a tuple/dict literal. Safe: adding an index
 //! changes no data and no behaviour.
 
-use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken};
+use super::{Ctx, RuleDef, RuleMeta, index_name, index_name_taken, is_shared_column};
+use crate::config::RuleLevel;
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::fix::{Src, add_index, make_fix};
 use crate::model::{FileId, Loc, OutsideIndex, Table};
@@ -62,6 +67,10 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let outside_rule_on = matches!(
+        cx.config.level("index-outside-table", Severity::Error),
+        RuleLevel::On(_)
+    );
     for st in cx.tenant_tables() {
         let t = &st.table;
         let Some(name) = &t.name else { continue };
@@ -75,10 +84,17 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if leads {
             continue;
         }
+        // Anchored on the tenant column, or on the table when the column comes
+        // from a spread or base class (shared by other tables).
+        let (file, anchor) = if is_shared_column(st, tenant) {
+            (st.file, t.anchor)
+        } else {
+            (tenant.file, tenant.key_span)
+        };
         let mut d = Diagnostic::new(
             RULE.meta.name,
-            st.file,
-            t.anchor,
+            file,
+            anchor,
             format!("table \"{name}\" has no index led by {}", tenant.name),
         )
         .table(name.clone())
@@ -102,7 +118,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        // An outside index that would cover is moved by index-outside-table's fix.
+        // One mistake, one finding: an outside index that would cover is
+        // index-outside-table's, whose fix moves it into the table.
+        if !d.related.is_empty() && outside_rule_on {
+            continue;
+        }
         let ix = index_name(name, &[tenant.name.as_str()]);
         if d.related.is_empty()
             && let Some(src) = Src::new(cx.project, st.file)
@@ -120,8 +140,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 /// Every column list that gives the table an index usable for a leading-column
 /// lookup: declared indexes (any origin) except partial ones, the primary key,
-/// unique constraints, and single columns flagged `primary_key`, `unique` or
-/// `index=True`. Columns are database names; an expression element is `None`.
+/// unique constraints, and single columns flagged `primary_key` (when it is the
+/// whole primary key: several flagged columns form one composite key, in
+/// declaration order), `unique` or `index=True`. Columns are database names; an
+/// expression element is `None`.
 pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
     let mut lists: Vec<Vec<Option<String>>> = t
         .indexes
@@ -135,8 +157,17 @@ pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
     for u in &t.uniques {
         lists.push(u.columns.iter().cloned().map(Some).collect());
     }
+    let pk_columns: Vec<&str> = t
+        .columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| c.name.as_str())
+        .collect();
+    if pk_columns.len() > 1 {
+        lists.push(pk_columns.iter().map(|c| Some(c.to_string())).collect());
+    }
     for c in &t.columns {
-        if c.primary_key || c.unique || c.indexed {
+        if (c.primary_key && pk_columns.len() == 1) || c.unique || c.indexed {
             lists.push(vec![Some(c.name.clone())]);
         }
     }
@@ -238,6 +269,7 @@ pub(super) mod testing {
             columns: cols.iter().map(|c| Some(c.to_string())).collect(),
             unique: false,
             partial: false,
+            predicate: None,
             span: Span::new(1, 2),
             name_span: name.map(|_| Span::new(1, 2)),
             origin: IndexOrigin::Explicit,
@@ -329,7 +361,7 @@ mod tests {
     }
 
     #[test]
-    fn outside_index_does_not_cover_and_is_related() {
+    fn outside_index_does_not_cover_and_is_reported_once() {
         let users = table("users", 10, vec![col("id", 20), col("tenant_id", 30)]);
         let mut schema = drizzle_file(vec![users]);
         let mut other = drizzle_file(Vec::new());
@@ -352,7 +384,13 @@ mod tests {
             statement_span: Span::new(0, 5),
         });
         let files = vec![("/p/schema.ts", schema), ("/p/indexes.ts", other)];
+        // One mistake, one finding: index-outside-table's while it is on.
         let ds = run("index-tenant-id", Config::default(), files.clone());
+        assert!(ds.is_empty(), "{ds:?}");
+        let mut off = Config::default();
+        off.rules
+            .insert("index-outside-table".into(), crate::config::RuleLevel::Off);
+        let ds = run("index-tenant-id", off, files.clone());
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].related.len(), 1, "{:?}", ds[0].related);
         assert!(ds[0].related[0].message.contains("\"users_tenant_id_idx\""));

@@ -25,6 +25,7 @@ mod require_timestamps;
 mod require_uuid_primary_key;
 mod rls_initplan;
 mod snake_case_column;
+mod snake_case_key;
 mod snake_case_table;
 mod soft_delete_column;
 mod table_args_tuple;
@@ -84,7 +85,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// The tenant column of `table`, recognised by its snake_case-normalised
-    /// database name or key (so a misnamed `tenantId` still counts as the tenant column).
+    /// database name (so a misnamed `"tenantId"` still counts as the tenant column,
+    /// while `tenantId: text("workspace_id")` does not).
     pub fn tenant_column(&self, table: &'a Table) -> Option<&'a Column> {
         find_column(table, &self.config.tenancy.column)
     }
@@ -111,14 +113,35 @@ pub fn fk_target_table(fk: &ForeignKey) -> Option<&str> {
 }
 
 /// The foreign key declaring `c` of `table`: its column-level reference, or a
-/// table-level foreign key listing it (by database name or key).
+/// table-level foreign key listing it (by database name or key). Of several
+/// table-level ones, a single-column key on `c` wins over a composite one.
 pub fn column_foreign_key<'t>(table: &'t Table, c: &'t Column) -> Option<&'t ForeignKey> {
     c.references.as_ref().or_else(|| {
+        let mut on_c = table
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key));
+        let first = on_c.next()?;
+        Some(
+            std::iter::once(first)
+                .chain(on_c)
+                .find(|fk| fk.columns.len() == 1)
+                .unwrap_or(first),
+        )
+    })
+}
+
+/// Every table-level foreign key listing `c` of `table`, and its column-level one.
+pub fn column_foreign_keys<'t>(
+    table: &'t Table,
+    c: &'t Column,
+) -> impl Iterator<Item = &'t ForeignKey> + 't {
+    c.references.iter().chain(
         table
             .foreign_keys
             .iter()
-            .find(|fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key))
-    })
+            .filter(move |fk| fk.columns.iter().any(|x| *x == c.name || *x == c.key)),
+    )
 }
 
 /// `true` when `c` is defined outside its table's declaration (a spread column
@@ -180,14 +203,15 @@ pub fn is_sqlmodel(t: &Table) -> bool {
     t.orm == Orm::SqlModel
 }
 
-/// The column of `table` whose snake_case-normalised database name (or key) is `name`.
+/// The column of `table` whose snake_case-normalised database name is `name`
+/// (the key plays no part: `tenantId: text("workspace_id")` is `workspace_id`).
 /// An exact database-name match wins over a normalised one.
 pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
     table.columns.iter().find(|c| c.name == name).or_else(|| {
         table
             .columns
             .iter()
-            .find(|c| to_snake_case(&c.name) == name || to_snake_case(&c.key) == name)
+            .find(|c| to_snake_case(&c.name) == name)
     })
 }
 
@@ -201,6 +225,7 @@ pub static RULES: &[RuleDef] = &[
     require_timestamps::RULE,
     soft_delete_column::RULE,
     snake_case_column::RULE,
+    snake_case_key::RULE,
     snake_case_table::RULE,
     email_column_name::RULE,
     boolean_prefix::RULE,
@@ -268,7 +293,10 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
             all.push(d);
         }
     }
-    all.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
+    all.sort_by(|a, b| {
+        (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
+    });
+    name_sharing_tables(&mut all);
     all.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
@@ -342,6 +370,35 @@ fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
         .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
     if d.table.is_some() && is_migration(d.file) {
         d.new_migration = Some(crate::diagnostic::NewMigration { beside: d.file });
+    }
+}
+
+/// A finding on a shared definition (column set, base class) arrives once per
+/// table using it, with the same place and message: name those tables in the
+/// message of each copy, so the one that survives de-duplication says which
+/// tables inherit the mistake. `all` is sorted by place and rule.
+fn name_sharing_tables(all: &mut [Diagnostic]) {
+    let same = |a: &Diagnostic, b: &Diagnostic| {
+        a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
+    };
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i + 1;
+        while j < all.len() && same(&all[i], &all[j]) {
+            j += 1;
+        }
+        let mut tables: Vec<String> = all[i..j].iter().filter_map(|d| d.table.clone()).collect();
+        tables.sort();
+        tables.dedup();
+        if tables.len() > 1 {
+            let quoted: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+            let suffix = format!(" (used by tables {})", join_and(&quoted));
+            for d in &mut all[i..j] {
+                d.message.push_str(&suffix);
+                d.table = Some(tables[0].clone());
+            }
+        }
+        i = j;
     }
 }
 

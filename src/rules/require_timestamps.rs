@@ -37,7 +37,11 @@
 //! `server_default=func.now()` on a `sa_column=Column(...)`. A shared definition
 //! (column set, base class) is edited in place: every table using it needs the same
 //! change. Not offered for a column of the wrong type or SQLAlchemy-style classes.
-//! Safe: the default fills existing rows.
+//! Adding a missing column, and adding a default to an existing one, are safe: the
+//! default fills existing rows and nothing that works today stops working. Making
+//! an existing column NOT NULL is unsafe: a default does not fill rows that already
+//! hold NULL, so `ALTER COLUMN ... SET NOT NULL` fails at deploy time on such data
+//! (backfill the NULLs first).
 
 use super::{
     Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, is_sqlmodel, join_and,
@@ -53,7 +57,7 @@ pub const RULE: RuleDef = RuleDef {
         name: "require-timestamps",
         default_severity: Severity::Error,
         summary: "`created_at` and `updated_at` exist: timestamp, NOT NULL, with a default",
-        fix: Some(Safety::Safe),
+        fix: Some(Safety::Unsafe),
     },
     check,
 };
@@ -213,11 +217,13 @@ fn complete_fix(
         (true, false) => "NOT NULL",
         _ => "a default",
     };
-    Some(make_fix(
-        format!("Give {} {what}", c.name),
-        Safety::Safe,
-        edits,
-    ))
+    // SET NOT NULL fails on existing NULL rows; a default alone cannot fail.
+    let safety = if nullable {
+        Safety::Unsafe
+    } else {
+        Safety::Safe
+    };
+    Some(make_fix(format!("Give {} {what}", c.name), safety, edits))
 }
 
 /// SQLModel: `default_factory=lambda: datetime.now(timezone.utc)` on a `Field`

@@ -6,7 +6,9 @@
 //! `.references(() => tenants.id)` / `Field(foreign_key="tenants.id")`, or a
 //! table-level `foreignKey(...)` / `ForeignKeyConstraint(...)` covering the column.
 //! A reference whose target cannot be resolved (a table imported from outside the
-//! project) is given the benefit of the doubt.
+//! project) is given the benefit of the doubt. Every foreign key on the column
+//! counts: a composite `foreignKey` to another table does not hide a later one
+//! to the tenant table.
 //!
 //! **Why it matters.** Without the foreign key the database accepts rows for tenants
 //! that do not exist, and deleting a tenant leaves its rows behind, owned by a
@@ -28,11 +30,13 @@
 //! is named like the tenant table, and, for a shared definition, when every table
 //! using it is a tenant table. Not offered for a foreign key to another table
 //! (changing a target is not additive) or for `sa_column=Column(...)` columns.
-//! Safe: it only adds a constraint that valid data already satisfies.
+//! Unsafe: adding the constraint validates every existing row, so the migration
+//! fails at deploy time when some row names a tenant that no longer exists (clean
+//! those rows up first, or add the constraint `NOT VALID` and validate it later).
 
 use super::{
-    Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_label, fk_target_table,
-    py_fk_target, tables_sharing, tenant_table,
+    Ctx, RuleDef, RuleMeta, column_diag, column_foreign_key, column_foreign_keys, column_label,
+    fk_target_table, py_fk_target, tables_sharing, tenant_table,
 };
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::{Src, drizzle, make_fix, sqlmodel};
@@ -44,7 +48,7 @@ pub const RULE: RuleDef = RuleDef {
         name: "tenant-id-foreign-key",
         default_severity: Severity::Warning,
         summary: "the tenant column references the tenant table",
-        fix: Some(Safety::Safe),
+        fix: Some(Safety::Unsafe),
     },
     check,
 };
@@ -57,6 +61,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let label = column_label(st, c);
+        // Any of the column's foreign keys to the tenant table (or to a table that
+        // cannot be resolved) satisfies the rule.
+        if column_foreign_keys(t, c).any(|fk| fk_target_table(fk).is_none_or(|n| n == tenants)) {
+            continue;
+        }
         let msg = match column_foreign_key(t, c) {
             None => format!("tenant {label} does not reference {tenants}"),
             Some(fk) => match fk_target_table(fk) {
@@ -112,5 +121,5 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
             sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&target))?
         }
     };
-    Some(make_fix(title, Safety::Safe, edits))
+    Some(make_fix(title, Safety::Unsafe, edits))
 }

@@ -201,6 +201,20 @@ impl Document {
         }
     }
 
+    /// A document with `text` and no tree (too large to parse); the next
+    /// [`Document::reparse`] parses it from scratch.
+    pub fn unparsed(path: &Path, text: &str, version: i32) -> Self {
+        Document {
+            path: path.to_path_buf(),
+            rope: Rope::from_str(text),
+            version,
+            kind: classify(path, text),
+            tree: None,
+            tsx: path.extension().is_some_and(|e| e == "tsx" || e == "jsx"),
+            fresh: true,
+        }
+    }
+
     /// The whole text.
     pub fn text(&self) -> String {
         self.rope.to_string()

@@ -81,11 +81,18 @@ export interface DiscoveryEnv {
   extensionPath: string;
   /** The first workspace folder, if any (relative setting paths start there). */
   workspaceFolder?: string;
+  /**
+   * Whether the workspace is trusted. Only then are binaries inside it (from the
+   * npm package or a virtual environment) run; unset counts as untrusted.
+   */
+  workspaceTrusted?: boolean;
+  /** The CPU architecture (`process.arch`), for the npm platform package's name. */
+  arch?: string;
   /** `true` when `file` exists, is a file, and may be executed. */
   isExecutable(file: string): boolean;
 }
 
-export type ServerSource = "setting" | "bundled" | "path";
+export type ServerSource = "setting" | "workspace" | "bundled" | "path";
 
 export type Discovery =
   | { ok: true; path: string; source: ServerSource; tried: string[] }
@@ -137,13 +144,32 @@ function onPath(command: string, env: DiscoveryEnv): string[] {
 }
 
 const INSTALL_HINT =
-  "Install it (`cargo install --path .` in the greyhaven-lsp repository) so it is on PATH, " +
-  "or set greyhaven.server.path to the binary.";
+  "Install it in the workspace (`npm i -D greyhaven-lsp`, or `pip install greyhaven-lsp` in its " +
+  "`.venv`), install the extension's platform-specific package (which bundles it), put it on PATH " +
+  "(`cargo install`), or set greyhaven.server.path to the binary.";
+
+/**
+ * The binaries a workspace pins, in order: the npm platform package's binary (what
+ * `node_modules/.bin/greyhaven-lsp` runs, without needing `node` on PATH), the
+ * `node_modules/.bin` entry itself (posix; other layouts such as pnpm's), then the
+ * wheel's binary in the workspace's `.venv` / `venv`.
+ */
+export function workspaceCandidates(folder: string, platform: NodeJS.Platform, arch: string): string[] {
+  const p = pathApi(platform);
+  const exe = binaryName(platform);
+  const out = [p.join(folder, "node_modules", "@greyhaven-lsp", `${platform}-${arch}`, "bin", exe)];
+  if (platform !== "win32") out.push(p.join(folder, "node_modules", ".bin", "greyhaven-lsp"));
+  const scripts = platform === "win32" ? "Scripts" : "bin";
+  for (const venv of [".venv", "venv"]) out.push(p.join(folder, venv, scripts, exe));
+  return out;
+}
 
 /**
  * Finds the server binary: `greyhaven.server.path` when set (a bare name is looked
  * up on `PATH`; no fallback, so a wrong setting is reported rather than hidden),
- * else `server/greyhaven-lsp[.exe]` inside the extension, else `greyhaven-lsp` on `PATH`.
+ * else the workspace's own binary (see `workspaceCandidates`; trusted workspaces
+ * only), else `server/greyhaven-lsp[.exe]` inside the extension, else
+ * `greyhaven-lsp` on `PATH`.
  */
 export function findServer(settings: Settings, env: DiscoveryEnv): Discovery {
   const p = pathApi(env.platform);
@@ -195,6 +221,11 @@ export function findServer(settings: Settings, env: DiscoveryEnv): Discovery {
         ? `greyhaven.server.path is "${settings.serverPath}", which was not found on PATH.`
         : `greyhaven.server.path is "${settings.serverPath}", which is not an executable file.`,
     };
+  }
+
+  if (env.workspaceFolder !== undefined && env.workspaceTrusted === true) {
+    const local = first(workspaceCandidates(env.workspaceFolder, env.platform, env.arch ?? process.arch));
+    if (local !== undefined) return { ok: true, path: local, source: "workspace", tried };
   }
 
   const bundled = first([p.join(env.extensionPath, "server", binaryName(env.platform))]);

@@ -5,7 +5,8 @@
  * "Greyhaven" output channel, the status bar item (starting / running / stopped /
  * error), the "Restart Server" and "Show Output" commands, the "server not found"
  * error with its "Open Settings" button, and restarts the server when its path or
- * arguments change.
+ * arguments change, or when the workspace becomes trusted (its own binary may then
+ * be used).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -70,6 +71,8 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     homedir: os.homedir(),
     extensionPath: context.extensionPath,
     workspaceFolder: folder,
+    workspaceTrusted: vscode.workspace.isTrusted,
+    arch: process.arch,
     isExecutable,
   });
   if (!found.ok) {
@@ -158,6 +161,8 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (needsRestart((section) => e.affectsConfiguration(section))) void restart(context);
     }),
+    // Trust makes the workspace's own binary eligible (see findServer).
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart(context)),
   );
   queue = queue.then(() => start(context));
   return queue;

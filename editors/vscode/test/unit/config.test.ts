@@ -1,6 +1,6 @@
 /**
  * Unit tests of `src/config.ts` under plain Node (`node --test`): settings
- * validation, binary discovery order (setting, bundled, PATH) on POSIX and Windows
+ * validation, binary discovery order (setting, workspace, bundled, PATH) on POSIX and Windows
  * with a stubbed file system, the server command, the document selector and the
  * status bar view. No `vscode` module is loaded: the module under test takes every
  * dependency as a parameter.
@@ -126,6 +126,34 @@ test("discovery: bundled server/ binary before PATH", () => {
   const env = posix(["/ext/server/greyhaven-lsp", "/usr/bin/greyhaven-lsp"]);
   const r = findServer(defaults, env);
   assert.deepEqual(r.ok && [r.path, r.source], ["/ext/server/greyhaven-lsp", "bundled"]);
+});
+
+test("discovery: a trusted workspace's npm, then venv binary, before the bundled one", () => {
+  const all = [
+    "/proj/node_modules/@greyhaven-lsp/linux-x64/bin/greyhaven-lsp",
+    "/proj/node_modules/.bin/greyhaven-lsp",
+    "/proj/.venv/bin/greyhaven-lsp",
+    "/proj/venv/bin/greyhaven-lsp",
+    "/ext/server/greyhaven-lsp",
+  ];
+  const trusted = { workspaceTrusted: true, arch: "x64" };
+  for (let i = 0; i < all.length; i++) {
+    const r = findServer(defaults, posix(all.slice(i), trusted));
+    assert.deepEqual(r.ok && [r.path, r.source], [all[i], i < 4 ? "workspace" : "bundled"], all[i]);
+  }
+  // untrusted (or unknown trust): never a binary from the workspace
+  for (const extra of [{ workspaceTrusted: false, arch: "x64" }, { arch: "x64" }]) {
+    const r = findServer(defaults, posix(all, extra));
+    assert.deepEqual(r.ok && [r.path, r.source], ["/ext/server/greyhaven-lsp", "bundled"]);
+    assert.ok(!r.tried.some((t) => t.startsWith("/proj/")));
+  }
+  // the setting still wins over the workspace
+  const s = findServer({ ...defaults, serverPath: "/opt/gh" }, posix(["/opt/gh", ...all], trusted));
+  assert.deepEqual(s.ok && s.source, "setting");
+  // Windows: the platform package's .exe and the venv's Scripts folder
+  const w = findServer(defaults, windows(["C:\\proj\\.venv\\Scripts\\greyhaven-lsp.exe"], trusted));
+  assert.deepEqual(w.ok && [w.path, w.source], ["C:\\proj\\.venv\\Scripts\\greyhaven-lsp.exe", "workspace"]);
+  assert.equal(w.tried[0], "C:\\proj\\node_modules\\@greyhaven-lsp\\win32-x64\\bin\\greyhaven-lsp.exe");
 });
 
 test("discovery: PATH in order, empty entries skipped", () => {

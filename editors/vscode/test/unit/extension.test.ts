@@ -3,7 +3,8 @@
  * modules replaced by small fakes (installed through Node's module loader before
  * the extension is loaded): the "not found" error and its "Open Settings" button,
  * the client built from the settings, the status bar states, the restart command,
- * and the restart on a change of the server settings.
+ * the restart on a change of the server settings, and the workspace's own binary
+ * taken only once the workspace is trusted.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -32,6 +33,8 @@ const world = {
   executed: [] as unknown[][],
   commands: new Map<string, (...a: unknown[]) => unknown>(),
   configListeners: [] as Array<(e: { affectsConfiguration(s: string): boolean }) => void>,
+  trusted: false,
+  trustListeners: [] as Array<() => void>,
   clients: [] as FakeClient[],
   status: { text: "", tooltip: "", shown: false } as any,
   output: [] as string[],
@@ -77,6 +80,13 @@ const fakeVscode = {
     },
     onDidChangeConfiguration: (fn: (e: { affectsConfiguration(s: string): boolean }) => void) => {
       world.configListeners.push(fn);
+      return { dispose: () => undefined };
+    },
+    get isTrusted() {
+      return world.trusted;
+    },
+    onDidGrantWorkspaceTrust: (fn: () => void) => {
+      world.trustListeners.push(fn);
       return { dispose: () => undefined };
     },
   },
@@ -132,6 +142,8 @@ function reset() {
   world.executed = [];
   world.commands.clear();
   world.configListeners = [];
+  world.trusted = false;
+  world.trustListeners = [];
   world.clients = [];
   world.output = [];
 }
@@ -216,4 +228,24 @@ test("the client is built from the settings; status, restart and config changes"
   assert.deepEqual(world.clients[2].serverOptions.run.args, ["server"]);
   assert.ok(world.clients[2].stopped);
   assert.equal(world.status.text, "$(circle-slash) Greyhaven");
+});
+
+test("the workspace's node_modules binary is used once the workspace is trusted", async () => {
+  reset();
+  const proj = path.join(tmp, "npm-proj");
+  const local = path.join(proj, "node_modules", ".bin", "greyhaven-lsp");
+  fs.mkdirSync(path.dirname(local), { recursive: true });
+  fs.writeFileSync(local, "#!/bin/sh\n", { mode: 0o755 });
+  const bundled = path.join(tmp, "ext-bundled", "server", "greyhaven-lsp");
+  fs.mkdirSync(path.dirname(bundled), { recursive: true });
+  fs.writeFileSync(bundled, "#!/bin/sh\n", { mode: 0o755 });
+  world.folders = [proj];
+  await ext.activate(context(path.join(tmp, "ext-bundled")));
+  assert.equal(world.clients.at(-1)!.serverOptions.run.command, bundled, "untrusted: the bundled binary");
+  world.trusted = true;
+  for (const l of world.trustListeners) l();
+  await ext.deactivate(); // queued after the restart
+  assert.equal(world.clients.length, 2);
+  assert.equal(world.clients[1].serverOptions.run.command, local);
+  assert.match(world.output.join("\n"), /using .*node_modules.*\(workspace\)/);
 });
