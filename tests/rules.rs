@@ -15,47 +15,6 @@ fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
 }
 
-/// (relative path, 1-based line) -> rules expected there.
-fn expectations(root: &Path, files: &[PathBuf]) -> BTreeMap<(String, usize), Vec<String>> {
-    let mut out: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
-    for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let rel = rel(root, f);
-        let lines: Vec<&str> = text.lines().collect();
-        let mut pending: Vec<String> = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            let Some(pos) = line.find("expect:") else {
-                if !pending.is_empty() {
-                    out.entry((rel.clone(), i + 1))
-                        .or_default()
-                        .append(&mut pending);
-                }
-                continue;
-            };
-            let rules: Vec<String> = line[pos + "expect:".len()..]
-                .split(',')
-                .map(|s| s.trim().trim_end_matches("*/").trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-            let before = line[..pos].trim();
-            let alone = ["//", "#", "--", "/*"].contains(&before);
-            if alone {
-                pending.extend(rules);
-            } else {
-                let entry = out.entry((rel.clone(), i + 1)).or_default();
-                entry.append(&mut pending);
-                entry.extend(rules);
-            }
-        }
-    }
-    for v in out.values_mut() {
-        v.sort();
-    }
-    out
-}
-
 fn rel(root: &Path, f: &Path) -> String {
     let r = f.strip_prefix(root).unwrap_or(f);
     let s = r.to_string_lossy().replace('\\', "/");
@@ -108,7 +67,7 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
     for v in got.values_mut() {
         v.sort();
     }
-    let mut want = expectations(&root, &files);
+    let mut want = common::expectations(&root, &files, rel);
     for v in want.values_mut() {
         v.retain(|r| r == rule);
     }

@@ -569,6 +569,14 @@ impl<'a, 't> Cx<'a, 't> {
             u.span = fix(u.span);
             self.mig.unparsed.push(u);
         }
+        for mut d in facts.ddl {
+            d.map_spans(&fix);
+            self.mig.ddl.push(d);
+        }
+        for mut n in facts.notes {
+            n.span = fix(n.span);
+            self.model.notes.push(n);
+        }
     }
 
     /// Where the SQL of an `execute` comes from.

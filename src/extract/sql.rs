@@ -956,6 +956,23 @@ impl Analyzer<'_> {
             self.fallback(toks, span);
             return;
         }
+        // sqlparser accepts `(a int, b int,)`; PostgreSQL rejects the statement.
+        if let Some(w) = toks
+            .windows(2)
+            .find(|w| w[0].kind == Tok::Punct(b',') && w[1].kind == Tok::Punct(b')'))
+        {
+            self.unparsed(
+                span,
+                format!(
+                    "PostgreSQL rejects the trailing comma at byte {}; the statement fails",
+                    w[0].start + self.offset
+                ),
+            );
+            if rls_relevant {
+                self.fallback(toks, span);
+            }
+            return;
+        }
         let src = &self.text[span.start..span.end];
         match Parser::parse_sql(&PostgreSqlDialect {}, src) {
             Ok(stmts) => {
@@ -973,9 +990,10 @@ impl Analyzer<'_> {
         }
     }
 
-    /// A `CREATE TABLE` or `ALTER TABLE` sqlparser could not read: the table is
-    /// known by name only (created partial), or the alteration makes it partial
-    /// unless all it does is switch RLS.
+    /// A `CREATE TABLE`, `DROP INDEX` or `ALTER TABLE` sqlparser could not
+    /// read: a created table is known by name only (partial), dropped indexes by
+    /// their names, and an alteration makes the table partial unless all it does
+    /// is switch RLS.
     fn ddl_fallback(&mut self, toks: &[Token], span: Span) {
         let mut c = Cursor::new(self.text, toks);
         if c.eat_kws(&["create"]) {
@@ -1007,6 +1025,15 @@ impl Analyzer<'_> {
                 },
                 span,
             );
+        } else if c.eat_kws(&["drop", "index"]) {
+            c.eat_kws(&["concurrently"]);
+            c.eat_kws(&["if", "exists"]);
+            while let Some(index) = c.qname() {
+                self.ddl(DdlAction::DropIndex { index }, span);
+                if !c.eat_punct(b',') {
+                    break;
+                }
+            }
         } else if c.eat_kws(&["alter", "table"]) {
             c.eat_kws(&["if", "exists"]);
             c.eat_kws(&["only"]);

@@ -103,13 +103,6 @@ impl<'a> Locator<'a> {
         let end = self.src[..i].trim_end().len();
         self.base + end.max(from.saturating_sub(self.base).min(b.len()))
     }
-
-    /// The source text of a span produced by this locator.
-    fn text(&self, s: Span) -> &'a str {
-        self.src
-            .get(s.start - self.base..s.end - self.base)
-            .unwrap_or("")
-    }
 }
 
 pub(crate) fn fold_ident(id: &Ident) -> String {
@@ -287,13 +280,9 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
         match &opt.option {
             ColumnOption::NotNull => c.not_null = true,
             ColumnOption::Null => c.not_null = false,
-            ColumnOption::Default(e) => {
-                let written = loc
-                    .span(e.span())
-                    .map(|s| loc.text(s).to_string())
-                    .unwrap_or_else(|| e.to_string());
-                c.db_default = Some(db_default(&written));
-            }
+            // sqlparser's spans of calls stop before the arguments: classify
+            // its rendering of the expression instead of the source slice.
+            ColumnOption::Default(e) => c.db_default = Some(db_default(&e.to_string())),
             ColumnOption::PrimaryKey(_) => {
                 c.primary_key = true;
                 c.not_null = true;
@@ -511,11 +500,7 @@ pub(crate) fn alter_table(
                 AlterColumnOperation::SetNotNull => ColumnChange::SetNotNull,
                 AlterColumnOperation::DropNotNull => ColumnChange::DropNotNull,
                 AlterColumnOperation::SetDefault { value } => {
-                    let written = loc
-                        .span(value.span())
-                        .map(|s| loc.text(s).to_string())
-                        .unwrap_or_else(|| value.to_string());
-                    ColumnChange::SetDefault(db_default(&written))
+                    ColumnChange::SetDefault(db_default(&value.to_string()))
                 }
                 AlterColumnOperation::DropDefault => ColumnChange::DropDefault,
                 AlterColumnOperation::SetDataType { data_type, .. } => {

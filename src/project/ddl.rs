@@ -77,6 +77,8 @@ struct Replay {
     /// Indexes on tables that no `CREATE TABLE` here created.
     other: HashMap<QualifiedName, Vec<(Index, FileId)>>,
     indexes: HashMap<QualifiedName, Owner>,
+    /// Where each table is first created in the replay.
+    created: HashMap<QualifiedName, Point>,
 }
 
 /// Replay the SQL of every migration in `order` and merge it into `tables` (the
@@ -84,6 +86,21 @@ struct Replay {
 /// ORM tables they name.
 pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<SchemaTable>) {
     let mut r = Replay::default();
+    // Where each table is first created, to tell a reference to a table that a
+    // later migration creates (the statement fails) from one to a table that is
+    // not modelled here at all (`auth.users`, an ORM table).
+    for (pos, &file) in order.iter().enumerate() {
+        let Some(m) = project.file(file).and_then(|f| f.model.migration.as_ref()) else {
+            continue;
+        };
+        for ev in &m.ddl {
+            if let DdlAction::CreateTable { table, .. } = &ev.action {
+                r.created
+                    .entry(table.clone())
+                    .or_insert((pos, ev.span.start));
+            }
+        }
+    }
     let mut any = false;
     for (pos, &file) in order.iter().enumerate() {
         let Some(m) = project.file(file).and_then(|f| f.model.migration.as_ref()) else {
@@ -263,6 +280,22 @@ fn unique_name(table: &str, u: &UniqueConstraint) -> String {
 }
 
 impl Replay {
+    /// `true` when `fk` names a table that does not exist yet at `at` but a
+    /// later migration creates: PostgreSQL rejects the statement.
+    fn refers_ahead(&self, fk: &ForeignKey, at: Point) -> bool {
+        let crate::model::TableRef::Db(name) = &fk.target else {
+            return false;
+        };
+        let q = match name.rsplit_once('.') {
+            Some((s, n)) => QualifiedName {
+                schema: s.to_string(),
+                name: n.to_string(),
+            },
+            None => QualifiedName::public(name.clone()),
+        };
+        !self.live.contains_key(&q) && self.created.get(&q).is_some_and(|p| *p > at)
+    }
+
     fn state(&mut self, q: &QualifiedName) -> Option<(usize, &mut State)> {
         let i = *self.live.get(q)?;
         Some((i, &mut self.states[i]))
@@ -285,6 +318,13 @@ impl Replay {
                 // Creating an existing table fails (or, with IF NOT EXISTS, does
                 // nothing): the first definition stands either way.
                 if self.live.contains_key(table) {
+                    return;
+                }
+                let refs = columns
+                    .iter()
+                    .filter_map(|c| c.references.as_ref())
+                    .chain(foreign_keys);
+                if refs.into_iter().any(|fk| self.refers_ahead(fk, at)) {
                     return;
                 }
                 let mut t = new_table(table, *anchor, span);
@@ -367,6 +407,13 @@ impl Replay {
                 column,
                 if_not_exists: _,
             } => {
+                if column
+                    .references
+                    .as_ref()
+                    .is_some_and(|fk| self.refers_ahead(fk, at))
+                {
+                    return;
+                }
                 let Some((_, st)) = self.state(table) else {
                     return;
                 };
@@ -526,6 +573,9 @@ impl Replay {
                 foreign_key,
                 name,
             } => {
+                if self.refers_ahead(foreign_key, at) {
+                    return;
+                }
                 let Some((_, st)) = self.state(table) else {
                     return;
                 };

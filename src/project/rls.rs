@@ -10,11 +10,13 @@ use std::path::PathBuf;
 
 /// Every migration file in replay order: SQL folders (journal order, then file
 /// names), then Alembic revisions in chain order. Folders are taken in path order.
+/// SQL files a Drizzle Kit journal does not list are left out.
 pub fn migration_order(project: &Project) -> Vec<FileId> {
     let mut sql_dirs: BTreeMap<PathBuf, Vec<(String, PathBuf, FileId)>> = BTreeMap::new();
     let mut alembic: Vec<(PathBuf, FileId)> = Vec::new();
     for (id, f) in project.files() {
         match f.model.kind {
+            SourceKind::Sql if unlisted_by_journal(project, &f.path) => {}
             SourceKind::Sql => {
                 // Drizzle Kit 1.0 writes `<timestamp>_<name>/migration.sql`: the
                 // folder is the unit, so group by the folder's parent.
@@ -61,6 +63,24 @@ pub fn migration_order(project: &Project) -> Vec<FileId> {
     }
     order.extend(alembic_order(project, alembic));
     order
+}
+
+/// `true` for a SQL file under a Drizzle Kit migrations folder (one with
+/// `meta/_journal.json`) that the journal does not list: `drizzle-kit migrate`
+/// applies journal entries only, so a file beside them that is not one, or a
+/// file in a subfolder, is not a migration.
+fn unlisted_by_journal(project: &Project, path: &std::path::Path) -> bool {
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    if let Some(tags) = project.journal(dir) {
+        let stem = path.file_stem().map(|s| s.to_string_lossy());
+        return !stem.is_some_and(|s| tags.iter().any(|t| *t == s));
+    }
+    dir.ancestors()
+        .skip(1)
+        .take_while(|a| a.starts_with(&project.root))
+        .any(|a| project.journal(a).is_some())
 }
 
 /// Topological order of Alembic revisions by `down_revision` (ties by path);

@@ -303,6 +303,76 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
     all
 }
 
+/// How findings name tables outside `public`: by the table's anchor or a
+/// column's key (file and span), else by a bare name that names one table only.
+#[derive(Default)]
+struct Qualified {
+    at: HashMap<(FileId, Span), String>,
+    bare: HashMap<String, String>,
+}
+
+fn qualified_names(schema: &Schema) -> Qualified {
+    let mut q = Qualified::default();
+    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
+    for st in &schema.tables {
+        let Some(n) = st.table.name.as_deref() else {
+            continue;
+        };
+        let label = table_label(&st.table);
+        let qualified = (label != n).then(|| label.into_owned());
+        if let Some(l) = &qualified {
+            q.at.insert((st.file, st.table.anchor), l.clone());
+            for c in &st.table.columns {
+                q.at.insert((c.file, c.key_span), l.clone());
+            }
+        }
+        seen.entry(n).and_modify(|v| *v = None).or_insert(qualified);
+    }
+    q.bare = seen
+        .into_iter()
+        .filter_map(|(n, l)| Some((n.to_string(), l?)))
+        .collect();
+    q
+}
+
+/// The `table` of a finding is schema-qualified when the schema is not `public`.
+fn qualify_table(q: &Qualified, d: &mut Diagnostic) {
+    let Some(t) = &d.table else { return };
+    if t.contains('.') {
+        return;
+    }
+    let found =
+        q.at.get(&(d.file, d.span))
+            .filter(|l| l.rsplit('.').next() == Some(t.as_str()))
+            .or_else(|| q.bare.get(t));
+    if let Some(l) = found {
+        // Messages name the table as `table "t"`, `of "t"` or `on "t"`.
+        for lead in ["table", "of", "on"] {
+            d.message = d
+                .message
+                .replace(&format!("{lead} \"{t}\""), &format!("{lead} \"{l}\""));
+        }
+        d.table = Some(l.clone());
+    }
+}
+
+/// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
+/// migration are dropped, and a finding about a table anchored in one is marked
+/// as needing a new migration instead.
+fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
+    use crate::model::SourceKind;
+    let is_migration = |f: FileId| {
+        project
+            .file(f)
+            .is_some_and(|s| matches!(s.model.kind, SourceKind::Sql | SourceKind::Alembic))
+    };
+    d.fixes
+        .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
+    if d.table.is_some() && is_migration(d.file) {
+        d.new_migration = Some(crate::diagnostic::NewMigration { beside: d.file });
+    }
+}
+
 /// A finding on a shared definition (column set, base class) arrives once per
 /// table using it, with the same place and message: name those tables in the
 /// message of each copy, so the one that survives de-duplication says which
@@ -329,50 +399,6 @@ fn name_sharing_tables(all: &mut [Diagnostic]) {
             }
         }
         i = j;
-    }
-}
-
-/// Bare table names that name exactly one table, and it outside `public`:
-/// bare name -> `schema.name`.
-fn qualified_names(schema: &Schema) -> HashMap<String, String> {
-    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
-    for st in &schema.tables {
-        let Some(n) = st.table.name.as_deref() else {
-            continue;
-        };
-        let label = table_label(&st.table);
-        let q = (label != n).then(|| label.into_owned());
-        seen.entry(n).and_modify(|v| *v = None).or_insert(q);
-    }
-    seen.into_iter()
-        .filter_map(|(n, q)| Some((n.to_string(), q?)))
-        .collect()
-}
-
-/// The `table` of a finding is schema-qualified when the schema is not `public`
-/// (and the bare name is unambiguous).
-fn qualify_table(qualified: &HashMap<String, String>, d: &mut Diagnostic) {
-    if let Some(t) = &d.table
-        && let Some(q) = qualified.get(t)
-    {
-        d.table = Some(q.clone());
-    }
-}
-
-/// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
-/// migration are dropped, and a finding about a table anchored in one is marked
-/// as needing a new migration instead.
-fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
-    use crate::model::SourceKind;
-    let is_migration = |f: FileId| {
-        project
-            .file(f)
-            .is_some_and(|s| matches!(s.model.kind, SourceKind::Sql | SourceKind::Alembic))
-    };
-    d.fixes
-        .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
-    if d.table.is_some() && is_migration(d.file) {
-        d.new_migration = Some(crate::diagnostic::NewMigration { beside: d.file });
     }
 }
 

@@ -95,6 +95,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if no_default {
             problems.push(if is_sqlmodel(t) {
                 "has no default; add default_factory=uuid4".to_string()
+            } else if t.orm == crate::model::Orm::Sql {
+                "has no database default; add DEFAULT gen_random_uuid()".to_string()
             } else if id.client_default.is_some() {
                 "has no database default ($defaultFn runs only in the application); add .defaultRandom()".to_string()
             } else {

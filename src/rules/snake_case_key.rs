@@ -72,7 +72,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             let what = match t.orm {
                 Orm::Drizzle => "key",
                 Orm::SqlModel => "attribute",
-                Orm::Sql => "column",
+                // SQL has no key apart from the name (snake-case-column's business).
+                Orm::Sql => continue,
             };
             // One name per field: the key becomes the database name when that is
             // snake_case (`tenantId: text("workspace_id")` → `workspace_id`), else

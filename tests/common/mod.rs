@@ -7,6 +7,7 @@
 
 use greyhaven_lsp::config::Config;
 use greyhaven_lsp::project::{Project, load_file};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub fn repo() -> &'static Path {
@@ -105,4 +106,51 @@ pub fn rel(root: &Path, f: &Path) -> String {
         .unwrap_or(f)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Inline expectations of `files`: (path by `rel`, 1-based line) -> rules
+/// expected there. `expect: rule-a, rule-b` at the end of the line where each
+/// finding starts, or alone on a comment line for the next non-expectation line.
+pub fn expectations(
+    root: &Path,
+    files: &[PathBuf],
+    rel: fn(&Path, &Path) -> String,
+) -> BTreeMap<(String, usize), Vec<String>> {
+    let mut out: BTreeMap<(String, usize), Vec<String>> = BTreeMap::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let rel = rel(root, f);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut pending: Vec<String> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(pos) = line.find("expect:") else {
+                if !pending.is_empty() {
+                    out.entry((rel.clone(), i + 1))
+                        .or_default()
+                        .append(&mut pending);
+                }
+                continue;
+            };
+            let rules: Vec<String> = line[pos + "expect:".len()..]
+                .split(',')
+                .map(|s| s.trim().trim_end_matches("*/").trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let before = line[..pos].trim();
+            let alone = ["//", "#", "--", "/*"].contains(&before);
+            if alone {
+                pending.extend(rules);
+            } else {
+                let entry = out.entry((rel.clone(), i + 1)).or_default();
+                entry.append(&mut pending);
+                entry.extend(rules);
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
 }
