@@ -72,24 +72,11 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
         v.retain(|r| r == rule);
     }
     want.retain(|_, v| !v.is_empty());
-    if got != want {
-        let mut msg = format!("{}: findings of {rule} differ\n", case.display());
-        for (k, v) in &want {
-            if got.get(k) != Some(v) {
-                msg.push_str(&format!(
-                    "  expected at {}:{}: {:?}, got {:?}\n",
-                    k.0,
-                    k.1,
-                    v,
-                    got.get(k)
-                ));
-            }
-        }
-        for (k, v) in &got {
-            if !want.contains_key(k) {
-                msg.push_str(&format!("  unexpected at {}:{}: {:?}\n", k.0, k.1, v));
-            }
-        }
+    if let Some(mut msg) = common::expectation_diff(
+        &format!("{}: findings of {rule} differ", case.display()),
+        &want,
+        &got,
+    ) {
         msg.push_str("  all findings of the rule:\n");
         msg.push_str(&rendered);
         return Err(msg);

@@ -74,24 +74,9 @@ fn check_case(dir: &Path) -> Result<String, String> {
         v.sort();
     }
     let want = common::expectations(&root, &files, rel);
-    if got != want {
-        let mut msg = format!("{}: findings differ\n", dir.display());
-        for (k, v) in &want {
-            if got.get(k) != Some(v) {
-                msg.push_str(&format!(
-                    "  expected at {}:{}: {:?}, got {:?}\n",
-                    k.0,
-                    k.1,
-                    v,
-                    got.get(k)
-                ));
-            }
-        }
-        for (k, v) in &got {
-            if !want.contains_key(k) {
-                msg.push_str(&format!("  unexpected at {}:{}: {:?}\n", k.0, k.1, v));
-            }
-        }
+    if let Some(mut msg) =
+        common::expectation_diff(&format!("{}: findings differ", dir.display()), &want, &got)
+    {
         msg.push_str("  all findings:\n");
         msg.push_str(&rendered);
         return Err(msg);

@@ -108,6 +108,35 @@ pub fn rel(root: &Path, f: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// Findings by (path, line) -> rules, as fixtures state them and as the engine gives them.
+pub type Expected = BTreeMap<(String, usize), Vec<String>>;
+
+/// `None` when `got` equals `want`; else a report headed by `header` listing each
+/// missing and each unexpected finding.
+pub fn expectation_diff(header: &str, want: &Expected, got: &Expected) -> Option<String> {
+    if got == want {
+        return None;
+    }
+    let mut msg = format!("{header}\n");
+    for (k, v) in want {
+        if got.get(k) != Some(v) {
+            msg.push_str(&format!(
+                "  expected at {}:{}: {:?}, got {:?}\n",
+                k.0,
+                k.1,
+                v,
+                got.get(k)
+            ));
+        }
+    }
+    for (k, v) in got {
+        if !want.contains_key(k) {
+            msg.push_str(&format!("  unexpected at {}:{}: {:?}\n", k.0, k.1, v));
+        }
+    }
+    Some(msg)
+}
+
 /// Inline expectations of `files`: (path by `rel`, 1-based line) -> rules
 /// expected there. `expect: rule-a, rule-b` at the end of the line where each
 /// finding starts, or alone on a comment line for the next non-expectation line.
