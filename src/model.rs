@@ -856,6 +856,10 @@ pub struct FileModel {
     /// `tables` and the builder's local name. `project.rs` keeps such a table only
     /// when the name resolves to a schema or table creator.
     pub table_builders: Vec<(usize, String)>,
+    /// The file's syntax tree has an error somewhere (TypeScript and Python):
+    /// fixes look for broken regions only in such files. Not part of snapshots.
+    #[serde(skip)]
+    pub syntax_error: bool,
 }
 
 impl FileModel {
@@ -878,6 +882,7 @@ impl FileModel {
             pg_core_namespace: None,
             builders: Vec::new(),
             table_builders: Vec::new(),
+            syntax_error: false,
         }
     }
 }

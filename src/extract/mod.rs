@@ -102,7 +102,7 @@ pub fn parse(kind: SourceKind, path: &Path, text: &str) -> Option<Tree> {
 /// Extract the model of one file from its text and (for TypeScript/Python) tree.
 /// Pure: the same text and tree always give the same model.
 pub fn extract_with_tree(kind: SourceKind, text: &str, tree: Option<&Tree>) -> FileModel {
-    match (kind, tree) {
+    let mut model = match (kind, tree) {
         (SourceKind::Drizzle | SourceKind::TypeScriptModule, Some(t)) => {
             drizzle::extract(text, t, kind)
         }
@@ -111,7 +111,9 @@ pub fn extract_with_tree(kind: SourceKind, text: &str, tree: Option<&Tree>) -> F
         (SourceKind::Alembic, Some(t)) => alembic::extract(text, t),
         (SourceKind::Sql, _) => sql::extract(text),
         _ => FileModel::empty(kind),
-    }
+    };
+    model.syntax_error = tree.is_some_and(|t| t.root_node().has_error());
+    model
 }
 
 /// Classify, parse and extract in one go (the CLI path).

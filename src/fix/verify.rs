@@ -134,7 +134,7 @@ pub fn touches(regions: &[crate::model::Span], span: crate::model::Span) -> bool
 
 /// Remove from `diagnostics` every fix with an edit in or next to a syntax
 /// error of the file it edits (see [`broken_regions`]). Each file is examined
-/// once, and only when some fix edits it.
+/// once, only when some fix edits it and its extraction saw a syntax error.
 pub fn drop_fixes_near_errors(
     project: &crate::project::Project,
     diagnostics: &mut [crate::diagnostic::Diagnostic],
@@ -150,6 +150,7 @@ pub fn drop_fixes_near_errors(
                 let r = regions.entry(e.file).or_insert_with(|| {
                     project
                         .file(e.file)
+                        .filter(|src| src.model.syntax_error)
                         .map(|src| broken_regions(&src.path, &src.text, project.tree(e.file)))
                         .unwrap_or_default()
                 });

@@ -76,7 +76,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if in_primary_key(t, c) {
                 continue;
             }
-            let Some((target, key)) = likely_target(&cx.schema.tables, st, stem, c) else {
+            let Some((target, key)) = likely_target(cx, st, stem, c) else {
                 continue;
             };
             let name = table_label(&target.table);
@@ -135,7 +135,7 @@ fn family(ty: &ColumnType) -> Option<String> {
 /// unique column) of a type compatible with `c`. `None` when no table or more
 /// than one qualifies, and for the column's own table unless the stem is `parent`.
 fn likely_target<'a>(
-    tables: &'a [SchemaTable],
+    cx: &Ctx<'a>,
     own: &SchemaTable,
     stem: &str,
     c: &Column,
@@ -147,15 +147,20 @@ fn likely_target<'a>(
         candidates.push(format!("{base}ies"));
     }
     let mut found: Vec<(&SchemaTable, &Column)> = Vec::new();
-    for st in tables {
-        let is_own = std::ptr::eq(st, own);
-        let named = st.table.name.as_deref().is_some_and(|n| {
-            let n = n.rsplit('.').next().unwrap_or(n);
-            candidates.iter().any(|x| x == n)
-        });
-        if !(if self_ref { is_own } else { named && !is_own }) {
-            continue;
-        }
+    let pool: Vec<&'a SchemaTable> = if self_ref {
+        cx.schema
+            .tables
+            .iter()
+            .filter(|st| std::ptr::eq(*st, own))
+            .collect()
+    } else {
+        candidates
+            .iter()
+            .flat_map(|n| cx.tables_named(n))
+            .filter(|st| !std::ptr::eq(*st, own))
+            .collect()
+    };
+    for st in pool {
         if let Some(key) = key_column(&st.table).filter(|k| family(&k.ty).as_ref() == Some(&want)) {
             found.push((st, key));
         }

@@ -59,6 +59,9 @@ pub struct Ctx<'a> {
     sharing: std::cell::OnceCell<HashMap<(FileId, Span), Vec<usize>>>,
     /// Every index name of the schema, built on first use.
     index_names: std::cell::OnceCell<std::collections::HashSet<String>>,
+    /// Positions in `schema.tables` by database name with the schema dropped,
+    /// built on first use (name lookups stay linear over a lint).
+    by_name: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
 }
 
 pub struct RuleDef {
@@ -76,12 +79,38 @@ impl<'a> Ctx<'a> {
 
     /// Tables the tenant and RLS rules apply to: named, and not exempt.
     pub fn tenant_tables(&self) -> impl Iterator<Item = &'a SchemaTable> + '_ {
-        self.schema.tables.iter().filter(|st| {
-            st.table
-                .name
-                .as_deref()
-                .is_some_and(|n| !self.config.is_exempt_in(st.table.schema.as_deref(), n))
-        })
+        self.schema
+            .tables
+            .iter()
+            .filter(|st| self.is_tenant_table(st))
+    }
+
+    /// The tables whose database name, schema dropped, is `bare`.
+    pub fn tables_named(&self, bare: &str) -> impl Iterator<Item = &'a SchemaTable> + '_ {
+        let tables: &'a [SchemaTable] = &self.schema.tables;
+        let map = self.by_name.get_or_init(|| {
+            let mut m: HashMap<&'a str, Vec<usize>> = HashMap::new();
+            for (i, st) in tables.iter().enumerate() {
+                if let Some(n) = st.table.name.as_deref() {
+                    m.entry(n.rsplit('.').next().unwrap_or(n))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            m
+        });
+        map.get(bare)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &tables[i])
+    }
+
+    /// Whether `st` is one of [`Ctx::tenant_tables`] (named, and not exempt).
+    pub fn is_tenant_table(&self, st: &SchemaTable) -> bool {
+        st.table
+            .name
+            .as_deref()
+            .is_some_and(|n| !self.config.is_exempt_in(st.table.schema.as_deref(), n))
     }
 
     /// The tenant column of `table`, recognised by its snake_case-normalised
@@ -276,6 +305,7 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         renamer: std::cell::OnceCell::new(),
         sharing: std::cell::OnceCell::new(),
         index_names: std::cell::OnceCell::new(),
+        by_name: std::cell::OnceCell::new(),
     };
     let qualified = qualified_names(schema);
     let mut all = Vec::new();
@@ -420,14 +450,7 @@ pub fn tenant_table<'a>(cx: &Ctx<'a>, orm: Orm) -> Option<&'a SchemaTable> {
 
 /// The one `orm` table whose database name (schema dropped) is `name`.
 pub fn unique_table<'a>(cx: &Ctx<'a>, name: &str, orm: Orm) -> Option<&'a SchemaTable> {
-    let mut it = cx.schema.tables.iter().filter(|st| {
-        st.table.orm == orm
-            && st
-                .table
-                .name
-                .as_deref()
-                .is_some_and(|n| n.rsplit('.').next() == Some(name))
-    });
+    let mut it = cx.tables_named(name).filter(|st| st.table.orm == orm);
     let first = it.next()?;
     it.next().is_none().then_some(first)
 }

@@ -91,11 +91,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 fn fix(cx: &Ctx, st: &SchemaTable, c: &Column) -> Option<Fix> {
-    let tenant: Vec<&SchemaTable> = cx.tenant_tables().collect();
-    if !tables_sharing(cx, c)
-        .iter()
-        .all(|s| tenant.iter().any(|t| std::ptr::eq(*t, *s)))
-    {
+    if !tables_sharing(cx, c).iter().all(|s| cx.is_tenant_table(s)) {
         return None;
     }
     let tt = tenant_table(cx, st.table.orm)?;
