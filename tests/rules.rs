@@ -46,17 +46,7 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
             d.severity.as_str(),
             d.message
         ));
-        for r in &d.related {
-            let rf = project.file(r.loc.file).unwrap();
-            let rlc = rf.lines.line_col(&rf.text, r.loc.span.start);
-            rendered.push_str(&format!(
-                "    related {}:{}:{}: {}\n",
-                rel(&root, &rf.path),
-                rlc.line,
-                rlc.column,
-                r.message
-            ));
-        }
+        common::render_related(&project, &root, rel, d, &mut rendered);
         for fix in &d.fixes {
             rendered.push_str(&format!("    fix ({:?}): {}\n", fix.safety, fix.title));
         }

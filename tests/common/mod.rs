@@ -108,6 +108,27 @@ pub fn rel(root: &Path, f: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// The related locations of `d`, one indented line each, for fixture renderings.
+pub fn render_related(
+    project: &Project,
+    root: &Path,
+    rel: fn(&Path, &Path) -> String,
+    d: &greyhaven_lsp::diagnostic::Diagnostic,
+    out: &mut String,
+) {
+    for r in &d.related {
+        let rf = project.file(r.loc.file).unwrap();
+        let rlc = rf.lines.line_col(&rf.text, r.loc.span.start);
+        out.push_str(&format!(
+            "    related {}:{}:{}: {}\n",
+            rel(root, &rf.path),
+            rlc.line,
+            rlc.column,
+            r.message
+        ));
+    }
+}
+
 /// Findings by (path, line) -> rules, as fixtures state them and as the engine gives them.
 pub type Expected = BTreeMap<(String, usize), Vec<String>>;
 
