@@ -997,6 +997,7 @@ impl<'a, 't> Cx<'a, 't> {
                             table: table.clone(),
                             column,
                             if_not_exists: false,
+                            column_constraint_names: Vec::new(),
                         }];
                         if let Some(index) = index {
                             out.push(DdlAction::CreateIndex {
@@ -1415,6 +1416,7 @@ impl<'a, 't> Cx<'a, 't> {
             uniques,
             foreign_keys,
             foreign_key_names,
+            column_constraint_names: Vec::new(),
             partition_of: None,
             partitioned: false,
             partial,

@@ -10,8 +10,8 @@
 
 use super::{Project, RlsState, SchemaTable};
 use crate::model::{
-    Column, ColumnChange, DbDefault, DdlAction, FileId, ForeignKey, Index, IndexOrigin, Orm,
-    QualifiedName, Span, Table, UniqueConstraint,
+    Column, ColumnChange, ColumnConstraintKind, DbDefault, DdlAction, FileId, ForeignKey, Index,
+    IndexOrigin, Orm, QualifiedName, Span, Table, UniqueConstraint,
 };
 use std::collections::HashMap;
 
@@ -43,6 +43,8 @@ struct State {
     /// Constraint names (written or PostgreSQL's) of `table.foreign_keys`.
     fk_names: Vec<String>,
     pk_name: Option<String>,
+    /// Column constraints named `CONSTRAINT n` on the column, by name.
+    column_constraints: HashMap<String, (String, ColumnConstraintKind)>,
     partition: bool,
 }
 
@@ -311,6 +313,7 @@ impl Replay {
                 uniques,
                 foreign_keys,
                 foreign_key_names,
+                column_constraint_names,
                 partition_of,
                 partial,
                 ..
@@ -369,6 +372,10 @@ impl Replay {
                         })
                         .collect(),
                     pk_name: None,
+                    column_constraints: column_constraint_names
+                        .iter()
+                        .map(|n| (n.name.clone(), (n.column.clone(), n.kind)))
+                        .collect(),
                     partition: partition_of.is_some(),
                 });
                 self.live.insert(table.clone(), i);
@@ -406,6 +413,7 @@ impl Replay {
                 table,
                 column,
                 if_not_exists: _,
+                column_constraint_names,
             } => {
                 if column
                     .references
@@ -423,6 +431,10 @@ impl Replay {
                 let mut c = column.clone();
                 c.file = file;
                 st.table.columns.push(c);
+                for n in column_constraint_names {
+                    st.column_constraints
+                        .insert(n.name.clone(), (n.column.clone(), n.kind));
+                }
             }
             DdlAction::DropColumn { table, column } => {
                 let Some((_, st)) = self.state(table) else {
@@ -486,6 +498,11 @@ impl Replay {
                 c.file = file;
                 if let Some(fk) = &mut c.references {
                     fk.columns = vec![to.clone()];
+                }
+                for (c, _) in st.column_constraints.values_mut() {
+                    if c == from {
+                        c.clone_from(to);
+                    }
                 }
                 let t = &mut st.table;
                 let rename = |x: &mut String| {
@@ -670,7 +687,29 @@ impl Replay {
             st.table.uniques.remove(p);
             return;
         }
-        if st.pk_name.as_deref() == Some(name) || name == format!("{tname}_pkey") {
+        // A column constraint named `CONSTRAINT n`: its written name only.
+        if let Some((col, kind)) = st.column_constraints.remove(name) {
+            if let Some(c) = st.table.columns.iter_mut().find(|c| c.name == col) {
+                match kind {
+                    ColumnConstraintKind::ForeignKey => c.references = None,
+                    ColumnConstraintKind::Unique => c.unique = false,
+                    ColumnConstraintKind::PrimaryKey => c.primary_key = false,
+                }
+            }
+            return;
+        }
+        // A generated name does not name a column constraint that was given one.
+        let written: Vec<(String, ColumnConstraintKind)> =
+            st.column_constraints.values().cloned().collect();
+        let named = |col: &str, kind| written.iter().any(|(c, k)| c == col && *k == kind);
+        if st.pk_name.as_deref() == Some(name)
+            || (name == format!("{tname}_pkey")
+                && !st
+                    .table
+                    .columns
+                    .iter()
+                    .any(|c| named(&c.name, ColumnConstraintKind::PrimaryKey)))
+        {
             st.table.primary_key = None;
             for c in &mut st.table.columns {
                 c.primary_key = false;
@@ -678,11 +717,17 @@ impl Replay {
             return;
         }
         for c in &mut st.table.columns {
-            if name == format!("{tname}_{}_fkey", c.name) && c.references.is_some() {
+            if name == format!("{tname}_{}_fkey", c.name)
+                && c.references.is_some()
+                && !named(&c.name, ColumnConstraintKind::ForeignKey)
+            {
                 c.references = None;
                 return;
             }
-            if name == format!("{tname}_{}_key", c.name) && c.unique {
+            if name == format!("{tname}_{}_key", c.name)
+                && c.unique
+                && !named(&c.name, ColumnConstraintKind::Unique)
+            {
                 c.unique = false;
                 return;
             }
