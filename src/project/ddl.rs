@@ -4,8 +4,9 @@
 //! Tables no ORM declares become `Orm::Sql` [`SchemaTable`]s, anchored on the
 //! `CREATE TABLE` that made them, so SQL-first projects are checked like ORM
 //! ones; for tables an ORM declares, the ORM source stays the declaration and
-//! migrations only add the indexes it does not list (Drizzle Kit folders, which
-//! mirror the ORM, add nothing new). Partitions (`PARTITION OF`) are judged on
+//! migrations only add the indexes it does not list and the foreign keys it
+//! does not declare on its columns (Drizzle Kit folders, which mirror the ORM,
+//! add nothing new; hand-written Alembic revisions often do). Partitions (`PARTITION OF`) are judged on
 //! their parent and are not tables of their own here.
 
 use super::{Project, RlsState, SchemaTable};
@@ -138,6 +139,7 @@ pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<Schema
                 .map(|ix| (ix.clone(), st.file_of(ix.span)))
                 .collect();
             add_indexes(&mut tables[orm], extra);
+            add_foreign_keys(&mut tables[orm], st);
             continue;
         }
         let st = &r.states[i];
@@ -180,6 +182,45 @@ fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
             st.elsewhere.push((n, file));
         }
         st.table.indexes.push(ix);
+    }
+}
+
+/// Foreign keys the migrations give an ORM table on columns it declares but
+/// without a foreign key there (`op.create_foreign_key` in a hand-written
+/// revision): the database has them, so they count, pointing at the migration.
+fn add_foreign_keys(st: &mut SchemaTable, sql: &State) {
+    let column_keys = sql
+        .table
+        .columns
+        .iter()
+        .filter_map(|c| c.references.as_ref().map(|fk| (fk, c.file)));
+    let table_keys = sql
+        .table
+        .foreign_keys
+        .iter()
+        .map(|fk| (fk, sql.file_of(fk.span)));
+    let extra: Vec<(ForeignKey, FileId)> = column_keys
+        .chain(table_keys)
+        .map(|(fk, f)| (fk.clone(), f))
+        .collect();
+    for (fk, file) in extra {
+        let t = &st.table;
+        let declared = t
+            .columns
+            .iter()
+            .filter_map(|c| c.references.as_ref())
+            .chain(&t.foreign_keys)
+            .any(|o| o.columns == fk.columns);
+        let known = fk
+            .columns
+            .iter()
+            .all(|c| t.columns.iter().any(|tc| &tc.name == c));
+        if declared || !known {
+            continue;
+        }
+        st.elsewhere.push((fk.span, file));
+        st.elsewhere.push((fk.target_span, file));
+        st.table.foreign_keys.push(fk);
     }
 }
 
