@@ -55,7 +55,25 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         let t = &st.table;
         let Some(name) = &t.name else { continue };
+        // A Drizzle table that declares RLS itself (a policy, `.enableRLS()`)
+        // while a migration disables it: the schema is right, the database is
+        // not, and only a new migration (`drizzle-kit generate --custom`) helps.
+        let declares = t.orm == crate::model::Orm::Drizzle
+            && (t.rls_enabled.is_some() || !t.policies.is_empty());
         let d = match st.rls.disabled_at {
+            Some(loc) if declares => Diagnostic::new(
+                RULE.meta.name,
+                st.file,
+                t.anchor,
+                format!(
+                    "table \"{name}\" declares row-level security but a migration disables it; \
+                     generate a migration that enables it again (drizzle-kit generate --custom)"
+                ),
+            )
+            .related(
+                loc,
+                format!("row-level security on \"{name}\" is disabled here"),
+            ),
             Some(loc) => Diagnostic::new(
                 RULE.meta.name,
                 st.file,
@@ -74,13 +92,29 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             ),
         };
         let mut d = d.table(name.clone());
-        if st.rls.disabled_at.is_none()
-            && let Some(fix) = super::tenant_isolation_policy::isolation_policy_fix(cx, st)
-        {
+        if !declares && let Some(fix) = rls_fix(cx, st) {
             d = d.fix(fix);
         }
         out.push(d);
     }
+}
+
+/// The fix of a table without RLS: the isolation policy in the Drizzle source
+/// (after a migration disabled RLS, titled to say a migration must follow), or
+/// a new migration enabling RLS with the policy (SQL and SQLModel tables).
+fn rls_fix<'a>(
+    cx: &Ctx<'a>,
+    st: &'a crate::project::SchemaTable,
+) -> Option<crate::diagnostic::Fix> {
+    if let Some(mut fix) = super::tenant_isolation_policy::isolation_policy_fix(cx, st) {
+        if st.rls.disabled_at.is_some() {
+            fix.title.push_str(
+                " (a migration disables RLS: generate a migration afterwards, drizzle-kit generate)",
+            );
+        }
+        return Some(fix);
+    }
+    super::tenant_isolation_policy::isolation_policy_migration(cx, st, true)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 /// `true` when `cols` covers `column`: it leads, or follows the tenant column.
-fn covers(cols: &[Option<String>], column: &str, tenant: Option<&str>) -> bool {
+pub(super) fn covers(cols: &[Option<String>], column: &str, tenant: Option<&str>) -> bool {
     match cols {
         [Some(first), ..] if first == column => true,
         [Some(first), Some(second), ..] => Some(first.as_str()) == tenant && second == column,
@@ -96,6 +96,10 @@ fn predicate_serves(pred: Option<&str>, column: &str) -> bool {
 }
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
+    let outside_rule_on = matches!(
+        cx.config.level("index-outside-table", Severity::Error),
+        crate::config::RuleLevel::On(_)
+    );
     for st in &cx.schema.tables {
         let t = &st.table;
         let tenant_col = cx.tenant_column(t);
@@ -187,18 +191,30 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-            // An outside index that would cover is moved by index-outside-table's fix.
+            // One mistake, one finding: an outside index that would cover is
+            // index-outside-table's, whose fix moves it into the table.
+            if !d.related.is_empty() && outside_rule_on {
+                continue;
+            }
             if d.related.is_empty()
                 && let (Some(c), Some(table_name)) = (column, &t.name)
-                && let Some(src) = Src::new(cx.project, st.file)
                 && let ix = super::free_index_name(cx, table_name, &[name])
-                && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))
             {
-                d = d.fix(make_fix(
-                    format!("Add index on {name}"),
-                    Safety::Safe,
-                    edits,
-                ));
+                if let Some(src) = Src::new(cx.project, st.file)
+                    && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))
+                {
+                    d = d.fix(make_fix(
+                        format!("Add index on {name}"),
+                        Safety::Safe,
+                        edits,
+                    ));
+                } else if t.orm == crate::model::Orm::Sql
+                    && !index_name_taken(cx, &ix)
+                    && let Some(fix) =
+                        crate::fix::migration::create_index(cx.project, st, &ix, &[name])
+                {
+                    d = d.fix(fix);
+                }
             }
             out.push(d);
         }

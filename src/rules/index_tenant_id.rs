@@ -127,8 +127,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let ix = free_index_name(cx, name, &[tenant.name.as_str()]);
-        if d.related.is_empty()
-            && let Some(src) = Src::new(cx.project, st.file)
+        if !d.related.is_empty() {
+        } else if let Some(src) = Src::new(cx.project, st.file)
             && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
         {
             d = d.fix(make_fix(
@@ -136,6 +136,12 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 Safety::Safe,
                 edits,
             ));
+        } else if t.orm == crate::model::Orm::Sql
+            && !index_name_taken(cx, &ix)
+            && let Some(fix) =
+                crate::fix::migration::create_index(cx.project, st, &ix, &[tenant.name.as_str()])
+        {
+            d = d.fix(fix);
         }
         out.push(d);
     }

@@ -61,6 +61,16 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for st in cx.tenant_tables() {
         let table = st.table.name.as_deref().unwrap_or(&st.table.ident);
         for p in &st.rls.policies {
+            // A migration's policy with a twin in the Drizzle source (same
+            // name, same table) is judged, reported and fixed there.
+            let p = if is_migration(cx, p.file) {
+                match st.table.policies.iter().find(|x| x.name == p.name) {
+                    Some(twin) => twin,
+                    None => p,
+                }
+            } else {
+                p
+            };
             let exprs = [
                 ("USING", &p.using, p.using_span),
                 ("WITH CHECK", &p.with_check, p.with_check_span),
@@ -95,12 +105,17 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     && let Some(src) = cx.project.file(p.file)
                 {
                     let edits = initplan_edits(&src.text, written, p.file);
-                    if !edits.is_empty() {
+                    if is_migration(cx, p.file) {
+                        if let Some(fix) = migration_fix(cx, st, p) {
+                            d = d.fix(fix);
+                        }
+                    } else if !edits.is_empty() {
                         d = d.fix(Fix {
                             title: "Wrap current_setting(...) as (select current_setting(...))"
                                 .into(),
                             safety: Safety::Safe,
                             edits,
+                            creates: Vec::new(),
                         });
                     }
                 }
@@ -108,6 +123,58 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `true` when `file` is an applied migration (SQL or Alembic), never edited.
+fn is_migration(cx: &Ctx, file: FileId) -> bool {
+    cx.project.file(file).is_some_and(|f| {
+        matches!(
+            f.model.kind,
+            crate::model::SourceKind::Sql | crate::model::SourceKind::Alembic
+        )
+    })
+}
+
+/// The expression at `span` of `text` with every bare call wrapped, when any is.
+fn wrapped(text: &str, span: Option<Span>, file: FileId) -> Option<String> {
+    let span = span?;
+    let edits: Vec<Edit> = initplan_edits(text, span, file)
+        .into_iter()
+        .map(|e| Edit {
+            span: Span::new(e.span.start - span.start, e.span.end - span.start),
+            ..e
+        })
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    crate::fix::edit::apply(text.get(span.start..span.end)?, &edits).ok()
+}
+
+/// A policy written in a migration: a new migration altering it to the wrapped
+/// expressions (both clauses at once), its way down restoring them.
+fn migration_fix(
+    cx: &Ctx,
+    st: &crate::project::SchemaTable,
+    p: &crate::model::Policy,
+) -> Option<Fix> {
+    let text = &cx.project.file(p.file)?.text;
+    let using = wrapped(text, p.using_span, p.file);
+    let check = wrapped(text, p.with_check_span, p.file);
+    if using.is_none() && check.is_none() {
+        return None;
+    }
+    let old_using = using.as_ref().and(p.using.as_deref());
+    let old_check = check.as_ref().and(p.with_check.as_deref());
+    crate::fix::migration::alter_policy(
+        cx.project,
+        st,
+        &p.name,
+        (using.as_deref(), check.as_deref()),
+        (old_using, old_check),
+        "Wrap current_setting(...) as (select current_setting(...))",
+        Safety::Safe,
+    )
 }
 
 fn is_word(b: u8) -> bool {

@@ -63,6 +63,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             span: Span::empty(*insert_at),
                             text: ",".into(),
                         }],
+                        creates: Vec::new(),
                     })
                 } else {
                     d

@@ -61,6 +61,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             span: *span,
                             text: "__tablename__".into(),
                         }],
+                        creates: Vec::new(),
                     })
                 } else {
                     d

@@ -139,7 +139,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}"),
         )
         .table(name.clone());
-        if let Some(fix) = isolation_policy_fix(cx, st) {
+        if let Some(fix) =
+            isolation_policy_fix(cx, st).or_else(|| isolation_policy_migration(cx, st, false))
+        {
             d = d.fix(fix);
         }
         for p in &st.rls.policies {
@@ -165,28 +167,9 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
     if t.orm != Orm::Drizzle {
         return None;
     }
-    let table = t.name.as_deref()?;
     let column = cx.tenant_column(t)?;
-    let cast = match &column.ty {
-        ty if is_uuid(ty) => "::uuid",
-        ColumnType::Unknown => "::uuid",
-        ColumnType::Text | ColumnType::Varchar => "",
-        ColumnType::Integer => "::integer",
-        ColumnType::BigInt => "::bigint",
-        _ => return None,
-    };
-    let bare = table.rsplit('.').next().unwrap_or(table);
-    let name =
-        crate::naming::pg_identifier(&format!("{}_tenant_isolation", crate::naming::snake(bare)));
-    if st
-        .rls
-        .policies
-        .iter()
-        .chain(&t.policies)
-        .any(|p| p.name == name)
-    {
-        return None;
-    }
+    let cast = setting_cast(&column.ty)?;
+    let name = free_policy_name(st)?;
     let src = Src::new(cx.project, st.file)?;
     let edits = add_policy(
         &src,
@@ -201,6 +184,60 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
         Safety::Unsafe,
         edits,
     ))
+}
+
+/// The cast after `current_setting(...)` for a tenant column of type `ty`
+/// (`None`: a type the fix does not know how to compare).
+pub(super) fn setting_cast(ty: &ColumnType) -> Option<&'static str> {
+    Some(match ty {
+        ty if is_uuid(ty) => "::uuid",
+        ColumnType::Unknown => "::uuid",
+        ColumnType::Text | ColumnType::Varchar => "",
+        ColumnType::Integer => "::integer",
+        ColumnType::BigInt => "::bigint",
+        _ => return None,
+    })
+}
+
+/// `<table>_tenant_isolation` (fitted to 63 bytes), unless a policy of the
+/// table already has that name.
+pub(super) fn free_policy_name(st: &SchemaTable) -> Option<String> {
+    let table = st.table.name.as_deref()?;
+    let bare = table.rsplit('.').next().unwrap_or(table);
+    let name =
+        crate::naming::pg_identifier(&format!("{}_tenant_isolation", crate::naming::snake(bare)));
+    let taken = st
+        .rls
+        .policies
+        .iter()
+        .chain(&st.table.policies)
+        .any(|p| p.name == name);
+    (!taken).then_some(name)
+}
+
+/// The tenant-isolation policy as a new migration, for tables whose RLS lives
+/// in migrations (SQL-first tables, SQLModel tables with an Alembic folder);
+/// `enable` also enables row-level security. Shared with `enable-rls`.
+pub(super) fn isolation_policy_migration<'a>(
+    cx: &Ctx<'a>,
+    st: &'a SchemaTable,
+    enable: bool,
+) -> Option<Fix> {
+    if !matches!(st.table.orm, Orm::Sql | Orm::SqlModel) {
+        return None;
+    }
+    let column = cx.tenant_column(&st.table)?;
+    let cast = setting_cast(&column.ty)?;
+    let name = free_policy_name(st)?;
+    crate::fix::migration::create_policy(
+        cx.project,
+        st,
+        enable,
+        &name,
+        &column.name,
+        &cx.config.tenancy.setting,
+        cast,
+    )
 }
 
 /// A token of a policy expression.
