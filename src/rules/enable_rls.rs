@@ -92,7 +92,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             ),
         };
         let mut d = d.table(name.clone());
-        if !declares && let Some(fix) = rls_fix(cx, st) {
+        if !declares
+            && super::tenant_isolation_policy::may_fix(cx, st)
+            && cx.wants_fix(&mut d, Safety::Unsafe)
+            && let Some(fix) = rls_fix(cx, st)
+        {
             d = d.fix(fix);
         }
         out.push(d);

@@ -197,6 +197,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             if d.related.is_empty()
+                && cx.wants_fix(&mut d, Safety::Safe)
                 && let (Some(c), Some(table_name)) = (column, &t.name)
                 && let ix = super::free_index_name(cx, table_name, &[name])
             {

@@ -127,7 +127,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let ix = free_index_name(cx, name, &[tenant.name.as_str()]);
-        if !d.related.is_empty() {
+        if !d.related.is_empty() || !cx.wants_fix(&mut d, Safety::Safe) {
         } else if let Some(src) = Src::new(cx.project, st.file)
             && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
         {

@@ -102,6 +102,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .using_span
                     .filter(|_| clause == "USING")
                     .or(p.with_check_span.filter(|_| clause == "WITH CHECK"))
+                    // A Drizzle Kit folder gets no hand-made migration.
+                    && !(is_migration(cx, p.file) && st.table.orm == crate::model::Orm::Drizzle)
+                    && cx.wants_fix(&mut d, Safety::Safe)
                     && let Some(src) = cx.project.file(p.file)
                 {
                     let edits = initplan_edits(&src.text, written, p.file);

@@ -139,8 +139,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}"),
         )
         .table(name.clone());
-        if let Some(fix) =
-            isolation_policy_fix(cx, st).or_else(|| isolation_policy_migration(cx, st, false))
+        if may_fix(cx, st)
+            && cx.wants_fix(&mut d, Safety::Unsafe)
+            && let Some(fix) =
+                isolation_policy_fix(cx, st).or_else(|| isolation_policy_migration(cx, st, false))
         {
             d = d.fix(fix);
         }
@@ -158,6 +160,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// The cheap preconditions of [`isolation_policy_fix`] (for the lazy-fix
+/// marker) and of [`isolation_policy_migration`]: a table with a tenant
+/// column (Drizzle: the source is edited; SQL and SQLModel: a new migration).
+pub(super) fn may_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> bool {
+    cx.tenant_column(&st.table).is_some()
 }
 
 /// The fix adding a tenant-isolation `pgPolicy` to a Drizzle table (shared with
