@@ -497,10 +497,12 @@ pub fn create_policy(
     Some(fix(what, Safety::Unsafe, file))
 }
 
-/// A new migration altering policy `name` of `st` to the `new` expressions
-/// (`USING`, `WITH CHECK`); the way down restores the `old` ones.
+/// A new migration (beside `written_in`, the migration that created the
+/// policy) altering policy `name` of `st` to the `new` expressions (`USING`,
+/// `WITH CHECK`); the way down restores the `old` ones.
 pub fn alter_policy(
     project: &Project,
+    written_in: FileId,
     st: &SchemaTable,
     name: &str,
     new: (Option<&str>, Option<&str>),
@@ -508,7 +510,7 @@ pub fn alter_policy(
     title: &str,
     safety: Safety,
 ) -> Option<Fix> {
-    let folder = folder_for_table(project, st)?;
+    let folder = folder_of(project, written_in)?;
     let table = table_sql(st)?;
     let clauses = |(using, check): (Option<&str>, Option<&str>)| {
         let mut s = String::new();

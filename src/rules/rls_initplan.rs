@@ -102,8 +102,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .using_span
                     .filter(|_| clause == "USING")
                     .or(p.with_check_span.filter(|_| clause == "WITH CHECK"))
-                    // A Drizzle Kit folder gets no hand-made migration.
-                    && !(is_migration(cx, p.file) && st.table.orm == crate::model::Orm::Drizzle)
+                    // A Drizzle Kit journal folder gets no hand-made migration.
+                    && (!is_migration(cx, p.file)
+                        || crate::fix::migration::folder_of(cx.project, p.file).is_some())
                     && cx.wants_fix(&mut d, Safety::Safe)
                     && let Some(src) = cx.project.file(p.file)
                 {
@@ -171,6 +172,7 @@ fn migration_fix(
     let old_check = check.as_ref().and(p.with_check.as_deref());
     crate::fix::migration::alter_policy(
         cx.project,
+        p.file,
         st,
         &p.name,
         (using.as_deref(), check.as_deref()),
