@@ -178,7 +178,6 @@ fn migration_fix(
         (using.as_deref(), check.as_deref()),
         (old_using, old_check),
         "Wrap current_setting(...) as (select current_setting(...))",
-        Safety::Safe,
     )
 }
 
