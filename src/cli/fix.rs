@@ -280,6 +280,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn create_new_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("greyhaven-create-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("0002_x.sql");
+        create_new(&p, "one;\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "one;\n");
+        assert!(create_new(&p, "two;\n").is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "one;\n");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn summaries() {
         assert_eq!(
             summary(12, 3, 5, false),

@@ -26,13 +26,20 @@
 //! all commands, `USING` and `WITH CHECK` comparing the configured tenant column
 //! with `(select current_setting('<setting>')::uuid)`) to the table's extra
 //! config; Drizzle Kit enables RLS for a table with a policy. `pgPolicy` and `sql`
-//! are imported when missing. Not offered when a migration disables RLS (the fix
-//! would need a new migration, not a schema edit), when the table has no tenant
-//! column, or when its extra config is not a literal the fix can extend. SQLModel
-//! tables get no fix: their RLS lives in migrations, so add
-//! `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and a `CREATE POLICY` to a new
-//! Alembic revision. Unsafe: enabling RLS changes what every role without
-//! `BYPASSRLS` can read and write.
+//! are imported when missing. When a later migration disables RLS the same fix
+//! is offered (the next `drizzle-kit generate` then writes the migration that
+//! enables it again), its title saying a migration must be generated; once the
+//! schema declares RLS while a migration still disables it, the finding says to
+//! generate that migration (`drizzle-kit generate --custom`) and has no fix. Not
+//! offered when the table has no tenant column or its extra config is not a
+//! literal the fix can extend. SQL-first tables and SQLModel tables (whose RLS
+//! lives in Alembic revisions) get a new migration instead, never an edit of an
+//! applied one: `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and the
+//! `CREATE POLICY <table>_tenant_isolation ...` of `tenant-isolation-policy`
+//! (Alembic: a new revision chained to the head whose downgrade drops the
+//! policy and disables RLS), named after the folder's convention (listed under
+//! `index-tenant-id`); none in a Drizzle Kit journal folder. Unsafe: enabling
+//! RLS changes what every role without `BYPASSRLS` can read and write.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};

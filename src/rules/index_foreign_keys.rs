@@ -41,8 +41,16 @@
 //! Drizzle extra config (any form, or a new `(t) => [ ... ]`), SQLModel `index=True`
 //! on the field or its `Column(...)`, or `Index(...)` in `__table_args__` for an
 //! inherited column. Not offered for a table-level foreign key on a column the model
-//! does not know, when an outside index would cover, or when the name is taken.
-//! Safe: adding an index changes no data and no behaviour.
+//! does not know, when the name is taken, or when an index declared outside the
+//! table would cover: that one mistake is `index-outside-table`'s finding alone
+//! (its fix moves the index into the table), unless that rule is off.
+//! Tables declared by SQL migrations (no ORM): applied migrations are never
+//! edited, so the fix is a new migration file with
+//! `CREATE INDEX <name> ON <table> (<column>)` (Alembic: a new revision chained
+//! to the head, with `DROP INDEX` as its downgrade), named after the folder's
+//! convention (see "New migrations" below).
+//! (The conventions are listed under `index-tenant-id`.) Safe: adding an index
+//! changes no data and no behaviour.
 
 use super::index_tenant_id::{
     index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,

@@ -29,17 +29,26 @@
 //!   USING (tenant_id = (select current_setting('app.tenant_id')::uuid));
 //! ```
 //!
+//! A policy created by a migration that has a twin in the Drizzle source (a
+//! `pgPolicy` of the same name on the same table: the migration was generated
+//! from it) is judged by the twin: the finding and its fix are in the schema
+//! file, once, and a twin already wrapped leaves nothing to report (the next
+//! `drizzle-kit generate` writes the change).
+//!
 //! **Fix.** Wraps each bare call, with a `::type` cast written right after it, as
-//! `(select current_setting('app.tenant_id')::uuid)`, in the expression text where
-//! the policy is written: a Drizzle `sql` template, a SQL migration, or the SQL
-//! string of an Alembic `op.execute`. `pg_catalog.current_setting` keeps its
+//! `(select current_setting('app.tenant_id')::uuid)`, in the Drizzle `sql`
+//! template where the policy is written. A policy written only in a migration
+//! is never edited there: the fix is a new migration beside it,
+//! `ALTER POLICY <name> ON <table> USING (...) WITH CHECK (...)` with both
+//! clauses wrapped (Alembic: a new revision chained to the head, whose
+//! downgrade restores the old expressions), named after the folder's
+//! convention (listed under `index-tenant-id`); a Drizzle Kit journal folder
+//! gets no fix (use `drizzle-kit generate --custom`). `pg_catalog.current_setting` keeps its
 //! qualifier; a call inside `CAST(...)` or `NULLIF(...)` is wrapped alone
 //! (`CAST((select current_setting('app.tenant_id')) AS uuid)`). Not offered when
 //! the expression is not written at the policy (a Drizzle `sql` value built
 //! elsewhere, a policy whose text the extractor could not locate). Safe: the
-//! result is the same value; only the evaluation plan changes. Editing a migration
-//! that has already run changes nothing in that database: the wrapped policy
-//! still needs a new migration there.
+//! result is the same value; only the evaluation plan changes.
 
 use super::tenant_isolation_policy::has_bare_current_setting;
 use super::{Ctx, RuleDef, RuleMeta};

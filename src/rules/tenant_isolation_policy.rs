@@ -67,9 +67,14 @@
 //!
 //! with the configured tenant column and setting, the cast matching the column's
 //! type (`::uuid`; none for text, `::integer`/`::bigint` for integers), and
-//! `pgPolicy` / `sql` imported when missing. Not offered for SQLModel tables (their
-//! RLS lives in migrations: write a `CREATE POLICY` in a new Alembic revision),
-//! when the table has no tenant column, when a policy named
+//! `pgPolicy` / `sql` imported when missing. SQL-first and SQLModel tables (whose
+//! RLS lives in migrations) get a new migration with the same policy as
+//! `CREATE POLICY <table>_tenant_isolation ON <table> AS PERMISSIVE FOR ALL
+//! USING (...) WITH CHECK (...)` (Alembic: a new revision chained to the head,
+//! its downgrade dropping the policy), named after the folder's convention
+//! (listed under `index-tenant-id`); applied migrations are never edited, and a
+//! Drizzle Kit journal folder gets nothing. Not offered when the table has no
+//! tenant column, when a policy named
 //! `<table>_tenant_isolation` already exists, or when the extra config is not a
 //! literal the fix can extend. Unsafe: it changes which rows every role can read
 //! and write.
