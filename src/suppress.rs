@@ -717,6 +717,7 @@ fn removal_fix(file: FileId, text: &str, lines: &LineIndex, s: &Suppression, kee
         title: "Remove unused suppression".to_string(),
         safety: Safety::Safe,
         edits: vec![edit],
+        creates: Vec::new(),
     }
 }
 

@@ -189,7 +189,7 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     }
     let mut write_failed = false;
     for c in &changed {
-        if let Err(e) = fix::write_atomic(&c.path, &c.new) {
+        if let Err(e) = fix::write(c) {
             let shown = super::relative_to(&c.path, &cwd);
             let _ = writeln!(
                 err,

@@ -67,6 +67,43 @@ pub fn workspace_edit(edits: Vec<DataEdit>, document_changes: bool) -> lsp::Work
     }
 }
 
+/// A workspace edit creating each of `files` (`CreateFile`, failing when the
+/// file exists: never overwritten) with its text, then applying `edits`.
+fn creating_edit(
+    files: &[crate::diagnostic::NewFile],
+    edits: Vec<DataEdit>,
+) -> Option<lsp::WorkspaceEdit> {
+    let mut ops = Vec::new();
+    for n in files {
+        let uri = convert::path_uri(&n.path)?;
+        ops.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Create(
+            lsp::CreateFile {
+                uri: uri.clone(),
+                options: Some(lsp::CreateFileOptions {
+                    overwrite: Some(false),
+                    ignore_if_exists: Some(false),
+                }),
+                annotation_id: None,
+            },
+        )));
+        let start = lsp::Position::new(0, 0);
+        ops.push(lsp::DocumentChangeOperation::Edit(lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            edits: vec![lsp::OneOf::Left(lsp::TextEdit::new(
+                lsp::Range::new(start, start),
+                n.text.clone(),
+            ))],
+        }));
+    }
+    if let Some(lsp::DocumentChanges::Edits(docs)) = workspace_edit(edits, true).document_changes {
+        ops.extend(docs.into_iter().map(lsp::DocumentChangeOperation::Edit));
+    }
+    Some(lsp::WorkspaceEdit {
+        document_changes: Some(lsp::DocumentChanges::Operations(ops)),
+        ..Default::default()
+    })
+}
+
 /// Every code action for a request.
 pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeActionResponse {
     let mut out = Vec::new();
@@ -110,18 +147,30 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
                     .file(e.file)
                     .is_some_and(|src| in_workspace(&engine, &src.path))
             });
-            if !inside {
+            // A new file (a new migration) needs `documentChanges` for its
+            // `CreateFile` operation, and must land in the workspace too.
+            let creates_ok = f.creates.is_empty()
+                || (dc && f.creates.iter().all(|n| in_workspace(&engine, &n.path)));
+            if !inside || !creates_ok {
                 continue;
             }
             let Some(edits) = convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
             else {
                 continue;
             };
+            let edit = if f.creates.is_empty() {
+                workspace_edit(edits, dc)
+            } else {
+                let Some(edit) = creating_edit(&f.creates, edits) else {
+                    continue;
+                };
+                edit
+            };
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: f.title.clone(),
                 kind: Some(lsp::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
-                edit: Some(workspace_edit(edits, dc)),
+                edit: Some(edit),
                 is_preferred: (f.safety == crate::diagnostic::Safety::Safe).then_some(true),
                 ..Default::default()
             }));
@@ -142,12 +191,14 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(&engine, id)
             .into_iter()
             .filter(|d| {
-                d.fixes.iter().flat_map(|f| &f.edits).all(|e| {
-                    engine
-                        .project
-                        .file(e.file)
-                        .is_some_and(|src| in_workspace(&engine, &src.path))
-                })
+                // New files are quick fixes only (one per action, reviewed).
+                d.fixes.iter().all(|f| f.creates.is_empty())
+                    && d.fixes.iter().flat_map(|f| &f.edits).all(|e| {
+                        engine
+                            .project
+                            .file(e.file)
+                            .is_some_and(|src| in_workspace(&engine, &src.path))
+                    })
             })
             .collect();
         let fixes = select_fixes(&mine, FixMode::Safe);

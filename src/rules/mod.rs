@@ -474,6 +474,16 @@ fn qualify_table(q: &Qualified, d: &mut Diagnostic) {
 /// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
 /// migration are dropped, and a finding about a table anchored in one is marked
 /// as needing a new migration instead.
+/// Rules whose fix for a finding in a migration is a new migration file
+/// (`fix::migration`), never an edit of it.
+const NEW_MIGRATION_RULES: &[&str] = &[
+    "enable-rls",
+    "tenant-isolation-policy",
+    "rls-initplan",
+    "index-tenant-id",
+    "index-foreign-keys",
+];
+
 fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
     use crate::model::SourceKind;
     let is_migration = |f: FileId| {
@@ -485,8 +495,9 @@ fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
         d.fixes
             .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
         d.refresh_fixable();
-    } else if is_migration(d.file) {
-        // Not computed: a fix of a finding in a migration would edit it.
+    } else if is_migration(d.file) && !NEW_MIGRATION_RULES.contains(&d.rule) {
+        // Not computed: a fix of a finding in a migration would edit it (the
+        // rules that write new migrations instead keep their marker).
         d.fixable = None;
     }
     if d.table.is_some() && is_migration(d.file) {
