@@ -171,6 +171,12 @@ pub struct Project {
     report_only: bool,
 }
 
+impl crate::baseline::Sources for Project {
+    fn source(&self, file: FileId) -> Option<(&Path, &str)> {
+        self.file(file).map(|f| (f.path.as_path(), &*f.text))
+    }
+}
+
 impl Project {
     pub fn new(root: PathBuf, config: Config) -> Self {
         Project {

@@ -140,37 +140,30 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }) else {
             continue;
         };
-        for f in &fixes_of(&engine, found) {
-            let inside = f.edits.iter().all(|e| {
-                engine
-                    .project
-                    .file(e.file)
-                    .is_some_and(|src| in_workspace(&engine, &src.path))
-            });
-            // A new file (a new migration) needs `documentChanges` for its
-            // `CreateFile` operation, and must land in the workspace too.
-            let creates_ok = f.creates.is_empty()
-                || (dc && f.creates.iter().all(|n| in_workspace(&engine, &n.path)));
-            if !inside || !creates_ok {
-                continue;
-            }
-            let Some(edits) = convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
-            else {
+        for (index, f) in fixes_of(&engine, found).iter().enumerate() {
+            let Some(ready) = fix_workspace_edit(&engine, f, enc, dc) else {
                 continue;
             };
-            let edit = if f.creates.is_empty() {
-                workspace_edit(edits, dc)
-            } else {
-                let Some(edit) = creating_edit(&f.creates, edits) else {
-                    continue;
+            // With resolve support the edits follow on `codeAction/resolve`
+            // (recomputed there for this finding alone).
+            let (edit, data) = if engine.resolve_edits {
+                let key = ResolveKey {
+                    uri: params.text_document.uri.clone(),
+                    rule: rule.to_string(),
+                    range: d.range,
+                    message: d.message.clone(),
+                    index: Some(index),
                 };
-                edit
+                (None, serde_json::to_value(key).ok())
+            } else {
+                (Some(ready), None)
             };
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: f.title.clone(),
                 kind: Some(lsp::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
-                edit: Some(edit),
+                edit,
+                data,
                 is_preferred: (f.safety == crate::diagnostic::Safety::Safe).then_some(true),
                 ..Default::default()
             }));
@@ -216,6 +209,104 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }
     }
     out
+}
+
+/// What a deferred fix action carries in `data` until `codeAction/resolve`:
+/// the document and the client diagnostic's key (rule, range, message) and
+/// which of the finding's fixes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ResolveKey {
+    uri: lsp::Uri,
+    rule: String,
+    range: lsp::Range,
+    message: String,
+    index: Option<usize>,
+}
+
+/// The converted edits of `f`, `None` when one lies outside the workspace
+/// folders or in an unknown file.
+fn fix_edits(
+    engine: &Engine,
+    f: &Fix,
+    enc: crate::text::document::Encoding,
+) -> Option<Vec<DataEdit>> {
+    let inside = f.edits.iter().all(|e| {
+        engine
+            .project
+            .file(e.file)
+            .is_some_and(|src| in_workspace(engine, &src.path))
+    });
+    if !inside {
+        return None;
+    }
+    convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
+}
+
+/// `codeAction/resolve`: fill in the edits of a fix action sent without them.
+/// The key in `data` is looked up again among the server's findings and the
+/// fix recomputed for that finding alone; an action whose finding or fix is
+/// gone (the text changed) comes back unchanged, without edits.
+pub fn resolve(state: &State, mut action: lsp::CodeAction) -> lsp::CodeAction {
+    let Some(key) = action
+        .data
+        .clone()
+        .and_then(|v| serde_json::from_value::<ResolveKey>(v).ok())
+    else {
+        return action;
+    };
+    let Some(index) = key.index else {
+        return action;
+    };
+    let Some(path) = convert::uri_path(&key.uri) else {
+        return action;
+    };
+    let enc = state.encoding();
+    let engine = state.engine();
+    let Some(id) = engine
+        .project
+        .file_id(&path)
+        .filter(|_| in_workspace(&engine, &path))
+    else {
+        return action;
+    };
+    let Some(found) = engine.diagnostics.iter().find(|x| {
+        x.file == id
+            && x.rule == key.rule
+            && x.message == key.message
+            && convert::file_range(&engine.project, id, x.span, enc) == key.range
+    }) else {
+        return action;
+    };
+    let fixes = fixes_of(&engine, found);
+    let Some(f) = fixes.get(index).filter(|f| f.title == action.title) else {
+        return action;
+    };
+    if let Some(edit) = fix_workspace_edit(&engine, f, enc, engine.document_changes) {
+        action.edit = Some(edit);
+    }
+    action
+}
+
+/// The workspace edit of fix `f`: its edits, and the new files it creates
+/// (which need `documentChanges` for their `CreateFile` operations); `None`
+/// when any of it would land outside the workspace folders.
+fn fix_workspace_edit(
+    engine: &Engine,
+    f: &Fix,
+    enc: crate::text::document::Encoding,
+    dc: bool,
+) -> Option<lsp::WorkspaceEdit> {
+    let creates_ok =
+        f.creates.is_empty() || (dc && f.creates.iter().all(|n| in_workspace(engine, &n.path)));
+    if !creates_ok {
+        return None;
+    }
+    let edits = fix_edits(engine, f, enc)?;
+    if f.creates.is_empty() {
+        Some(workspace_edit(edits, dc))
+    } else {
+        creating_edit(&f.creates, edits)
+    }
 }
 
 /// The fixes of the server's finding `found`, computed now for it alone (its

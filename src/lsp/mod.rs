@@ -274,6 +274,13 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.workspace_edit.as_ref())
                 .and_then(|w| w.document_changes)
                 .unwrap_or(false);
+            // Fix edits through `codeAction/resolve` when the client asks so.
+            e.resolve_edits = caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.code_action.as_ref())
+                .and_then(|c| c.resolve_support.as_ref())
+                .is_some_and(|r| r.properties.iter().any(|p| p == "edit"));
         }
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
@@ -306,6 +313,7 @@ impl LanguageServer for Backend {
                             CodeActionKind::QUICKFIX,
                             CodeActionKind::new(FIX_ALL_KIND),
                         ]),
+                        resolve_provider: Some(true),
                         ..Default::default()
                     },
                 )),
@@ -363,6 +371,16 @@ impl LanguageServer for Backend {
         )
         .await;
         Ok(Some(actions))
+    }
+
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let fallback = action.clone();
+        Ok(bounded(
+            &self.state,
+            move |st| actions::resolve(st, action),
+            fallback,
+        )
+        .await)
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

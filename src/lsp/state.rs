@@ -72,6 +72,9 @@ pub struct Engine {
     pub folders: Vec<PathBuf>,
     /// The client takes `documentChanges` in workspace edits.
     pub document_changes: bool,
+    /// The client resolves code actions' edits (`codeAction/resolve`): fix
+    /// actions are sent with a key in `data` and their edits on resolve.
+    pub resolve_edits: bool,
     /// Publication counter.
     pub seq: u64,
     /// Nothing is published until the configuration and the index are loaded

@@ -618,3 +618,17 @@ pub fn index_name_taken(cx: &Ctx, name: &str) -> bool {
         })
         .contains(name)
 }
+
+#[cfg(test)]
+mod registry_tests {
+    /// The names-only registry configuration reads is the catalog's.
+    #[test]
+    fn registry_lists_every_rule_in_catalog_order() {
+        let names: Vec<&str> = super::RULES.iter().map(|r| r.meta.name).collect();
+        assert_eq!(
+            names,
+            crate::registry::RULE_NAMES,
+            "src/registry.rs must list rules::RULES"
+        );
+    }
+}
