@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod extract;
 pub mod fix;
+pub mod incremental;
 pub mod lsp;
 pub mod model;
 pub mod naming;
@@ -28,12 +29,19 @@ use project::{Project, Schema};
 /// Diagnostics come sorted by file and position.
 pub fn check_project(project: &Project) -> (Schema, Vec<Diagnostic>) {
     let schema = project.resolve();
-    let mut diagnostics = rules::lint(project, &schema);
+    let diagnostics = rules::lint(project, &schema);
+    (schema, finish_findings(project, diagnostics))
+}
+
+/// What follows the rules (also for the language server's incremental
+/// engine, `incremental::Incremental::check`): fixes near broken syntax
+/// dropped, suppressions applied, the configured baseline left out.
+pub fn finish_findings(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     // No fix is offered in or next to broken syntax (the text there is a guess).
     fix::verify::drop_fixes_near_errors(project, &mut diagnostics);
     let mut diagnostics = suppress::apply(project, diagnostics);
     if let Some(b) = &project.config.baseline {
         diagnostics = baseline::apply(project, b, diagnostics).kept;
     }
-    (schema, diagnostics)
+    diagnostics
 }

@@ -83,6 +83,8 @@ pub struct Engine {
     /// Open documents over `[files] max_document_size`: not parsed or linted,
     /// published with one information diagnostic instead.
     pub oversize: BTreeSet<PathBuf>,
+    /// What the last check leaves for the next (see `crate::incremental`).
+    pub incr: crate::incremental::Incremental,
 }
 
 impl Engine {
@@ -591,7 +593,8 @@ pub fn relint_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
-    let (schema, diagnostics) = crate::check_project(&engine.project);
+    let e = &mut *engine;
+    let (schema, diagnostics) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
     engine.schema = schema;
     engine.diagnostics = diagnostics;
     publications_forced(engine, enc, forced)

@@ -83,8 +83,13 @@ struct Replay {
 
 /// Replay the SQL of every migration in `order` and merge it into `tables` (the
 /// ORM tables): SQL-only tables are appended, migration-only indexes join the
-/// ORM tables they name.
-pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<SchemaTable>) {
+/// ORM tables they name (and are recorded in `offered`, by ORM table position).
+pub(super) fn apply(
+    project: &Project,
+    order: &[FileId],
+    tables: &mut Vec<SchemaTable>,
+    offered: &mut [Vec<(Index, FileId)>],
+) {
     let mut r = Replay::default();
     // Where each table is first created, to tell a reference to a table that a
     // later migration creates (the statement fails) from one to a table that is
@@ -135,6 +140,9 @@ pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<Schema
                 .iter()
                 .map(|ix| (ix.clone(), st.file_of(ix.span)))
                 .collect();
+            if let Some(o) = offered.get_mut(orm) {
+                o.extend(extra.iter().cloned());
+            }
             add_indexes(&mut tables[orm], extra);
             continue;
         }
@@ -148,6 +156,9 @@ pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<Schema
     other.sort_by(|a, b| a.0.cmp(&b.0));
     for (q, ixs) in other {
         if let Some(&orm) = declared.get(&q) {
+            if let Some(o) = offered.get_mut(orm) {
+                o.extend(ixs.iter().cloned());
+            }
             add_indexes(&mut tables[orm], ixs);
         }
     }
@@ -164,7 +175,7 @@ impl State {
 
 /// Migration-only indexes join an ORM table unless it declares the same index
 /// (by name, or by columns, uniqueness and partiality).
-fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
+pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
     for (ix, file) in extra {
         let dup = st.table.indexes.iter().any(|o| {
             o.effective_name == ix.effective_name

@@ -96,7 +96,7 @@ fn predicate_serves(pred: Option<&str>, column: &str) -> bool {
 }
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         let tenant_col = cx.tenant_column(t);
         let tenant = tenant_col.map(|c| c.name.as_str());
