@@ -140,7 +140,7 @@ const DRIZZLE_PROJECT: &[(&str, &str)] = &[
 
 /// The SQLModel project: the edited models (a mixin, a table class other
 /// classes inherit from), another models file, and an Alembic history that
-/// enables RLS and adds an index.
+/// enables RLS, adds an index and a foreign key the models do not declare.
 const SQLMODEL_PROJECT: &[(&str, &str)] = &[
     (
         "app/base.py",
@@ -161,6 +161,10 @@ const SQLMODEL_PROJECT: &[(&str, &str)] = &[
     (
         "alembic/versions/r2_index.py",
         "\"\"\"index\n\nRevision ID: r2\nRevises: r1\n\"\"\"\nfrom alembic import op\n\nrevision = \"r2\"\ndown_revision = \"r1\"\n\n\ndef upgrade():\n    op.create_index(\"comments_post_id_idx\", \"comments\", [\"post_id\"])\n\n\ndef downgrade():\n    pass\n",
+    ),
+    (
+        "alembic/versions/r3_fk.py",
+        "\"\"\"fk\n\nRevision ID: r3\nRevises: r2\n\"\"\"\nfrom alembic import op\n\nrevision = \"r3\"\ndown_revision = \"r2\"\n\n\ndef upgrade():\n    op.create_foreign_key(\"comments_tenant_fk\", \"comments\", \"tenants\", [\"tenantId\"], [\"id\"])\n\n\ndef downgrade():\n    pass\n",
     ),
 ];
 

@@ -593,6 +593,8 @@ pub fn relint_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
+    // Report-only: fixes are computed when a code action asks (lsp::actions);
+    // only what the edit changed is checked again (`crate::incremental`).
     let e = &mut *engine;
     let (schema, diagnostics) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
     engine.schema = schema;

@@ -50,8 +50,8 @@ pub struct Memo {
     pub inherits: Vec<Vec<(FileId, usize)>>,
     /// Policies `pgPolicy(...).link(t)` attached to each table.
     linked: Vec<Vec<crate::model::Policy>>,
-    /// Indexes migrations gave each ORM table (in the order they were offered).
-    ddl_extra: Vec<Vec<(Index, FileId)>>,
+    /// Indexes and foreign keys migrations offered each ORM table (in order).
+    ddl_extra: Vec<ddl::Offered>,
     /// Migration RLS events applied to each table, in replay order.
     rls_events: Vec<Vec<(crate::model::RlsAction, Loc, FileId)>>,
     fk: FkLookup,
@@ -113,7 +113,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
     attach_linked_policies(project, &index, &mut tables, &mut linked);
     let migration_order = rls::migration_order(project);
     // Tables only SQL migrations declare, and migration-only indexes of ORM tables.
-    let mut ddl_extra = vec![Vec::new(); n_orm];
+    let mut ddl_extra = vec![ddl::Offered::default(); n_orm];
     ddl::apply(project, &migration_order, &mut tables, &mut ddl_extra);
     let fk = FkLookup::new(&tables);
     let fk_targets = resolve_foreign_keys(project, &index, &fk, &mut tables);
@@ -169,7 +169,9 @@ pub fn re_resolve(project: &Project, memo: &mut Memo, pos: usize) -> Option<Sche
         st.table.policies.push(p.clone());
         name_marked_keys(&mut st.table);
     }
-    ddl::add_indexes(&mut st, memo.ddl_extra[pos].clone());
+    let offered = memo.ddl_extra[pos].clone();
+    ddl::add_indexes(&mut st, offered.indexes);
+    ddl::add_foreign_keys(&mut st, offered.foreign_keys);
     let targets = fk_targets_of(project, &memo.index, &memo.fk, &st);
     apply_foreign_keys(&memo.fk, &mut st, &targets);
     memo.fk_targets[pos] = targets.into_iter().flatten().collect();
