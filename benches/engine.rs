@@ -8,6 +8,7 @@
 //! criterion's estimates into the ratios the performance targets speak of.
 
 #[path = "corpus/mod.rs"]
+#[allow(dead_code)]
 mod corpus;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

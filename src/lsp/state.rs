@@ -86,6 +86,8 @@ pub struct Engine {
     /// Open documents over `[files] max_document_size`: not parsed or linted,
     /// published with one information diagnostic instead.
     pub oversize: BTreeSet<PathBuf>,
+    /// What the last check leaves for the next (see `crate::incremental`).
+    pub incr: crate::incremental::Incremental,
 }
 
 impl Engine {
@@ -594,8 +596,10 @@ pub fn relint_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
-    // Report-only: fixes are computed when a code action asks (lsp::actions).
-    let (schema, diagnostics) = crate::check_report(&engine.project);
+    // Report-only: fixes are computed when a code action asks (lsp::actions);
+    // only what the edit changed is checked again (`crate::incremental`).
+    let e = &mut *engine;
+    let (schema, diagnostics) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
     engine.schema = schema;
     engine.diagnostics = diagnostics;
     publications_forced(engine, enc, forced)

@@ -63,7 +63,7 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let tenant_col = &cx.config.tenancy.column;
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         for c in &t.columns {
             let snake = to_snake_case(&c.name);

@@ -108,7 +108,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         cx.config.level("index-outside-table", Severity::Error),
         crate::config::RuleLevel::On(_)
     );
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         let tenant_col = cx.tenant_column(t);
         let tenant = tenant_col.map(|c| c.name.as_str());
