@@ -628,3 +628,98 @@ fn exit_without_shutdown_is_an_error_exit() {
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(1));
 }
+
+/// A project whose migration (the last of 300) enables RLS on `posts`, with a
+/// configuration that turns a rule off.
+fn rls_project(name: &str) -> std::path::PathBuf {
+    let dir = workspace(name);
+    std::fs::write(
+        dir.join("greyhaven.toml"),
+        "[rules]\nsoft-delete-column = \"off\"\n",
+    )
+    .unwrap();
+    for i in 1..300 {
+        std::fs::write(
+            dir.join(format!("drizzle/{i:04}_t{i}.sql")),
+            format!("CREATE TABLE \"t{i}\" (\"id\" uuid PRIMARY KEY, \"name\" text);\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("drizzle/0300_rls.sql"),
+        "ALTER TABLE \"posts\" ENABLE ROW LEVEL SECURITY;\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// Issue 10 item 3 / issue 13 item 9: a document opened right after
+/// `initialized` is first published only once the configuration and the whole
+/// index (with the migration that enables RLS) are loaded, after the indexing
+/// progress reached every file; that first publication equals what a client
+/// that waited for the index gets, and nothing else is published for it.
+#[test]
+fn first_publication_is_complete() {
+    let dir = rls_project("first-publish");
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.open(&schema, SCHEMA, 1);
+    let first = c
+        .diagnostics(&schema, Some(1), |_| true)
+        .expect("published");
+    c.wait_indexed();
+    // The index's end of progress and a request round trip: all sent by now.
+    c.request("workspace/symbol", json!({"query": "posts"}));
+    let msgs = c.all(|_| true);
+    let u = json!(uri(&schema));
+    let publish_at = msgs
+        .iter()
+        .position(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        .unwrap();
+    let full_at = msgs
+        .iter()
+        .position(|m| {
+            m["method"] == "$/progress"
+                && m["params"]["value"]["kind"] == "report"
+                && m["params"]["value"]["percentage"] == 100
+        })
+        .expect("indexing progress reached every file");
+    assert!(
+        full_at < publish_at,
+        "published before the index was loaded"
+    );
+    let count = msgs
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        .count();
+    assert_eq!(count, 1, "the first publication was not final");
+    assert!(!has(&first, "soft-delete-column"), "{first:?}");
+    let posts_line = line_of(SCHEMA, "\"posts\"");
+    assert!(
+        !first
+            .iter()
+            .any(|d| d["code"] == "enable-rls" && d["range"]["start"]["line"] == posts_line),
+        "the migration enabling RLS was not read: {first:?}"
+    );
+    assert_eq!(c.shutdown(), Some(0));
+
+    // A client that waits for the index sees the same.
+    let dir = rls_project("first-publish-ref");
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    c.open(&schema, SCHEMA, 1);
+    let reference = c
+        .diagnostics(&schema, Some(1), |_| true)
+        .expect("published");
+    let strip = |d: &[Value]| -> Vec<(Value, Value, Value)> {
+        d.iter()
+            .map(|x| (x["code"].clone(), x["range"].clone(), x["message"].clone()))
+            .collect()
+    };
+    assert_eq!(strip(&first), strip(&reference));
+    assert!(!reference.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -63,21 +63,24 @@ pub fn workspace_edit(edits: Vec<DataEdit>, document_changes: bool) -> lsp::Work
 }
 
 /// Every code action for a request.
-pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeActionResponse {
+pub fn code_actions(
+    state: &State,
+    engine: &super::state::Engine,
+    params: &lsp::CodeActionParams,
+) -> lsp::CodeActionResponse {
     let mut out = Vec::new();
     let only = params.context.only.as_ref();
     let Some(path) = convert::uri_path(&params.text_document.uri) else {
         return out;
     };
     let enc = state.encoding();
-    let engine = state.engine();
     let dc = engine.document_changes;
     let quick = wanted(only, lsp::CodeActionKind::QUICKFIX.as_str());
     // The request's document must be one the server knows, in the workspace.
     let Some(id) = engine
         .project
         .file_id(&path)
-        .filter(|_| in_workspace(&engine, &path))
+        .filter(|_| in_workspace(engine, &path))
     else {
         return out;
     };
@@ -103,7 +106,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
                 engine
                     .project
                     .file(e.file)
-                    .is_some_and(|src| in_workspace(&engine, &src.path))
+                    .is_some_and(|src| in_workspace(engine, &src.path))
             });
             if !inside {
                 continue;
@@ -122,7 +125,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
             }));
         }
         if rule != suppress::UNUSED_RULE
-            && let Some(edit) = ignore_edit(state, &engine, &params.text_document.uri, d, rule, enc)
+            && let Some(edit) = ignore_edit(state, engine, &params.text_document.uri, d, rule, enc)
         {
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: format!("Ignore {rule} for this line"),
@@ -143,7 +146,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
                     engine
                         .project
                         .file(e.file)
-                        .is_some_and(|src| in_workspace(&engine, &src.path))
+                        .is_some_and(|src| in_workspace(engine, &src.path))
                 })
             })
             .cloned()

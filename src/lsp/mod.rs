@@ -91,24 +91,26 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
     }
 }
 
-/// How long a request may wait for the engine (busy linting) before it is
-/// answered with an empty result.
+/// How long a request about a document being linted may wait for that lint
+/// before it is answered with an empty result.
 const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_millis(80);
 
-/// Run `f` off the async threads, or answer `fallback` when the engine stays
-/// busy (a long lint) for [`ANSWER_WITHIN`], so every request is answered in time.
+/// Run `f` off the async threads over the engine once its findings match the
+/// text it holds for `uri`'s document (every document when `None`). A lint
+/// runs under the read lock, so a request about another document is answered
+/// at once; one about a document being linted waits for that lint for at most
+/// [`ANSWER_WITHIN`], else is answered with `fallback`.
 async fn bounded<T: Send + 'static>(
     state: &Arc<State>,
-    f: impl FnOnce(&State) -> T + Send + 'static,
+    uri: Option<&Uri>,
+    f: impl FnOnce(&State, &state::Engine) -> T + Send + 'static,
     fallback: T,
 ) -> T {
     let st = Arc::clone(state);
+    let path = uri.and_then(convert::uri_path);
     let run = move || {
-        if st.engine_free_within(ANSWER_WITHIN) {
-            Some(f(&st))
-        } else {
-            None
-        }
+        let engine = st.read_settled(path.as_deref(), ANSWER_WITHIN)?;
+        Some(f(&st, &engine))
     };
     match tokio::task::spawn_blocking(run).await {
         Ok(Some(v)) => v,
@@ -356,9 +358,11 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
         let actions = bounded(
             &self.state,
-            move |st| actions::code_actions(st, &params),
+            Some(&uri),
+            move |st, e| actions::code_actions(st, e, &params),
             Vec::new(),
         )
         .await;
@@ -366,16 +370,29 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        Ok(bounded(&self.state, move |st| hover::hover(st, &params), None).await)
+        let uri = params
+            .text_document_position_params
+            .text_document
+            .uri
+            .clone();
+        Ok(bounded(
+            &self.state,
+            Some(&uri),
+            move |st, e| hover::hover(st, e, &params),
+            None,
+        )
+        .await)
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
+        let uri = params.text_document.uri.clone();
         Ok(bounded(
             &self.state,
-            move |st| symbols::document_symbols(st, &params.text_document.uri),
+            Some(&uri),
+            move |st, e| symbols::document_symbols(st, e, &params.text_document.uri),
             None,
         )
         .await)
@@ -387,7 +404,8 @@ impl LanguageServer for Backend {
     ) -> Result<Option<WorkspaceSymbolResponse>> {
         Ok(bounded(
             &self.state,
-            move |st| symbols::workspace_symbols(st, &params.query),
+            None,
+            move |st, e| symbols::workspace_symbols(st, e, &params.query),
             None,
         )
         .await)
@@ -397,13 +415,26 @@ impl LanguageServer for Backend {
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        Ok(bounded(&self.state, move |st| goto::definition(st, &params), None).await)
+        let uri = params
+            .text_document_position_params
+            .text_document
+            .uri
+            .clone();
+        Ok(bounded(
+            &self.state,
+            Some(&uri),
+            move |st, e| goto::definition(st, e, &params),
+            None,
+        )
+        .await)
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let uri = params.text_document_position.text_document.uri.clone();
         Ok(bounded(
             &self.state,
-            move |st| completion::complete(st, &params),
+            Some(&uri),
+            move |st, e| completion::complete(st, e, &params),
             None,
         )
         .await)

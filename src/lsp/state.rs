@@ -18,7 +18,7 @@ use dashmap::DashMap;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tower_lsp_server::ls_types as lsp;
 
 /// A `textDocument/publishDiagnostics` to send.
@@ -83,6 +83,10 @@ pub struct Engine {
     /// Open documents over `[files] max_document_size`: not parsed or linted,
     /// published with one information diagnostic instead.
     pub oversize: BTreeSet<PathBuf>,
+    /// Documents whose text in the project is newer than `diagnostics` and
+    /// `schema` (a lint of them is running without the write lock): requests
+    /// about them wait for it instead of mixing new text with old findings.
+    pub linting: BTreeSet<PathBuf>,
 }
 
 impl Engine {
@@ -105,8 +109,12 @@ type Loaded = Vec<(PathBuf, Result<(Arc<str>, FileModel), String>)>;
 #[derive(Debug, Default)]
 pub struct State {
     pub docs: DashMap<PathBuf, Document>,
-    pub engine: Mutex<Engine>,
+    /// Written briefly (files in, findings out); read by requests, and by the
+    /// lint itself, so requests are not held up by a running lint.
+    pub engine: RwLock<Engine>,
     utf8: AtomicBool,
+    /// One [`State::lint_pending`] at a time (the worker and the end of indexing).
+    lint_gate: Mutex<()>,
 }
 
 impl State {
@@ -126,24 +134,44 @@ impl State {
         self.utf8.store(enc == Encoding::Utf8, Ordering::Relaxed);
     }
 
-    /// The engine, even after a panic elsewhere poisoned the lock.
-    pub fn engine(&self) -> MutexGuard<'_, Engine> {
-        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    /// The engine for writing, even after a panic elsewhere poisoned the lock.
+    pub fn engine(&self) -> RwLockWriteGuard<'_, Engine> {
+        self.engine.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `true` when the engine can be locked within `wait` (it is not busy with
-    /// a long lint); polls `try_lock`, holding nothing afterwards.
-    pub fn engine_free_within(&self, wait: std::time::Duration) -> bool {
+    /// The engine for reading (shared with a running lint).
+    pub fn read(&self) -> RwLockReadGuard<'_, Engine> {
+        self.engine.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The engine for reading once its findings are those of the text it
+    /// holds for `path` (any document when `None`): waits out a running lint
+    /// of it, for at most `wait`; `None` when it is still running then.
+    pub fn read_settled(
+        &self,
+        path: Option<&Path>,
+        wait: std::time::Duration,
+    ) -> Option<RwLockReadGuard<'_, Engine>> {
         let deadline = std::time::Instant::now() + wait;
         loop {
-            match self.engine.try_lock() {
-                Ok(_) | Err(std::sync::TryLockError::Poisoned(_)) => return true,
-                Err(std::sync::TryLockError::WouldBlock) => {}
+            let guard = match self.engine.try_read() {
+                Ok(g) => Some(g),
+                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            if let Some(g) = guard {
+                let busy = match path {
+                    Some(p) => g.linting.contains(p),
+                    None => !g.linting.is_empty(),
+                };
+                if !busy {
+                    return Some(g);
+                }
             }
             if std::time::Instant::now() >= deadline {
-                return false;
+                return None;
             }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
     }
 
@@ -162,14 +190,15 @@ impl State {
             out.log(format!("ignoring {}: not a file URI", uri.as_str()));
             return out;
         };
-        let mut engine = self.engine();
-        let budget = engine.project.config.max_document_size();
+        // Parsed before the engine is locked, so requests go on meanwhile.
+        let budget = self.read().project.config.max_document_size();
         let doc = if text.len() as u64 > budget {
             Document::unparsed(&path, text, version)
         } else {
             Document::new(&path, text, version)
         };
         self.docs.insert(path.clone(), doc);
+        let mut engine = self.engine();
         engine.open.insert(
             path.clone(),
             OpenInfo {
@@ -187,59 +216,120 @@ impl State {
     /// parsed: they get one information diagnostic (and one message when they
     /// grow past it). Before the index is loaded, models are updated but
     /// nothing is published.
+    ///
+    /// Parsing and extraction hold no engine lock; the new texts go in under
+    /// the write lock (with their versions, so every answer about a document
+    /// names the version its text came from); the lint itself runs under the
+    /// read lock, so requests about other documents are answered meanwhile
+    /// (those about the documents being linted wait for it, see
+    /// [`State::read_settled`]); the findings go in under the write lock.
     pub fn lint_pending(&self) -> Outcome {
+        let _gate = self.lint_gate.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Outcome::default();
-        let mut engine = self.engine();
-        let dirty = std::mem::take(&mut engine.dirty);
+        let (dirty, budget) = {
+            let mut engine = self.engine();
+            let dirty = std::mem::take(&mut engine.dirty);
+            (dirty, engine.project.config.max_document_size())
+        };
         if dirty.is_empty() {
             return out;
         }
-        let budget = engine.project.config.max_document_size();
-        let mut forced = BTreeSet::new();
+        struct Parsed {
+            path: PathBuf,
+            old_kind: SourceKind,
+            kind: SourceKind,
+            over: bool,
+            len: usize,
+            text: String,
+            model: FileModel,
+            tree: Option<tree_sitter::Tree>,
+            version: i32,
+        }
+        let mut parsed = Vec::new();
         for path in dirty {
             let Some(mut doc) = self.docs.get_mut(&path) else {
                 continue;
             };
             let old_kind = doc.kind;
             let text = doc.text();
-            let (kind, model, tree) = if text.len() as u64 > budget {
+            let over = text.len() as u64 > budget;
+            let (kind, model, tree) = if over {
                 doc.tree = None;
-                if engine.oversize.insert(path.clone()) {
-                    out.info.push(format!(
-                        "greyhaven: {} is larger than {budget} bytes ({} bytes) and is not checked; \
-                         raise [files] max_document_size to check it",
-                        path.display(),
-                        text.len()
-                    ));
-                }
                 let model = crate::extract::extract_with_tree(SourceKind::Other, "", None);
                 (doc.kind, model, None)
             } else {
-                engine.oversize.remove(&path);
                 doc.reparse(&text);
                 (doc.kind, model_of(&doc, &text), doc.tree.clone())
             };
+            let version = doc.version;
             drop(doc);
-            if old_kind == SourceKind::Other
-                && kind == SourceKind::Other
-                && !engine.oversize.contains(&path)
-                && engine.project.file_id(&path).is_none()
-            {
-                continue;
-            }
-            let id = engine
-                .project
-                .set_file(path.clone(), Arc::from(text), model);
-            // Fixes that rename find references in this tree instead of reparsing.
-            if let Some(tree) = tree {
-                engine.project.set_tree(id, tree);
-            }
-            forced.insert(path);
+            parsed.push(Parsed {
+                path,
+                old_kind,
+                kind,
+                over,
+                len: text.len(),
+                text,
+                model,
+                tree,
+                version,
+            });
         }
-        if engine.waiting {
-            return out;
+        let mut forced = BTreeSet::new();
+        {
+            let mut engine = self.engine();
+            for p in parsed {
+                if let Some(o) = engine.open.get_mut(&p.path) {
+                    o.version = p.version;
+                }
+                if p.over {
+                    if engine.oversize.insert(p.path.clone()) {
+                        out.info.push(format!(
+                            "greyhaven: {} is larger than {budget} bytes ({} bytes) and is not checked; \
+                             raise [files] max_document_size to check it",
+                            p.path.display(),
+                            p.len
+                        ));
+                    }
+                } else {
+                    engine.oversize.remove(&p.path);
+                }
+                if p.old_kind == SourceKind::Other
+                    && p.kind == SourceKind::Other
+                    && !engine.oversize.contains(&p.path)
+                    && engine.project.file_id(&p.path).is_none()
+                {
+                    continue;
+                }
+                let id = engine
+                    .project
+                    .set_file(p.path.clone(), Arc::from(p.text), p.model);
+                // Fixes that rename find references in this tree instead of reparsing.
+                if let Some(tree) = p.tree {
+                    engine.project.set_tree(id, tree);
+                }
+                forced.insert(p.path);
+            }
+            if engine.waiting {
+                return out;
+            }
+            engine.linting = forced.clone();
         }
-        out.publish = relint_forced(&mut engine, self.encoding(), &forced);
+        let (schema, diagnostics) = {
+            let engine = self.read();
+            crate::check_project(&engine.project)
+        };
+        {
+            let mut engine = self.engine();
+            engine.schema = schema;
+            engine.diagnostics = diagnostics;
+            engine.linting.clear();
+        }
+        // Converting for LSP needs only reading; recording what was published,
+        // writing again (no other lint can run in between: the gate is held).
+        let converted = convert_open(&self.read(), self.encoding());
+        let mut engine = self.engine();
+        out.publish = diff_published(&mut engine, converted, &forced);
         out
     }
 
@@ -310,11 +400,9 @@ impl State {
             }
             doc.version = version;
         }
-        let mut engine = self.engine();
-        if let Some(o) = engine.open.get_mut(&path) {
-            o.version = version;
-        }
-        engine.dirty.insert(path);
+        // The engine's version of the document moves with its text, at the
+        // next lint_pending.
+        self.engine().dirty.insert(path);
         out
     }
 
@@ -624,30 +712,56 @@ pub fn publications_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
+    let converted = convert_open(engine, enc);
+    diff_published(engine, converted, forced)
+}
+
+/// The findings of every open document as LSP diagnostics (by path, in order).
+pub fn convert_open(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<lsp::Diagnostic>)> {
     let budget = engine.project.config.max_document_size();
     let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
     for d in &engine.diagnostics {
         by_file.entry(d.file).or_default().push(d);
     }
-    let mut out = Vec::new();
     let paths: BTreeSet<&PathBuf> = engine.open.keys().collect();
-    let mut updates = Vec::new();
-    for path in paths {
-        let info = &engine.open[path];
-        let id = engine.project.file_id(path);
-        let converted: Vec<lsp::Diagnostic> = if engine.oversize.contains(path) {
-            vec![oversize_diagnostic(budget)]
-        } else {
-            id.and_then(|id| by_file.get(&id))
-                .map(|ds| {
-                    ds.iter()
-                        .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
-                        .collect()
-                })
-                .unwrap_or_default()
+    paths
+        .into_iter()
+        .map(|path| {
+            let converted: Vec<lsp::Diagnostic> = if engine.oversize.contains(path) {
+                vec![oversize_diagnostic(budget)]
+            } else {
+                engine
+                    .project
+                    .file_id(path)
+                    .and_then(|id| by_file.get(&id))
+                    .map(|ds| {
+                        ds.iter()
+                            .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            (path.clone(), converted)
+        })
+        .collect()
+}
+
+/// The publications of [`convert_open`]'s result: every open document whose
+/// diagnostics differ from the last published ones, and those of `forced`
+/// always, each with its version; recorded as published.
+pub fn diff_published(
+    engine: &mut Engine,
+    converted: Vec<(PathBuf, Vec<lsp::Diagnostic>)>,
+    forced: &BTreeSet<PathBuf>,
+) -> Vec<Publish> {
+    let mut out = Vec::new();
+    for (path, converted) in converted {
+        let Some(info) = engine.open.get(&path) else {
+            continue;
         };
-        let previous = engine.published.get(path);
-        let forced = forced.contains(path) && id.is_some();
+        let id = engine.project.file_id(&path);
+        let previous = engine.published.get(&path);
+        let forced = forced.contains(&path) && id.is_some();
         let changed = match previous {
             Some(p) => *p != converted,
             None => !converted.is_empty(),
@@ -659,11 +773,8 @@ pub fn publications_forced(
                 version: Some(info.version),
                 seq: 0,
             });
-            updates.push((path.clone(), converted));
+            engine.published.insert(path, converted);
         }
-    }
-    for (p, d) in updates {
-        engine.published.insert(p, d);
     }
     for p in &mut out {
         p.seq = engine.next_seq();
