@@ -84,6 +84,8 @@ fn open_change_action_apply_clears() {
     let mut c = Client::spawn();
     let init = c.initialize(&dir, false);
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    // The client does not pull: diagnostics are pushed.
+    assert!(init["result"]["capabilities"]["diagnosticProvider"].is_null());
     c.wait_indexed();
     let mut text = SCHEMA.to_string();
     c.open(&schema, &text, 1);
@@ -721,5 +723,125 @@ fn first_publication_is_complete() {
     };
     assert_eq!(strip(&first), strip(&reference));
     assert!(!reference.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// Issue 10 item 4: a client that advertises `textDocument.diagnostic` pulls.
+/// The first pull after an immediate didOpen waits for the index; an unchanged
+/// file answers `unchanged`; an edit changes the result id; workspace
+/// diagnostics cover files that are not open; a migration that enables RLS
+/// makes the server ask for a refresh, and the schema's next pull reflects it.
+/// Nothing is pushed for linted files.
+#[test]
+fn pull_diagnostics() {
+    let dir = workspace("pull");
+    let schema = dir.join("schema.ts");
+    let other = dir.join("other.ts");
+    std::fs::write(
+        &other,
+        "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const notes = pgTable(\"notes\", { id: uuid(\"id\").primaryKey() });\n",
+    )
+    .unwrap();
+    let mig = dir.join("drizzle/0001_rls.sql");
+    std::fs::write(&mig, "SELECT 2;\n").unwrap();
+    let mut c = Client::spawn();
+    let init = c.initialize_with(
+        &[&dir],
+        json!({"textDocument": {"diagnostic": {"dynamicRegistration": false}},
+               "workspace": {"diagnostics": {"refreshSupport": true}}}),
+    );
+    let provider = &init["result"]["capabilities"]["diagnosticProvider"];
+    assert_eq!(provider["workspaceDiagnostics"], true, "{init}");
+    assert_eq!(provider["interFileDependencies"], true, "{init}");
+    c.open(&schema, SCHEMA, 1);
+    let pull = |c: &Client, path: &Path, previous: Option<&Value>| {
+        let mut p = json!({"textDocument": {"uri": uri(path)}});
+        if let Some(prev) = previous {
+            p["previousResultId"] = prev.clone();
+        }
+        let r = c.request("textDocument/diagnostic", p);
+        assert!(r.get("error").is_none(), "{r}");
+        r["result"].clone()
+    };
+    let first = pull(&c, &schema, None);
+    assert_eq!(first["kind"], "full", "{first}");
+    let items = first["items"].as_array().unwrap().clone();
+    assert!(has(&items, "enable-rls"), "{items:?}");
+    let posts_line = line_of(SCHEMA, "\"posts\"");
+    // The pull waited for the index: the same as after it.
+    c.wait_indexed();
+    let again = pull(&c, &schema, Some(&first["resultId"]));
+    assert_eq!(again["kind"], "unchanged", "{again}");
+    assert_eq!(again["resultId"], first["resultId"]);
+
+    // An edit moves every finding a line down: a new result.
+    change(
+        &c,
+        &schema,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "// x\n"}),
+        ],
+    );
+    let edited = pull(&c, &schema, Some(&first["resultId"]));
+    assert_eq!(edited["kind"], "full", "{edited}");
+    assert_ne!(edited["resultId"], first["resultId"]);
+    let rls = |items: &[Value]| {
+        items
+            .iter()
+            .any(|d| d["code"] == "enable-rls" && d["range"]["start"]["line"] == posts_line + 1)
+    };
+    assert!(rls(edited["items"].as_array().unwrap()), "{edited}");
+
+    // Workspace diagnostics: the file that is not open is there too.
+    let w = c.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let reports = w["result"]["items"].as_array().cloned().unwrap_or_default();
+    let of = |path: &Path| {
+        reports
+            .iter()
+            .find(|r| r["uri"] == json!(uri(path)))
+            .cloned()
+    };
+    let o = of(&other).expect("the closed file is reported");
+    assert!(has(o["items"].as_array().unwrap(), "enable-rls"), "{o}");
+    assert_eq!(of(&schema).unwrap()["version"], 2);
+    let previous: Vec<Value> = reports
+        .iter()
+        .map(|r| json!({"uri": r["uri"], "value": r["resultId"]}))
+        .collect();
+    let w2 = c.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    for r in w2["result"]["items"].as_array().unwrap() {
+        assert_eq!(r["kind"], "unchanged", "{r}");
+    }
+
+    // A migration enabling RLS on posts: the server asks for a refresh.
+    let mark = c.mark();
+    c.open(&mig, "SELECT 2;\n", 1);
+    change(
+        &c,
+        &mig,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 9}},
+                    "text": "ALTER TABLE \"posts\" ENABLE ROW LEVEL SECURITY;"}),
+        ],
+    );
+    c.wait_from(
+        mark,
+        |m| m["method"] == "workspace/diagnostic/refresh",
+        TIMEOUT,
+    )
+    .expect("refresh requested");
+    let after = pull(&c, &schema, Some(&edited["resultId"]));
+    assert_eq!(after["kind"], "full", "{after}");
+    assert!(!rls(after["items"].as_array().unwrap()), "{after}");
+    let pushed = c.all(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(
+        pushed.is_empty(),
+        "pushed while the client pulls: {pushed:?}"
+    );
     assert_eq!(c.shutdown(), Some(0));
 }

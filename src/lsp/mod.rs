@@ -15,6 +15,7 @@ pub mod convert;
 pub mod diagnostics;
 pub mod goto;
 pub mod hover;
+pub mod pull;
 pub mod state;
 pub mod symbols;
 pub mod transport;
@@ -46,6 +47,8 @@ pub const WATCHED: &[&str] = &[
 struct ClientCaps {
     progress: bool,
     watch_registration: bool,
+    /// `textDocument.diagnostic`: the client pulls diagnostics.
+    pull: bool,
 }
 
 /// A document notification for the [`worker`], in arrival order.
@@ -84,6 +87,9 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
                     out.extend(state.watched(&changes));
                 }
             }
+            state
+                .ops_applied
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             next = rx.try_recv().ok();
         }
         out.extend(state.lint_pending());
@@ -118,6 +124,38 @@ async fn bounded<T: Send + 'static>(
     }
 }
 
+/// How long a diagnostic pull may wait for the index and the lint of the
+/// newest text before it is cancelled for the client to retry.
+const PULL_WITHIN: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Run a pull over the engine once it holds the newest state of `uri`'s
+/// document (of every document when `None`) and the index is loaded; else a
+/// `ServerCancelled` error asking the client to retrigger the request.
+async fn pulled<T: Send + 'static>(
+    state: &Arc<State>,
+    uri: Option<&Uri>,
+    f: impl FnOnce(&state::Engine, Encoding) -> T + Send + 'static,
+) -> Result<T> {
+    let st = Arc::clone(state);
+    let path = uri.and_then(convert::uri_path);
+    let seen = st.ops_sent.load(Ordering::SeqCst);
+    let run = move || {
+        let engine = st.read_ready(path.as_deref(), seen, true, PULL_WITHIN)?;
+        Some(f(&engine, st.encoding()))
+    };
+    match tokio::task::spawn_blocking(run).await {
+        Ok(Some(v)) => Ok(v),
+        _ => Err(tower_lsp_server::jsonrpc::Error {
+            code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32802),
+            message: "greyhaven: still indexing or linting; pull again".into(),
+            data: serde_json::to_value(DiagnosticServerCancellationData {
+                retrigger_request: true,
+            })
+            .ok(),
+        }),
+    }
+}
+
 pub struct Backend {
     client: Client,
     state: Arc<State>,
@@ -130,6 +168,16 @@ pub struct Backend {
 impl Backend {
     fn caps(&self) -> ClientCaps {
         *self.caps.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hand a document notification to the worker, counted so that requests
+    /// arriving after it wait until it is applied.
+    fn send(&self, op: DocOp) {
+        self.state.ops_sent.fetch_add(1, Ordering::SeqCst);
+        if self.work.send(op).is_err() {
+            // No worker: nothing will ever apply it.
+            self.state.ops_applied.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     /// Index the workspace: configuration, file walk, loading with progress.
@@ -263,12 +311,24 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false),
+            pull: caps
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some()),
         };
+        self.outbox.set_refresh(
+            caps.workspace
+                .as_ref()
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+        );
         *self.caps.lock().unwrap_or_else(|e| e.into_inner()) = client_caps;
         {
             let mut e = self.state.engine();
             // No publication before the configuration and the index are loaded.
             e.waiting = true;
+            e.pull = client_caps.pull;
             e.folders = folders_of(&params);
             e.document_changes = caps
                 .workspace
@@ -311,6 +371,14 @@ impl LanguageServer for Backend {
                         ..Default::default()
                     },
                 )),
+                diagnostic_provider: client_caps.pull.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("greyhaven".into()),
+                        inter_file_dependencies: true,
+                        workspace_diagnostics: true,
+                        ..Default::default()
+                    })
+                }),
                 ..Default::default()
             },
             ..Default::default()
@@ -339,22 +407,41 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
-        let _ = self.work.send(DocOp::Open(d.uri, d.text, d.version));
+        self.send(DocOp::Open(d.uri, d.text, d.version));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let d = params.text_document;
-        let _ = self
-            .work
-            .send(DocOp::Change(d.uri, d.version, params.content_changes));
+        self.send(DocOp::Change(d.uri, d.version, params.content_changes));
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let _ = self.work.send(DocOp::Close(params.text_document.uri));
+        self.send(DocOp::Close(params.text_document.uri));
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let _ = self.work.send(DocOp::Watched(params.changes));
+        self.send(DocOp::Watched(params.changes));
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let uri = params.text_document.uri.clone();
+        pulled(&self.state, Some(&uri), move |e, enc| {
+            pull::document(e, &params, enc)
+        })
+        .await
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        pulled(&self.state, None, move |e, enc| {
+            pull::workspace(e, &params, enc)
+        })
+        .await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

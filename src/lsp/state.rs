@@ -42,6 +42,8 @@ pub struct Outcome {
     pub show: Vec<String>,
     /// `window/showMessage` information.
     pub info: Vec<String>,
+    /// Ask a pull-diagnostics client to pull again (`workspace/diagnostic/refresh`).
+    pub refresh: bool,
 }
 
 impl Outcome {
@@ -53,6 +55,7 @@ impl Outcome {
         self.log.extend(other.log);
         self.show.extend(other.show);
         self.info.extend(other.info);
+        self.refresh |= other.refresh;
     }
 }
 
@@ -87,6 +90,14 @@ pub struct Engine {
     /// `schema` (a lint of them is running without the write lock): requests
     /// about them wait for it instead of mixing new text with old findings.
     pub linting: BTreeSet<PathBuf>,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): nothing is
+    /// pushed for linted files; see [`super::pull`].
+    pub pull: bool,
+    /// Pull result id of every file with findings (kept only when `pull`).
+    pub result_ids: HashMap<FileId, u64>,
+    /// A re-lint outside [`State::lint_pending`] changed pull results: the
+    /// next [`Outcome`] asks the client to pull again.
+    pub refresh_due: bool,
 }
 
 impl Engine {
@@ -115,6 +126,10 @@ pub struct State {
     utf8: AtomicBool,
     /// One [`State::lint_pending`] at a time (the worker and the end of indexing).
     lint_gate: Mutex<()>,
+    /// Document notifications handed to the worker, and those it has applied:
+    /// a request that arrived after `n` of them waits until `n` are applied.
+    pub ops_sent: std::sync::atomic::AtomicU64,
+    pub ops_applied: std::sync::atomic::AtomicU64,
 }
 
 impl State {
@@ -144,27 +159,33 @@ impl State {
         self.engine.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The engine for reading once its findings are those of the text it
-    /// holds for `path` (any document when `None`): waits out a running lint
-    /// of it, for at most `wait`; `None` when it is still running then.
-    pub fn read_settled(
+    /// The engine for reading once it answers from the newest state of `path`
+    /// (of every document when `None`): the first `seen` document
+    /// notifications applied, and the document neither waiting for nor in a
+    /// lint (with `indexed`, the index loaded too). Waits for at most `wait`;
+    /// `None` when that state is not reached by then.
+    pub fn read_ready(
         &self,
         path: Option<&Path>,
+        seen: u64,
+        indexed: bool,
         wait: std::time::Duration,
     ) -> Option<RwLockReadGuard<'_, Engine>> {
         let deadline = std::time::Instant::now() + wait;
         loop {
+            let applied = self.ops_applied.load(Ordering::SeqCst) >= seen;
             let guard = match self.engine.try_read() {
-                Ok(g) => Some(g),
-                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => None,
+                Ok(g) if applied => Some(g),
+                Err(std::sync::TryLockError::Poisoned(e)) if applied => Some(e.into_inner()),
+                _ => None,
             };
             if let Some(g) = guard {
                 let busy = match path {
-                    Some(p) => g.linting.contains(p),
-                    None => !g.linting.is_empty(),
+                    Some(p) => g.linting.contains(p) || g.dirty.contains(p),
+                    None => !g.linting.is_empty() || !g.dirty.is_empty(),
                 };
-                if !busy {
+                let unindexed = indexed && g.waiting;
+                if !busy && !unindexed {
                     return Some(g);
                 }
             }
@@ -173,6 +194,16 @@ impl State {
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+
+    /// [`State::read_ready`] for everything applied so far, index or not.
+    pub fn read_settled(
+        &self,
+        path: Option<&Path>,
+        wait: std::time::Duration,
+    ) -> Option<RwLockReadGuard<'_, Engine>> {
+        let seen = self.ops_sent.load(Ordering::SeqCst);
+        self.read_ready(path, seen, false, wait)
     }
 
     /// `textDocument/didOpen`: [`State::open_doc`] then [`State::lint_pending`].
@@ -315,15 +346,22 @@ impl State {
             }
             engine.linting = forced.clone();
         }
-        let (schema, diagnostics) = {
+        let (schema, diagnostics, ids) = {
             let engine = self.read();
-            crate::check_project(&engine.project)
+            let (schema, diagnostics) = crate::check_project(&engine.project);
+            let ids = engine
+                .pull
+                .then(|| super::pull::result_ids(&engine.project, &diagnostics));
+            (schema, diagnostics, ids)
         };
         {
             let mut engine = self.engine();
             engine.schema = schema;
             engine.diagnostics = diagnostics;
             engine.linting.clear();
+            if let Some(ids) = ids {
+                out.refresh = store_result_ids(&mut engine, ids, &forced);
+            }
         }
         // Converting for LSP needs only reading; recording what was published,
         // writing again (no other lint can run in between: the gate is held).
@@ -342,6 +380,7 @@ impl State {
             engine.waiting = false;
             let open: Vec<PathBuf> = engine.open.keys().cloned().collect();
             engine.dirty.extend(open);
+            out.refresh = engine.pull;
         }
         out.extend(self.lint_pending());
         out
@@ -427,6 +466,7 @@ impl State {
                 engine.project.remove_file(&path);
             }
             out.publish = relint(&mut engine, self.encoding(), None);
+            out.refresh = std::mem::take(&mut engine.refresh_due);
         }
         if had {
             let seq = engine.next_seq();
@@ -517,8 +557,10 @@ impl State {
     /// Re-lint everything and republish what changed.
     pub fn relint_all(&self) -> Outcome {
         let mut engine = self.engine();
+        let publish = relint(&mut engine, self.encoding(), None);
         Outcome {
-            publish: relint(&mut engine, self.encoding(), None),
+            publish,
+            refresh: std::mem::take(&mut engine.refresh_due),
             ..Outcome::default()
         }
     }
@@ -533,6 +575,8 @@ impl State {
         let mut out = self.begin_project(&d);
         out.extend(self.add_loaded(State::load(&d.files)));
         out.extend(self.relint_all());
+        // The configuration changed: a pulling client pulls everything again.
+        out.refresh |= self.read().pull;
         out
     }
 
@@ -680,6 +724,10 @@ pub fn relint_forced(
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
     let (schema, diagnostics) = crate::check_project(&engine.project);
+    if engine.pull {
+        let ids = super::pull::result_ids(&engine.project, &diagnostics);
+        engine.refresh_due |= store_result_ids(engine, ids, forced);
+    }
     engine.schema = schema;
     engine.diagnostics = diagnostics;
     publications_forced(engine, enc, forced)
@@ -691,8 +739,20 @@ pub fn publications(engine: &mut Engine, enc: Encoding, force: Option<&Path>) ->
     publications_forced(engine, enc, &forced)
 }
 
+/// Keep the new pull result ids; `true` when a file outside `edited` changed
+/// (the client must be asked to pull again).
+fn store_result_ids(
+    engine: &mut Engine,
+    ids: HashMap<FileId, u64>,
+    edited: &BTreeSet<PathBuf>,
+) -> bool {
+    let changed = super::pull::others_changed(&engine.project, &engine.result_ids, &ids, edited);
+    engine.result_ids = ids;
+    changed
+}
+
 /// The one diagnostic of a document over the size budget (line 1).
-fn oversize_diagnostic(budget: u64) -> lsp::Diagnostic {
+pub fn oversize_diagnostic(budget: u64) -> lsp::Diagnostic {
     lsp::Diagnostic {
         range: lsp::Range::new(lsp::Position::new(0, 0), lsp::Position::new(0, 0)),
         severity: Some(lsp::DiagnosticSeverity::INFORMATION),
@@ -755,6 +815,10 @@ pub fn diff_published(
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
     let mut out = Vec::new();
+    if engine.pull {
+        // The client pulls: nothing is pushed for linted files.
+        return out;
+    }
     for (path, converted) in converted {
         let Some(info) = engine.open.get(&path) else {
             continue;
