@@ -59,6 +59,16 @@ pub enum DocOp {
     Watched(Vec<FileEvent>),
 }
 
+impl DocOp {
+    /// The document it is about (`None`: watched files).
+    fn key(&self) -> Option<PathBuf> {
+        match self {
+            DocOp::Open(u, _, _) | DocOp::Change(u, _, _) | DocOp::Close(u) => convert::uri_path(u),
+            DocOp::Watched(_) => None,
+        }
+    }
+}
+
 mod lsp_uri {
     pub use tower_lsp_server::ls_types::Uri;
 }
@@ -73,6 +83,7 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
         let mut out = state::Outcome::default();
         let mut next = Some(first);
         while let Some(op) = next {
+            let key = op.key();
             match op {
                 DocOp::Open(uri, text, version) => out.extend(state.open_doc(&uri, &text, version)),
                 DocOp::Change(uri, version, changes) => {
@@ -87,9 +98,7 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
                     out.extend(state.watched(&changes));
                 }
             }
-            state
-                .ops_applied
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            state.op_applied(key);
             next = rx.try_recv().ok();
         }
         out.extend(state.lint_pending());
@@ -138,9 +147,8 @@ async fn pulled<T: Send + 'static>(
 ) -> Result<T> {
     let st = Arc::clone(state);
     let path = uri.and_then(convert::uri_path);
-    let seen = st.ops_sent.load(Ordering::SeqCst);
     let run = move || {
-        let engine = st.read_ready(path.as_deref(), seen, true, PULL_WITHIN)?;
+        let engine = st.read_ready(path.as_deref(), true, PULL_WITHIN)?;
         Some(f(&engine, st.encoding()))
     };
     match tokio::task::spawn_blocking(run).await {
@@ -173,10 +181,11 @@ impl Backend {
     /// Hand a document notification to the worker, counted so that requests
     /// arriving after it wait until it is applied.
     fn send(&self, op: DocOp) {
-        self.state.ops_sent.fetch_add(1, Ordering::SeqCst);
+        let key = op.key();
+        self.state.op_sent(key.clone());
         if self.work.send(op).is_err() {
             // No worker: nothing will ever apply it.
-            self.state.ops_applied.fetch_add(1, Ordering::SeqCst);
+            self.state.op_applied(key);
         }
     }
 

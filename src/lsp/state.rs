@@ -126,10 +126,10 @@ pub struct State {
     utf8: AtomicBool,
     /// One [`State::lint_pending`] at a time (the worker and the end of indexing).
     lint_gate: Mutex<()>,
-    /// Document notifications handed to the worker, and those it has applied:
-    /// a request that arrived after `n` of them waits until `n` are applied.
-    pub ops_sent: std::sync::atomic::AtomicU64,
-    pub ops_applied: std::sync::atomic::AtomicU64,
+    /// Document notifications handed to the worker and not applied yet, per
+    /// document (`None`: watched-file changes): a request about a document
+    /// waits until none of its own are left.
+    unapplied: Mutex<HashMap<Option<PathBuf>, u64>>,
 }
 
 impl State {
@@ -159,21 +159,47 @@ impl State {
         self.engine.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A document notification about `key` was handed to the worker.
+    pub fn op_sent(&self, key: Option<PathBuf>) {
+        let mut u = self.unapplied.lock().unwrap_or_else(|e| e.into_inner());
+        *u.entry(key).or_insert(0) += 1;
+    }
+
+    /// The worker applied a notification about `key`.
+    pub fn op_applied(&self, key: Option<PathBuf>) {
+        let mut u = self.unapplied.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = u.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                u.remove(&key);
+            }
+        }
+    }
+
+    /// `true` when no notification about `path` (about anything when `None`)
+    /// waits to be applied.
+    fn applied(&self, path: Option<&Path>) -> bool {
+        let u = self.unapplied.lock().unwrap_or_else(|e| e.into_inner());
+        match path {
+            Some(p) => !u.contains_key(&Some(p.to_path_buf())),
+            None => u.is_empty(),
+        }
+    }
+
     /// The engine for reading once it answers from the newest state of `path`
-    /// (of every document when `None`): the first `seen` document
-    /// notifications applied, and the document neither waiting for nor in a
-    /// lint (with `indexed`, the index loaded too). Waits for at most `wait`;
-    /// `None` when that state is not reached by then.
+    /// (of every document when `None`): its document notifications applied,
+    /// and the document neither waiting for nor in a lint (with `indexed`, the
+    /// index loaded too). Waits for at most `wait`; `None` when that state is
+    /// not reached by then.
     pub fn read_ready(
         &self,
         path: Option<&Path>,
-        seen: u64,
         indexed: bool,
         wait: std::time::Duration,
     ) -> Option<RwLockReadGuard<'_, Engine>> {
         let deadline = std::time::Instant::now() + wait;
         loop {
-            let applied = self.ops_applied.load(Ordering::SeqCst) >= seen;
+            let applied = self.applied(path);
             let guard = match self.engine.try_read() {
                 Ok(g) if applied => Some(g),
                 Err(std::sync::TryLockError::Poisoned(e)) if applied => Some(e.into_inner()),
@@ -202,8 +228,7 @@ impl State {
         path: Option<&Path>,
         wait: std::time::Duration,
     ) -> Option<RwLockReadGuard<'_, Engine>> {
-        let seen = self.ops_sent.load(Ordering::SeqCst);
-        self.read_ready(path, seen, false, wait)
+        self.read_ready(path, false, wait)
     }
 
     /// `textDocument/didOpen`: [`State::open_doc`] then [`State::lint_pending`].
