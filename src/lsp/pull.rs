@@ -56,6 +56,7 @@ pub fn result_ids(project: &Project, diagnostics: &[Diagnostic]) -> HashMap<File
             hash_loc(project, &r.loc, h);
             r.message.hash(h);
         }
+        d.fixable.hash(h);
         d.fixes.len().hash(h);
     }
     hashers

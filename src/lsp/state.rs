@@ -373,7 +373,8 @@ impl State {
         }
         let (schema, diagnostics, ids) = {
             let engine = self.read();
-            let (schema, diagnostics) = crate::check_project(&engine.project);
+            // Report-only: fixes are computed when a code action asks (lsp::actions).
+            let (schema, diagnostics) = crate::check_report(&engine.project);
             let ids = engine
                 .pull
                 .then(|| super::pull::result_ids(&engine.project, &diagnostics));
@@ -748,7 +749,8 @@ pub fn relint_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
-    let (schema, diagnostics) = crate::check_project(&engine.project);
+    // Report-only: fixes are computed when a code action asks (lsp::actions).
+    let (schema, diagnostics) = crate::check_report(&engine.project);
     if engine.pull {
         let ids = super::pull::result_ids(&engine.project, &diagnostics);
         engine.refresh_due |= store_result_ids(engine, ids, forced);
