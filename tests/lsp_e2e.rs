@@ -845,3 +845,103 @@ fn pull_diagnostics() {
     );
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// Wait for `n` ends of indexing progress.
+fn wait_indexed_n(c: &Client, n: usize) {
+    let end = |m: &Value| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end";
+    for _ in 0..=n {
+        let mark = c.mark();
+        if c.all(end).len() >= n {
+            return;
+        }
+        c.wait_from(mark, end, TIMEOUT);
+    }
+    assert!(c.all(end).len() >= n, "{n} folders indexed");
+}
+
+/// Issue 10 item 5: workspace folders are separate projects, each with its own
+/// configuration; `workspace/didChangeWorkspaceFolders` adds and removes them,
+/// and open documents move to the folder that holds them.
+#[test]
+fn workspace_folders_are_separate_projects() {
+    let a = temp_dir("folder-a");
+    let b = temp_dir("folder-b");
+    let cdir = temp_dir("folder-c");
+    std::fs::write(a.join("greyhaven.toml"), "[rules]\nenable-rls = \"off\"\n").unwrap();
+    for d in [&a, &b, &cdir] {
+        std::fs::write(d.join("schema.ts"), SCHEMA).unwrap();
+    }
+    std::fs::write(
+        cdir.join("greyhaven.toml"),
+        "[rules]\nsoft-delete-column = \"off\"\n",
+    )
+    .unwrap();
+    let (sa, sb, sc) = (
+        a.join("schema.ts"),
+        b.join("schema.ts"),
+        cdir.join("schema.ts"),
+    );
+    let mut c = Client::spawn();
+    let init = c.initialize_with(&[&a, &b], json!({}));
+    let wf = &init["result"]["capabilities"]["workspace"]["workspaceFolders"];
+    assert_eq!(wf["supported"], true, "{init}");
+    assert_eq!(wf["changeNotifications"], true, "{init}");
+    wait_indexed_n(&c, 2);
+    c.open(&sa, SCHEMA, 1);
+    c.open(&sb, SCHEMA, 1);
+    let da = c.diagnostics(&sa, Some(1), |_| true).expect("a published");
+    let db = c.diagnostics(&sb, Some(1), |_| true).expect("b published");
+    assert!(!has(&da, "enable-rls"), "folder a's configuration: {da:?}");
+    assert!(has(&db, "enable-rls"), "folder b has its own: {db:?}");
+    // Each folder's tables are its own: both "posts" tables are found.
+    let r = c.request("workspace/symbol", json!({"query": "posts"}));
+    let uris: Vec<&str> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["location"]["uri"].as_str())
+        .collect();
+    assert!(
+        uris.contains(&uri(&sa).as_str()) && uris.contains(&uri(&sb).as_str()),
+        "{r}"
+    );
+
+    // Folder c's document opened before c is a folder: linted by the first
+    // folder (a: no enable-rls), then moved to c when c is added.
+    c.open(&sc, SCHEMA, 1);
+    c.diagnostics(&sc, Some(1), |d| !has(d, "enable-rls"))
+        .expect("c's document in folder a");
+    let mark = c.mark();
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&cdir), "name": "c"}], "removed": [{"uri": uri(&b), "name": "ws1"}]}}),
+    );
+    let moved = c
+        .diagnostics_from(mark, &sc, Some(1), |d| {
+            has(d, "enable-rls") && !has(d, "soft-delete-column")
+        })
+        .expect("c's document follows c's configuration");
+    assert!(!moved.is_empty());
+    // b is gone: its document falls back to the first folder (a's configuration).
+    c.diagnostics_from(mark, &sb, Some(1), |d| {
+        !has(d, "enable-rls") && !d.is_empty()
+    })
+    .expect("b's document in folder a");
+    // Edits keep flowing to the document's new folder.
+    change(
+        &c,
+        &sc,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "// x\n"}),
+        ],
+    );
+    let d = c
+        .diagnostics(&sc, Some(2), |_| true)
+        .expect("c's document after an edit");
+    assert!(
+        has(&d, "enable-rls") && !has(&d, "soft-delete-column"),
+        "{d:?}"
+    );
+    assert_eq!(c.shutdown(), Some(0));
+}

@@ -106,7 +106,7 @@ pub fn code_actions(
         }) else {
             continue;
         };
-        for f in &fixes_of(&engine, found) {
+        for f in &fixes_of(engine, found) {
             let inside = f.edits.iter().all(|e| {
                 engine
                     .project
@@ -142,7 +142,7 @@ pub fn code_actions(
         }
     }
     if wanted(only, FIX_ALL_KIND) {
-        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(&engine, id)
+        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(engine, id)
             .into_iter()
             .filter(|d| {
                 d.fixes.iter().flat_map(|f| &f.edits).all(|e| {

@@ -23,7 +23,7 @@ pub mod transport;
 use crate::text::document::Encoding;
 use diagnostics::Outbox;
 use state::State;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tower_lsp_server::jsonrpc::Result;
@@ -164,22 +164,49 @@ async fn pulled<T: Send + 'static>(
     }
 }
 
-pub struct Backend {
-    client: Client,
-    state: Arc<State>,
-    outbox: Outbox,
-    work: std::sync::mpsc::Sender<DocOp>,
-    caps: std::sync::Mutex<ClientCaps>,
-    shut_down: Arc<AtomicBool>,
+/// What every folder's engine takes from `initialize`.
+#[derive(Debug, Default, Clone, Copy)]
+struct InitInfo {
+    enc: Encoding,
+    pull: bool,
+    document_changes: bool,
 }
 
-impl Backend {
-    fn caps(&self) -> ClientCaps {
-        *self.caps.lock().unwrap_or_else(|e| e.into_inner())
+/// One workspace folder: a project of its own (configuration, index, open
+/// documents under it) with its document worker.
+pub struct Folder {
+    /// `None` when the client named no folder (the project is found from the
+    /// working directory).
+    root: Option<PathBuf>,
+    state: Arc<State>,
+    work: std::sync::mpsc::Sender<DocOp>,
+}
+
+impl Folder {
+    fn new(root: Option<PathBuf>, outbox: &Outbox, info: InitInfo) -> Arc<Folder> {
+        let state = Arc::new(State::new());
+        state.set_encoding(info.enc);
+        {
+            let mut e = state.engine();
+            // No publication before the configuration and the index are loaded.
+            e.waiting = true;
+            e.pull = info.pull;
+            e.document_changes = info.document_changes;
+            e.folders = root.iter().cloned().collect();
+        }
+        let (work, rx) = std::sync::mpsc::channel();
+        let (st, ob) = (Arc::clone(&state), outbox.clone());
+        let spawned = std::thread::Builder::new()
+            .name("greyhaven-documents".into())
+            .spawn(move || worker(st, ob, rx));
+        if spawned.is_err() {
+            eprintln!("error: cannot start a document worker");
+        }
+        Arc::new(Folder { root, state, work })
     }
 
     /// Hand a document notification to the worker, counted so that requests
-    /// arriving after it wait until it is applied.
+    /// about its document wait until it is applied.
     fn send(&self, op: DocOp) {
         let key = op.key();
         self.state.op_sent(key.clone());
@@ -188,9 +215,108 @@ impl Backend {
             self.state.op_applied(key);
         }
     }
+}
+
+pub struct Backend {
+    client: Client,
+    outbox: Outbox,
+    /// Workspace folders, each a separate project (at least one after
+    /// `initialize`).
+    folders: std::sync::RwLock<Vec<Arc<Folder>>>,
+    init: std::sync::Mutex<InitInfo>,
+    caps: std::sync::Mutex<ClientCaps>,
+    shut_down: Arc<AtomicBool>,
+    /// Progress tokens of folder indexing.
+    indexes: std::sync::atomic::AtomicU64,
+}
+
+impl Backend {
+    fn caps(&self) -> ClientCaps {
+        *self.caps.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn folders(&self) -> Vec<Arc<Folder>> {
+        self.folders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The folder a path belongs to: the innermost folder holding it, else
+    /// the first one.
+    fn folder_of(&self, path: Option<&Path>) -> Option<Arc<Folder>> {
+        let all = self.folders();
+        let inner = path.and_then(|p| {
+            all.iter()
+                .filter(|f| f.root.as_deref().is_some_and(|r| p.starts_with(r)))
+                .max_by_key(|f| f.root.as_ref().map_or(0, |r| r.components().count()))
+                .cloned()
+        });
+        inner.or_else(|| all.first().cloned())
+    }
+
+    fn folder_for(&self, uri: &Uri) -> Option<Arc<Folder>> {
+        self.folder_of(convert::uri_path(uri).as_deref())
+    }
+
+    /// The state answering requests about `uri`.
+    fn state_for(&self, uri: &Uri) -> Arc<State> {
+        match self.folder_for(uri) {
+            Some(f) => Arc::clone(&f.state),
+            None => Arc::new(State::new()),
+        }
+    }
+
+    fn send(&self, uri: &Uri, op: DocOp) {
+        if let Some(f) = self.folder_for(uri) {
+            f.send(op);
+        }
+    }
+
+    /// Start indexing a folder (with its own progress token).
+    fn start_index(&self, folder: &Arc<Folder>) {
+        let caps = self.caps();
+        let n = self.indexes.fetch_add(1, Ordering::SeqCst);
+        let token = if n == 0 {
+            "greyhaven-index".to_string()
+        } else {
+            format!("greyhaven-index-{n}")
+        };
+        let (client, state, outbox) = (
+            self.client.clone(),
+            Arc::clone(&folder.state),
+            self.outbox.clone(),
+        );
+        tokio::spawn(async move {
+            Backend::index(client, state, outbox, caps.progress, token).await;
+        });
+    }
+
+    /// Move the open documents of other folders that now belong to `to`
+    /// (closed there, opened in `to` with their text and version).
+    fn adopt_documents(&self, to: &Arc<Folder>) {
+        for from in self.folders() {
+            if Arc::ptr_eq(&from, to) {
+                continue;
+            }
+            for (uri, text, version) in open_documents(&from.state) {
+                let belongs = self.folder_for(&uri).is_some_and(|f| Arc::ptr_eq(&f, to));
+                if belongs {
+                    from.send(DocOp::Close(uri.clone()));
+                    to.send(DocOp::Open(uri, text, version));
+                }
+            }
+        }
+    }
 
     /// Index the workspace: configuration, file walk, loading with progress.
-    async fn index(client: Client, state: Arc<State>, outbox: Outbox, progress: bool) {
+    async fn index(
+        client: Client,
+        state: Arc<State>,
+        outbox: Outbox,
+        progress: bool,
+        token: String,
+    ) {
         let (folders, fallback) = {
             let e = state.engine();
             (e.folders.clone(), e.project.config.clone())
@@ -204,7 +330,7 @@ impl Backend {
             return;
         };
         outbox.send(state.begin_project(&d));
-        let token = NumberOrString::String("greyhaven-index".into());
+        let token = NumberOrString::String(token);
         let reporter = if progress
             && client
                 .create_work_done_progress(token.clone())
@@ -306,7 +432,6 @@ fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let enc = negotiate_encoding(&params);
-        self.state.set_encoding(enc);
         let caps = &params.capabilities;
         let client_caps = ClientCaps {
             progress: caps
@@ -325,6 +450,27 @@ impl LanguageServer for Backend {
                 .as_ref()
                 .is_some_and(|t| t.diagnostic.is_some()),
         };
+        let info = InitInfo {
+            enc,
+            pull: client_caps.pull,
+            document_changes: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|w| w.document_changes)
+                .unwrap_or(false),
+        };
+        *self.init.lock().unwrap_or_else(|e| e.into_inner()) = info;
+        let roots = folders_of(&params);
+        let folders: Vec<Arc<Folder>> = if roots.is_empty() {
+            vec![Folder::new(None, &self.outbox, info)]
+        } else {
+            roots
+                .into_iter()
+                .map(|r| Folder::new(Some(r), &self.outbox, info))
+                .collect()
+        };
+        *self.folders.write().unwrap_or_else(|e| e.into_inner()) = folders;
         self.outbox.set_refresh(
             caps.workspace
                 .as_ref()
@@ -333,19 +479,6 @@ impl LanguageServer for Backend {
                 .unwrap_or(false),
         );
         *self.caps.lock().unwrap_or_else(|e| e.into_inner()) = client_caps;
-        {
-            let mut e = self.state.engine();
-            // No publication before the configuration and the index are loaded.
-            e.waiting = true;
-            e.pull = client_caps.pull;
-            e.folders = folders_of(&params);
-            e.document_changes = caps
-                .workspace
-                .as_ref()
-                .and_then(|w| w.workspace_edit.as_ref())
-                .and_then(|w| w.document_changes)
-                .unwrap_or(false);
-        }
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "greyhaven-lsp".into(),
@@ -380,6 +513,13 @@ impl LanguageServer for Backend {
                         ..Default::default()
                     },
                 )),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 diagnostic_provider: client_caps.pull.then(|| {
                     DiagnosticServerCapabilities::Options(DiagnosticOptions {
                         identifier: Some("greyhaven".into()),
@@ -397,16 +537,80 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         // Nothing here awaits the client: a handler still waiting for a response
         // when `exit` arrives would keep tower's server loop from ending.
-        let caps = self.caps();
-        let client = self.client.clone();
-        let state = Arc::clone(&self.state);
-        let outbox = self.outbox.clone();
-        tokio::spawn(async move {
-            if caps.watch_registration {
-                register_watchers(&client).await;
+        if self.caps().watch_registration {
+            let client = self.client.clone();
+            tokio::spawn(async move { register_watchers(&client).await });
+        }
+        for f in self.folders() {
+            self.start_index(&f);
+        }
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let info = *self.init.lock().unwrap_or_else(|e| e.into_inner());
+        let removed: Vec<PathBuf> = params
+            .event
+            .removed
+            .iter()
+            .filter_map(|f| convert::uri_path(&f.uri))
+            .collect();
+        let added: Vec<PathBuf> = params
+            .event
+            .added
+            .iter()
+            .filter_map(|f| convert::uri_path(&f.uri))
+            .collect();
+        let mut gone = Vec::new();
+        {
+            let mut all = self.folders.write().unwrap_or_else(|e| e.into_inner());
+            all.retain(|f| {
+                let drop = f.root.as_ref().is_some_and(|r| removed.contains(r));
+                if drop {
+                    gone.push(Arc::clone(f));
+                }
+                !drop
+            });
+            // The project found from the working directory gives way to folders.
+            if !added.is_empty() {
+                all.retain(|f| f.root.is_some());
             }
-            Backend::index(client, state, outbox, caps.progress).await;
-        });
+        }
+        let mut new = Vec::new();
+        for root in added {
+            if self
+                .folders()
+                .iter()
+                .any(|f| f.root.as_ref() == Some(&root))
+            {
+                continue;
+            }
+            let f = Folder::new(Some(root), &self.outbox, info);
+            self.folders
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::clone(&f));
+            new.push(f);
+        }
+        if self.folders().is_empty() {
+            let f = Folder::new(None, &self.outbox, info);
+            self.folders
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::clone(&f));
+            new.push(f);
+        }
+        for f in &new {
+            self.start_index(f);
+            self.adopt_documents(f);
+        }
+        // Documents of a removed folder: their findings are withdrawn and they
+        // go to the folder that holds them now.
+        for f in gone {
+            for (uri, text, version) in open_documents(&f.state) {
+                f.send(DocOp::Close(uri.clone()));
+                self.send(&uri, DocOp::Open(uri.clone(), text, version));
+            }
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -416,20 +620,37 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
-        self.send(DocOp::Open(d.uri, d.text, d.version));
+        self.send(&d.uri.clone(), DocOp::Open(d.uri, d.text, d.version));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let d = params.text_document;
-        self.send(DocOp::Change(d.uri, d.version, params.content_changes));
+        self.send(
+            &d.uri.clone(),
+            DocOp::Change(d.uri, d.version, params.content_changes),
+        );
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.send(DocOp::Close(params.text_document.uri));
+        let uri = params.text_document.uri;
+        self.send(&uri.clone(), DocOp::Close(uri));
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        self.send(DocOp::Watched(params.changes));
+        // Each folder gets the changes under it (the first one the rest).
+        let mut by_folder: Vec<(Arc<Folder>, Vec<FileEvent>)> = Vec::new();
+        for c in params.changes {
+            let Some(f) = self.folder_for(&c.uri) else {
+                continue;
+            };
+            match by_folder.iter_mut().find(|(g, _)| Arc::ptr_eq(g, &f)) {
+                Some((_, v)) => v.push(c),
+                None => by_folder.push((f, vec![c])),
+            }
+        }
+        for (f, changes) in by_folder {
+            f.send(DocOp::Watched(changes));
+        }
     }
 
     async fn diagnostic(
@@ -437,7 +658,7 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri.clone();
-        pulled(&self.state, Some(&uri), move |e, enc| {
+        pulled(&self.state_for(&uri), Some(&uri), move |e, enc| {
             pull::document(e, &params, enc)
         })
         .await
@@ -447,16 +668,23 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceDiagnosticParams,
     ) -> Result<WorkspaceDiagnosticReportResult> {
-        pulled(&self.state, None, move |e, enc| {
-            pull::workspace(e, &params, enc)
-        })
-        .await
+        let mut items = Vec::new();
+        for f in self.folders() {
+            let p = params.clone();
+            let r = pulled(&f.state, None, move |e, enc| pull::workspace(e, &p, enc)).await?;
+            if let WorkspaceDiagnosticReportResult::Report(r) = r {
+                items.extend(r.items);
+            }
+        }
+        Ok(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items },
+        ))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri.clone();
         let actions = bounded(
-            &self.state,
+            &self.state_for(&uri),
             Some(&uri),
             move |st, e| actions::code_actions(st, e, &params),
             Vec::new(),
@@ -472,7 +700,7 @@ impl LanguageServer for Backend {
             .uri
             .clone();
         Ok(bounded(
-            &self.state,
+            &self.state_for(&uri),
             Some(&uri),
             move |st, e| hover::hover(st, e, &params),
             None,
@@ -486,7 +714,7 @@ impl LanguageServer for Backend {
     ) -> Result<Option<DocumentSymbolResponse>> {
         let uri = params.text_document.uri.clone();
         Ok(bounded(
-            &self.state,
+            &self.state_for(&uri),
             Some(&uri),
             move |st, e| symbols::document_symbols(st, e, &params.text_document.uri),
             None,
@@ -498,13 +726,21 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        Ok(bounded(
-            &self.state,
-            None,
-            move |st, e| symbols::workspace_symbols(st, e, &params.query),
-            None,
-        )
-        .await)
+        let mut all = Vec::new();
+        for f in self.folders() {
+            let query = params.query.clone();
+            let found = bounded(
+                &f.state,
+                None,
+                move |st, e| symbols::workspace_symbols(st, e, &query),
+                None,
+            )
+            .await;
+            if let Some(WorkspaceSymbolResponse::Flat(v)) = found {
+                all.extend(v);
+            }
+        }
+        Ok(Some(WorkspaceSymbolResponse::Flat(all)))
     }
 
     async fn goto_definition(
@@ -517,7 +753,7 @@ impl LanguageServer for Backend {
             .uri
             .clone();
         Ok(bounded(
-            &self.state,
+            &self.state_for(&uri),
             Some(&uri),
             move |st, e| goto::definition(st, e, &params),
             None,
@@ -528,7 +764,7 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let uri = params.text_document_position.text_document.uri.clone();
         Ok(bounded(
-            &self.state,
+            &self.state_for(&uri),
             Some(&uri),
             move |st, e| completion::complete(st, e, &params),
             None,
@@ -556,20 +792,14 @@ pub fn run() -> i32 {
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client: Client| {
             let outbox = Outbox::spawn(client.clone());
-            let state = Arc::new(State::new());
-            let (work, rx) = std::sync::mpsc::channel();
-            let (st, ob) = (Arc::clone(&state), outbox.clone());
-            std::thread::Builder::new()
-                .name("greyhaven-documents".into())
-                .spawn(move || worker(st, ob, rx))
-                .expect("spawn the document worker");
             Backend {
                 client,
-                state,
                 outbox,
-                work,
+                folders: Default::default(),
+                init: Default::default(),
                 caps: Default::default(),
                 shut_down: flag,
+                indexes: Default::default(),
             }
         });
         let (server_in, server_out, feed, drain) = transport::pipes();
@@ -593,4 +823,20 @@ pub fn run() -> i32 {
     } else {
         1
     }
+}
+
+/// The open documents of a folder: URI, newest text and version.
+fn open_documents(state: &State) -> Vec<(Uri, String, i32)> {
+    let uris: Vec<(PathBuf, Uri)> = state
+        .read()
+        .open
+        .iter()
+        .map(|(p, o)| (p.clone(), o.uri.clone()))
+        .collect();
+    uris.into_iter()
+        .filter_map(|(p, uri)| {
+            let d = state.docs.get(&p)?;
+            Some((uri, d.text(), d.version))
+        })
+        .collect()
 }

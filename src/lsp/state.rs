@@ -101,8 +101,12 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The next publication number, counted over every engine of the process
+    /// (one per workspace folder), so the outbox orders a document's
+    /// publications even when it moves between folders.
     fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        self.seq = SEQ.fetch_add(1, Ordering::SeqCst) + 1;
         self.seq
     }
 }
