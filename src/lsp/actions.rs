@@ -105,21 +105,24 @@ fn creating_edit(
 }
 
 /// Every code action for a request.
-pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeActionResponse {
+pub fn code_actions(
+    state: &State,
+    engine: &super::state::Engine,
+    params: &lsp::CodeActionParams,
+) -> lsp::CodeActionResponse {
     let mut out = Vec::new();
     let only = params.context.only.as_ref();
     let Some(path) = convert::uri_path(&params.text_document.uri) else {
         return out;
     };
     let enc = state.encoding();
-    let engine = state.engine();
     let dc = engine.document_changes;
     let quick = wanted(only, lsp::CodeActionKind::QUICKFIX.as_str());
     // The request's document must be one the server knows, in the workspace.
     let Some(id) = engine
         .project
         .file_id(&path)
-        .filter(|_| in_workspace(&engine, &path))
+        .filter(|_| in_workspace(engine, &path))
     else {
         return out;
     };
@@ -140,8 +143,8 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }) else {
             continue;
         };
-        for (index, f) in fixes_of(&engine, found).iter().enumerate() {
-            let Some(ready) = fix_workspace_edit(&engine, f, enc, dc) else {
+        for (index, f) in fixes_of(engine, found).iter().enumerate() {
+            let Some(ready) = fix_workspace_edit(engine, f, enc, dc) else {
                 continue;
             };
             // With resolve support the edits follow on `codeAction/resolve`
@@ -169,7 +172,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
             }));
         }
         if rule != suppress::UNUSED_RULE
-            && let Some(edit) = ignore_edit(state, &engine, &params.text_document.uri, d, rule, enc)
+            && let Some(edit) = ignore_edit(state, engine, &params.text_document.uri, d, rule, enc)
         {
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: format!("Ignore {rule} for this line"),
@@ -181,7 +184,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }
     }
     if wanted(only, FIX_ALL_KIND) {
-        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(&engine, id)
+        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(engine, id)
             .into_iter()
             .filter(|d| {
                 // New files are quick fixes only (one per action, reviewed).
@@ -190,7 +193,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
                         engine
                             .project
                             .file(e.file)
-                            .is_some_and(|src| in_workspace(&engine, &src.path))
+                            .is_some_and(|src| in_workspace(engine, &src.path))
                     })
             })
             .collect();
@@ -242,11 +245,21 @@ fn fix_edits(
     convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
 }
 
+/// The document a `codeAction/resolve` request is about (from its key).
+pub fn resolve_uri(action: &lsp::CodeAction) -> Option<lsp::Uri> {
+    let key: ResolveKey = serde_json::from_value(action.data.clone()?).ok()?;
+    Some(key.uri)
+}
+
 /// `codeAction/resolve`: fill in the edits of a fix action sent without them.
 /// The key in `data` is looked up again among the server's findings and the
 /// fix recomputed for that finding alone; an action whose finding or fix is
 /// gone (the text changed) comes back unchanged, without edits.
-pub fn resolve(state: &State, mut action: lsp::CodeAction) -> lsp::CodeAction {
+pub fn resolve(
+    state: &State,
+    engine: &super::state::Engine,
+    mut action: lsp::CodeAction,
+) -> lsp::CodeAction {
     let Some(key) = action
         .data
         .clone()
@@ -261,11 +274,10 @@ pub fn resolve(state: &State, mut action: lsp::CodeAction) -> lsp::CodeAction {
         return action;
     };
     let enc = state.encoding();
-    let engine = state.engine();
     let Some(id) = engine
         .project
         .file_id(&path)
-        .filter(|_| in_workspace(&engine, &path))
+        .filter(|_| in_workspace(engine, &path))
     else {
         return action;
     };
@@ -277,11 +289,11 @@ pub fn resolve(state: &State, mut action: lsp::CodeAction) -> lsp::CodeAction {
     }) else {
         return action;
     };
-    let fixes = fixes_of(&engine, found);
+    let fixes = fixes_of(engine, found);
     let Some(f) = fixes.get(index).filter(|f| f.title == action.title) else {
         return action;
     };
-    if let Some(edit) = fix_workspace_edit(&engine, f, enc, engine.document_changes) {
+    if let Some(edit) = fix_workspace_edit(engine, f, enc, engine.document_changes) {
         action.edit = Some(edit);
     }
     action
