@@ -577,6 +577,12 @@ impl<'a, 't> Cx<'a, 't> {
             n.span = fix(n.span);
             self.model.notes.push(n);
         }
+        for mut o in facts.objects {
+            o.span = fix(o.span);
+            let s = o.span;
+            o.set_statement_span(s);
+            self.mig.objects.push(o);
+        }
     }
 
     /// Where the SQL of an `execute` comes from.

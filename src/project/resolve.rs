@@ -6,7 +6,7 @@
 //! partial instead of guessed.
 
 use super::modules::{ModuleIndex, Symbol, lookup};
-use super::{Project, RlsState, Schema, SchemaTable, ddl, rls};
+use super::{Project, RlsState, Schema, SchemaTable, ddl, objects, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
@@ -105,7 +105,11 @@ pub fn resolve(project: &Project) -> Schema {
         .map(|(i, st)| ((st.file, st.table.ident.clone()), i))
         .collect();
     let outside_owner = outside_owners(project, &index, &by_ident);
+    let (mut views, functions) = objects::replay(project, &migration_order);
+    objects::drizzle_views(project, &index, &mut views);
     Schema {
+        views,
+        functions,
         tables,
         migration_order,
         casing,
@@ -539,6 +543,7 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
     for c in &merged {
         if c.indexed && !t.indexes.iter().any(|i| i.columns == [Some(c.key.clone())]) {
             t.indexes.push(Index {
+                method: None,
                 name: None,
                 effective_name: format!("ix_{table_name}_{}", c.name),
                 columns: vec![Some(c.key.clone())],
@@ -563,6 +568,7 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
             .any(|i| i.origin == IndexOrigin::PrimaryKey)
     {
         t.indexes.push(Index {
+            method: None,
             name: None,
             effective_name: format!("{table_name}_pkey"),
             columns: pk.iter().map(|c| Some(c.key.clone())).collect(),
@@ -660,6 +666,7 @@ fn add_implied_indexes(t: &mut Table) {
             .collect(),
     };
     let implied = |columns: Vec<Option<String>>, origin, span| Index {
+        method: None,
         name: None,
         effective_name: String::new(),
         columns,
