@@ -1033,6 +1033,7 @@ impl Analyzer<'_> {
                     uniques: Vec::new(),
                     foreign_keys: Vec::new(),
                     foreign_key_names: Vec::new(),
+                    column_constraint_names: Vec::new(),
                     partition_of: None,
                     partitioned: false,
                     partial: true,
