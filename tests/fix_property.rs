@@ -112,6 +112,15 @@ fn check(name: &str, project: &mut Project) -> (usize, Vec<String>) {
                     .filter(|(k, n)| **n > errors_before.get(*k).copied().unwrap_or(0))
                     .map(|(k, _)| *k)
                     .collect();
+                // A fix that says a migration must follow it (a table renamed in
+                // the code while a migration created it under the old name)
+                // reveals the old table's findings on that migration: they are
+                // what the database holds until the migration is written.
+                let needs_migration = f.title.contains("a migration must");
+                let grown: Vec<(&'static str, FileId)> = grown
+                    .into_iter()
+                    .filter(|(_, file)| !(needs_migration && is_migration(project, *file)))
+                    .collect();
                 if !grown.is_empty() {
                     fix::fix_all(project, FixMode::All);
                     let (_, finally) = greyhaven_lsp::check_project(project);
@@ -143,6 +152,14 @@ fn check(name: &str, project: &mut Project) -> (usize, Vec<String>) {
         }
     }
     (tried, problems)
+}
+
+/// `true` for SQL and Alembic migration files.
+fn is_migration(project: &Project, file: FileId) -> bool {
+    use greyhaven_lsp::model::SourceKind;
+    project
+        .file(file)
+        .is_some_and(|f| matches!(f.model.kind, SourceKind::Sql | SourceKind::Alembic))
 }
 
 fn assert_holds(results: Vec<(usize, Vec<String>)>, what: &str) {
