@@ -30,12 +30,19 @@ pub const RULE_NAMES: &[&str] = &[
     "enable-rls",
     "tenant-isolation-policy",
     "rls-initplan",
+    "permissive-policy-bypass",
+    "policy-command-coverage",
+    "force-rls",
+    "view-bypasses-rls",
+    "security-definer-function",
     "tenant-scoped-unique",
+    "duplicate-index",
     "migration-downgrade",
     "tablename-attribute",
     "table-args-tuple",
     "naive-utc-timestamp",
     UNUSED_RULE,
+    "unread-schema-source",
 ];
 
 /// `true` when `name` is a rule.
