@@ -16,6 +16,7 @@ pub mod lsp;
 pub mod model;
 pub mod naming;
 pub mod project;
+pub mod registry;
 pub mod rules;
 pub mod suppress;
 pub mod text;

@@ -72,6 +72,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             title: format!("Rename column \"{}\" to \"{new_name}\"", c.name),
                             safety: Safety::Unsafe,
                             edits,
+                            creates: Vec::new(),
                         });
                     }
                 }

@@ -37,6 +37,7 @@ mod tenant_id_not_null;
 mod tenant_id_type;
 mod tenant_isolation_policy;
 mod tenant_scoped_unique;
+mod unread_schema_source;
 mod unused_suppression;
 
 /// Static facts about a rule.
@@ -361,6 +362,7 @@ pub static RULES: &[RuleDef] = &[
     table_args_tuple::RULE,
     naive_utc_timestamp::RULE,
     unused_suppression::RULE,
+    unread_schema_source::RULE,
 ];
 
 mod docs {
@@ -602,6 +604,16 @@ fn qualify_table(q: &Qualified, d: &mut Diagnostic) {
 /// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
 /// migration are dropped, and a finding about a table anchored in one is marked
 /// as needing a new migration instead.
+/// Rules whose fix for a finding in a migration is a new migration file
+/// (`fix::migration`), never an edit of it.
+const NEW_MIGRATION_RULES: &[&str] = &[
+    "enable-rls",
+    "tenant-isolation-policy",
+    "rls-initplan",
+    "index-tenant-id",
+    "index-foreign-keys",
+];
+
 fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
     use crate::model::SourceKind;
     let is_migration = |f: FileId| {
@@ -613,8 +625,9 @@ fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
         d.fixes
             .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
         d.refresh_fixable();
-    } else if is_migration(d.file) {
-        // Not computed: a fix of a finding in a migration would edit it.
+    } else if is_migration(d.file) && !NEW_MIGRATION_RULES.contains(&d.rule) {
+        // Not computed: a fix of a finding in a migration would edit it (the
+        // rules that write new migrations instead keep their marker).
         d.fixable = None;
     }
     if d.table.is_some() && is_migration(d.file) {
@@ -734,4 +747,18 @@ pub fn index_name_taken(cx: &Ctx, name: &str) -> bool {
                 .collect()
         })
         .contains(name)
+}
+
+#[cfg(test)]
+mod registry_tests {
+    /// The names-only registry configuration reads is the catalog's.
+    #[test]
+    fn registry_lists_every_rule_in_catalog_order() {
+        let names: Vec<&str> = super::RULES.iter().map(|r| r.meta.name).collect();
+        assert_eq!(
+            names,
+            crate::registry::RULE_NAMES,
+            "src/registry.rs must list rules::RULES"
+        );
+    }
 }

@@ -136,6 +136,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         title,
                         safety: Safety::Unsafe,
                         edits,
+                        creates: Vec::new(),
                     });
                 }
             }

@@ -100,6 +100,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     title: format!("Rename `{}` to `{new_key}`", c.key),
                     safety: Safety::Unsafe,
                     edits,
+                    creates: Vec::new(),
                 });
             }
             out.push(d);
