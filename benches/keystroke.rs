@@ -179,6 +179,8 @@ fn measure(c: &Case, rounds: usize) {
             ts.push(t.elapsed());
         }
     }
+    let path = state.engine().incr.last.clone();
+    println!("{:<16} last keystroke checked as {path:?}", c.name);
     let (om, op) = stats(ours);
     let (tm, tp) = stats(ts);
     println!(
@@ -237,8 +239,11 @@ fn main() {
 fn print_phases(state: &State, c: &Case) {
     let e = state.engine();
     let t = Instant::now();
-    black_box(greyhaven_lsp::extract::extract_file(&c.path, &c.text));
+    let model = greyhaven_lsp::extract::extract_file(&c.path, &c.text);
     let extract = t.elapsed();
+    if model.syntax_error {
+        println!("{}: the generated file has a syntax error", c.name);
+    }
     let t = Instant::now();
     let schema = e.project.resolve();
     let resolve = t.elapsed();
