@@ -444,6 +444,7 @@ fn fixes(cx: &Ctx, p: &Policy) -> Vec<Fix> {
             title: format!("Make policy \"{}\" restrictive (AS RESTRICTIVE)", p.name),
             safety: Safety::Unsafe,
             edits: vec![e],
+            creates: Vec::new(),
         });
     }
     if let Some(role) = cx.config.tenancy.admin_roles.first()
@@ -455,6 +456,7 @@ fn fixes(cx: &Ctx, p: &Policy) -> Vec<Fix> {
             title: format!("Grant policy \"{}\" only to {role}", p.name),
             safety: Safety::Unsafe,
             edits: vec![edit(at, 0, t)],
+            creates: Vec::new(),
         });
     }
     out

@@ -78,6 +78,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             span: *span,
                             text: "__tablename__".into(),
                         }],
+                        creates: Vec::new(),
                     });
                 }
                 out.push(d);
