@@ -189,6 +189,8 @@ fn incremental(
         && om.outside_indexes == nm.outside_indexes
         && om.linked_policies == nm.linked_policies
         && om.enums == nm.enums
+        // Views (spans not shifted: an edit before one takes the full path).
+        && om.views == nm.views
         && om.migration == nm.migration
         && om.drizzle_config == nm.drizzle_config
         && om.pg_core_names == nm.pg_core_names

@@ -180,8 +180,8 @@ impl State {
 }
 
 /// Migration-only indexes join an ORM table unless it declares the same index
-/// (by name, or by columns, uniqueness and partiality): only the ORM's own
-/// indexes are mirrored, so two equal migration indexes stay two.
+/// (by name, or by columns, uniqueness and partiality): only the indexes the
+/// table had before this call are mirrored, so two equal migration indexes stay two.
 pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
     let declared = st.table.indexes.len();
     for (ix, file) in extra {

@@ -107,7 +107,7 @@ fn describe(ix: &Index) -> String {
 }
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         let keyed: Vec<(usize, &Index, _)> = t
             .indexes

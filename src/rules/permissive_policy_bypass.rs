@@ -49,17 +49,20 @@
 //!   USING (auth.role() = 'authenticated');
 //! ```
 //!
-//! **Fix.** None is written automatically: both remedies — `AS RESTRICTIVE` (the
-//! policy then narrows what the isolation policy allows) or `TO <role>` (only that
-//! role gets the cross-tenant grant; list it in `admin_roles`) — change what some
-//! role can read or write, and which one is right depends on why the policy
-//! exists. A policy in an applied migration is changed by a new migration
-//! (`DROP POLICY` + `CREATE POLICY`, or `ALTER POLICY ... TO role`).
+//! **Fix.** Two actions on a Drizzle `pgPolicy(...)`, both unsafe (each changes
+//! what some role can read or write, and which one is right depends on why the
+//! policy exists): *make it restrictive* (`as: "permissive"` becomes
+//! `as: "restrictive"`, or `as: "restrictive"` is added: the policy then narrows
+//! what the isolation policy allows instead of widening it), and, when `[tenancy]
+//! admin_roles` names a role and the policy has no `to`, *grant it only to* the
+//! first admin role (`to: "admin_role"`). A policy in an applied migration is
+//! changed by a new migration instead (`DROP POLICY` + `CREATE POLICY ... AS
+//! RESTRICTIVE`, or `ALTER POLICY ... TO role`).
 
 use super::tenant_isolation_policy::{Tok, is_configured_isolation, is_isolation, tokenize};
 use super::{Ctx, RuleDef, RuleMeta, join_and};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Loc, Policy};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
+use crate::model::{Loc, Policy, SourceKind, Span};
 use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
@@ -67,7 +70,7 @@ pub const RULE: RuleDef = RuleDef {
         name: "permissive-policy-bypass",
         default_severity: Severity::Error,
         summary: "no permissive policy ORs tenant isolation away for a command and role it covers",
-        fix: None,
+        fix: Some(Safety::Unsafe),
     },
     check,
 };
@@ -288,7 +291,207 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     format!("tenant-isolation policy \"{}\"", i.name),
                 );
             }
+            // Cheap precondition: a Drizzle `pgPolicy(name, { ... })` whose
+            // options object can be found (the restrictive action then always is).
+            let drizzle = cx.project.file(p.file).is_some_and(|f| {
+                f.model.kind == SourceKind::Drizzle && options_object(&f.text, p.span).is_some()
+            });
+            if drizzle && cx.wants_fix(&mut d, Safety::Unsafe) {
+                for f in fixes(cx, p) {
+                    d = d.fix(f);
+                }
+            }
             out.push(d);
         }
+    }
+}
+
+/// Where the options object `{ ... }` of the `pgPolicy(name, { ... })` call at
+/// `call` opens and closes (byte offsets of `{` and `}` in `text`), skipping
+/// strings and template literals (with their `${...}` substitutions).
+fn options_object(text: &str, call: Span) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let end = call.end.min(b.len());
+    let mut i = call.start;
+    // Depth of ( [ { outside strings; templates nest through `${`.
+    let mut depth = 0usize;
+    let mut open = None;
+    let mut stack: Vec<u8> = Vec::new();
+    while i < end {
+        let c = b[i];
+        match c {
+            b'"' | b'\'' => {
+                i += 1;
+                while i < end && b[i] != c {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'`' => {
+                // Skip a template literal; `${` opens an expression we step over
+                // by counting braces (templates inside it are rare in policies).
+                i += 1;
+                while i < end && b[i] != b'`' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    } else if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+                        let mut d = 0usize;
+                        while i < end {
+                            if b[i] == b'{' {
+                                d += 1;
+                            } else if b[i] == b'}' {
+                                d -= 1;
+                                if d == 0 {
+                                    break;
+                                }
+                            }
+                            i += 1;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' => {
+                stack.push(c);
+                depth += 1;
+            }
+            b'{' => {
+                if depth == 1 && stack.last() == Some(&b'(') && open.is_none() {
+                    open = Some(i);
+                }
+                stack.push(c);
+                depth += 1;
+            }
+            b')' | b']' | b'}' => {
+                stack.pop();
+                depth = depth.saturating_sub(1);
+                if c == b'}'
+                    && depth == 1
+                    && let Some(o) = open
+                {
+                    return Some((o, i));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// An edit inserting the property `prop` (`as: "restrictive"`) first in the
+/// options object opening at `open`, laid out like the property after it.
+fn insert_first_property(text: &str, open: usize, close: usize, prop: &str) -> (usize, String) {
+    let inner = &text[open + 1..close];
+    let lead = inner.len() - inner.trim_start().len();
+    let at = open + 1 + lead;
+    if inner.trim().is_empty() {
+        return (open + 1, format!(" {prop} "));
+    }
+    let ws = &inner[..lead];
+    let sep = match ws.rfind('\n') {
+        Some(nl) => format!(",{}", &ws[nl..]),
+        None => ", ".to_string(),
+    };
+    let text = if ws.is_empty() {
+        format!(" {prop}{sep}")
+    } else {
+        format!("{prop}{sep}")
+    };
+    (at, text)
+}
+
+/// The two remedies for a Drizzle `pgPolicy(...)` (see the documentation).
+fn fixes(cx: &Ctx, p: &Policy) -> Vec<Fix> {
+    let Some(src) = cx.project.file(p.file) else {
+        return Vec::new();
+    };
+    if src.model.kind != SourceKind::Drizzle {
+        return Vec::new();
+    }
+    let text: &str = &src.text;
+    let Some((open, close)) = options_object(text, p.span) else {
+        return Vec::new();
+    };
+    let object = &text[open..=close];
+    let quote = text[p.span.start..open]
+        .chars()
+        .find(|c| *c == '"' || *c == '\'')
+        .unwrap_or('"');
+    let q = |s: &str| format!("{quote}{s}{quote}");
+    let edit = |at: usize, len: usize, t: String| Edit {
+        file: p.file,
+        span: Span::new(at, at + len),
+        text: t,
+    };
+    let mut out = Vec::new();
+    // `as: "permissive"` written: flip it; `as` absent: add it.
+    let restrictive = ["\"permissive\"", "'permissive'"]
+        .iter()
+        .find_map(|lit| object.find(lit))
+        .map(|i| edit(open + i + 1, "permissive".len(), "restrictive".into()))
+        .or_else(|| {
+            (!has_key(object, "as")).then(|| {
+                let (at, t) =
+                    insert_first_property(text, open, close, &format!("as: {}", q("restrictive")));
+                edit(at, 0, t)
+            })
+        });
+    if let Some(e) = restrictive {
+        out.push(Fix {
+            title: format!("Make policy \"{}\" restrictive (AS RESTRICTIVE)", p.name),
+            safety: Safety::Unsafe,
+            edits: vec![e],
+            creates: Vec::new(),
+        });
+    }
+    if let Some(role) = cx.config.tenancy.admin_roles.first()
+        && !has_key(object, "to")
+        && !role.contains(['"', '\'', '\\', '`'])
+    {
+        let (at, t) = insert_first_property(text, open, close, &format!("to: {}", q(role)));
+        out.push(Fix {
+            title: format!("Grant policy \"{}\" only to {role}", p.name),
+            safety: Safety::Unsafe,
+            edits: vec![edit(at, 0, t)],
+            creates: Vec::new(),
+        });
+    }
+    out
+}
+
+/// `key:` appears in `object` as a property name (a word boundary before it).
+fn has_key(object: &str, key: &str) -> bool {
+    let b = object.as_bytes();
+    object.match_indices(key).any(|(i, _)| {
+        let before_ok = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        let rest = object[i + key.len()..].trim_start();
+        before_ok && rest.starts_with(':')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_object_skips_templates() {
+        let t = r#"pgPolicy("p", { using: sql`${t.a} = '}'`, for: "all" })"#;
+        let (o, c) = options_object(t, Span::new(0, t.len())).unwrap();
+        assert_eq!(&t[o..=c], r#"{ using: sql`${t.a} = '}'`, for: "all" }"#);
+        assert!(options_object("pgPolicy(\"p\")", Span::new(0, 13)).is_none());
+    }
+
+    #[test]
+    fn first_property_follows_layout() {
+        let t = "x({ for: \"all\" })";
+        let (at, s) = insert_first_property(t, 2, 15, "as: \"restrictive\"");
+        assert_eq!((at, s.as_str()), (4, "as: \"restrictive\", "));
+        let t = "x({\n    for: \"all\",\n  })";
+        let (at, s) = insert_first_property(t, 2, 22, "to: \"admin\"");
+        assert_eq!((at, s.as_str()), (8, "to: \"admin\",\n    "));
+        assert!(has_key("{ as: 'x' }", "as") && !has_key("{ alias: 1, has: 2 }", "as"));
     }
 }
