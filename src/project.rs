@@ -117,6 +117,18 @@ pub struct Schema {
     /// Every outside-table index (`(file, position in its FileModel.outside_indexes)`)
     /// whose `.on(x.col)` names a known table, by that table's position.
     pub outside_owner: HashMap<(FileId, usize), usize>,
+    /// Schema sources check leaves unread, with why (a SQL file the Drizzle Kit
+    /// journal does not list, a Drizzle config whose `schema` gives no table):
+    /// reported by `unread-schema-source` so that no all-clear is silent.
+    pub unread: Vec<UnreadSource>,
+}
+
+/// A schema source that is not read, and why (see [`Schema::unread`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnreadSource {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
 }
 
 impl Schema {

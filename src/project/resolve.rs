@@ -6,12 +6,12 @@
 //! partial instead of guessed.
 
 use super::modules::{ModuleIndex, Symbol, lookup};
-use super::{Project, RlsState, Schema, SchemaTable, ddl, rls};
+use super::{Project, RlsState, Schema, SchemaTable, UnreadSource, ddl, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
     BuilderKind, Column, ColumnSet, ColumnType, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm,
-    Pending, SourceKind, Table, TableRef, replace_key_marks, to_snake_case,
+    Pending, SourceKind, Span, Table, TableRef, replace_key_marks, to_snake_case,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -112,7 +112,33 @@ pub fn resolve(project: &Project) -> Schema {
         file_casing,
         by_ident,
         outside_owner,
+        unread: unread_sources(project, scopes.unread),
     }
+}
+
+/// SQL files a Drizzle Kit journal does not list (the migration order leaves
+/// them out) after the Drizzle configs that read no table.
+fn unread_sources(project: &Project, mut out: Vec<UnreadSource>) -> Vec<UnreadSource> {
+    let mut sql: Vec<UnreadSource> = project
+        .files()
+        .filter(|(_, f)| f.model.kind == SourceKind::Sql)
+        .filter(|(_, f)| rls::unlisted_by_journal(project, &f.path))
+        .map(|(id, f)| UnreadSource {
+            file: id,
+            span: Span::new(0, f.text.find('\n').unwrap_or(f.text.len())),
+            message: format!(
+                "migration {} is not listed in its Drizzle Kit journal (meta/_journal.json): \
+                 drizzle-kit migrate does not apply it, so its statements are not read",
+                f.path
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ),
+        })
+        .collect();
+    sql.sort_by_key(|u| project.file(u.file).map(|f| f.path.clone()));
+    out.extend(sql);
+    out
 }
 
 /// A table built by an imported name: a schema sets its schema, a table creator
@@ -187,6 +213,8 @@ struct DrizzleScopes {
     default: Option<usize>,
     default_casing: Option<Casing>,
     override_casing: Option<Casing>,
+    /// Configurations whose `schema` gives no table check can read.
+    unread: Vec<UnreadSource>,
 }
 
 struct Scope {
@@ -220,7 +248,8 @@ impl DrizzleScopes {
                 .iter()
                 .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
         let mut claimed: HashMap<FileId, (bool, usize)> = HashMap::new();
-        for (ci, (_, path, cfg)) in found.iter().enumerate() {
+        let mut unread = Vec::new();
+        for (ci, (cfg_id, path, cfg)) in found.iter().enumerate() {
             let dir = path.parent().unwrap_or(Path::new(""));
             let matchers: Vec<globset::GlobMatcher> = cfg
                 .schema
@@ -230,6 +259,7 @@ impl DrizzleScopes {
             let is_default_name = path.file_name().is_some_and(|n| n == "drizzle.config.ts");
             let mut seeds = Vec::new();
             let mut matched = vec![false; matchers.len()];
+            let mut shim = false;
             for (id, f) in project.files() {
                 if f.model.kind == SourceKind::DrizzleConfig {
                     continue;
@@ -250,6 +280,7 @@ impl DrizzleScopes {
                 } else if f.text.contains("require(") || f.text.contains("module.exports") {
                     // A CommonJS shim the extractor does not follow.
                     scoped = false;
+                    shim = true;
                 }
             }
             // A schema entry naming nothing the project holds cannot tell which
@@ -257,7 +288,57 @@ impl DrizzleScopes {
             if matchers.len() != cfg.schema.len() || matched.contains(&false) {
                 scoped = false;
             }
-            for id in reexport_closure(project, index, seeds) {
+            let closure = reexport_closure(project, index, seeds);
+            let has_tables = closure.iter().any(|id| {
+                project.file(*id).is_some_and(|f| {
+                    f.model
+                        .tables
+                        .iter()
+                        .any(|t| t.orm == Orm::Drizzle && t.exported)
+                })
+            });
+            if !cfg.schema.is_empty() && !cfg.schema_unknown && !has_tables && scoped {
+                // Never a silent zero: read every Drizzle table instead, and say so.
+                scoped = false;
+            }
+            if !cfg.schema.is_empty() && !cfg.schema_unknown && !has_tables && !shim {
+                let text = project.file(*cfg_id).map_or("", |f| &f.text[..]);
+                let at = text
+                    .find("schema")
+                    .map_or(Span::empty(0), |i| Span::new(i, i + "schema".len()));
+                let any = project.files().any(|(_, f)| {
+                    f.model
+                        .tables
+                        .iter()
+                        .any(|t| t.orm == Orm::Drizzle && t.exported)
+                });
+                let names = cfg.schema.join("\", \"");
+                unread.push(UnreadSource {
+                    file: *cfg_id,
+                    span: at,
+                    message: if !matched.contains(&true) {
+                        format!(
+                            "schema \"{names}\" of this Drizzle config names no file in the project; {}",
+                            if any {
+                                "every exported Drizzle table of the project is checked instead"
+                            } else {
+                                "nothing of this schema is checked"
+                            }
+                        )
+                    } else if any {
+                        format!(
+                            "schema \"{names}\" of this Drizzle config defines or re-exports no table \
+                             check can read; every exported Drizzle table of the project is checked instead"
+                        )
+                    } else {
+                        format!(
+                            "schema \"{names}\" of this Drizzle config defines or re-exports no table \
+                             check can read, and no other file declares one: nothing of this schema is checked"
+                        )
+                    },
+                });
+            }
+            for id in closure {
                 // `drizzle.config.ts` wins; otherwise the first (nearest) claim stays.
                 match claimed.get(&id) {
                     Some((true, _)) => {}
@@ -278,6 +359,7 @@ impl DrizzleScopes {
             default,
             default_casing,
             override_casing,
+            unread,
         }
     }
 

@@ -69,7 +69,7 @@ pub fn migration_order(project: &Project) -> Vec<FileId> {
 /// `meta/_journal.json`) that the journal does not list: `drizzle-kit migrate`
 /// applies journal entries only, so a file beside them that is not one, or a
 /// file in a subfolder, is not a migration.
-fn unlisted_by_journal(project: &Project, path: &std::path::Path) -> bool {
+pub(super) fn unlisted_by_journal(project: &Project, path: &std::path::Path) -> bool {
     let Some(dir) = path.parent() else {
         return false;
     };

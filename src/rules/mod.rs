@@ -37,6 +37,7 @@ mod tenant_id_not_null;
 mod tenant_id_type;
 mod tenant_isolation_policy;
 mod tenant_scoped_unique;
+mod unread_schema_source;
 mod unused_suppression;
 
 /// Static facts about a rule.
@@ -340,6 +341,7 @@ pub static RULES: &[RuleDef] = &[
     table_args_tuple::RULE,
     naive_utc_timestamp::RULE,
     unused_suppression::RULE,
+    unread_schema_source::RULE,
 ];
 
 mod docs {
