@@ -71,9 +71,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "table \"{name}\" has no id column (its primary key is composite: {})",
                     pk.join(", ")
                 ),
-                Some([pk]) => format!(
-                    "table \"{name}\" has no id column (its primary key is \"{pk}\")"
-                ),
+                Some([pk]) => {
+                    format!("table \"{name}\" has no id column (its primary key is \"{pk}\")")
+                }
                 _ => match t.columns.iter().find(|c| c.primary_key) {
                     Some(c) => format!(
                         "table \"{name}\" has no id column (its primary key is \"{}\")",
