@@ -71,7 +71,16 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "table \"{name}\" has no id column (its primary key is composite: {})",
                     pk.join(", ")
                 ),
-                _ => format!("table \"{name}\" has no id column"),
+                Some([pk]) => {
+                    format!("table \"{name}\" has no id column (its primary key is \"{pk}\")")
+                }
+                _ => match t.columns.iter().find(|c| c.primary_key) {
+                    Some(c) => format!(
+                        "table \"{name}\" has no id column (its primary key is \"{}\")",
+                        c.name
+                    ),
+                    None => format!("table \"{name}\" has no id column (and no primary key)"),
+                },
             };
             let mut d = table_diag(RULE.meta.name, st, msg);
             if t.primary_key.is_none()
