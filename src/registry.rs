@@ -36,6 +36,7 @@ pub const RULE_NAMES: &[&str] = &[
     "table-args-tuple",
     "naive-utc-timestamp",
     UNUSED_RULE,
+    "unread-schema-source",
 ];
 
 /// `true` when `name` is a rule.

@@ -43,10 +43,11 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fix/render.rs",
             "fix/drizzle.rs",
             "fix/sqlmodel.rs",
+            "fix/migration.rs",
         ],
     ),
     ("checks", &["rules/"]),
-    ("findings", &["suppress.rs", "lib.rs"]),
+    ("findings", &["suppress.rs", "lib.rs", "incremental.rs"]),
     ("fixes", &["fix/mod.rs"]),
     ("front ends", &["cli/", "lsp/", "main.rs"]),
 ];
