@@ -30,6 +30,11 @@ pub struct Tenancy {
     /// column with, besides `current_setting('<setting>')` (`auth.jwt() ->>
     /// 'tenant_id'`, a membership function or subquery).
     pub isolation: Vec<String>,
+    /// `admin_roles`: roles whose policies may see across tenants on purpose
+    /// (`CREATE POLICY admin_override ... TO admin_role USING (true)`):
+    /// `permissive-policy-bypass` and `policy-command-coverage` leave policies
+    /// granted only to these roles alone.
+    pub admin_roles: Vec<String>,
 }
 
 impl Default for Tenancy {
@@ -41,6 +46,7 @@ impl Default for Tenancy {
             exempt_tables: vec!["tenants".into()],
             global_unique: Vec::new(),
             isolation: Vec::new(),
+            admin_roles: Vec::new(),
         }
     }
 }
@@ -434,6 +440,7 @@ const TENANCY_KEYS: &[&str] = &[
     "exempt_tables",
     "global_unique",
     "isolation",
+    "admin_roles",
 ];
 const DRIZZLE_KEYS: &[&str] = &["casing"];
 const FILES_KEYS: &[&str] = &["exclude", "max_size", "max_document_size", "baseline"];
@@ -646,6 +653,33 @@ impl Validator<'_> {
                             );
                         } else {
                             config.tenancy.isolation.push(p);
+                        }
+                    }
+                }
+            }
+            "admin_roles" => {
+                if let Some(items) = self.string_array(entry, "tenancy") {
+                    for (role, span) in items {
+                        let section = self.section_name("tenancy");
+                        if role.trim().is_empty() {
+                            self.error(
+                                span,
+                                format!("an admin role in {section} must not be empty"),
+                            );
+                        } else if role.eq_ignore_ascii_case("public") {
+                            self.error(
+                                span,
+                                format!(
+                                    "\"public\" in {section} admin_roles would exempt every policy; name the administrators' role"
+                                ),
+                            );
+                        } else if role.len() > 63 || role.contains(['\0', '"']) {
+                            self.error(
+                                span,
+                                format!("\"{role}\" in {section} admin_roles is not a PostgreSQL role name (at most 63 bytes, no quotes or NUL)"),
+                            );
+                        } else {
+                            config.tenancy.admin_roles.push(role);
                         }
                     }
                 }
@@ -902,6 +936,23 @@ mod tests {
     }
 
     #[test]
+    fn admin_roles_are_validated() {
+        let c = parse(
+            Path::new("greyhaven.toml"),
+            "[tenancy]\nadmin_roles = [\"admin_role\", \"support\"]\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(c.tenancy.admin_roles, ["admin_role", "support"]);
+        let e = errors("[tenancy]\nadmin_roles = [\"\", \"PUBLIC\", 3, \"a\\\"b\"]\n");
+        assert_eq!(e.len(), 4, "{e:?}");
+        assert!(e[0].contains("must not be empty"), "{e:?}");
+        assert!(e[1].contains("would exempt every policy"), "{e:?}");
+        assert!(e[2].contains("must be an array of strings"), "{e:?}");
+        assert!(e[3].contains("is not a PostgreSQL role name"), "{e:?}");
+    }
+
+    #[test]
     fn syntax_error_has_a_position() {
         let e = errors("[rules]\nindex-naming = off\n");
         assert_eq!(e.len(), 1);
@@ -934,7 +985,7 @@ mod tests {
         let e = parse(Path::new("pyproject.toml"), text, true).unwrap_err();
         assert_eq!(
             e[0].to_string(),
-            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables, global_unique, isolation"
+            "pyproject.toml:6:1: unknown key \"foo\" in [tool.greyhaven.tenancy]; valid keys: column, table, setting, exempt_tables, global_unique, isolation, admin_roles"
         );
         assert!(pyproject_has_section(text));
         assert!(!pyproject_has_section("[tool.ruff]\n"));

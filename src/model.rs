@@ -219,6 +219,10 @@ pub struct Index {
     /// Drizzle `${t.x}` interpolations rendered as the property key), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicate: Option<String>,
+    /// The access method when written (`USING gin`, Drizzle `.using("gin", ...)`),
+    /// lower case; `None` is PostgreSQL's default, btree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
     /// Where the index is declared.
     pub span: Span,
     /// The name string literal, when written (anchor for `index-naming`).
@@ -607,6 +611,110 @@ pub struct Migration {
     /// replayed over every migration by `project/ddl.rs`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ddl: Vec<DdlEvent>,
+    /// Views and functions created, altered and dropped, in statement order,
+    /// replayed by `project/objects.rs`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<ObjectEvent>,
+}
+
+/// A view: SQL `CREATE [OR REPLACE] [MATERIALIZED] VIEW`, Drizzle `pgView` /
+/// `pgMaterializedView`. A live-database reader fills the same fact from
+/// `pg_class` (`relkind` `v` / `m`), `reloptions` (`security_invoker`) and
+/// `pg_depend` / `pg_rewrite` (the relations the query reads).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct View {
+    /// Folded and schema-qualified (`public` when not written).
+    pub name: QualifiedName,
+    pub materialized: bool,
+    /// The `security_invoker` option as written (`WITH (security_invoker = true)`,
+    /// `ALTER VIEW ... SET (...)`, Drizzle `.with({ securityInvoker: true })`);
+    /// `None` when not set (PostgreSQL's default: off, the view runs with its
+    /// owner's rights).
+    pub security_invoker: Option<bool>,
+    /// Relations the query names (`FROM`, `JOIN`), folded and qualified
+    /// (`public` when not written). CTE names may appear here too.
+    pub reads: Vec<QualifiedName>,
+    /// Drizzle: the table identifiers the query builder reads (`.from(posts)`,
+    /// joins), resolved by the project into `reads`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub read_idents: Vec<String>,
+    /// The query was not (entirely) read: `.existing()`, a builder call that is
+    /// not understood. Rules then claim nothing about what it reads.
+    pub reads_unknown: bool,
+    /// The `CREATE VIEW` statement / `pgView(...)` declaration.
+    pub span: Span,
+    /// Filled by the project.
+    pub file: FileId,
+}
+
+/// A function or procedure: SQL `CREATE [OR REPLACE] FUNCTION|PROCEDURE`. Keyed by
+/// name only (overloads are not told apart). A live-database reader fills it from
+/// `pg_proc` (`prosecdef`, `proconfig` for `search_path`, `prosrc` for the body).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Function {
+    /// Folded and schema-qualified (`public` when not written).
+    pub name: QualifiedName,
+    pub procedure: bool,
+    /// `SECURITY DEFINER` (else `SECURITY INVOKER`, the default).
+    pub security_definer: bool,
+    /// The fixed `search_path` (`SET search_path = ...` / `TO ...` in the
+    /// definition or an `ALTER FUNCTION ... SET search_path`; `FROM CURRENT` as
+    /// written), `None` when the function takes the caller's.
+    pub search_path: Option<String>,
+    /// Relations the body names (`FROM`, `JOIN`, `INTO`, `UPDATE`), folded and
+    /// qualified (`public` when not written).
+    pub touches: Vec<QualifiedName>,
+    /// The body was not (entirely) read (not a string literal, dynamic `EXECUTE`).
+    pub body_unknown: bool,
+    /// The `CREATE FUNCTION` statement.
+    pub span: Span,
+    /// Filled by the project.
+    pub file: FileId,
+}
+
+/// A view or function fact from a migration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ObjectAction {
+    CreateView(View),
+    /// `ALTER [MATERIALIZED] VIEW ... SET (security_invoker = ...)` / `RESET (...)`:
+    /// `Some(None)` is a reset.
+    AlterView {
+        name: QualifiedName,
+        security_invoker: Option<Option<bool>>,
+        rename_to: Option<QualifiedName>,
+    },
+    DropView {
+        name: QualifiedName,
+    },
+    CreateFunction(Function),
+    /// `ALTER FUNCTION|PROCEDURE`: `search_path` `Some(None)` is a `RESET`.
+    AlterFunction {
+        name: QualifiedName,
+        search_path: Option<Option<String>>,
+        security_definer: Option<bool>,
+        rename_to: Option<QualifiedName>,
+    },
+    DropFunction {
+        name: QualifiedName,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectEvent {
+    pub action: ObjectAction,
+    /// The statement (SQL) or `op.execute(...)` call (Alembic).
+    pub span: Span,
+}
+
+impl ObjectEvent {
+    /// Point the created view's or function's own span at `span` too.
+    pub fn set_statement_span(&mut self, span: Span) {
+        match &mut self.action {
+            ObjectAction::CreateView(v) => v.span = span,
+            ObjectAction::CreateFunction(f) => f.span = span,
+            _ => {}
+        }
+    }
 }
 
 /// A schema change read from SQL DDL. Names are folded (unquoted lower case,
@@ -862,6 +970,9 @@ pub struct FileModel {
     pub linked_policies: Vec<LinkedPolicy>,
     /// Drizzle tables' `.enableRLS()` applied after declaration (`users.enableRLS()`), by ident.
     pub enums: Vec<(String, Span)>,
+    /// Drizzle `pgView` / `pgMaterializedView` declarations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub views: Vec<View>,
     pub migration: Option<Migration>,
     pub drizzle_config: Option<DrizzleConfigFacts>,
     pub findings: Vec<FileFinding>,
@@ -896,6 +1007,7 @@ impl FileModel {
             outside_indexes: Vec::new(),
             linked_policies: Vec::new(),
             enums: Vec::new(),
+            views: Vec::new(),
             migration: None,
             drizzle_config: None,
             findings: Vec::new(),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub mod ddl;
 pub(crate) mod modules;
+mod objects;
 pub mod resolve;
 mod rls;
 pub mod shift;
@@ -115,6 +116,11 @@ pub struct Schema {
     pub file_casing: HashMap<FileId, Option<Casing>>,
     /// Tables by (declaring file, source identifier), as positions in `tables`.
     pub by_ident: HashMap<(FileId, String), usize>,
+    /// Views in force (Drizzle declarations and migrations replayed), each with
+    /// its `file`; see `project/objects.rs`.
+    pub views: Vec<crate::model::View>,
+    /// Functions and procedures in force after the migrations, each with its `file`.
+    pub functions: Vec<crate::model::Function>,
     /// Every outside-table index (`(file, position in its FileModel.outside_indexes)`)
     /// whose `.on(x.col)` names a known table, by that table's position.
     pub outside_owner: HashMap<(FileId, usize), usize>,

@@ -685,6 +685,12 @@ impl<'a, 't> Cx<'a, 't> {
             n.span = fix(n.span);
             self.model.notes.push(n);
         }
+        for mut o in facts.objects {
+            o.span = fix(o.span);
+            let s = o.span;
+            o.set_statement_span(s);
+            self.mig.objects.push(o);
+        }
     }
 
     /// Where the SQL of an `execute` comes from.
@@ -1015,6 +1021,7 @@ impl<'a, 't> Cx<'a, 't> {
             c.db_default = self.server_default(d).or(c.db_default.take());
         }
         let index = (flag("index") == Some(true)).then(|| Index {
+            method: None,
             name: None,
             effective_name: format!("ix_{table}_{name}"),
             columns: vec![Some(name.clone())],
@@ -1139,6 +1146,12 @@ impl<'a, 't> Cx<'a, 't> {
                     |(n, _)| n.clone(),
                 );
                 let index = Index {
+                    // `postgresql_using="gin"`; btree is the default either way.
+                    method: args
+                        .kw("postgresql_using")
+                        .and_then(|n| self.string_value(n))
+                        .map(|m| m.to_ascii_lowercase())
+                        .filter(|m| m != "btree"),
                     name: named.as_ref().map(|(n, _)| n.clone()),
                     effective_name,
                     columns,
@@ -1458,6 +1471,7 @@ impl<'a, 't> Cx<'a, 't> {
                     if let Some((n, s)) = ix_name {
                         let predicate = item_args.kw("postgresql_where").map(|n| self.predicate(n));
                         indexes.push(Index {
+                            method: None,
                             name: Some(n.clone()),
                             effective_name: n,
                             columns: cols,

@@ -11,8 +11,8 @@ use super::syntax::{field, first_named, inner_span, js_string, named_children, s
 use crate::model::{
     Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
     ExtraConfig, ExtraForm, FileId, FileModel, ForeignKey, HelperCall, Import, Index, IndexOrigin,
-    KEY_MARK, LinkedPolicy, Note, Orm, OutsideIndex, Pending, Policy, SourceKind, Span, Table,
-    TableRef, UniqueConstraint,
+    KEY_MARK, LinkedPolicy, Note, Orm, OutsideIndex, Pending, Policy, QualifiedName, SourceKind,
+    Span, Table, TableRef, UniqueConstraint, View,
 };
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -1303,7 +1303,7 @@ impl<'a> Extractor<'a> {
 
     fn declarator(&mut self, name_node: Node<'a>, v: Node<'a>, stmt_span: Span, exported: bool) {
         let name = self.t(name_node);
-        if self.table(name, v, stmt_span, exported) {
+        if self.table(name, v, stmt_span, exported) || self.view(v) {
             return;
         }
         match self.kind(v) {
@@ -1494,6 +1494,115 @@ impl<'a> Extractor<'a> {
             }
             Callee::Pg("relations" | "defineRelations", _) => true,
             _ => false,
+        }
+    }
+
+    // ----- views ----------------------------------------------------------------
+
+    /// `pgView("name")[.with({ securityInvoker })].as(query)` and
+    /// `pgMaterializedView(...)`: a [`View`] reading the tables that the query
+    /// builder's `.from(x)` / `.*Join(x, ...)` and a `sql` query's `${x}`
+    /// interpolations name (identifiers, resolved by the project) and the
+    /// relations written in the `sql` text. Returns whether `v` was one.
+    fn view(&mut self, v: Node<'a>) -> bool {
+        if self.kind(v) != "call_expression" {
+            return false;
+        }
+        let ch = self.chain(v);
+        let Some(f) = self.fd(ch.base, self.f.function) else {
+            return false;
+        };
+        let materialized = match self.callee(f) {
+            Callee::Pg("pgView", true) => false,
+            Callee::Pg("pgMaterializedView", true) => true,
+            _ => return false,
+        };
+        let env = Vec::new();
+        let name = match self
+            .args(ch.base)
+            .first()
+            .and_then(|a| self.eval_str(a, &env))
+        {
+            Some((n, _)) => n,
+            None => {
+                self.note(ch.base, "view name is not a string literal");
+                return true;
+            }
+        };
+        let mut view = View {
+            name: QualifiedName::public(name),
+            materialized,
+            security_invoker: None,
+            reads: Vec::new(),
+            read_idents: Vec::new(),
+            reads_unknown: true,
+            span: span(ch.base),
+            file: FileId::default(),
+        };
+        for l in &ch.links {
+            let args = self.link_args(l);
+            match l.name {
+                "with" => {
+                    if let Some(o) = args.first().map(|a| self.unwrap(a))
+                        && o.kind() == "object"
+                        && let Some(val) = self.option(o, "securityInvoker")
+                    {
+                        view.security_invoker = match self.t(self.unwrap(val)) {
+                            "true" => Some(true),
+                            "false" => Some(false),
+                            _ => None,
+                        };
+                    }
+                }
+                "as" => {
+                    if let Some(q) = args.first() {
+                        view.reads_unknown = false;
+                        self.view_reads(q, &mut view, 0);
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.model.views.push(view);
+        true
+    }
+
+    fn view_reads(&self, node: Node<'a>, view: &mut View, depth: u32) {
+        if depth > MAX_DEPTH {
+            view.reads_unknown = true;
+            return;
+        }
+        if let Some(tpl) = self.sql_template(node) {
+            let (text, _) = self.render_template(tpl, &Vec::new());
+            for q in crate::extract::sql::relations_of(&text) {
+                if !view.reads.contains(&q) {
+                    view.reads.push(q);
+                }
+            }
+            for sub in named_children(tpl).filter(|c| c.kind() == "template_substitution") {
+                if let Some(e) = first_named(sub).map(|e| self.unwrap(e))
+                    && self.kind(e) == "identifier"
+                {
+                    view.read_idents.push(self.t(e).to_string());
+                }
+            }
+            return;
+        }
+        if self.kind(node) == "call_expression"
+            && let Some(f) = self.fd(node, self.f.function).map(|f| self.unwrap(f))
+            && self.kind(f) == "member_expression"
+            && let Some(prop) = self.fd(f, self.f.property)
+            && matches!(
+                self.t(prop),
+                "from" | "innerJoin" | "leftJoin" | "rightJoin" | "fullJoin" | "crossJoin"
+            )
+            && let Some(a) = self.args(node).first().map(|a| self.unwrap(a))
+            && self.kind(a) == "identifier"
+        {
+            view.read_idents.push(self.t(a).to_string());
+        }
+        for c in named_children(node) {
+            self.view_reads(c, view, depth + 1);
         }
     }
 
@@ -2520,12 +2629,20 @@ impl<'a> Extractor<'a> {
         let mut owner = None;
         let mut partial = false;
         let mut predicate = None;
+        let mut method = None;
         for l in links {
             let largs = self.link_args(l);
             let skip = match l.name {
                 "on" | "onOnly" => 0,
                 // `.using("gin", t.x)`: the method comes first.
-                "using" => 1,
+                "using" => {
+                    method = largs
+                        .first()
+                        .and_then(|a| self.eval_str(a, env))
+                        .map(|(m, _)| m.to_ascii_lowercase())
+                        .filter(|m| m != "btree");
+                    1
+                }
                 "where" => {
                     partial = true;
                     predicate = largs.first().and_then(|a| self.predicate(a, env));
@@ -2551,6 +2668,7 @@ impl<'a> Extractor<'a> {
             None => (None, None),
         };
         let index = Index {
+            method,
             effective_name: name.clone().unwrap_or_default(),
             name,
             columns,

@@ -23,6 +23,8 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use std::ops::Range;
 
+mod objects;
+
 /// Extract the migration facts of a SQL file.
 pub fn extract(text: &str) -> FileModel {
     let facts = analyze(text, 0);
@@ -32,6 +34,7 @@ pub fn extract(text: &str) -> FileModel {
         ops: facts.ops,
         unparsed: facts.unparsed,
         ddl: facts.ddl,
+        objects: facts.objects,
         ..Migration::default()
     });
     model.notes = facts.notes;
@@ -47,6 +50,8 @@ pub struct SqlFacts {
     pub ddl: Vec<DdlEvent>,
     /// What was seen but not analysed (dynamic `EXECUTE` in a `DO` block).
     pub notes: Vec<Note>,
+    /// Views and functions created, altered and dropped.
+    pub objects: Vec<crate::model::ObjectEvent>,
 }
 
 /// Analyse `sql`; every span is shifted by `offset` (the position of `sql` inside
@@ -65,6 +70,12 @@ pub fn analyze(sql: &str, offset: usize) -> SqlFacts {
         out.statement(&tokens[stmt.tokens], stmt.span);
     }
     out.facts
+}
+
+/// The relations a query names after `FROM`, `JOIN`, `UPDATE` and `INTO`
+/// (folded, `public` when unqualified): what a Drizzle view's `sql` reads.
+pub fn relations_of(sql: &str) -> Vec<QualifiedName> {
+    objects::relations(sql, &lex(sql)).0
 }
 
 /// The spans of the statements of `sql`, in order: each runs from its first
@@ -937,7 +948,10 @@ impl Analyzer<'_> {
                             span,
                         );
                     }
-                    _ => self.op(SchemaOp::Other(leading_keywords(&c)), span),
+                    _ => {
+                        self.object(toks, span);
+                        self.op(SchemaOp::Other(leading_keywords(&c)), span)
+                    }
                 }
             }
             _ => {
@@ -1156,6 +1170,11 @@ impl Analyzer<'_> {
         for mut n in sub.facts.notes {
             n.span = at;
             self.facts.notes.push(n);
+        }
+        for mut o in sub.facts.objects {
+            o.span = at;
+            o.set_statement_span(at);
+            self.facts.objects.push(o);
         }
     }
 

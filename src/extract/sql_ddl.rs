@@ -458,6 +458,12 @@ pub(crate) fn create_index(loc: &Locator, ci: &CreateIndex, stmt: Span) -> DdlEv
     DdlEvent {
         action: DdlAction::CreateIndex {
             index: Index {
+                // `btree` is the default: written or not, the same index.
+                method: ci
+                    .using
+                    .as_ref()
+                    .map(|m| m.to_string().to_ascii_lowercase())
+                    .filter(|m| m != "btree"),
                 name,
                 effective_name,
                 columns,

@@ -646,6 +646,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             if col.indexed {
                 table.indexes.push(Index {
+                    method: None,
                     name: None,
                     effective_name: format!("ix_{table_name}_{}", col.name),
                     columns: vec![Some(col.key.clone())],
@@ -658,6 +659,7 @@ impl<'a, 't> Cx<'a, 't> {
                 });
             } else if col.unique {
                 table.indexes.push(Index {
+                    method: None,
                     name: None,
                     effective_name: format!("{table_name}_{}_key", col.name),
                     columns: vec![Some(col.key.clone())],
@@ -700,6 +702,7 @@ impl<'a, 't> Cx<'a, 't> {
             table.indexes.insert(
                 0,
                 Index {
+                    method: None,
                     name: None,
                     effective_name: format!("{table_name}_pkey"),
                     columns: pk.iter().cloned().map(Some).collect(),
@@ -813,6 +816,7 @@ impl<'a, 't> Cx<'a, 't> {
                     format!("ix_{table_name}_{}", cols.join("_"))
                 });
                 table.indexes.push(Index {
+                    method: None,
                     name,
                     effective_name,
                     columns,
@@ -835,6 +839,7 @@ impl<'a, 't> Cx<'a, 't> {
                     .and_then(|n| py_string(n, src))
                     .map(|(s, _)| s.into_owned());
                 table.indexes.push(Index {
+                    method: None,
                     name: None,
                     effective_name: name
                         .clone()
@@ -903,6 +908,7 @@ impl<'a, 't> Cx<'a, 't> {
                     .indexes
                     .retain(|i| i.origin != IndexOrigin::PrimaryKey);
                 table.indexes.push(Index {
+                    method: None,
                     name: None,
                     effective_name: kw_string(&args, "name", src)
                         .unwrap_or_else(|| format!("{table_name}_pkey")),

@@ -355,7 +355,9 @@ pub fn own_column<'t>(src: &Src, table: &'t Table, key: &str) -> Option<&'t Colu
     })
 }
 
-/// Edits adding a permissive `FOR ALL` tenant-isolation `pgPolicy` named `name`
+/// Edits adding a `FOR ALL` tenant-isolation `pgPolicy` named `name` (permissive,
+/// or restrictive when `restrictive`: beside other permissive policies, which
+/// PostgreSQL ORs with a permissive one, only a restrictive policy isolates)
 /// to the extra config of `table`: `USING` and `WITH CHECK` both compare the
 /// column with property key `column_key` with `(select current_setting('<setting>')
 /// <cast>)`. `pgPolicy` (pg-core) and `sql` (`drizzle-orm`) are imported when
@@ -369,6 +371,7 @@ pub fn add_policy(
     column_key: &str,
     setting: &str,
     cast: &str,
+    restrictive: bool,
 ) -> Option<Vec<Edit>> {
     const MARK: &str = "__greyhaven_policy__";
     let param = extra_param(table)?;
@@ -384,7 +387,14 @@ pub fn add_policy(
     let expr = format!("{sql}`${{{column}}} = (select current_setting('{setting}'){cast})`");
     let q = |s: &str| src.style.quoted(s);
     let props = [
-        format!("as: {}", q("permissive")),
+        format!(
+            "as: {}",
+            q(if restrictive {
+                "restrictive"
+            } else {
+                "permissive"
+            })
+        ),
         format!("for: {}", q("all")),
         format!("using: {expr}"),
         format!("withCheck: {expr}"),

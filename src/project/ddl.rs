@@ -180,10 +180,12 @@ impl State {
 }
 
 /// Migration-only indexes join an ORM table unless it declares the same index
-/// (by name, or by columns, uniqueness and partiality).
+/// (by name, or by columns, uniqueness and partiality): only the ORM's own
+/// indexes are mirrored, so two equal migration indexes stay two.
 pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
+    let declared = st.table.indexes.len();
     for (ix, file) in extra {
-        let dup = st.table.indexes.iter().any(|o| {
+        let dup = st.table.indexes[..declared].iter().any(|o| {
             o.effective_name == ix.effective_name
                 || (o.columns == ix.columns && o.unique == ix.unique && o.partial == ix.partial)
         });
@@ -255,6 +257,7 @@ fn materialize(st: &State) -> SchemaTable {
     let mut t = st.table.clone();
     let name = t.name.clone().unwrap_or_default();
     let implied = |columns: Vec<String>, origin, span, effective_name| Index {
+        method: None,
         name: None,
         effective_name,
         columns: columns.into_iter().map(Some).collect(),

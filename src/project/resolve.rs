@@ -6,7 +6,7 @@
 //! partial instead of guessed.
 
 use super::modules::{ModuleIndex, Symbol, lookup};
-use super::{Project, RlsState, Schema, SchemaTable, UnreadSource, ddl, rls};
+use super::{Project, RlsState, Schema, SchemaTable, UnreadSource, ddl, objects, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
@@ -145,7 +145,11 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
         fk,
         fk_targets,
     };
+    let (mut views, functions) = objects::replay(project, &migration_order);
+    objects::drizzle_views(project, &memo.index, &mut views);
     let schema = Schema {
+        views,
+        functions,
         tables,
         migration_order,
         casing,
@@ -762,6 +766,7 @@ fn resolve_bases(
     for c in &merged {
         if c.indexed && !t.indexes.iter().any(|i| i.columns == [Some(c.key.clone())]) {
             t.indexes.push(Index {
+                method: None,
                 name: None,
                 effective_name: format!("ix_{table_name}_{}", c.name),
                 columns: vec![Some(c.key.clone())],
@@ -786,6 +791,7 @@ fn resolve_bases(
             .any(|i| i.origin == IndexOrigin::PrimaryKey)
     {
         t.indexes.push(Index {
+            method: None,
             name: None,
             effective_name: format!("{table_name}_pkey"),
             columns: pk.iter().map(|c| Some(c.key.clone())).collect(),
@@ -905,6 +911,7 @@ fn add_implied_indexes(t: &mut Table) {
             .collect(),
     };
     let implied = |columns: Vec<Option<String>>, origin, span| Index {
+        method: None,
         name: None,
         effective_name: String::new(),
         columns,

@@ -168,6 +168,7 @@ mod tests {
 
     fn ix(unique: bool) -> Index {
         Index {
+            method: None,
             name: None,
             effective_name: String::new(),
             columns: Vec::new(),

@@ -288,6 +288,7 @@ pub(super) mod testing {
 
     pub fn index(name: Option<&str>, cols: &[&str]) -> Index {
         Index {
+            method: None,
             name: name.map(Into::into),
             effective_name: name.unwrap_or("generated").into(),
             columns: cols.iter().map(|c| Some(c.to_string())).collect(),

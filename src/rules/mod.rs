@@ -13,8 +13,10 @@ use crate::project::{Project, Schema, SchemaTable};
 use std::collections::HashMap;
 
 mod boolean_prefix;
+mod duplicate_index;
 mod email_column_name;
 mod enable_rls;
+mod force_rls;
 mod foreign_key_explicit;
 mod index_foreign_keys;
 mod index_naming;
@@ -22,10 +24,13 @@ mod index_outside_table;
 mod index_tenant_id;
 mod migration_downgrade;
 mod naive_utc_timestamp;
+mod permissive_policy_bypass;
+mod policy_command_coverage;
 mod require_tenant_id;
 mod require_timestamps;
 mod require_uuid_primary_key;
 mod rls_initplan;
+mod security_definer_function;
 mod snake_case_column;
 mod snake_case_key;
 mod snake_case_table;
@@ -39,6 +44,7 @@ mod tenant_isolation_policy;
 mod tenant_scoped_unique;
 mod unread_schema_source;
 mod unused_suppression;
+mod view_bypasses_rls;
 
 /// Static facts about a rule.
 pub struct RuleMeta {
@@ -356,7 +362,13 @@ pub static RULES: &[RuleDef] = &[
     enable_rls::RULE,
     tenant_isolation_policy::RULE,
     rls_initplan::RULE,
+    permissive_policy_bypass::RULE,
+    policy_command_coverage::RULE,
+    force_rls::RULE,
+    view_bypasses_rls::RULE,
+    security_definer_function::RULE,
     tenant_scoped_unique::RULE,
+    duplicate_index::RULE,
     migration_downgrade::RULE,
     tablename_attribute::RULE,
     table_args_tuple::RULE,
@@ -453,7 +465,14 @@ fn run(
     let mut out = Vec::new();
     (def.check)(cx, &mut out);
     for d in &mut out {
-        d.severity = severity;
+        // A finding its rule marks below the rule's default severity (a
+        // materialized view of `view-bypasses-rls`) is never raised above
+        // that mark by the configured level.
+        d.severity = if d.severity < def.meta.default_severity {
+            severity.min(d.severity)
+        } else {
+            severity
+        };
         keep_migrations_unedited(cx.project, d);
         qualify_table(qualified, d);
     }

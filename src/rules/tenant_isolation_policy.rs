@@ -65,6 +65,9 @@
 //! }),
 //! ```
 //!
+//! (`as: "restrictive"` when the table already has a permissive policy that is
+//! not granted only to `[tenancy] admin_roles`: PostgreSQL ORs permissive
+//! policies, so a permissive isolation policy beside it would isolate nothing),
 //! with the configured tenant column and setting, the cast matching the column's
 //! type (`::uuid`; none for text, `::integer`/`::bigint` for integers), and
 //! `pgPolicy` / `sql` imported when missing. SQL-first and SQLModel tables (whose
@@ -185,6 +188,17 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
     let cast = setting_cast(&column.ty)?;
     let name = free_policy_name(st)?;
     let src = Src::new(cx.project, st.file)?;
+    // PostgreSQL ORs permissive policies: beside a permissive policy that does
+    // not isolate (other than an admin role's), only a restrictive one isolates.
+    let admin = &cx.config.tenancy.admin_roles;
+    let restrictive = st.rls.policies.iter().chain(&t.policies).any(|p| {
+        !p.restrictive
+            && (p.roles.is_empty()
+                || p.roles.iter().any(|r| {
+                    r.eq_ignore_ascii_case("public")
+                        || !admin.iter().any(|a| a.eq_ignore_ascii_case(r))
+                }))
+    });
     let edits = add_policy(
         &src,
         t,
@@ -192,9 +206,15 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
         &column.key,
         &cx.config.tenancy.setting,
         cast,
+        restrictive,
     )?;
+    let kind = if restrictive {
+        "restrictive policy"
+    } else {
+        "policy"
+    };
     Some(make_fix(
-        format!("Add policy \"{name}\" isolating tenants by {}", column.name),
+        format!("Add {kind} \"{name}\" isolating tenants by {}", column.name),
         Safety::Unsafe,
         edits,
     ))
@@ -412,6 +432,12 @@ fn split_top(t: &[Tok], sep: impl Fn(&Tok) -> bool) -> Vec<&[Tok]> {
     }
     parts.push(&t[start..]);
     parts
+}
+
+/// A configured `[tenancy] isolation` predicate's tokens, unwrapped as
+/// [`is_configured_isolation`] expects them.
+pub(super) fn unwrap_predicate(t: &[Tok]) -> Vec<Tok> {
+    unwrap_value(t).to_vec()
 }
 
 /// Peel what does not change a value's identity: enclosing parentheses, casts
