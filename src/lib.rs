@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod extract;
 pub mod fix;
+pub mod live;
 pub mod lsp;
 pub mod model;
 pub mod naming;

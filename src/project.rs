@@ -157,6 +157,9 @@ pub struct Project {
     /// their title and safety, but rename fixes skip the search for references
     /// in other places, whose edits nobody will apply.
     report_only: bool,
+    /// `check --database-url` with source present: the database's catalog, for
+    /// the `schema-drift` rule (see [`crate::live::attach`]).
+    pub database: Option<crate::live::Attached>,
 }
 
 impl Project {
@@ -169,6 +172,7 @@ impl Project {
             journals: HashMap::new(),
             trees: HashMap::new(),
             report_only: false,
+            database: None,
         }
     }
 

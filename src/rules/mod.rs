@@ -24,6 +24,7 @@ mod require_tenant_id;
 mod require_timestamps;
 mod require_uuid_primary_key;
 mod rls_initplan;
+mod schema_drift;
 mod snake_case_column;
 mod snake_case_key;
 mod snake_case_table;
@@ -272,6 +273,7 @@ pub static RULES: &[RuleDef] = &[
     table_args_tuple::RULE,
     naive_utc_timestamp::RULE,
     unused_suppression::RULE,
+    schema_drift::RULE,
 ];
 
 mod docs {
