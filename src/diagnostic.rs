@@ -1,7 +1,9 @@
 //! The diagnostic type every rule produces and every front end (CLI reporters,
 //! later the language server) consumes: rule name, severity, file and byte span,
-//! message, the table/column it concerns, related locations, and the fixes
-//! (titled edit sets with a safety class) that can be attached to it.
+//! message, the table/column it concerns, related locations, the marker saying
+//! a fix is offered (`fixable`: its safety, no title, no edits) and, only when
+//! a fix was asked for (see `rules::Fixes`), the fixes themselves (titled edit
+//! sets with a safety class).
 
 use crate::model::{FileId, Loc, Span};
 use serde::Serialize;
@@ -68,7 +70,15 @@ pub struct Diagnostic {
     /// Database column name concerned, when any.
     pub column: Option<String>,
     pub related: Vec<Related>,
+    /// The fixes, computed only when the lint was asked for this finding's
+    /// fixes (`rules::Fixes`); empty in a report-only lint.
     pub fixes: Vec<Fix>,
+    /// The marker a report shows: the safety of the fix the rule offers for
+    /// this finding, set in every lint (no title, no edits). In a report-only
+    /// lint it says the rule's cheap preconditions hold (rendering may still
+    /// find the fix cannot be written); when fixes were computed it is the
+    /// safety of the first fix, `None` when none could be written.
+    pub fixable: Option<Safety>,
     /// Set when the finding is anchored in an applied migration (SQL or
     /// Alembic), which is never edited: the only fix is a new migration. Such
     /// findings carry no edits of the migration; rendering the new migration is
@@ -96,6 +106,7 @@ impl Diagnostic {
             column: None,
             related: Vec::new(),
             fixes: Vec::new(),
+            fixable: None,
             new_migration: None,
         }
     }
@@ -114,8 +125,16 @@ impl Diagnostic {
         });
         self
     }
+    /// Attach a computed fix (also sets [`Diagnostic::fixable`] from the first).
     pub fn fix(mut self, fix: Fix) -> Self {
+        if self.fixes.is_empty() {
+            self.fixable = Some(fix.safety);
+        }
         self.fixes.push(fix);
         self
+    }
+    /// Set [`Diagnostic::fixable`] from the computed fixes (after some were dropped).
+    pub fn refresh_fixable(&mut self) {
+        self.fixable = self.fixes.first().map(|f| f.safety);
     }
 }

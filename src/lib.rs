@@ -26,12 +26,26 @@ use project::{Project, Schema};
 
 /// The whole engine over a loaded project: resolve the schema, run the rules,
 /// apply suppressions, then leave out what the configured baseline records.
-/// Diagnostics come sorted by file and position.
+/// Diagnostics come sorted by file and position, every fix computed (what
+/// fix-all and tests want; see [`check_report`] and [`check_project_with`]).
 pub fn check_project(project: &Project) -> (Schema, Vec<Diagnostic>) {
+    check_project_with(project, rules::Fixes::All)
+}
+
+/// [`check_project`] computing no fix edits: findings carry only their
+/// [`diagnostic::Diagnostic::fixable`] marker (the CLI report, the language
+/// server's published diagnostics).
+pub fn check_report(project: &Project) -> (Schema, Vec<Diagnostic>) {
+    check_project_with(project, rules::Fixes::None)
+}
+
+/// [`check_project`] computing the fixes `fixes` asks for.
+pub fn check_project_with(project: &Project, fixes: rules::Fixes) -> (Schema, Vec<Diagnostic>) {
     let schema = project.resolve();
-    let mut diagnostics = rules::lint(project, &schema);
+    let mut diagnostics = rules::lint_with(project, &schema, fixes);
     // No fix is offered in or next to broken syntax (the text there is a guess).
     fix::verify::drop_fixes_near_errors(project, &mut diagnostics);
+    fix::verify::drop_markers_near_errors(project, &mut diagnostics);
     let mut diagnostics = suppress::apply(project, diagnostics);
     if let Some(b) = &project.config.baseline {
         diagnostics = baseline::apply(project, b, diagnostics).kept;

@@ -637,6 +637,10 @@ pub enum DdlAction {
         foreign_keys: Vec<ForeignKey>,
         /// The written constraint names of `foreign_keys` (`None`: PostgreSQL's).
         foreign_key_names: Vec<Option<String>>,
+        /// Column constraints named with `CONSTRAINT n` (`REFERENCES`, `UNIQUE`,
+        /// `PRIMARY KEY` on a column definition).
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        column_constraint_names: Vec<NamedColumnConstraint>,
         /// `PARTITION OF parent`: a partition of another table.
         partition_of: Option<QualifiedName>,
         /// `PARTITION BY ...`: a partitioned (parent) table.
@@ -654,6 +658,9 @@ pub enum DdlAction {
         table: QualifiedName,
         column: Column,
         if_not_exists: bool,
+        /// As in `CreateTable`: the column's constraints named `CONSTRAINT n`.
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        column_constraint_names: Vec<NamedColumnConstraint>,
     },
     DropColumn {
         table: QualifiedName,
@@ -714,6 +721,21 @@ pub enum DdlAction {
         table: QualifiedName,
         what: String,
     },
+}
+
+/// A constraint on a column definition named with `CONSTRAINT name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NamedColumnConstraint {
+    pub column: String,
+    pub kind: ColumnConstraintKind,
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ColumnConstraintKind {
+    ForeignKey,
+    Unique,
+    PrimaryKey,
 }
 
 /// What an `ALTER COLUMN` changes.

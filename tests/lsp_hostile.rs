@@ -155,17 +155,22 @@ fn client_data_is_not_trusted() {
         .find(|x| x["code"] == "require-timestamps")
         .unwrap()
         .clone();
+    // Published `data` is a small key: the rule and the fix's safety, no edits.
+    assert_eq!(diag["data"]["rule"], "require-timestamps", "{diag}");
+    assert!(diag["data"].get("fixes").is_none(), "{diag}");
     let honest = actions_for(&c, &schema, &diag);
-    let fix_title = diag["data"]["fixes"][0]["title"].clone();
-    assert!(honest.iter().any(|a| a["title"] == fix_title), "{honest:?}");
+    let fix_title = honest
+        .iter()
+        .map(|a| a["title"].clone())
+        .find(|t| !t.as_str().unwrap_or("").starts_with("Ignore "))
+        .expect("a fix action");
     let mut tampered = diag.clone();
-    for f in tampered["data"]["fixes"].as_array_mut().unwrap() {
-        f["title"] = json!("Evil");
-        for e in f["edits"].as_array_mut().unwrap() {
-            e["uri"] = json!("file:///etc/passwd");
-            e["newText"] = json!("root::0:0::/:/bin/sh\n");
-        }
-    }
+    tampered["data"]["fixes"] = json!([{
+        "title": "Evil",
+        "safe": true,
+        "edits": [{"uri": "file:///etc/passwd", "version": null,
+                   "range": diag["range"], "newText": "root::0:0::/:/bin/sh\n"}]
+    }]);
     let got = actions_for(&c, &schema, &tampered);
     assert!(got.iter().all(|a| a["title"] != "Evil"), "{got:?}");
     let inside = uri(&dir);
@@ -184,7 +189,8 @@ fn client_data_is_not_trusted() {
     std::fs::write(&outside, SCHEMA).unwrap();
     c.open(&outside, SCHEMA, 1);
     let mut foreign = diag.clone();
-    foreign["data"]["fixes"][0]["edits"][0]["uri"] = json!(uri(&outside));
+    foreign["data"]["fixes"] = json!([{"title": "Foreign", "safe": true,
+        "edits": [{"uri": uri(&outside), "version": null, "range": diag["range"], "newText": "x"}]}]);
     let r = c.request(
         "textDocument/codeAction",
         json!({"textDocument": {"uri": uri(&outside)}, "range": diag["range"], "context": {"diagnostics": [foreign]}}),

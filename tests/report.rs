@@ -162,7 +162,7 @@ fn human() {
 fn json() {
     let out = render(Format::Json, &setup(), 7);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     insta::assert_snapshot!(out);
 }
 

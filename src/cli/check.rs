@@ -158,11 +158,10 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
             changed.extend(files);
         }
         // After fixing, the project holds the fixed texts: what remains is reported.
-        // Reports show a fix's title and safety only, so its edits need not reach
-        // into other files (no reference search, no extra parsing).
-        part.set_report_only(true);
+        // Reports show whether a fix is offered and its safety only: no fix is
+        // computed (no edits, no reference search, no extra parsing).
         let baseline = part.config.baseline.take();
-        let (_schema, found) = crate::check_project(&part);
+        let (_schema, found) = crate::check_report(&part);
         let map = project.absorb(part);
         let found = found.into_iter().map(|d| remap(d, &map));
         match baseline {

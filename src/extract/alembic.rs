@@ -5,13 +5,22 @@
 //! `text(...)`/`sa.text(...)`, a module-level constant, or an f-string whose
 //! interpolations are loop variables over literal lists or string constants is
 //! analysed; anything more dynamic is recorded as an unmodelled `execute` plus a note.
+//! The operations are also modelled as DDL (`op.create_table` with its
+//! `sa.Column`s and constraints, `add_column`, `alter_column`, indexes, keys,
+//! drops and renames) into the same [`DdlEvent`]s SQL migrations give, anchored on
+//! the table and column name strings, for `project/ddl.rs` to replay.
 
 use crate::extract::sql;
+use crate::extract::sql_ddl::{db_default, qualified, render};
 use crate::extract::syntax::{
-    code_children, py_args, py_callee, py_dotted, py_imports, py_is_interpolated, py_last_segment,
-    py_named_children, py_sequence_items, py_string, py_unparen, span, text,
+    PyArgs, code_children, py_args, py_bool, py_callee, py_dotted, py_imports, py_is_interpolated,
+    py_last_segment, py_named_children, py_sequence_items, py_string, py_unparen, span, text,
 };
-use crate::model::{FileModel, Migration, Note, SchemaOp, SourceKind, Span};
+use crate::model::{
+    Column, ColumnChange, ColumnType, DbDefault, DdlAction, DdlEvent, FileId, FileModel,
+    ForeignKey, Index, IndexOrigin, Migration, Note, QualifiedName, SchemaOp, SourceKind, Span,
+    TableRef, UniqueConstraint,
+};
 use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
@@ -494,6 +503,12 @@ impl<'a, 't> Cx<'a, 't> {
             other => SchemaOp::Other(other.to_string()),
         };
         self.push(op, call);
+        for action in self.ddl(call, method, batch.as_deref()) {
+            self.mig.ddl.push(DdlEvent {
+                action,
+                span: span(call),
+            });
+        }
     }
 
     /// `["a", "b"]` / `[sa.text("lower(x)")]` → names (expressions as written).
@@ -690,6 +705,730 @@ impl<'a, 't> Cx<'a, 't> {
             })
             .collect();
         Some(texts)
+    }
+}
+
+/// Alembic operations as DDL: the same [`DdlEvent`]s SQL migrations give, so
+/// `project/ddl.rs` replays both alike. Anchors are the table and column name
+/// strings (`op.create_table("notes", sa.Column("id", ...))`); what cannot be
+/// read statically (a splatted column list, a column without a literal name)
+/// makes the table partial rather than guessed.
+impl<'a, 't> Cx<'a, 't> {
+    /// A string argument and the span of its literal (inside `op.f(...)` too).
+    fn string_at(&self, node: Node<'t>) -> Option<(String, Span)> {
+        let node = py_unparen(node);
+        if node.kind() == "call"
+            && py_callee(node, self.src).is_some_and(|c| py_last_segment(c) == "f")
+        {
+            let first = py_args(node, self.src).positional.first().copied()?;
+            return self.string_at(first);
+        }
+        // A literal, or the module constant naming it.
+        Some((self.string_value(node)?, span(node)))
+    }
+
+    /// A list of names: `["a", "b"]`, a single string, or a module constant.
+    fn names(&self, node: Node<'t>) -> Option<Vec<String>> {
+        let node = py_unparen(node);
+        if let Some(items) = py_sequence_items(node)
+            && node.kind() != "parenthesized_expression"
+        {
+            return items.into_iter().map(|n| self.string_value(n)).collect();
+        }
+        if let Some(s) = self.string_value(node) {
+            return Some(vec![s]);
+        }
+        self.list_value(node, &Scope::default())
+    }
+
+    fn schema_kw(&self, args: &PyArgs<'t>, kw: &str) -> String {
+        args.kw(kw)
+            .and_then(|n| self.string_value(n))
+            .unwrap_or_else(|| "public".into())
+    }
+
+    /// `"tenants.id"` / `"app.tenants.id"` → (target table, column).
+    fn fk_target(spec: &str) -> Option<(QualifiedName, String)> {
+        let (table, col) = spec.rsplit_once('.')?;
+        let parts: Vec<String> = table.split('.').map(str::to_string).collect();
+        Some((qualified(parts), col.to_string()))
+    }
+
+    fn on_delete(&self, args: &PyArgs<'t>) -> Option<String> {
+        args.kw("ondelete")
+            .and_then(|n| self.string_value(n))
+            .map(|s| s.to_ascii_lowercase())
+    }
+
+    /// `server_default=` as PostgreSQL stores it.
+    fn server_default(&self, node: Node<'t>) -> Option<DbDefault> {
+        let src = self.src;
+        let node = py_unparen(node);
+        if node.kind() == "none" {
+            return None;
+        }
+        if let Some((s, _)) = py_string(node, src) {
+            // A plain string is a literal value.
+            return Some(DbDefault::Expr(format!("'{s}'")));
+        }
+        if let Some(callee) = py_callee(node, src) {
+            let last = py_last_segment(callee);
+            if matches!(last, "text" | "literal_column") {
+                let first = py_args(node, src).positional.first().copied();
+                if let Some((s, _)) = first.and_then(|n| py_string(n, src)) {
+                    return Some(db_default(&s));
+                }
+            }
+            // `sa.func.now()`, `func.gen_random_uuid()`.
+            if let Some(f) = callee
+                .strip_prefix("sa.func.")
+                .or_else(|| callee.strip_prefix("sqlalchemy.func."))
+                .or_else(|| callee.strip_prefix("func."))
+            {
+                return Some(db_default(&format!("{f}()")));
+            }
+        }
+        Some(DbDefault::Expr(text(node, src).to_string()))
+    }
+
+    /// The column type of a SQLAlchemy type expression; a type this does not
+    /// know (a project's own `TypeDecorator`) is unknown, never "not uuid".
+    fn sa_column_type(&self, node: Node<'t>) -> ColumnType {
+        let ty = crate::extract::sqlmodel::sa_type(node, self.src, &Default::default());
+        match ty {
+            ColumnType::Other(written) => {
+                let head = written
+                    .split('(')
+                    .next()
+                    .map(|h| py_last_segment(h.trim()).to_ascii_uppercase())
+                    .unwrap_or_default();
+                const KNOWN: &[&str] = &[
+                    "ARRAY",
+                    "INET",
+                    "CIDR",
+                    "MACADDR",
+                    "BYTEA",
+                    "LARGEBINARY",
+                    "BINARY",
+                    "INTERVAL",
+                    "TIME",
+                    "TSVECTOR",
+                    "HSTORE",
+                    "MONEY",
+                    "BIT",
+                    "INT4RANGE",
+                    "TSTZRANGE",
+                    "DATERANGE",
+                ];
+                if KNOWN.contains(&head.as_str()) {
+                    ColumnType::Other(written.to_ascii_lowercase())
+                } else {
+                    ColumnType::Unknown
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// `sa.Column("name", type, sa.ForeignKey("t.id"), nullable=..., ...)` and
+    /// whether it asks for an index (`index=True`).
+    fn sa_column(&self, node: Node<'t>, table: &str) -> Option<(Column, Option<Index>)> {
+        let src = self.src;
+        let node = py_unparen(node);
+        if py_callee(node, src).is_none_or(|c| py_last_segment(c) != "Column") {
+            return None;
+        }
+        let args = py_args(node, src);
+        let (name, name_span) = args
+            .positional
+            .first()
+            .copied()
+            .or(args.kw("name"))
+            .and_then(|n| self.string_at(n))?;
+        let whole = span(node);
+        let mut c = Column {
+            key: name.clone(),
+            explicit_name: Some(name.clone()),
+            name: name.clone(),
+            ty: ColumnType::Unknown,
+            not_null: false,
+            primary_key: false,
+            unique: false,
+            db_default: None,
+            client_default: None,
+            references: None,
+            indexed: false,
+            key_span: name_span,
+            name_span: Some(name_span),
+            span: whole,
+            value_span: Span::new(name_span.end.min(whole.end), whole.end),
+            annotation_span: None,
+            sa_column: false,
+            file: FileId::default(),
+            helper: None,
+        };
+        let mut typed = false;
+        for arg in args.positional.iter().skip(1) {
+            let callee = py_callee(py_unparen(*arg), src).map(py_last_segment);
+            match callee {
+                Some("ForeignKey") => {
+                    let fk_args = py_args(py_unparen(*arg), src);
+                    let target = fk_args
+                        .positional
+                        .first()
+                        .copied()
+                        .or(fk_args.kw("column"))
+                        .and_then(|n| self.string_value(n))
+                        .and_then(|s| Self::fk_target(&s));
+                    if let Some((t, col)) = target {
+                        c.references = Some(ForeignKey {
+                            columns: vec![name.clone()],
+                            target: TableRef::Db(render(&t)),
+                            target_columns: vec![col],
+                            resolved_table: None,
+                            resolved_loc: None,
+                            on_delete: self.on_delete(&fk_args),
+                            span: span(*arg),
+                            target_span: fk_args
+                                .positional
+                                .first()
+                                .map_or(span(*arg), |n| span(*n)),
+                        });
+                    }
+                }
+                Some("Identity") => {
+                    c.db_default = Some(DbDefault::Identity);
+                    c.not_null = true;
+                }
+                Some("Computed" | "Sequence" | "CheckConstraint") => {}
+                _ if !typed => {
+                    c.ty = self.sa_column_type(*arg);
+                    typed = true;
+                }
+                _ => {}
+            }
+        }
+        if !typed && let Some(t) = args.kw("type_") {
+            c.ty = self.sa_column_type(t);
+        }
+        let flag = |k: &str| args.kw(k).and_then(py_bool);
+        c.primary_key = flag("primary_key").unwrap_or(false);
+        c.unique = flag("unique").unwrap_or(false);
+        c.not_null = match flag("nullable") {
+            Some(n) => !n || c.primary_key,
+            None => c.primary_key || c.not_null,
+        };
+        if let Some(d) = args.kw("server_default") {
+            c.db_default = self.server_default(d).or(c.db_default.take());
+        }
+        let index = (flag("index") == Some(true)).then(|| Index {
+            name: None,
+            effective_name: format!("ix_{table}_{name}"),
+            columns: vec![Some(name.clone())],
+            unique: c.unique,
+            partial: false,
+            predicate: None,
+            span: whole,
+            name_span: None,
+            origin: IndexOrigin::ColumnFlag,
+        });
+        if index.is_some() {
+            // `index=True, unique=True` is a unique index, not a constraint.
+            c.unique = false;
+        }
+        Some((c, index))
+    }
+
+    /// `autoincrement=False` on a column call.
+    fn no_autoincrement(&self, node: Node<'t>) -> bool {
+        py_args(py_unparen(node), self.src)
+            .kw("autoincrement")
+            .and_then(py_bool)
+            == Some(false)
+    }
+
+    fn ddl(&self, call: Node<'t>, method: &str, batch: Option<&str>) -> Vec<DdlAction> {
+        let src = self.src;
+        let args = py_args(call, src);
+        let pos = |k: usize| args.positional.get(k).copied();
+        // Positional index of the first argument after the table in `op.x(table, ...)`;
+        // batch operations leave the table out.
+        let shift = usize::from(batch.is_none());
+        let at = |k: usize, kw: &str| pos(k).or(args.kw(kw));
+        let table_q = |k: usize, kw: &str, schema_kw: &str| -> Option<QualifiedName> {
+            let name = match batch {
+                Some(t) => t.to_string(),
+                None => at(k, kw).and_then(|n| self.string_value(n))?,
+            };
+            Some(QualifiedName {
+                schema: self.schema_kw(&args, schema_kw),
+                name,
+            })
+        };
+        match method {
+            "create_table" => self.create_table(call, &args),
+            "drop_table" => table_q(0, "table_name", "schema")
+                .map(|table| DdlAction::DropTable { table })
+                .into_iter()
+                .collect(),
+            "rename_table" => {
+                let (Some(table), Some(to)) = (
+                    table_q(0, "old_table_name", "schema"),
+                    at(1, "new_table_name").and_then(|n| self.string_value(n)),
+                ) else {
+                    return vec![];
+                };
+                let to = QualifiedName {
+                    schema: table.schema.clone(),
+                    name: to,
+                };
+                vec![DdlAction::RenameTable { table, to }]
+            }
+            "add_column" => {
+                let Some(table) = table_q(0, "table_name", "schema") else {
+                    return vec![];
+                };
+                let Some(col) = at(shift, "column") else {
+                    return vec![];
+                };
+                match self.sa_column(col, &table.name) {
+                    Some((column, index)) => {
+                        let mut out = vec![DdlAction::AddColumn {
+                            table: table.clone(),
+                            column,
+                            if_not_exists: false,
+                            column_constraint_names: Vec::new(),
+                        }];
+                        if let Some(index) = index {
+                            out.push(DdlAction::CreateIndex {
+                                table,
+                                index,
+                                if_not_exists: false,
+                            });
+                        }
+                        out
+                    }
+                    None => vec![DdlAction::Unknown {
+                        table,
+                        what: "add_column".into(),
+                    }],
+                }
+            }
+            "drop_column" => {
+                let (Some(table), Some(column)) = (
+                    table_q(0, "table_name", "schema"),
+                    at(shift, "column_name").and_then(|n| self.string_value(n)),
+                ) else {
+                    return vec![];
+                };
+                vec![DdlAction::DropColumn { table, column }]
+            }
+            "alter_column" => self.alter_column(&args, table_q(0, "table_name", "schema"), shift),
+            "create_index" => {
+                let Some(table) = table_q(1, "table_name", "schema") else {
+                    return vec![];
+                };
+                let cols_at = if batch.is_some() { 1 } else { 2 };
+                let columns: Vec<Option<String>> = match at(cols_at, "columns") {
+                    Some(n) => self.index_elements(n),
+                    None => return vec![],
+                };
+                let named = at(0, "index_name").and_then(|n| self.string_at(n));
+                let predicate = args.kw("postgresql_where").map(|n| self.predicate(n));
+                let effective_name = named.as_ref().map_or_else(
+                    || {
+                        format!(
+                            "ix_{}_{}",
+                            table.name,
+                            columns.first().cloned().flatten().unwrap_or_default()
+                        )
+                    },
+                    |(n, _)| n.clone(),
+                );
+                let index = Index {
+                    name: named.as_ref().map(|(n, _)| n.clone()),
+                    effective_name,
+                    columns,
+                    unique: args.kw("unique").and_then(py_bool).unwrap_or(false),
+                    partial: predicate.is_some(),
+                    predicate,
+                    span: span(call),
+                    name_span: named.map(|(_, s)| s),
+                    origin: IndexOrigin::Explicit,
+                };
+                vec![DdlAction::CreateIndex {
+                    table,
+                    index,
+                    if_not_exists: args.kw("if_not_exists").and_then(py_bool).unwrap_or(false),
+                }]
+            }
+            "drop_index" => {
+                let Some(name) = at(0, "index_name").and_then(|n| self.string_value(n)) else {
+                    return vec![];
+                };
+                vec![DdlAction::DropIndex {
+                    index: QualifiedName {
+                        schema: self.schema_kw(&args, "schema"),
+                        name,
+                    },
+                }]
+            }
+            "create_foreign_key" => {
+                let name = at(0, "constraint_name").and_then(|n| self.string_value(n));
+                let Some(table) = table_q(1, "source_table", "source_schema") else {
+                    return vec![];
+                };
+                let k = 1 + shift;
+                let (Some(referent), Some(local), Some(remote)) = (
+                    at(k, "referent_table").and_then(|n| self.string_value(n)),
+                    at(k + 1, "local_cols").and_then(|n| self.names(n)),
+                    at(k + 2, "remote_cols").and_then(|n| self.names(n)),
+                ) else {
+                    return vec![DdlAction::Unknown {
+                        table,
+                        what: "create_foreign_key".into(),
+                    }];
+                };
+                let target = QualifiedName {
+                    schema: self.schema_kw(&args, "referent_schema"),
+                    name: referent,
+                };
+                vec![DdlAction::AddForeignKey {
+                    table,
+                    name,
+                    foreign_key: ForeignKey {
+                        columns: local,
+                        target: TableRef::Db(render(&target)),
+                        target_columns: remote,
+                        resolved_table: None,
+                        resolved_loc: None,
+                        on_delete: self.on_delete(&args),
+                        span: span(call),
+                        target_span: at(k, "referent_table").map_or(span(call), span),
+                    },
+                }]
+            }
+            "create_unique_constraint" | "create_primary_key" => {
+                let name = at(0, "constraint_name").and_then(|n| self.string_value(n));
+                let Some(table) = table_q(1, "table_name", "schema") else {
+                    return vec![];
+                };
+                let Some(columns) = at(1 + shift, "columns").and_then(|n| self.names(n)) else {
+                    return vec![DdlAction::Unknown {
+                        table,
+                        what: method.into(),
+                    }];
+                };
+                if method == "create_primary_key" {
+                    vec![DdlAction::AddPrimaryKey {
+                        table,
+                        columns,
+                        name,
+                    }]
+                } else {
+                    vec![DdlAction::AddUnique {
+                        table,
+                        unique: UniqueConstraint {
+                            name,
+                            columns,
+                            span: span(call),
+                        },
+                    }]
+                }
+            }
+            "drop_constraint" => {
+                let (Some(name), Some(table)) = (
+                    at(0, "constraint_name").and_then(|n| self.string_value(n)),
+                    table_q(1, "table_name", "schema"),
+                ) else {
+                    return vec![];
+                };
+                vec![DdlAction::DropConstraint { table, name }]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// `postgresql_where=sa.text("x IS NOT NULL")` (or a plain string) → the
+    /// predicate as written; any other expression as its source text.
+    fn predicate(&self, node: Node<'t>) -> String {
+        let src = self.src;
+        let node = py_unparen(node);
+        if let Some((s, _)) = py_string(node, src) {
+            return s.into_owned();
+        }
+        if py_callee(node, src).is_some_and(|c| py_last_segment(c) == "text")
+            && let Some((s, _)) = py_args(node, src)
+                .positional
+                .first()
+                .and_then(|n| py_string(*n, src))
+        {
+            return s.into_owned();
+        }
+        text(node, src).to_string()
+    }
+
+    /// Index elements: a plain name is a column, anything else (`sa.text(...)`,
+    /// `"lower(email)"`) an expression.
+    fn index_elements(&self, node: Node<'t>) -> Vec<Option<String>> {
+        let node = py_unparen(node);
+        let items = match py_sequence_items(node) {
+            Some(items) if node.kind() != "parenthesized_expression" => items,
+            _ => vec![node],
+        };
+        items
+            .into_iter()
+            .map(|n| {
+                self.string_value(n)
+                    .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            })
+            .collect()
+    }
+
+    fn alter_column(
+        &self,
+        args: &PyArgs<'t>,
+        table: Option<QualifiedName>,
+        shift: usize,
+    ) -> Vec<DdlAction> {
+        let Some(table) = table else {
+            return vec![];
+        };
+        let Some((column, column_span)) = args
+            .positional
+            .get(shift)
+            .copied()
+            .or(args.kw("column_name"))
+            .and_then(|n| self.string_at(n))
+        else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        let mut change = |change| {
+            out.push(DdlAction::AlterColumn {
+                table: table.clone(),
+                column: column.clone(),
+                change,
+                column_span,
+            })
+        };
+        match args.kw("nullable").and_then(py_bool) {
+            Some(true) => change(ColumnChange::DropNotNull),
+            Some(false) => change(ColumnChange::SetNotNull),
+            None => {}
+        }
+        if let Some(d) = args.kw("server_default") {
+            match py_unparen(d).kind() {
+                // `False` (the default) leaves it alone.
+                "false" => {}
+                "none" => change(ColumnChange::DropDefault),
+                _ => {
+                    if let Some(d) = self.server_default(d) {
+                        change(ColumnChange::SetDefault(d));
+                    }
+                }
+            }
+        }
+        if let Some(t) = args.kw("type_") {
+            change(ColumnChange::Type(self.sa_column_type(t)));
+        }
+        if let Some((to, to_span)) = args.kw("new_column_name").and_then(|n| self.string_at(n)) {
+            out.push(DdlAction::RenameColumn {
+                table,
+                from: column,
+                to,
+                to_span,
+            });
+        }
+        out
+    }
+
+    fn create_table(&self, call: Node<'t>, args: &PyArgs<'t>) -> Vec<DdlAction> {
+        let src = self.src;
+        let Some((name, anchor)) = args
+            .positional
+            .first()
+            .copied()
+            .or(args.kw("table_name"))
+            .and_then(|n| self.string_at(n))
+        else {
+            return vec![];
+        };
+        let table = QualifiedName {
+            schema: self.schema_kw(args, "schema"),
+            name,
+        };
+        // `*columns` splats cannot be read.
+        let mut partial = call
+            .child_by_field_name("arguments")
+            .is_some_and(|l| code_children(l).iter().any(|a| a.kind() == "list_splat"));
+        let mut columns = Vec::new();
+        let mut indexes = Vec::new();
+        let mut primary_key = None;
+        let mut uniques = Vec::new();
+        let mut foreign_keys = Vec::new();
+        let mut foreign_key_names = Vec::new();
+        let mut no_autoincrement = Vec::new();
+        for item in args.positional.iter().skip(1) {
+            let item = py_unparen(*item);
+            let callee = py_callee(item, src).map(py_last_segment);
+            let item_args = py_args(item, src);
+            let name_kw = || item_args.kw("name").and_then(|n| self.string_value(n));
+            match callee {
+                Some("Column") => match self.sa_column(item, &table.name) {
+                    Some((c, ix)) => {
+                        if self.no_autoincrement(item) {
+                            no_autoincrement.push(c.name.clone());
+                        }
+                        columns.push(c);
+                        indexes.extend(ix);
+                    }
+                    None => partial = true,
+                },
+                Some("PrimaryKeyConstraint") => {
+                    let cols: Option<Vec<String>> = item_args
+                        .positional
+                        .iter()
+                        .map(|n| self.string_value(*n))
+                        .collect();
+                    match cols {
+                        Some(c) => primary_key = Some(c),
+                        None => partial = true,
+                    }
+                }
+                Some("UniqueConstraint") => {
+                    let cols: Option<Vec<String>> = item_args
+                        .positional
+                        .iter()
+                        .map(|n| self.string_value(*n))
+                        .collect();
+                    match cols {
+                        Some(c) => uniques.push(UniqueConstraint {
+                            name: name_kw(),
+                            columns: c,
+                            span: span(item),
+                        }),
+                        None => partial = true,
+                    }
+                }
+                Some("ForeignKeyConstraint") => {
+                    let local = item_args
+                        .positional
+                        .first()
+                        .copied()
+                        .or(item_args.kw("columns"))
+                        .and_then(|n| self.names(n));
+                    let refs = item_args
+                        .positional
+                        .get(1)
+                        .copied()
+                        .or(item_args.kw("refcolumns"))
+                        .and_then(|n| self.names(n));
+                    let targets: Option<Vec<(QualifiedName, String)>> = refs
+                        .map(|r| r.iter().map(|s| Self::fk_target(s)).collect())
+                        .unwrap_or(None);
+                    match (local, targets) {
+                        (Some(local), Some(targets)) if !targets.is_empty() => {
+                            foreign_keys.push(ForeignKey {
+                                columns: local,
+                                target: TableRef::Db(render(&targets[0].0)),
+                                target_columns: targets.iter().map(|(_, c)| c.clone()).collect(),
+                                resolved_table: None,
+                                resolved_loc: None,
+                                on_delete: self.on_delete(&item_args),
+                                span: span(item),
+                                target_span: item_args
+                                    .positional
+                                    .get(1)
+                                    .map_or(span(item), |n| span(*n)),
+                            });
+                            foreign_key_names.push(name_kw());
+                        }
+                        _ => partial = true,
+                    }
+                }
+                Some("CheckConstraint") => {}
+                Some("Index") => {
+                    let ix_name = item_args
+                        .positional
+                        .first()
+                        .and_then(|n| self.string_at(*n));
+                    let cols: Vec<Option<String>> = item_args
+                        .positional
+                        .iter()
+                        .skip(1)
+                        .map(|n| {
+                            self.string_value(*n)
+                                .filter(|s| s.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                        })
+                        .collect();
+                    if let Some((n, s)) = ix_name {
+                        let predicate = item_args.kw("postgresql_where").map(|n| self.predicate(n));
+                        indexes.push(Index {
+                            name: Some(n.clone()),
+                            effective_name: n,
+                            columns: cols,
+                            unique: item_args.kw("unique").and_then(py_bool).unwrap_or(false),
+                            partial: predicate.is_some(),
+                            predicate,
+                            span: span(item),
+                            name_span: Some(s),
+                            origin: IndexOrigin::Explicit,
+                        });
+                    }
+                }
+                _ => partial = true,
+            }
+        }
+        // SQLAlchemy makes a lone integer primary key (no foreign key) SERIAL.
+        let pk_cols: Vec<String> = match &primary_key {
+            Some(p) => p.clone(),
+            None => columns
+                .iter()
+                .filter(|c| c.primary_key)
+                .map(|c| c.name.clone())
+                .collect(),
+        };
+        if let [one] = pk_cols.as_slice()
+            && !no_autoincrement.contains(one)
+            && let Some(c) = columns.iter_mut().find(|c| &c.name == one)
+            && matches!(
+                c.ty,
+                ColumnType::Integer | ColumnType::BigInt | ColumnType::SmallInt
+            )
+            && c.references.is_none()
+            && c.db_default.is_none()
+        {
+            c.db_default = Some(DbDefault::Identity);
+        }
+        if pk_cols.len() > 1 {
+            // Several `primary_key=True` columns are one composite key.
+            for c in columns.iter_mut() {
+                c.primary_key = false;
+            }
+        }
+        let mut out = vec![DdlAction::CreateTable {
+            table: table.clone(),
+            if_not_exists: args.kw("if_not_exists").and_then(py_bool).unwrap_or(false),
+            anchor,
+            columns,
+            primary_key: (!pk_cols.is_empty()).then_some(pk_cols),
+            uniques,
+            foreign_keys,
+            foreign_key_names,
+            column_constraint_names: Vec::new(),
+            partition_of: None,
+            partitioned: false,
+            partial,
+        }];
+        for index in indexes {
+            out.push(DdlAction::CreateIndex {
+                table: table.clone(),
+                index,
+                if_not_exists: false,
+            });
+        }
+        out
     }
 }
 

@@ -1019,6 +1019,7 @@ impl Analyzer<'_> {
                     uniques: Vec::new(),
                     foreign_keys: Vec::new(),
                     foreign_key_names: Vec::new(),
+                    column_constraint_names: Vec::new(),
                     partition_of: None,
                     partitioned: false,
                     partial: true,

@@ -6,8 +6,9 @@
 //! migrations lives in `project/ddl.rs`.
 
 use crate::model::{
-    Column, ColumnChange, ColumnType, DbDefault, DdlAction, DdlEvent, FileId, ForeignKey, Index,
-    IndexOrigin, QualifiedName, Span, TableRef, UniqueConstraint,
+    Column, ColumnChange, ColumnConstraintKind, ColumnType, DbDefault, DdlAction, DdlEvent, FileId,
+    ForeignKey, Index, IndexOrigin, NamedColumnConstraint, QualifiedName, Span, TableRef,
+    UniqueConstraint,
 };
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable,
@@ -246,6 +247,26 @@ fn foreign_key(
     }
 }
 
+/// The names written with `CONSTRAINT n` on a column's keys and references.
+fn column_constraint_names(def: &ColumnDef) -> Vec<NamedColumnConstraint> {
+    def.options
+        .iter()
+        .filter_map(|o| {
+            let kind = match o.option {
+                ColumnOption::ForeignKey(_) => ColumnConstraintKind::ForeignKey,
+                ColumnOption::Unique(_) => ColumnConstraintKind::Unique,
+                ColumnOption::PrimaryKey(_) => ColumnConstraintKind::PrimaryKey,
+                _ => return None,
+            };
+            Some(NamedColumnConstraint {
+                column: fold_ident(&def.name),
+                kind,
+                name: fold_ident(o.name.as_ref()?),
+            })
+        })
+        .collect()
+}
+
 /// A column definition (`CREATE TABLE` item or `ADD COLUMN`).
 fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
     let name = fold_ident(&def.name);
@@ -397,6 +418,11 @@ pub(crate) fn create_table(loc: &Locator, ct: &CreateTable, stmt: Span) -> DdlEv
             uniques,
             foreign_keys,
             foreign_key_names,
+            column_constraint_names: ct
+                .columns
+                .iter()
+                .flat_map(column_constraint_names)
+                .collect(),
             partition_of: ct.partition_of.as_ref().map(object_name),
             partitioned: ct.partition_by.is_some(),
             partial,
@@ -468,6 +494,7 @@ pub(crate) fn alter_table(
                 table: t(),
                 column: c,
                 if_not_exists: *if_not_exists,
+                column_constraint_names: column_constraint_names(column_def),
             }]
         }
         AlterTableOperation::DropColumn { column_names, .. } => column_names

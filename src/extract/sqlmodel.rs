@@ -1693,7 +1693,7 @@ fn python_type(name: &str, enums: &HashSet<String>) -> ColumnType {
 }
 
 /// A SQLAlchemy type expression (`sa.String(255)`, `DateTime(timezone=True)`, `JSONB`).
-fn sa_type(node: Node<'_>, src: &str, enums: &HashSet<String>) -> ColumnType {
+pub(crate) fn sa_type(node: Node<'_>, src: &str, enums: &HashSet<String>) -> ColumnType {
     let node = py_unparen(node);
     let (head, args) = if node.kind() == "call" {
         (py_callee(node, src), Some(py_args(node, src)))

@@ -157,6 +157,34 @@ pub fn drop_fixes_near_errors(
                 touches(r, e.span)
             })
         });
+        d.refresh_fixable();
+    }
+}
+
+/// The report-only counterpart of [`drop_fixes_near_errors`]: no fix was
+/// computed, so a finding whose own span is in or next to a syntax error of its
+/// file loses its [`crate::diagnostic::Diagnostic::fixable`] marker (its fix
+/// would edit there).
+pub fn drop_markers_near_errors(
+    project: &crate::project::Project,
+    diagnostics: &mut [crate::diagnostic::Diagnostic],
+) {
+    use std::collections::HashMap;
+    let mut regions: HashMap<crate::model::FileId, Vec<crate::model::Span>> = HashMap::new();
+    for d in diagnostics.iter_mut() {
+        if d.fixable.is_none() || !d.fixes.is_empty() {
+            continue;
+        }
+        let r = regions.entry(d.file).or_insert_with(|| {
+            project
+                .file(d.file)
+                .filter(|src| src.model.syntax_error)
+                .map(|src| broken_regions(&src.path, &src.text, project.tree(d.file)))
+                .unwrap_or_default()
+        });
+        if touches(r, d.span) {
+            d.fixable = None;
+        }
     }
 }
 

@@ -1,18 +1,23 @@
 //! Code actions: the client's diagnostic is only a key (rule, range, message)
-//! to the server's own finding in a document it knows; that finding's fixes
-//! become `quickfix`es bound to the diagnostic (safe fixes preferred), never
+//! to the server's own finding in a document it knows; that finding's fixes,
+//! computed on request for it alone (`fixes_of`: its rule, its place), become
+//! `quickfix`es bound to the diagnostic (safe fixes preferred), never
 //! with an edit outside the workspace folders (`data` from the client is not
 //! trusted); "Ignore <rule> for this line"
 //! inserts a `greyhaven-ignore` comment above the line (with its indentation and
 //! line ending) or extends the one already there; `source.fixAll.greyhaven`
-//! applies the non-overlapping safe fixes of the whole file from the last lint.
+//! applies the non-overlapping safe fixes of the whole file (`file_fixes`:
+//! fixes computed for that file's reported findings only).
 //! Edits spanning several files become `documentChanges` with versions.
 
 use super::FIX_ALL_KIND;
 use super::convert::{self, Data, DataEdit};
+use super::state::Engine;
 use super::state::State;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::fix::{FixMode, select_fixes};
-use crate::model::Span;
+use crate::model::{FileId, Span};
+use crate::rules::Fixes;
 use crate::suppress::{self, Scope};
 use std::collections::HashMap;
 use tower_lsp_server::ls_types as lsp;
@@ -98,7 +103,7 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }) else {
             continue;
         };
-        for f in &found.fixes {
+        for f in &fixes_of(&engine, found) {
             let inside = f.edits.iter().all(|e| {
                 engine
                     .project
@@ -134,10 +139,8 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }
     }
     if wanted(only, FIX_ALL_KIND) {
-        let mine: Vec<crate::diagnostic::Diagnostic> = engine
-            .diagnostics
-            .iter()
-            .filter(|d| d.file == id)
+        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(&engine, id)
+            .into_iter()
             .filter(|d| {
                 d.fixes.iter().flat_map(|f| &f.edits).all(|e| {
                     engine
@@ -146,7 +149,6 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
                         .is_some_and(|src| in_workspace(&engine, &src.path))
                 })
             })
-            .cloned()
             .collect();
         let fixes = select_fixes(&mine, FixMode::Safe);
         let edits: Vec<crate::diagnostic::Edit> =
@@ -162,6 +164,80 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
             }));
         }
     }
+    out
+}
+
+/// The fixes of the server's finding `found`, computed now for it alone (its
+/// rule only, fixes only for findings at its place: the cost of one rule's
+/// check plus one fix), or the ones it carries (suppression findings, whose
+/// fix is built with them).
+pub fn fixes_of(engine: &Engine, found: &Diagnostic) -> Vec<Fix> {
+    if !found.fixes.is_empty() || found.fixable.is_none() {
+        return found.fixes.clone();
+    }
+    let rules = [found.rule];
+    let wanted = |x: &Diagnostic| x.file == found.file && x.span == found.span;
+    let mut computed = crate::rules::lint_with(
+        &engine.project,
+        &engine.schema,
+        Fixes::Only {
+            rules: &rules,
+            wanted: &wanted,
+        },
+    );
+    computed.retain(|x| {
+        x.rule == found.rule
+            && x.file == found.file
+            && x.span == found.span
+            && x.message == found.message
+    });
+    crate::fix::verify::drop_fixes_near_errors(&engine.project, &mut computed);
+    computed
+        .into_iter()
+        .next()
+        .map(|d| d.fixes)
+        .unwrap_or_default()
+}
+
+/// The server's findings in file `id` with their fixes computed (only the
+/// rules with a fixable finding there, fixes only for that file's findings),
+/// for fix-all. Only findings the last lint reported are kept (suppressed and
+/// baselined ones stay out).
+pub fn file_fixes(engine: &Engine, id: FileId) -> Vec<Diagnostic> {
+    let reported: Vec<&Diagnostic> = engine.diagnostics.iter().filter(|d| d.file == id).collect();
+    let mut rules: Vec<&str> = reported
+        .iter()
+        .filter(|d| d.fixes.is_empty() && d.fixable.is_some())
+        .map(|d| d.rule)
+        .collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let mut out: Vec<Diagnostic> = reported
+        .iter()
+        .filter(|d| !d.fixes.is_empty())
+        .map(|d| (*d).clone())
+        .collect();
+    if !rules.is_empty() {
+        let wanted = |x: &Diagnostic| x.file == id;
+        let mut computed = crate::rules::lint_with(
+            &engine.project,
+            &engine.schema,
+            Fixes::Only {
+                rules: &rules,
+                wanted: &wanted,
+            },
+        );
+        computed.retain(|x| {
+            x.file == id
+                && !x.fixes.is_empty()
+                && reported
+                    .iter()
+                    .any(|r| r.rule == x.rule && r.span == x.span && r.message == x.message)
+        });
+        crate::fix::verify::drop_fixes_near_errors(&engine.project, &mut computed);
+        out.extend(computed);
+    }
+    out.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
     out
 }
 

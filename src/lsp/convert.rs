@@ -2,9 +2,8 @@
 //! positions in the negotiated encoding (over a project file's text and its
 //! line index, which split lines exactly like the open documents' ropes), model
 //! spans → ranges, file paths ↔ URIs, and engine diagnostics → LSP diagnostics
-//! (code, documentation link, severity, related information, and the fixes
-//! serialised into `data` with ranges already converted so code actions need
-//! no re-lint).
+//! (code, documentation link, severity, related information, and a small
+//! `data` key: the rule and whether a fix is offered, never edits).
 
 use crate::diagnostic::{Diagnostic, Edit, Safety, Severity};
 use crate::model::{FileId, Span};
@@ -138,19 +137,14 @@ pub struct DataEdit {
     pub new_text: String,
 }
 
-/// A fix as carried in a diagnostic's `data`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DataFix {
-    pub title: String,
-    pub safe: bool,
-    pub edits: Vec<DataEdit>,
-}
-
-/// The `data` of a diagnostic.
+/// The `data` of a published diagnostic: a small key, never edits (fixes are
+/// computed when a code action asks for them).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Data {
     pub rule: String,
-    pub fixes: Vec<DataFix>,
+    /// `"safe"` or `"unsafe"` when the rule offers a fix for the finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 /// Convert edits to data edits; `None` when a file is unknown.
@@ -194,20 +188,15 @@ pub fn diagnostic(
             })
         })
         .collect();
-    let fixes: Vec<DataFix> = d
-        .fixes
-        .iter()
-        .filter_map(|f| {
-            Some(DataFix {
-                title: f.title.clone(),
-                safe: f.safety == Safety::Safe,
-                edits: data_edits(project, open, &f.edits, enc)?,
-            })
-        })
-        .collect();
     let data = Data {
         rule: d.rule.to_string(),
-        fixes,
+        fix: d.fixable.map(|s| {
+            match s {
+                Safety::Safe => "safe",
+                Safety::Unsafe => "unsafe",
+            }
+            .to_string()
+        }),
     };
     lsp::Diagnostic {
         range: file_range(project, d.file, d.span, enc),

@@ -591,7 +591,8 @@ pub fn relint_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
-    let (schema, diagnostics) = crate::check_project(&engine.project);
+    // Report-only: fixes are computed when a code action asks (lsp::actions).
+    let (schema, diagnostics) = crate::check_report(&engine.project);
     engine.schema = schema;
     engine.diagnostics = diagnostics;
     publications_forced(engine, enc, forced)

@@ -4,14 +4,15 @@
 //! Tables no ORM declares become `Orm::Sql` [`SchemaTable`]s, anchored on the
 //! `CREATE TABLE` that made them, so SQL-first projects are checked like ORM
 //! ones; for tables an ORM declares, the ORM source stays the declaration and
-//! migrations only add the indexes it does not list (Drizzle Kit folders, which
-//! mirror the ORM, add nothing new). Partitions (`PARTITION OF`) are judged on
+//! migrations only add the indexes it does not list and the foreign keys it
+//! does not declare on its columns (Drizzle Kit folders, which mirror the ORM,
+//! add nothing new; hand-written Alembic revisions often do). Partitions (`PARTITION OF`) are judged on
 //! their parent and are not tables of their own here.
 
 use super::{Project, RlsState, SchemaTable};
 use crate::model::{
-    Column, ColumnChange, DbDefault, DdlAction, FileId, ForeignKey, Index, IndexOrigin, Orm,
-    QualifiedName, Span, Table, UniqueConstraint,
+    Column, ColumnChange, ColumnConstraintKind, DbDefault, DdlAction, FileId, ForeignKey, Index,
+    IndexOrigin, Orm, QualifiedName, Span, Table, UniqueConstraint,
 };
 use std::collections::HashMap;
 
@@ -43,6 +44,8 @@ struct State {
     /// Constraint names (written or PostgreSQL's) of `table.foreign_keys`.
     fk_names: Vec<String>,
     pk_name: Option<String>,
+    /// Column constraints named `CONSTRAINT n` on the column, by name.
+    column_constraints: HashMap<String, (String, ColumnConstraintKind)>,
     partition: bool,
 }
 
@@ -136,6 +139,7 @@ pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<Schema
                 .map(|ix| (ix.clone(), st.file_of(ix.span)))
                 .collect();
             add_indexes(&mut tables[orm], extra);
+            add_foreign_keys(&mut tables[orm], st);
             continue;
         }
         let st = &r.states[i];
@@ -178,6 +182,45 @@ fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
             st.elsewhere.push((n, file));
         }
         st.table.indexes.push(ix);
+    }
+}
+
+/// Foreign keys the migrations give an ORM table on columns it declares but
+/// without a foreign key there (`op.create_foreign_key` in a hand-written
+/// revision): the database has them, so they count, pointing at the migration.
+fn add_foreign_keys(st: &mut SchemaTable, sql: &State) {
+    let column_keys = sql
+        .table
+        .columns
+        .iter()
+        .filter_map(|c| c.references.as_ref().map(|fk| (fk, c.file)));
+    let table_keys = sql
+        .table
+        .foreign_keys
+        .iter()
+        .map(|fk| (fk, sql.file_of(fk.span)));
+    let extra: Vec<(ForeignKey, FileId)> = column_keys
+        .chain(table_keys)
+        .map(|(fk, f)| (fk.clone(), f))
+        .collect();
+    for (fk, file) in extra {
+        let t = &st.table;
+        let declared = t
+            .columns
+            .iter()
+            .filter_map(|c| c.references.as_ref())
+            .chain(&t.foreign_keys)
+            .any(|o| o.columns == fk.columns);
+        let known = fk
+            .columns
+            .iter()
+            .all(|c| t.columns.iter().any(|tc| &tc.name == c));
+        if declared || !known {
+            continue;
+        }
+        st.elsewhere.push((fk.span, file));
+        st.elsewhere.push((fk.target_span, file));
+        st.table.foreign_keys.push(fk);
     }
 }
 
@@ -311,6 +354,7 @@ impl Replay {
                 uniques,
                 foreign_keys,
                 foreign_key_names,
+                column_constraint_names,
                 partition_of,
                 partial,
                 ..
@@ -369,6 +413,10 @@ impl Replay {
                         })
                         .collect(),
                     pk_name: None,
+                    column_constraints: column_constraint_names
+                        .iter()
+                        .map(|n| (n.name.clone(), (n.column.clone(), n.kind)))
+                        .collect(),
                     partition: partition_of.is_some(),
                 });
                 self.live.insert(table.clone(), i);
@@ -406,6 +454,7 @@ impl Replay {
                 table,
                 column,
                 if_not_exists: _,
+                column_constraint_names,
             } => {
                 if column
                     .references
@@ -423,6 +472,10 @@ impl Replay {
                 let mut c = column.clone();
                 c.file = file;
                 st.table.columns.push(c);
+                for n in column_constraint_names {
+                    st.column_constraints
+                        .insert(n.name.clone(), (n.column.clone(), n.kind));
+                }
             }
             DdlAction::DropColumn { table, column } => {
                 let Some((_, st)) = self.state(table) else {
@@ -486,6 +539,11 @@ impl Replay {
                 c.file = file;
                 if let Some(fk) = &mut c.references {
                     fk.columns = vec![to.clone()];
+                }
+                for (c, _) in st.column_constraints.values_mut() {
+                    if c == from {
+                        c.clone_from(to);
+                    }
                 }
                 let t = &mut st.table;
                 let rename = |x: &mut String| {
@@ -670,7 +728,29 @@ impl Replay {
             st.table.uniques.remove(p);
             return;
         }
-        if st.pk_name.as_deref() == Some(name) || name == format!("{tname}_pkey") {
+        // A column constraint named `CONSTRAINT n`: its written name only.
+        if let Some((col, kind)) = st.column_constraints.remove(name) {
+            if let Some(c) = st.table.columns.iter_mut().find(|c| c.name == col) {
+                match kind {
+                    ColumnConstraintKind::ForeignKey => c.references = None,
+                    ColumnConstraintKind::Unique => c.unique = false,
+                    ColumnConstraintKind::PrimaryKey => c.primary_key = false,
+                }
+            }
+            return;
+        }
+        // A generated name does not name a column constraint that was given one.
+        let written: Vec<(String, ColumnConstraintKind)> =
+            st.column_constraints.values().cloned().collect();
+        let named = |col: &str, kind| written.iter().any(|(c, k)| c == col && *k == kind);
+        if st.pk_name.as_deref() == Some(name)
+            || (name == format!("{tname}_pkey")
+                && !st
+                    .table
+                    .columns
+                    .iter()
+                    .any(|c| named(&c.name, ColumnConstraintKind::PrimaryKey)))
+        {
             st.table.primary_key = None;
             for c in &mut st.table.columns {
                 c.primary_key = false;
@@ -678,11 +758,17 @@ impl Replay {
             return;
         }
         for c in &mut st.table.columns {
-            if name == format!("{tname}_{}_fkey", c.name) && c.references.is_some() {
+            if name == format!("{tname}_{}_fkey", c.name)
+                && c.references.is_some()
+                && !named(&c.name, ColumnConstraintKind::ForeignKey)
+            {
                 c.references = None;
                 return;
             }
-            if name == format!("{tname}_{}_key", c.name) && c.unique {
+            if name == format!("{tname}_{}_key", c.name)
+                && c.unique
+                && !named(&c.name, ColumnConstraintKind::Unique)
+            {
                 c.unique = false;
                 return;
             }

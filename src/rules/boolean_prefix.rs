@@ -64,7 +64,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 column_label(st, c)
             );
             let mut d = column_diag(RULE.meta.name, st, c, msg);
-            if !is_shared_column(st, c) {
+            if !is_shared_column(st, c) && cx.wants_fix(&mut d, Safety::Unsafe) {
                 for p in naming::BOOL_PREFIXES {
                     let new_name = format!("{p}_{snake}");
                     if let Some(edits) = renamer.column(st, c, &key_for(c, &new_name), &new_name) {

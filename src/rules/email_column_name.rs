@@ -64,6 +64,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 let mut d = column_diag(RULE.meta.name, st, c, msg);
                 let new_name = format!("{snake}_address");
                 if !is_shared_column(st, c)
+                    && cx.wants_fix(&mut d, Safety::Unsafe)
                     && let Some(edits) = renamer.column(st, c, &key_for(c, &new_name), &new_name)
                 {
                     d = d.fix(Fix {

@@ -75,6 +75,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         };
         let mut d = d.table(name.clone());
         if st.rls.disabled_at.is_none()
+            && super::tenant_isolation_policy::may_fix(cx, st)
+            && cx.wants_fix(&mut d, Safety::Unsafe)
             && let Some(fix) = super::tenant_isolation_policy::isolation_policy_fix(cx, st)
         {
             d = d.fix(fix);

@@ -92,7 +92,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 },
                 "the likely target table",
             );
-            if let Some(f) = fix(cx, st, c, target, key) {
+            if cx.wants_fix(&mut d, Safety::Unsafe)
+                && let Some(f) = fix(cx, st, c, target, key)
+            {
                 d = d.fix(f);
             }
             out.push(d);

@@ -190,6 +190,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             // An outside index that would cover is moved by index-outside-table's fix.
             if d.related.is_empty()
                 && let (Some(c), Some(table_name)) = (column, &t.name)
+                && cx.wants_fix(&mut d, Safety::Safe)
                 && let Some(src) = Src::new(cx.project, st.file)
                 && let ix = super::free_index_name(cx, table_name, &[name])
                 && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))

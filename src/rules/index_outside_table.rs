@@ -100,7 +100,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     },
                     "the table is declared here; declare the index in its extra config",
                 );
-                if let Some(f) = fix(cx, fid, oi, st) {
+                if cx.wants_fix(&mut d, Safety::Safe)
+                    && let Some(f) = fix(cx, fid, oi, st)
+                {
                     d = d.fix(f);
                 }
             }

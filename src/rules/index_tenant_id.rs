@@ -126,9 +126,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !d.related.is_empty() && outside_rule_on {
             continue;
         }
-        let ix = free_index_name(cx, name, &[tenant.name.as_str()]);
         if d.related.is_empty()
+            && cx.wants_fix(&mut d, Safety::Safe)
             && let Some(src) = Src::new(cx.project, st.file)
+            && let ix = free_index_name(cx, name, &[tenant.name.as_str()])
             && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
         {
             d = d.fix(make_fix(

@@ -1,7 +1,9 @@
 //! The rule catalog and the lint pipeline. Each rule lives in its own file with
 //! its documentation (`//!` comment: what / why / example / fix safety), its
 //! check over the merged [`Schema`] and its fixes. `lint` runs every enabled rule,
-//! applies configured severities, then suppressions.
+//! applies configured severities, then suppressions. Fixes are lazy: a check
+//! computes a finding's fixes only when the lint's [`Fixes`] asks for that
+//! finding ([`Ctx::wants_fix`]); otherwise it only marks the finding fixable.
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
@@ -63,6 +65,38 @@ pub struct Ctx<'a> {
     /// Positions in `schema.tables` by database name with the schema dropped,
     /// built on first use (name lookups stay linear over a lint).
     by_name: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+    /// Which findings get their fixes computed in this lint.
+    fixes: Fixes<'a>,
+}
+
+/// Which findings of a lint get their fixes computed. A check always reports
+/// its findings with [`Diagnostic::fixable`] (the fix's safety, no edits);
+/// fix edits, which may search references across the project, are computed
+/// only for the findings asked about here.
+#[derive(Clone, Copy)]
+pub enum Fixes<'f> {
+    /// Report only: no fix is computed (the CLI report, published diagnostics).
+    None,
+    /// Every finding's fixes (`check --fix` / `--diff`, fix-all rounds, tests).
+    All,
+    /// Only the findings `wanted` accepts, of the rules in `rules` (other rules
+    /// do not run): a code action for one diagnostic, fix-all of one file.
+    /// `wanted` sees the finding as the check built it (rule, file, span,
+    /// table, column; the message before the pipeline qualifies table names).
+    Only {
+        rules: &'f [&'f str],
+        wanted: &'f dyn Fn(&Diagnostic) -> bool,
+    },
+}
+
+impl Fixes<'_> {
+    /// `true` when rule `name` runs at all under this request.
+    fn runs(&self, name: &str) -> bool {
+        match self {
+            Fixes::Only { rules, .. } => rules.contains(&name),
+            _ => true,
+        }
+    }
 }
 
 pub struct RuleDef {
@@ -71,6 +105,40 @@ pub struct RuleDef {
 }
 
 impl<'a> Ctx<'a> {
+    /// The lazy-fix gate every rule puts before computing a fix for `d`, after
+    /// the fix's cheap preconditions and before anything costly:
+    ///
+    /// ```ignore
+    /// let mut d = column_diag(RULE.meta.name, st, c, msg);
+    /// if !is_shared_column(st, c) && cx.wants_fix(&mut d, Safety::Unsafe)
+    ///     && let Some(f) = fix(cx, st, c)
+    /// {
+    ///     d = d.fix(f);
+    /// }
+    /// ```
+    ///
+    /// Returns `true` when this lint computes `d`'s fixes; otherwise marks `d`
+    /// as offering a fix of `safety` ([`Diagnostic::fixable`]) and returns
+    /// `false`. When it returns `true` the marker is left to [`Diagnostic::fix`]
+    /// (no fix written, no marker).
+    pub fn wants_fix(&self, d: &mut Diagnostic, safety: Safety) -> bool {
+        let wanted = match &self.fixes {
+            Fixes::None => false,
+            Fixes::All => true,
+            Fixes::Only { wanted, .. } => wanted(d),
+        };
+        if !wanted && d.fixable.is_none() {
+            d.fixable = Some(safety);
+        }
+        wanted
+    }
+
+    /// `true` when this lint computes fixes for some finding (`Fixes::None` is
+    /// report-only).
+    pub fn computes_fixes(&self) -> bool {
+        !matches!(self.fixes, Fixes::None)
+    }
+
     /// The rename machinery (parses a file at most once per lint, and not at all
     /// when the project holds its tree).
     pub fn renamer(&self) -> &crate::fix::rename::Renamer<'a> {
@@ -297,8 +365,19 @@ pub fn doc_url(name: &str) -> String {
     format!("https://github.com/greyhaven/greyhaven-lsp/blob/main/docs/rules/{name}.md")
 }
 
-/// Run every enabled rule over the schema; configured severities applied.
+/// Run every enabled rule over the schema, every finding's fixes computed
+/// ([`Fixes::All`]); configured severities applied.
 pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
+    lint_with(project, schema, Fixes::All)
+}
+
+/// [`lint`] computing only the fixes `fixes` asks for (and, for
+/// [`Fixes::Only`], running only its rules).
+pub fn lint_with<'a>(
+    project: &'a Project,
+    schema: &'a Schema,
+    fixes: Fixes<'a>,
+) -> Vec<Diagnostic> {
     let config = &project.config;
     let cx = Ctx {
         project,
@@ -308,6 +387,7 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         sharing: std::cell::OnceCell::new(),
         index_names: std::cell::OnceCell::new(),
         by_name: std::cell::OnceCell::new(),
+        fixes,
     };
     let qualified = qualified_names(schema);
     let mut all = Vec::new();
@@ -316,6 +396,9 @@ pub fn lint(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
         let RuleLevel::On(severity) = level else {
             continue;
         };
+        if !cx.fixes.runs(def.meta.name) {
+            continue;
+        }
         let mut out = Vec::new();
         (def.check)(&cx, &mut out);
         for mut d in out {
@@ -398,8 +481,14 @@ fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
             .file(f)
             .is_some_and(|s| matches!(s.model.kind, SourceKind::Sql | SourceKind::Alembic))
     };
-    d.fixes
-        .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
+    if !d.fixes.is_empty() {
+        d.fixes
+            .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
+        d.refresh_fixable();
+    } else if is_migration(d.file) {
+        // Not computed: a fix of a finding in a migration would edit it.
+        d.fixable = None;
+    }
     if d.table.is_some() && is_migration(d.file) {
         d.new_migration = Some(crate::diagnostic::NewMigration { beside: d.file });
     }

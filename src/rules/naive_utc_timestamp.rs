@@ -54,7 +54,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "datetime.utcnow returns a naive datetime and is deprecated; \
                      use datetime.now(timezone.utc)",
                 );
-                if let Some(edits) = fix(&f.text, f.style(), fid, *span) {
+                if cx.wants_fix(&mut d, Safety::Safe)
+                    && let Some(edits) = fix(&f.text, f.style(), fid, *span)
+                {
                     d = d.fix(Fix {
                         title: "Use datetime.now(timezone.utc)".into(),
                         safety: Safety::Safe,

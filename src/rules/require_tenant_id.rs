@@ -70,7 +70,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 format!("table \"{name}\" has no {col} column"),
             )
             .table(name.clone());
-            if let Some(f) = fix(cx, st, name) {
+            if cx.wants_fix(&mut d, Safety::Unsafe)
+                && let Some(f) = fix(cx, st, name)
+            {
                 d = d.fix(f);
             }
             out.push(d);

@@ -72,7 +72,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 if !t.partial {
                     let msg = format!("table \"{name}\" has no {want} column");
                     let mut d = table_diag(RULE.meta.name, st, msg).column(want);
-                    if let Some(f) = add_fix(cx, st, want) {
+                    if cx.wants_fix(&mut d, Safety::Safe)
+                        && let Some(f) = add_fix(cx, st, want)
+                    {
                         d = d.fix(f);
                     }
                     out.push(d);
@@ -102,7 +104,15 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if !problems.is_empty() {
                 let msg = format!("{} {}", column_label(st, c), join_and(&problems));
                 let mut d = column_diag(RULE.meta.name, st, c, msg);
-                if !wrong_type && let Some(f) = complete_fix(cx, st, c, nullable, no_default) {
+                let safety = if nullable {
+                    Safety::Unsafe
+                } else {
+                    Safety::Safe
+                };
+                if !wrong_type
+                    && cx.wants_fix(&mut d, safety)
+                    && let Some(f) = complete_fix(cx, st, c, nullable, no_default)
+                {
                     d = d.fix(f);
                 }
                 out.push(d);

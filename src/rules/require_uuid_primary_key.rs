@@ -74,7 +74,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 _ => format!("table \"{name}\" has no id column"),
             };
             let mut d = table_diag(RULE.meta.name, st, msg);
-            if let Some(f) = add_fix(cx, st) {
+            if t.primary_key.is_none()
+                && !t.columns.iter().any(|c| c.primary_key)
+                && cx.wants_fix(&mut d, Safety::Unsafe)
+                && let Some(f) = add_fix(cx, st)
+            {
                 d = d.fix(f);
             }
             out.push(d);
@@ -110,7 +114,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 && t.primary_key.is_none()
                 && !t.columns.iter().any(|c| c.primary_key);
             let fixable = uuid && (matches!(role, PkRole::Sole) || make_pk);
-            if fixable && let Some(f) = complete_fix(cx, st, id, make_pk, no_default) {
+            if fixable
+                && cx.wants_fix(&mut d, Safety::Unsafe)
+                && let Some(f) = complete_fix(cx, st, id, make_pk, no_default)
+            {
                 d = d.fix(f);
             }
             out.push(d);

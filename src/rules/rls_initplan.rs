@@ -92,6 +92,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .using_span
                     .filter(|_| clause == "USING")
                     .or(p.with_check_span.filter(|_| clause == "WITH CHECK"))
+                    && cx.wants_fix(&mut d, Safety::Safe)
                     && let Some(src) = cx.project.file(p.file)
                 {
                     let edits = initplan_edits(&src.text, written, p.file);

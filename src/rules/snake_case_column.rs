@@ -117,7 +117,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
             msg.push_str(&format!(" ({target})"));
             let mut d = column_diag(RULE.meta.name, st, c, msg);
-            if !is_shared_column(st, c) {
+            if !is_shared_column(st, c) && cx.wants_fix(&mut d, Safety::Unsafe) {
                 let maps = t.orm == Orm::Drizzle && casing_maps(snake_casing, c);
                 let new_key = new_key(c, &target, maps);
                 let new_name = match (&c.explicit_name, t.orm) {

@@ -93,6 +93,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             // would rename the column (only when snake-case-column is off).
             if !is_shared_column(st, c)
                 && c.explicit_name.is_some()
+                && cx.wants_fix(&mut d, Safety::Unsafe)
                 && let Some(edits) = renamer.column(st, c, &new_key, &c.name)
             {
                 d = d.fix(Fix {

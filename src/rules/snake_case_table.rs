@@ -82,7 +82,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             .tables
             .iter()
             .any(|o| o.table.name.as_deref() == Some(new_name.as_str()));
-        if !taken && let Some(edits) = renamer.table(st, &new_name) {
+        if !taken
+            && cx.wants_fix(&mut d, Safety::Unsafe)
+            && let Some(edits) = renamer.table(st, &new_name)
+        {
             d = d.fix(Fix {
                 title: format!("Rename table \"{bare}\" to \"{new_name}\""),
                 safety: Safety::Unsafe,

@@ -52,7 +52,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if !t.partial {
                 let msg = format!("table \"{name}\" has no deleted_at column for soft deletes");
                 let mut d = table_diag(RULE.meta.name, st, msg).column("deleted_at");
-                if let Some(f) = fix(cx, st) {
+                if cx.wants_fix(&mut d, Safety::Safe)
+                    && let Some(f) = fix(cx, st)
+                {
                     d = d.fix(f);
                 }
                 out.push(d);

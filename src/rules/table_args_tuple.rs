@@ -44,7 +44,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 insert_at,
             } = finding
             {
-                let d = Diagnostic::new(
+                let mut d = Diagnostic::new(
                     RULE.meta.name,
                     fid,
                     *span,
@@ -54,8 +54,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     ),
                 );
                 let inside = span.start < *insert_at && *insert_at < span.end;
-                out.push(if inside && f.text.is_char_boundary(*insert_at) {
-                    d.fix(Fix {
+                if inside
+                    && f.text.is_char_boundary(*insert_at)
+                    && cx.wants_fix(&mut d, Safety::Safe)
+                {
+                    d = d.fix(Fix {
                         title: "Add the trailing comma that makes a tuple".into(),
                         safety: Safety::Safe,
                         edits: vec![Edit {
@@ -63,10 +66,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             span: Span::empty(*insert_at),
                             text: ",".into(),
                         }],
-                    })
-                } else {
-                    d
-                });
+                    });
+                }
+                out.push(d);
             }
         }
     }

@@ -41,7 +41,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for (fid, f) in cx.project.files() {
         for finding in &f.model.findings {
             if let FileFinding::TablenameAttribute { class, value, span } = finding {
-                let d = Diagnostic::new(
+                let mut d = Diagnostic::new(
                     RULE.meta.name,
                     fid,
                     *span,
@@ -52,8 +52,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     ),
                 );
                 let fixable = f.text.get(span.start..span.end) == Some("tablename");
-                out.push(if fixable {
-                    d.fix(Fix {
+                if fixable && cx.wants_fix(&mut d, Safety::Safe) {
+                    d = d.fix(Fix {
                         title: "Rename `tablename` to `__tablename__`".into(),
                         safety: Safety::Safe,
                         edits: vec![Edit {
@@ -61,10 +61,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             span: *span,
                             text: "__tablename__".into(),
                         }],
-                    })
-                } else {
-                    d
-                });
+                    });
+                }
+                out.push(d);
             }
         }
     }

@@ -82,6 +82,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             d = d.related(loc, "the referenced table");
         }
         if column_foreign_key(t, c).is_none()
+            && t.orm != Orm::Sql
+            && tenant_table(cx, t.orm).is_some()
+            && cx.wants_fix(&mut d, Safety::Unsafe)
             && let Some(f) = fix(cx, st, c)
         {
             d = d.fix(f);

@@ -59,7 +59,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !c.not_null && !c.primary_key {
             let msg = format!("tenant {} is nullable", column_label(st, c));
             let mut d = column_diag(RULE.meta.name, st, c, msg);
-            if let Some(f) = fix(cx, st, c) {
+            if cx.wants_fix(&mut d, Safety::Unsafe)
+                && let Some(f) = fix(cx, st, c)
+            {
                 d = d.fix(f);
             }
             out.push(d);

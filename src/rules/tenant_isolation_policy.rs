@@ -139,7 +139,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}"),
         )
         .table(name.clone());
-        if let Some(fix) = isolation_policy_fix(cx, st) {
+        if may_fix(cx, st)
+            && cx.wants_fix(&mut d, Safety::Unsafe)
+            && let Some(fix) = isolation_policy_fix(cx, st)
+        {
             d = d.fix(fix);
         }
         for p in &st.rls.policies {
@@ -156,6 +159,12 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         out.push(d);
     }
+}
+
+/// The cheap preconditions of [`isolation_policy_fix`] (for the lazy-fix
+/// marker): a Drizzle table with a tenant column.
+pub(super) fn may_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> bool {
+    st.table.orm == Orm::Drizzle && cx.tenant_column(&st.table).is_some()
 }
 
 /// The fix adding a tenant-isolation `pgPolicy` to a Drizzle table (shared with

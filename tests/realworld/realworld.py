@@ -118,6 +118,10 @@ class Settings:
     metadata: str = "sqlmodel:SQLModel.metadata"
     pythonpath: str = "."
     env: dict = field(default_factory=dict)
+    # alembic: the revisions' env.py (relative to root), replaced in the copy by
+    # the harness's own minimal one when the project's imports the application
+    # (web framework, settings) just to build a URL
+    alembic_env: str = ""
     pip: list[str] = field(default_factory=list)  # pinned extra PyPI packages (name==x.y.z)
     npm: list[str] = field(default_factory=list)  # pinned extra npm packages (name@x.y.z)
     prelude: list[str] = field(default_factory=list)  # "supabase", or SQL text
@@ -355,6 +359,17 @@ print(len(obj.tables), "tables")
 """
 
 
+ALEMBIC_ENV = """
+import os
+from alembic import context
+from sqlalchemy import create_engine
+with create_engine(os.environ["GREYHAVEN_REALWORLD_URL"]).connect() as conn:
+    context.configure(connection=conn, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+
 def build_db(cl: Cluster, db: str, root: Path, s: Settings, cache: Path, work: Path) -> list[str]:
     """Builds the database; returns the problems met (errors of statements)."""
     problems: list[str] = []
@@ -423,6 +438,9 @@ def build_db(cl: Cluster, db: str, root: Path, s: Settings, cache: Path, work: P
                      sa_url], cwd=root, env=env)
             log(f"  create_all: {p.stdout.strip()}")
         else:
+            if s.alembic_env:
+                (root / s.alembic_env).write_text(ALEMBIC_ENV)
+                env["GREYHAVEN_REALWORLD_URL"] = sa_url
             run([str(vd / "bin" / "alembic"), "upgrade", "head"], cwd=root, env=env)
     return problems
 

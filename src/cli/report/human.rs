@@ -85,17 +85,21 @@ fn render_one(renderer: &Renderer, report: &Report, d: &Diagnostic) -> String {
                 .annotation(AnnotationKind::Primary.span(fr.span.clone())),
         );
     }
-    let fix_lines: Vec<String> = d
+    let safety_word = |s: Safety| match s {
+        Safety::Safe => "safe",
+        Safety::Unsafe => "unsafe",
+    };
+    let mut fix_lines: Vec<String> = d
         .fixes
         .iter()
-        .map(|f| {
-            let safety = match f.safety {
-                Safety::Safe => "safe",
-                Safety::Unsafe => "unsafe",
-            };
-            format!("fix available ({safety}): {}", f.title)
-        })
+        .map(|f| format!("fix available ({}): {}", safety_word(f.safety), f.title))
         .collect();
+    // A report-only check computes no fix: the marker says one is offered.
+    if fix_lines.is_empty()
+        && let Some(s) = d.fixable
+    {
+        fix_lines.push(format!("fix available ({})", safety_word(s)));
+    }
     for line in &fix_lines {
         group = group.element(Level::HELP.message(line.as_str()));
     }

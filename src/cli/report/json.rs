@@ -12,8 +12,9 @@ use crate::text::LineCol;
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// Version of the JSON document; bumped on incompatible changes.
-pub const VERSION: u32 = 1;
+/// Version of the JSON document; bumped on incompatible changes (2: `fix`
+/// lost its `title`, reports compute no fix).
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -49,7 +50,10 @@ struct JsonRelated<'a> {
 
 #[derive(Serialize)]
 struct JsonFix<'a> {
-    title: &'a str,
+    /// Present only when the fix was computed (`check --fix` reports the
+    /// findings left, without computing fixes either).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
     safety: Safety,
 }
 
@@ -68,10 +72,16 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 column: d.column.as_deref(),
                 start,
                 end,
-                fix: d.fixes.first().map(|f| JsonFix {
-                    title: &f.title,
-                    safety: f.safety,
-                }),
+                fix: match d.fixes.first() {
+                    Some(f) => Some(JsonFix {
+                        title: Some(&f.title),
+                        safety: f.safety,
+                    }),
+                    None => d.fixable.map(|safety| JsonFix {
+                        title: None,
+                        safety,
+                    }),
+                },
                 related: d
                     .related
                     .iter()
