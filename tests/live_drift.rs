@@ -115,7 +115,7 @@ fn drift_fixtures() {
         match check_case(dir) {
             Ok(rendered) => {
                 let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-                insta::assert_snapshot!(format!("live_drift__{name}"), rendered);
+                insta::assert_snapshot!(name, rendered);
             }
             Err(e) => failures.push(e),
         }

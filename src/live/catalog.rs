@@ -200,7 +200,7 @@ select coalesce(json_agg(f order by f.schema, f.name, f.args), '[]')::text from 
 
 /// Connect, read the catalog in one read-only transaction, disconnect.
 pub fn read(url: &DatabaseUrl, opts: &ReadOptions) -> Result<CatalogData, ReadError> {
-    let scrub = |what: &str, e: &dyn std::fmt::Display| {
+    let scrub = |what: &str, e: &dyn std::error::Error| {
         ReadError(url.scrub(&format!("{what}: {}", error_text(e))))
     };
     let mut config = url.config.clone();
@@ -275,7 +275,17 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, text: String) -> Result<T,
 }
 
 /// The driver's error with its causes (`error connecting to server: Connection
-/// refused`), the server's message for database errors.
-fn error_text(e: &dyn std::fmt::Display) -> String {
-    e.to_string()
+/// refused`; for a database error, the server's message after `db error`).
+fn error_text(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }

@@ -112,7 +112,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         policies(st, dt, listing, out);
     }
     for (key, dt) in &db_tables {
-        if seen.contains(key) {
+        if seen.contains(key) || crate::live::is_bookkeeping(&key.0, &key.1) {
             continue;
         }
         out.push(
