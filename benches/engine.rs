@@ -2,12 +2,13 @@
 //! and a 1,000-file project (≈500 lines a file, Drizzle and SQLModel mixed) written
 //! under cargo's bench temp dir. Groups: `parse_only` (read and tree-sitter-parse,
 //! the floor) and `extract_lint` (extract, build the [`Project`], resolve and lint
-//! with `check_project`; for the project: walk and load on all cores with the
+//! with `check_report`, report-only as `check`; for the project: walk and load on all cores with the
 //! CLI's own loader) for both inputs, and `check_cli` (the whole `check --format
 //! json` command, report included) for the project. `bench/ratios.py` turns
 //! criterion's estimates into the ratios the performance targets speak of.
 
 #[path = "corpus/mod.rs"]
+#[allow(dead_code)]
 mod corpus;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -157,7 +158,8 @@ fn parse_project(files: &[PathBuf]) -> usize {
 }
 
 /// What `check` does before reporting: walk the tree, load (read + extract)
-/// every file in parallel with the CLI's own loader, then resolve and lint.
+/// every file in parallel with the CLI's own loader, then resolve and lint
+/// report-only (no fix computed, as `check` without `--fix`).
 fn check_project_files(root: &Path) -> usize {
     let config = Config::default();
     let (files, _errors) = greyhaven_lsp::walk::files(&[root.to_path_buf()], root, &config);
@@ -169,7 +171,7 @@ fn check_project_files(root: &Path) -> usize {
         &cwd,
         &mut std::io::sink(),
     );
-    let (schema, diagnostics) = greyhaven_lsp::check_project(&project);
+    let (schema, diagnostics) = greyhaven_lsp::check_report(&project);
     schema.tables.len() + diagnostics.len()
 }
 
@@ -187,7 +189,7 @@ fn check_one_file(path: &Path, text: &str) -> usize {
     let model = greyhaven_lsp::extract::extract_file(path, text);
     let mut project = Project::new(PathBuf::from("."), Config::default());
     project.set_file(path.to_path_buf(), Arc::from(text), model);
-    let (schema, diagnostics) = greyhaven_lsp::check_project(&project);
+    let (schema, diagnostics) = greyhaven_lsp::check_report(&project);
     schema.tables.len() + diagnostics.len()
 }
 

@@ -1,65 +1,61 @@
 //! Keystroke-to-diagnostics latency of the language server's own code path
 //! (`State::change`: rope edit, incremental reparse, re-extraction, re-lint and
-//! the publish payload with converted ranges), on a generated 5,000-line Drizzle
-//! schema and a 2,000-line SQLModel file, beside tree-sitter's own incremental
-//! reparse of the same edit. Prints median and p99 of each and their ratio,
-//! then runs the same work under criterion.
+//! the publish payload with converted ranges) inside a generated workspace: a
+//! 5,000-line Drizzle schema among 40 other schema files and 300 SQL
+//! migrations, and a 2,000-line SQLModel file among 40 other model files and an
+//! Alembic history (see `corpus::write_keystroke_project`), beside tree-sitter's
+//! own incremental reparse of the same edit and a full re-check of the project.
+//! Prints median and p99 of each and their ratio, then runs the same work under
+//! criterion. `bench/keystroke.py` runs it and checks the figures.
+
+#[path = "corpus/mod.rs"]
+#[allow(dead_code)]
+mod corpus;
 
 use criterion::Criterion;
+use greyhaven_lsp::config::Config;
 use greyhaven_lsp::lsp::state::State;
 use greyhaven_lsp::model::SourceKind;
 use greyhaven_lsp::text::document::parse_with;
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tower_lsp_server::ls_types as lsp;
 
-/// A Drizzle schema of about `lines` lines (tables of 12 lines).
-fn drizzle(lines: usize) -> String {
-    let mut s = String::from(
-        "import { pgTable, uuid, text, timestamp, integer, index } from \"drizzle-orm/pg-core\";\n\n",
-    );
-    s.push_str("export const tenants = pgTable(\"tenants\", {\n  id: uuid(\"id\").primaryKey().defaultRandom(),\n  name: text(\"name\").notNull(),\n});\n\n");
-    let mut i = 0;
-    while s.lines().count() < lines {
-        s.push_str(&format!(
-            "export const table{i} = pgTable(\"table_{i}\", {{\n  id: uuid(\"id\").primaryKey().defaultRandom(),\n  tenant_id: uuid(\"tenant_id\").notNull().references(() => tenants.id),\n  title: text(\"title\").notNull(),\n  amount: integer(\"amount\"),\n  created_at: timestamp(\"created_at\", {{ withTimezone: true }}).notNull().defaultNow(),\n  updated_at: timestamp(\"updated_at\", {{ withTimezone: true }}).notNull().defaultNow(),\n  deleted_at: timestamp(\"deleted_at\", {{ withTimezone: true }}),\n}}, (t) => [index(\"table_{i}_tenant_id_idx\").on(t.tenant_id)]);\n\n"
-        ));
-        i += 1;
-    }
-    s
-}
-
-/// A SQLModel file of about `lines` lines.
-fn sqlmodel(lines: usize) -> String {
-    let mut s = String::from(
-        "import uuid\nfrom datetime import datetime\nfrom sqlmodel import Field, SQLModel\n\n\nclass Tenant(SQLModel, table=True):\n    __tablename__ = \"tenants\"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n\n\n",
-    );
-    let mut i = 0;
-    while s.lines().count() < lines {
-        s.push_str(&format!(
-            "class Item{i}(SQLModel, table=True):\n    __tablename__ = \"item_{i}\"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n    tenant_id: uuid.UUID = Field(foreign_key=\"tenants.id\", index=True)\n    title: str\n    created_at: datetime = Field(default_factory=datetime.now)\n    updated_at: datetime = Field(default_factory=datetime.now)\n\n\n"
-        ));
-        i += 1;
-    }
-    s
-}
-
 struct Case {
     name: &'static str,
-    path: &'static str,
+    root: PathBuf,
+    path: PathBuf,
     kind: SourceKind,
     text: String,
     /// The edit point (line, character): just after `title` in the middle table.
     at: (u32, u32),
 }
 
-fn case(name: &'static str, path: &'static str, kind: SourceKind, text: String) -> Case {
+/// Write the workspace of one case under the temporary directory.
+fn case(name: &'static str, python: bool, lines: usize) -> Case {
+    let root =
+        std::env::temp_dir().join(format!("greyhaven-keystroke-{}-{name}", std::process::id()));
+    let (_, path) =
+        corpus::write_keystroke_project(&root, python, lines, 40, 300).unwrap_or_else(|e| {
+            panic!(
+                "cannot write the bench project under {}: {e}",
+                root.display()
+            )
+        });
+    let text = std::fs::read_to_string(&path).expect("generated file");
+    let kind = if python {
+        SourceKind::SqlModel
+    } else {
+        SourceKind::Drizzle
+    };
     let mid = text.len() / 2;
     let off = mid + text[mid..].find("title").unwrap_or(0) + "title".len();
     let line = text[..off].matches('\n').count() as u32;
     let col = (off - text[..off].rfind('\n').map_or(0, |i| i + 1)) as u32;
     Case {
         name,
+        root,
         path,
         kind,
         text,
@@ -124,11 +120,43 @@ fn ts_reparse(c: &Case, text: &mut String, tree: &mut tree_sitter::Tree, insert:
     }
 }
 
-fn measure(c: &Case, rounds: usize) {
+/// A server state over the case's workspace (indexed as the server does) with
+/// the edited file open; returns it, the file's URI and the findings published.
+fn open(c: &Case) -> (State, lsp::Uri, usize) {
     let state = State::new();
-    let uri: lsp::Uri = format!("file:///bench/{}", c.path).parse().expect("uri");
-    let out = state.open(&uri, &c.text, 0);
-    let findings: usize = out.publish.iter().map(|p| p.diagnostics.len()).sum();
+    let uri: lsp::Uri = format!("file://{}", c.path.display()).parse().expect("uri");
+    {
+        let mut e = state.engine();
+        e.folders = vec![c.root.clone()];
+        e.waiting = true;
+    }
+    let d = State::discover(std::slice::from_ref(&c.root), &Config::default());
+    state.begin_project(&d);
+    state.add_loaded(State::load(&d.files));
+    state.open(&uri, &c.text, 0);
+    let out = state.finish_index();
+    let findings = out
+        .publish
+        .iter()
+        .filter(|p| p.uri == uri)
+        .map(|p| p.diagnostics.len())
+        .sum();
+    (state, uri, findings)
+}
+
+fn measure(c: &Case, rounds: usize) {
+    let (state, uri, findings) = open(c);
+    let files = state.engine().project.files().count();
+    // A full re-check of the same project (what every keystroke cost before).
+    let mut full = Vec::new();
+    for _ in 0..3 {
+        let e = state.engine();
+        let t = Instant::now();
+        black_box(greyhaven_lsp::check_project(&e.project));
+        full.push(t.elapsed());
+    }
+    let (full_med, _) = stats(full);
+    print_phases(&state, c);
     let mut version = 0;
     for _ in 0..20 {
         keystroke(&state, &uri, &mut version, c.at);
@@ -154,33 +182,25 @@ fn measure(c: &Case, rounds: usize) {
     let (om, op) = stats(ours);
     let (tm, tp) = stats(ts);
     println!(
-        "{:<24} {} lines, {} findings: keystroke median {:?} p99 {:?} | tree-sitter reparse median {:?} p99 {:?} | ratio median {:.1}x p99 {:.1}x",
+        "{:<16} {} lines, {} findings, {} files: keystroke median {:?} p99 {:?} | tree-sitter reparse median {:?} p99 {:?} | ratio median {:.1}x p99 {:.1}x | full re-check {:?}",
         c.name,
         c.text.lines().count(),
         findings,
+        files,
         om,
         op,
         tm,
         tp,
         om.as_secs_f64() / tm.as_secs_f64(),
-        op.as_secs_f64() / tp.as_secs_f64()
+        op.as_secs_f64() / tp.as_secs_f64(),
+        full_med,
     );
 }
 
 fn main() {
     let cases = [
-        case(
-            "drizzle-5000",
-            "schema.ts",
-            SourceKind::Drizzle,
-            drizzle(5000),
-        ),
-        case(
-            "sqlmodel-2000",
-            "models.py",
-            SourceKind::SqlModel,
-            sqlmodel(2000),
-        ),
+        case("drizzle-5000", false, 5000),
+        case("sqlmodel-2000", true, 2000),
     ];
     let quick = std::env::args().any(|a| a == "--quick-stats");
     // `cargo test --benches` runs this without `--bench`: a smoke run only.
@@ -198,17 +218,45 @@ fn main() {
         );
     }
     if quick {
+        cleanup(&cases);
         return;
     }
     let mut crit = Criterion::default().configure_from_args();
     for c in &cases {
-        let state = State::new();
-        let uri: lsp::Uri = format!("file:///bench/{}", c.path).parse().expect("uri");
-        state.open(&uri, &c.text, 0);
+        let (state, uri, _) = open(c);
         let mut version = 0;
         crit.bench_function(&format!("keystroke/{}", c.name), |b| {
             b.iter(|| keystroke(&state, &uri, &mut version, c.at))
         });
     }
     crit.final_summary();
+    cleanup(&cases);
+}
+
+/// Where a full re-check spends its time (one run of each phase).
+fn print_phases(state: &State, c: &Case) {
+    let e = state.engine();
+    let t = Instant::now();
+    black_box(greyhaven_lsp::extract::extract_file(&c.path, &c.text));
+    let extract = t.elapsed();
+    let t = Instant::now();
+    let schema = e.project.resolve();
+    let resolve = t.elapsed();
+    let t = Instant::now();
+    let ds = greyhaven_lsp::rules::lint(&e.project, &schema);
+    let lint = t.elapsed();
+    let n = ds.len();
+    let t = Instant::now();
+    black_box(greyhaven_lsp::suppress::apply(&e.project, ds));
+    let suppress = t.elapsed();
+    println!(
+        "{:<16} full re-check phases: extract edited file {extract:?}, resolve {resolve:?}, lint {lint:?} ({n} findings), suppress {suppress:?}",
+        c.name
+    );
+}
+
+fn cleanup(cases: &[Case]) {
+    for c in cases {
+        let _ = std::fs::remove_dir_all(&c.root);
+    }
 }

@@ -11,7 +11,7 @@
 //! configuration loader and the CLI.
 
 use crate::diagnostic::Diagnostic;
-use crate::project::Project;
+use crate::model::FileId;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -65,11 +65,17 @@ pub fn relative_path(path: &Path, dir: &Path) -> String {
         .join("/")
 }
 
+/// What fingerprints read of a file: its path and text (the project provides
+/// it; baselines sit with the configuration, below the project).
+pub trait Sources {
+    fn source(&self, file: FileId) -> Option<(&Path, &str)>;
+}
+
 /// The anchor text of a finding, whitespace collapsed and cut at 120 bytes.
-fn anchor_text(project: &Project, d: &Diagnostic) -> String {
+fn anchor_text(project: &dyn Sources, d: &Diagnostic) -> String {
     let text = project
-        .file(d.file)
-        .and_then(|f| f.text.get(d.span.start..d.span.end))
+        .source(d.file)
+        .and_then(|(_, t)| t.get(d.span.start..d.span.end))
         .unwrap_or("");
     let mut s = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.len() > 120 {
@@ -96,10 +102,10 @@ fn fnv1a(parts: &[&str]) -> u64 {
 
 /// The fingerprint of `d` with its file's path taken relative to `dir`: rule,
 /// path, table, column and anchor text; no line or column numbers.
-pub fn fingerprint(project: &Project, d: &Diagnostic, dir: &Path) -> String {
+pub fn fingerprint(project: &dyn Sources, d: &Diagnostic, dir: &Path) -> String {
     let path = project
-        .file(d.file)
-        .map(|f| relative_path(&f.path, dir))
+        .source(d.file)
+        .map(|(p, _)| relative_path(p, dir))
         .unwrap_or_default();
     let anchor = anchor_text(project, d);
     let h = fnv1a(&[
@@ -114,7 +120,7 @@ pub fn fingerprint(project: &Project, d: &Diagnostic, dir: &Path) -> String {
 
 /// The entries recording `diagnostics` (identical fingerprints merged into a
 /// count), sorted by path, rule and fingerprint.
-pub fn entries(project: &Project, diagnostics: &[Diagnostic], dir: &Path) -> Vec<Entry> {
+pub fn entries(project: &dyn Sources, diagnostics: &[Diagnostic], dir: &Path) -> Vec<Entry> {
     let mut by_fp: HashMap<String, Entry> = HashMap::new();
     for d in diagnostics {
         let fp = fingerprint(project, d, dir);
@@ -125,8 +131,8 @@ pub fn entries(project: &Project, diagnostics: &[Diagnostic], dir: &Path) -> Vec
                 fingerprint: fp,
                 rule: d.rule.to_string(),
                 path: project
-                    .file(d.file)
-                    .map(|f| relative_path(&f.path, dir))
+                    .source(d.file)
+                    .map(|(p, _)| relative_path(p, dir))
                     .unwrap_or_default(),
                 table: d.table.clone(),
                 column: d.column.clone(),
@@ -189,7 +195,7 @@ pub struct Applied {
 
 /// Drop the findings recorded in `baseline` (each entry matches up to `count`
 /// findings with its fingerprint).
-pub fn apply(project: &Project, baseline: &Baseline, diagnostics: Vec<Diagnostic>) -> Applied {
+pub fn apply(project: &dyn Sources, baseline: &Baseline, diagnostics: Vec<Diagnostic>) -> Applied {
     let mut left: HashMap<&str, usize> = HashMap::new();
     for e in &baseline.entries {
         *left.entry(e.fingerprint.as_str()).or_default() += e.count;

@@ -813,8 +813,8 @@ impl Validator<'_> {
     fn rule(&mut self, (key, value): Entry, config: &mut Config) {
         let name: &str = key.get_ref();
         let section = self.section_name("rules");
-        if crate::rules::rule(name).is_none() {
-            let names = crate::rules::RULES.iter().map(|r| r.meta.name);
+        if !crate::registry::is_rule(name) {
+            let names = crate::registry::RULE_NAMES.iter().copied();
             let msg = match closest(name, names.clone()) {
                 Some(best) => {
                     format!("unknown rule \"{name}\" in {section}; did you mean \"{best}\"?")

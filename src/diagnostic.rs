@@ -50,6 +50,24 @@ pub struct Fix {
     pub title: String,
     pub safety: Safety,
     pub edits: Vec<Edit>,
+    /// Files the fix creates (a new migration): each is written only when no
+    /// file exists at its path, never over one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<NewFile>,
+}
+
+impl Fix {
+    /// `true` when the fix changes nothing (no edit, no new file).
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty() && self.creates.is_empty()
+    }
+}
+
+/// A file a fix creates: its absolute path and whole text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewFile {
+    pub path: std::path::PathBuf,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -11,11 +11,13 @@ pub mod config;
 pub mod diagnostic;
 pub mod extract;
 pub mod fix;
+pub mod incremental;
 pub mod live;
 pub mod lsp;
 pub mod model;
 pub mod naming;
 pub mod project;
+pub mod registry;
 pub mod rules;
 pub mod suppress;
 pub mod text;
@@ -42,7 +44,14 @@ pub fn check_report(project: &Project) -> (Schema, Vec<Diagnostic>) {
 /// [`check_project`] computing the fixes `fixes` asks for.
 pub fn check_project_with(project: &Project, fixes: rules::Fixes) -> (Schema, Vec<Diagnostic>) {
     let schema = project.resolve();
-    let mut diagnostics = rules::lint_with(project, &schema, fixes);
+    let diagnostics = rules::lint_with(project, &schema, fixes);
+    (schema, finish_findings(project, diagnostics))
+}
+
+/// What follows the rules (also for the language server's incremental
+/// engine, `incremental::Incremental::check`): fixes near broken syntax
+/// dropped, suppressions applied, the configured baseline left out.
+pub fn finish_findings(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     // No fix is offered in or next to broken syntax (the text there is a guess).
     fix::verify::drop_fixes_near_errors(project, &mut diagnostics);
     fix::verify::drop_markers_near_errors(project, &mut diagnostics);
@@ -50,5 +59,5 @@ pub fn check_project_with(project: &Project, fixes: rules::Fixes) -> (Schema, Ve
     if let Some(b) = &project.config.baseline {
         diagnostics = baseline::apply(project, b, diagnostics).kept;
     }
-    (schema, diagnostics)
+    diagnostics
 }

@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 pub mod ddl;
 pub(crate) mod modules;
-mod resolve;
+pub mod resolve;
 mod rls;
+pub mod shift;
 
 /// One file of the project with its text and extracted model.
 #[derive(Debug)]
@@ -117,6 +118,18 @@ pub struct Schema {
     /// Every outside-table index (`(file, position in its FileModel.outside_indexes)`)
     /// whose `.on(x.col)` names a known table, by that table's position.
     pub outside_owner: HashMap<(FileId, usize), usize>,
+    /// Schema sources check leaves unread, with why (a SQL file the Drizzle Kit
+    /// journal does not list, a Drizzle config whose `schema` gives no table):
+    /// reported by `unread-schema-source` so that no all-clear is silent.
+    pub unread: Vec<UnreadSource>,
+}
+
+/// A schema source that is not read, and why (see [`Schema::unread`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnreadSource {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
 }
 
 impl Schema {
@@ -160,6 +173,25 @@ pub struct Project {
     /// `check --database-url` with source present: the database's catalog, for
     /// the `schema-drift` rule (see [`crate::live::attach`]).
     pub database: Option<crate::live::Attached>,
+    /// Changes since the last [`Project::take_changes`], kept only when a caller
+    /// asked for them ([`Project::track_changes`]: the language server's
+    /// incremental engine).
+    changes: Option<Changes>,
+}
+
+/// What changed in a [`Project`] since the last [`Project::take_changes`].
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// The version each replaced file had before its first replacement.
+    pub replaced: HashMap<FileId, SourceFile>,
+    /// Files were added or removed, or a Drizzle Kit journal changed.
+    pub reshaped: bool,
+}
+
+impl crate::baseline::Sources for Project {
+    fn source(&self, file: FileId) -> Option<(&Path, &str)> {
+        self.file(file).map(|f| (f.path.as_path(), &*f.text))
+    }
 }
 
 impl Project {
@@ -173,6 +205,24 @@ impl Project {
             trees: HashMap::new(),
             report_only: false,
             database: None,
+            changes: None,
+        }
+    }
+
+    /// Record changes from now on (see [`Project::take_changes`]).
+    pub fn track_changes(&mut self) {
+        self.changes.get_or_insert_with(Changes::default);
+    }
+
+    /// The changes since the last call (or since tracking began); `None` when
+    /// changes are not tracked.
+    pub fn take_changes(&mut self) -> Option<Changes> {
+        self.changes.as_mut().map(std::mem::take)
+    }
+
+    fn reshaped(&mut self) {
+        if let Some(c) = &mut self.changes {
+            c.reshaped = true;
         }
     }
 
@@ -185,6 +235,7 @@ impl Project {
             && let Some(tags) = read_journal(dir)
         {
             self.journals.insert(dir.to_path_buf(), tags);
+            self.reshaped();
         }
         let file = SourceFile {
             path: path.clone(),
@@ -195,13 +246,22 @@ impl Project {
             ts_imports: std::sync::OnceLock::new(),
         };
         if let Some(&id) = self.index.get(&path) {
-            self.files[id.0 as usize] = Some(file);
+            let old = self.files[id.0 as usize].replace(file);
             self.trees.remove(&id);
+            if let Some(c) = &mut self.changes {
+                match old {
+                    Some(old) => {
+                        c.replaced.entry(id).or_insert(old);
+                    }
+                    None => c.reshaped = true,
+                }
+            }
             id
         } else {
             let id = FileId(self.files.len() as u32);
             self.files.push(Some(file));
             self.index.insert(path, id);
+            self.reshaped();
             id
         }
     }
@@ -242,6 +302,7 @@ impl Project {
         if let Some(&id) = self.index.get(path) {
             self.trees.remove(&id);
             self.files[id.0 as usize] = None;
+            self.reshaped();
         }
     }
 
@@ -282,6 +343,7 @@ impl Project {
 
     /// Re-read the journal of a migrations folder from disk (or forget it).
     pub fn reload_journal(&mut self, dir: &Path) {
+        self.reshaped();
         match read_journal(dir) {
             Some(tags) => {
                 self.journals.insert(dir.to_path_buf(), tags);

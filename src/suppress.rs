@@ -23,7 +23,7 @@ use crate::text::LineIndex;
 use std::collections::HashMap;
 
 /// The rule reported for suppressions that suppress nothing.
-pub const UNUSED_RULE: &str = "unused-suppression";
+pub const UNUSED_RULE: &str = crate::registry::UNUSED_RULE;
 
 const KEYWORD: &str = "greyhaven-ignore";
 const FILE_KEYWORD: &str = "greyhaven-ignore-file";
@@ -717,6 +717,7 @@ fn removal_fix(file: FileId, text: &str, lines: &LineIndex, s: &Suppression, kee
         title: "Remove unused suppression".to_string(),
         safety: Safety::Safe,
         edits: vec![edit],
+        creates: Vec::new(),
     }
 }
 

@@ -225,3 +225,79 @@ fn files_without_fixes_are_not_rewritten() {
         .expect("mtime");
     assert_eq!(mtime, old, "clean.sql was rewritten");
 }
+
+/// Every file under `dir`, by path relative to it.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A finding that exists only in applied migrations is fixed by a new
+/// migration file named after the folder's convention (a Supabase timestamp of
+/// the fixed clock, after the last one); the applied migrations stay byte for
+/// byte, `--diff` shows the new file against `/dev/null`, and a second run
+/// writes nothing.
+#[test]
+fn fixes_create_new_migrations_and_never_edit_applied_ones() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/project/sql-supabase");
+    let dir = std::env::temp_dir().join(format!("greyhaven-cli-fix-{}-newmig", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mig = dir.join("supabase/migrations");
+    std::fs::create_dir_all(&mig).expect("create temp dir");
+    for e in std::fs::read_dir(src.join("supabase/migrations"))
+        .expect("fixture")
+        .flatten()
+    {
+        std::fs::copy(e.path(), mig.join(e.file_name())).expect("copy");
+    }
+    let before = tree(&dir);
+    let run_at = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_greyhaven-lsp"))
+            .current_dir(&dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .output()
+            .expect("run greyhaven-lsp");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (patch, _) = run_at(&["check", "--unsafe-fixes", "--diff", "."]);
+    assert_eq!(tree(&dir), before, "--diff wrote something");
+    assert!(
+        patch.contains("--- /dev/null\n+++ b/supabase/migrations/20260101000000_"),
+        "{patch}"
+    );
+    let (_, err) = run_at(&["check", "--unsafe-fixes", "--format", "json", "."]);
+    let after = tree(&dir);
+    for (name, bytes) in &before {
+        assert_eq!(after.get(name), Some(bytes), "{name} was edited");
+    }
+    let created: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    let shown: String = created
+        .iter()
+        .map(|k| format!("== {k}\n{}", String::from_utf8_lossy(&after[*k])))
+        .collect();
+    insta::assert_snapshot!("new_migrations", format!("{shown}\n{}", last_line(&err)));
+    let (_, err) = run_at(&["check", "--unsafe-fixes", "--format", "json", "."]);
+    assert_eq!(tree(&dir), after, "a second run wrote: {err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

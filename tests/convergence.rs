@@ -53,7 +53,7 @@ fn converge(name: &str, mut project: Project) -> Result<String, String> {
     for d in &remaining {
         if d.fixes
             .iter()
-            .any(|f| FixMode::All.allows(f.safety) && !f.edits.is_empty())
+            .any(|f| FixMode::All.allows(f.safety) && !f.is_empty())
         {
             let file = project
                 .file(d.file)

@@ -21,7 +21,7 @@ use std::path::Path;
 fn has_fix(d: &Diagnostic) -> bool {
     d.fixes
         .iter()
-        .any(|f| FixMode::All.allows(f.safety) && !f.edits.is_empty())
+        .any(|f| FixMode::All.allows(f.safety) && !f.is_empty())
 }
 
 /// What a case's fixing did: `None` when nothing of the rule was fixable, else
@@ -86,6 +86,23 @@ fn run_case(rule: &str, case: &Path) -> Result<Option<String>, String> {
             old,
             &new,
             &format!("a/{r}"),
+            &format!("b/{r}"),
+            3,
+        ));
+    }
+    for id in &outcome.created {
+        let f = project.file(*id).unwrap();
+        let r = rel(&root, &f.path);
+        if f.path.exists() {
+            errors.push(format!("{r}: a new file would overwrite an existing one"));
+        }
+        if fix::verify::syntax_errors(&f.path, &f.text) > 0 {
+            errors.push(format!("{r}: the new file has parse errors"));
+        }
+        diff.push_str(&fix::diff::unified(
+            "",
+            &f.text,
+            "/dev/null",
             &format!("b/{r}"),
             3,
         ));

@@ -124,3 +124,28 @@ fn fixes_for_one_finding_compute_only_that_finding() {
     }
     assert!(asked > 20, "only {asked} findings asked about");
 }
+
+/// Issue 10's payload target: a published diagnostic (as the server converts
+/// it, `data` included) is at most 400 bytes of JSON on average, over every
+/// fixture and example finding.
+#[test]
+fn published_diagnostics_average_at_most_400_bytes() {
+    use greyhaven_lsp::lsp::convert;
+    use greyhaven_lsp::text::document::Encoding;
+    let (mut bytes, mut count) = (0usize, 0usize);
+    for (_, project) in projects() {
+        let (_, report) = greyhaven_lsp::check_report(&project);
+        let open = std::collections::HashMap::new();
+        for d in &report {
+            let lsp = convert::diagnostic(&project, &open, d, Encoding::Utf16);
+            let json = serde_json::to_string(&lsp).expect("serialises");
+            assert!(!json.contains("newText"), "{json}");
+            bytes += json.len();
+            count += 1;
+        }
+    }
+    assert!(count > 100, "only {count} diagnostics");
+    let average = bytes / count;
+    eprintln!("{count} published diagnostics, {average} bytes each on average");
+    assert!(average <= 400, "{average} bytes per diagnostic");
+}

@@ -84,6 +84,8 @@ fn open_change_action_apply_clears() {
     let mut c = Client::spawn();
     let init = c.initialize(&dir, false);
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    // The client does not pull: diagnostics are pushed.
+    assert!(init["result"]["capabilities"]["diagnosticProvider"].is_null());
     c.wait_indexed();
     let mut text = SCHEMA.to_string();
     c.open(&schema, &text, 1);
@@ -627,4 +629,319 @@ fn exit_without_shutdown_is_an_error_exit() {
     c.initialize(&dir, false);
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(1));
+}
+
+/// A project whose migration (the last of 300) enables RLS on `posts`, with a
+/// configuration that turns a rule off.
+fn rls_project(name: &str) -> std::path::PathBuf {
+    let dir = workspace(name);
+    std::fs::write(
+        dir.join("greyhaven.toml"),
+        "[rules]\nsoft-delete-column = \"off\"\n",
+    )
+    .unwrap();
+    for i in 1..300 {
+        std::fs::write(
+            dir.join(format!("drizzle/{i:04}_t{i}.sql")),
+            format!("CREATE TABLE \"t{i}\" (\"id\" uuid PRIMARY KEY, \"name\" text);\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("drizzle/0300_rls.sql"),
+        "ALTER TABLE \"posts\" ENABLE ROW LEVEL SECURITY;\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// Issue 10 item 3 / issue 13 item 9: a document opened right after
+/// `initialized` is first published only once the configuration and the whole
+/// index (with the migration that enables RLS) are loaded, after the indexing
+/// progress reached every file; that first publication equals what a client
+/// that waited for the index gets, and nothing else is published for it.
+#[test]
+fn first_publication_is_complete() {
+    let dir = rls_project("first-publish");
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.open(&schema, SCHEMA, 1);
+    let first = c
+        .diagnostics(&schema, Some(1), |_| true)
+        .expect("published");
+    c.wait_indexed();
+    // The index's end of progress and a request round trip: all sent by now.
+    c.request("workspace/symbol", json!({"query": "posts"}));
+    let msgs = c.all(|_| true);
+    let u = json!(uri(&schema));
+    let publish_at = msgs
+        .iter()
+        .position(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        .unwrap();
+    let full_at = msgs
+        .iter()
+        .position(|m| {
+            m["method"] == "$/progress"
+                && m["params"]["value"]["kind"] == "report"
+                && m["params"]["value"]["percentage"] == 100
+        })
+        .expect("indexing progress reached every file");
+    assert!(
+        full_at < publish_at,
+        "published before the index was loaded"
+    );
+    let count = msgs
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == u)
+        .count();
+    assert_eq!(count, 1, "the first publication was not final");
+    assert!(!has(&first, "soft-delete-column"), "{first:?}");
+    let posts_line = line_of(SCHEMA, "\"posts\"");
+    assert!(
+        !first
+            .iter()
+            .any(|d| d["code"] == "enable-rls" && d["range"]["start"]["line"] == posts_line),
+        "the migration enabling RLS was not read: {first:?}"
+    );
+    assert_eq!(c.shutdown(), Some(0));
+
+    // A client that waits for the index sees the same.
+    let dir = rls_project("first-publish-ref");
+    let schema = dir.join("schema.ts");
+    let mut c = Client::spawn();
+    c.initialize(&dir, false);
+    c.wait_indexed();
+    c.open(&schema, SCHEMA, 1);
+    let reference = c
+        .diagnostics(&schema, Some(1), |_| true)
+        .expect("published");
+    let strip = |d: &[Value]| -> Vec<(Value, Value, Value)> {
+        d.iter()
+            .map(|x| (x["code"].clone(), x["range"].clone(), x["message"].clone()))
+            .collect()
+    };
+    assert_eq!(strip(&first), strip(&reference));
+    assert!(!reference.is_empty());
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// Issue 10 item 4: a client that advertises `textDocument.diagnostic` pulls.
+/// The first pull after an immediate didOpen waits for the index; an unchanged
+/// file answers `unchanged`; an edit changes the result id; workspace
+/// diagnostics cover files that are not open; a migration that enables RLS
+/// makes the server ask for a refresh, and the schema's next pull reflects it.
+/// Nothing is pushed for linted files.
+#[test]
+fn pull_diagnostics() {
+    let dir = workspace("pull");
+    let schema = dir.join("schema.ts");
+    let other = dir.join("other.ts");
+    std::fs::write(
+        &other,
+        "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const notes = pgTable(\"notes\", { id: uuid(\"id\").primaryKey() });\n",
+    )
+    .unwrap();
+    let mig = dir.join("drizzle/0001_rls.sql");
+    std::fs::write(&mig, "SELECT 2;\n").unwrap();
+    let mut c = Client::spawn();
+    let init = c.initialize_with(
+        &[&dir],
+        json!({"textDocument": {"diagnostic": {"dynamicRegistration": false}},
+               "workspace": {"diagnostics": {"refreshSupport": true}}}),
+    );
+    let provider = &init["result"]["capabilities"]["diagnosticProvider"];
+    assert_eq!(provider["workspaceDiagnostics"], true, "{init}");
+    assert_eq!(provider["interFileDependencies"], true, "{init}");
+    c.open(&schema, SCHEMA, 1);
+    let pull = |c: &Client, path: &Path, previous: Option<&Value>| {
+        let mut p = json!({"textDocument": {"uri": uri(path)}});
+        if let Some(prev) = previous {
+            p["previousResultId"] = prev.clone();
+        }
+        let r = c.request("textDocument/diagnostic", p);
+        assert!(r.get("error").is_none(), "{r}");
+        r["result"].clone()
+    };
+    let first = pull(&c, &schema, None);
+    assert_eq!(first["kind"], "full", "{first}");
+    let items = first["items"].as_array().unwrap().clone();
+    assert!(has(&items, "enable-rls"), "{items:?}");
+    let posts_line = line_of(SCHEMA, "\"posts\"");
+    // The pull waited for the index: the same as after it.
+    c.wait_indexed();
+    let again = pull(&c, &schema, Some(&first["resultId"]));
+    assert_eq!(again["kind"], "unchanged", "{again}");
+    assert_eq!(again["resultId"], first["resultId"]);
+
+    // An edit moves every finding a line down: a new result.
+    change(
+        &c,
+        &schema,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "// x\n"}),
+        ],
+    );
+    let edited = pull(&c, &schema, Some(&first["resultId"]));
+    assert_eq!(edited["kind"], "full", "{edited}");
+    assert_ne!(edited["resultId"], first["resultId"]);
+    let rls = |items: &[Value]| {
+        items
+            .iter()
+            .any(|d| d["code"] == "enable-rls" && d["range"]["start"]["line"] == posts_line + 1)
+    };
+    assert!(rls(edited["items"].as_array().unwrap()), "{edited}");
+
+    // Workspace diagnostics: the file that is not open is there too.
+    let w = c.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let reports = w["result"]["items"].as_array().cloned().unwrap_or_default();
+    let of = |path: &Path| {
+        reports
+            .iter()
+            .find(|r| r["uri"] == json!(uri(path)))
+            .cloned()
+    };
+    let o = of(&other).expect("the closed file is reported");
+    assert!(has(o["items"].as_array().unwrap(), "enable-rls"), "{o}");
+    assert_eq!(of(&schema).unwrap()["version"], 2);
+    let previous: Vec<Value> = reports
+        .iter()
+        .map(|r| json!({"uri": r["uri"], "value": r["resultId"]}))
+        .collect();
+    let w2 = c.request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    for r in w2["result"]["items"].as_array().unwrap() {
+        assert_eq!(r["kind"], "unchanged", "{r}");
+    }
+
+    // A migration enabling RLS on posts: the server asks for a refresh.
+    let mark = c.mark();
+    c.open(&mig, "SELECT 2;\n", 1);
+    change(
+        &c,
+        &mig,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 9}},
+                    "text": "ALTER TABLE \"posts\" ENABLE ROW LEVEL SECURITY;"}),
+        ],
+    );
+    c.wait_from(
+        mark,
+        |m| m["method"] == "workspace/diagnostic/refresh",
+        TIMEOUT,
+    )
+    .expect("refresh requested");
+    let after = pull(&c, &schema, Some(&edited["resultId"]));
+    assert_eq!(after["kind"], "full", "{after}");
+    assert!(!rls(after["items"].as_array().unwrap()), "{after}");
+    let pushed = c.all(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(
+        pushed.is_empty(),
+        "pushed while the client pulls: {pushed:?}"
+    );
+    assert_eq!(c.shutdown(), Some(0));
+}
+
+/// Wait for `n` ends of indexing progress.
+fn wait_indexed_n(c: &Client, n: usize) {
+    let end = |m: &Value| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end";
+    for _ in 0..=n {
+        let mark = c.mark();
+        if c.all(end).len() >= n {
+            return;
+        }
+        c.wait_from(mark, end, TIMEOUT);
+    }
+    assert!(c.all(end).len() >= n, "{n} folders indexed");
+}
+
+/// Issue 10 item 5: workspace folders are separate projects, each with its own
+/// configuration; `workspace/didChangeWorkspaceFolders` adds and removes them,
+/// and open documents move to the folder that holds them.
+#[test]
+fn workspace_folders_are_separate_projects() {
+    let a = temp_dir("folder-a");
+    let b = temp_dir("folder-b");
+    let cdir = temp_dir("folder-c");
+    std::fs::write(a.join("greyhaven.toml"), "[rules]\nenable-rls = \"off\"\n").unwrap();
+    for d in [&a, &b, &cdir] {
+        std::fs::write(d.join("schema.ts"), SCHEMA).unwrap();
+    }
+    std::fs::write(
+        cdir.join("greyhaven.toml"),
+        "[rules]\nsoft-delete-column = \"off\"\n",
+    )
+    .unwrap();
+    let (sa, sb, sc) = (
+        a.join("schema.ts"),
+        b.join("schema.ts"),
+        cdir.join("schema.ts"),
+    );
+    let mut c = Client::spawn();
+    let init = c.initialize_with(&[&a, &b], json!({}));
+    let wf = &init["result"]["capabilities"]["workspace"]["workspaceFolders"];
+    assert_eq!(wf["supported"], true, "{init}");
+    assert_eq!(wf["changeNotifications"], true, "{init}");
+    wait_indexed_n(&c, 2);
+    c.open(&sa, SCHEMA, 1);
+    c.open(&sb, SCHEMA, 1);
+    let da = c.diagnostics(&sa, Some(1), |_| true).expect("a published");
+    let db = c.diagnostics(&sb, Some(1), |_| true).expect("b published");
+    assert!(!has(&da, "enable-rls"), "folder a's configuration: {da:?}");
+    assert!(has(&db, "enable-rls"), "folder b has its own: {db:?}");
+    // Each folder's tables are its own: both "posts" tables are found.
+    let r = c.request("workspace/symbol", json!({"query": "posts"}));
+    let uris: Vec<&str> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["location"]["uri"].as_str())
+        .collect();
+    assert!(
+        uris.contains(&uri(&sa).as_str()) && uris.contains(&uri(&sb).as_str()),
+        "{r}"
+    );
+
+    // Folder c's document opened before c is a folder: linted by the first
+    // folder (a: no enable-rls), then moved to c when c is added.
+    c.open(&sc, SCHEMA, 1);
+    c.diagnostics(&sc, Some(1), |d| !has(d, "enable-rls"))
+        .expect("c's document in folder a");
+    let mark = c.mark();
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&cdir), "name": "c"}], "removed": [{"uri": uri(&b), "name": "ws1"}]}}),
+    );
+    let moved = c
+        .diagnostics_from(mark, &sc, Some(1), |d| {
+            has(d, "enable-rls") && !has(d, "soft-delete-column")
+        })
+        .expect("c's document follows c's configuration");
+    assert!(!moved.is_empty());
+    // b is gone: its document falls back to the first folder (a's configuration).
+    c.diagnostics_from(mark, &sb, Some(1), |d| {
+        !has(d, "enable-rls") && !d.is_empty()
+    })
+    .expect("b's document in folder a");
+    // Edits keep flowing to the document's new folder.
+    change(
+        &c,
+        &sc,
+        2,
+        vec![
+            json!({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "// x\n"}),
+        ],
+    );
+    let d = c
+        .diagnostics(&sc, Some(2), |_| true)
+        .expect("c's document after an edit");
+    assert!(
+        has(&d, "enable-rls") && !has(&d, "soft-delete-column"),
+        "{d:?}"
+    );
+    assert_eq!(c.shutdown(), Some(0));
 }

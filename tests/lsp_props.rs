@@ -109,3 +109,259 @@ proptest! {
         prop_assert_eq!(incremental, fresh);
     }
 }
+
+// ----- multi-file projects ------------------------------------------------------
+
+/// The Drizzle project: the edited schema, a second schema importing from it,
+/// shared columns, SQL migrations enabling RLS, adding a policy and indexes
+/// and creating a table no ORM declares.
+const DRIZZLE_PROJECT: &[(&str, &str)] = &[
+    (
+        "src/db/columns.ts",
+        "import { timestamp } from \"drizzle-orm/pg-core\";\n\nexport const timestamps = {\n  created_at: timestamp(\"created_at\", { withTimezone: true }).defaultNow().notNull(),\n  updatedAt: timestamp(\"updated_at\"),\n};\n",
+    ),
+    (
+        "src/db/schema.ts",
+        "import { index, integer, pgTable, text, uuid, varchar } from \"drizzle-orm/pg-core\";\nimport { timestamps } from \"./columns\";\n\nexport const tenants = pgTable(\"tenants\", {\n  id: uuid(\"id\").primaryKey().defaultRandom(),\n  name: text(\"name\").notNull(),\n});\n\nexport const posts = pgTable(\"posts\", {\n  id: uuid(\"id\").primaryKey().defaultRandom(),\n  tenant_id: uuid(\"tenant_id\").notNull().references(() => tenants.id),\n  title: text(\"title\"),\n  isDraft: integer(\"draft\"),\n  ...timestamps,\n}, (t) => [index(\"posts_tenant_id_idx\").on(t.tenant_id)]);\n\nexport const comments = pgTable(\"comments\", {\n  id: integer(\"id\").primaryKey(),\n  tenantId: uuid(\"tenantId\"),\n  post_id: uuid(\"post_id\").references(() => posts.id),\n  body: varchar(\"body\", { length: 10 }).unique(),\n});\n\nexport const labels = pgTable(\"labels\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\").notNull(),\n  comment_id: uuid(\"comment_id\"),\n  ...timestamps,\n});\n",
+    ),
+    (
+        "src/db/more.ts",
+        "import { pgTable, text, uuid } from \"drizzle-orm/pg-core\";\nimport { timestamps } from \"./columns\";\nimport { posts, tenants } from \"./schema\";\n\nexport const attachments = pgTable(\"attachments\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\").notNull().references(() => tenants.id),\n  post_id: uuid(\"post_id\").notNull().references(() => posts.id),\n  url: text(\"url\"),\n  ...timestamps,\n});\n",
+    ),
+    (
+        "migrations/0001_rls.sql",
+        "ALTER TABLE posts ENABLE ROW LEVEL SECURITY;\nCREATE POLICY posts_isolation ON posts USING (tenant_id = current_setting('app.tenant_id')::uuid);\n",
+    ),
+    (
+        "migrations/0002_more.sql",
+        "CREATE INDEX comments_post_id_idx ON comments (post_id);\nALTER TABLE labels ENABLE ROW LEVEL SECURITY;\nCREATE TABLE audit_log (\n  id uuid PRIMARY KEY,\n  tenant_id uuid NOT NULL REFERENCES tenants (id),\n  post_id uuid REFERENCES posts (id),\n  note text\n);\n",
+    ),
+];
+
+/// The SQLModel project: the edited models (a mixin, a table class other
+/// classes inherit from), another models file, and an Alembic history that
+/// enables RLS, adds an index and a foreign key the models do not declare.
+const SQLMODEL_PROJECT: &[(&str, &str)] = &[
+    (
+        "app/base.py",
+        "from datetime import datetime\nfrom sqlmodel import Field, SQLModel\n\n\nclass Stamped(SQLModel):\n    created_at: datetime = Field(default_factory=datetime.utcnow)\n",
+    ),
+    (
+        "app/models.py",
+        "import uuid\nfrom typing import Optional\nfrom sqlmodel import Field, SQLModel\nfrom app.base import Stamped\n\n\nclass Tenant(SQLModel, table=True):\n    __tablename__ = \"tenants\"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n\n\nclass Post(Stamped, table=True):\n    __tablename__ = \"posts\"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n    tenant_id: uuid.UUID = Field(foreign_key=\"tenants.id\", index=True)\n    title: Optional[str] = None\n    isDraft: bool = False\n\n\nclass Comment(SQLModel, table=True):\n    __tablename__ = \"comments\"\n    id: int = Field(primary_key=True)\n    tenantId: Optional[uuid.UUID] = None\n    post_id: uuid.UUID = Field(foreign_key=\"posts.id\")\n\n\nclass Pinned(Post, table=True):\n    __tablename__ = \"pinned\"\n    rank: int = 0\n",
+    ),
+    (
+        "app/other.py",
+        "import uuid\nfrom sqlmodel import Field, SQLModel\n\n\nclass Attachment(SQLModel, table=True):\n    __tablename__ = \"attachments\"\n    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)\n    tenant_id: uuid.UUID = Field(foreign_key=\"tenants.id\")\n    post_id: uuid.UUID = Field(foreign_key=\"posts.id\")\n",
+    ),
+    (
+        "alembic/versions/r1_rls.py",
+        "\"\"\"rls\n\nRevision ID: r1\nRevises:\n\"\"\"\nfrom alembic import op\n\nrevision = \"r1\"\ndown_revision = None\n\n\ndef upgrade():\n    op.execute(\"ALTER TABLE posts ENABLE ROW LEVEL SECURITY\")\n\n\ndef downgrade():\n    op.execute(\"ALTER TABLE posts DISABLE ROW LEVEL SECURITY\")\n",
+    ),
+    (
+        "alembic/versions/r2_index.py",
+        "\"\"\"index\n\nRevision ID: r2\nRevises: r1\n\"\"\"\nfrom alembic import op\n\nrevision = \"r2\"\ndown_revision = \"r1\"\n\n\ndef upgrade():\n    op.create_index(\"comments_post_id_idx\", \"comments\", [\"post_id\"])\n\n\ndef downgrade():\n    pass\n",
+    ),
+    (
+        "alembic/versions/r3_fk.py",
+        "\"\"\"fk\n\nRevision ID: r3\nRevises: r2\n\"\"\"\nfrom alembic import op\n\nrevision = \"r3\"\ndown_revision = \"r2\"\n\n\ndef upgrade():\n    op.create_foreign_key(\"comments_tenant_fk\", \"comments\", \"tenants\", [\"tenantId\"], [\"id\"])\n\n\ndef downgrade():\n    pass\n",
+    ),
+];
+
+/// Edits that keep a schema mostly well-formed, so that most of them change
+/// one table's contents (the incremental path) and some its name or the file's
+/// shape (the fallback).
+const SCHEMA_PIECES: &[&str] = &[
+    "",
+    "x",
+    "_id",
+    "\n",
+    "é",
+    ".notNull()",
+    ".unique()",
+    "tenant_id",
+    " ",
+    "(",
+    "\"",
+    ",",
+];
+
+/// A workspace on disk holding `files`, in a fresh temporary directory.
+fn write_project(files: &[(&str, &str)], tag: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let root = std::env::temp_dir().join(format!(
+        "greyhaven-props-{}-{tag}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&root);
+    for (p, text) in files {
+        let path = root.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    root
+}
+
+/// A server state indexed over `root` as the server does, with `path` open on `text`.
+fn open_state(root: &Path, uri: &lsp::Uri, text: &str, version: i32) -> State {
+    let state = State::new();
+    state.set_encoding(Encoding::Utf8);
+    {
+        let mut e = state.engine();
+        e.folders = vec![root.to_path_buf()];
+        e.waiting = true;
+    }
+    let d = State::discover(
+        &[root.to_path_buf()],
+        &greyhaven_lsp::config::Config::default(),
+    );
+    state.begin_project(&d);
+    state.add_loaded(State::load(&d.files));
+    state.open(uri, text, version);
+    state.finish_index();
+    state
+}
+
+/// Every finding of the project (each file by path) and what is published for the open file.
+fn findings(state: &State, path: &Path) -> (Vec<String>, Vec<lsp::Diagnostic>) {
+    let e = state.engine();
+    let all = e
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let p = e.project.file(d.file).map(|f| f.path.display().to_string());
+            format!("{p:?} {d:?}")
+        })
+        .collect();
+    (all, e.published.get(path).cloned().unwrap_or_default())
+}
+
+fn multi_file_case(
+    files: &[(&str, &str)],
+    edited: &str,
+    tag: &str,
+    edits: Vec<(f64, usize, usize)>,
+) -> Result<usize, TestCaseError> {
+    let root = write_project(files, tag);
+    let path = root.join(edited);
+    let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+    let mut text = files
+        .iter()
+        .find(|(p, _)| *p == edited)
+        .unwrap()
+        .1
+        .to_string();
+    let state = open_state(&root, &uri, &text, 1);
+    let mut incremental_steps = 0;
+    let mut result = Ok(());
+    for (i, (at, len, piece)) in edits.into_iter().enumerate() {
+        let start = snap(&text, (at * text.len() as f64) as usize);
+        let end = snap(&text, start + len).max(start);
+        let (ps, pe) = (
+            pos_of(&text, start, Encoding::Utf8),
+            pos_of(&text, end, Encoding::Utf8),
+        );
+        let insert = SCHEMA_PIECES[piece];
+        text.replace_range(start..end, insert);
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(ps.line, ps.character),
+                lsp::Position::new(pe.line, pe.character),
+            )),
+            range_length: None,
+            text: insert.to_string(),
+        };
+        let version = i as i32 + 2;
+        state.change(&uri, version, &[change]);
+        if matches!(
+            state.engine().incr.last,
+            Some(greyhaven_lsp::incremental::Path::Tables { .. })
+        ) {
+            incremental_steps += 1;
+        }
+        let fresh = open_state(&root, &uri, &text, version);
+        let (a, b) = (findings(&state, &path), findings(&fresh, &path));
+        if a != b {
+            let only = |x: &[String], y: &[String]| -> Vec<String> {
+                x.iter().filter(|d| !y.contains(d)).cloned().collect()
+            };
+            let published = a.1 == b.1;
+            result = Err(TestCaseError::fail(format!(
+                "after edit {i} of {edited} the incremental findings differ from a fresh check (published equal: {published})\ntext:\n{text}\nonly incremental:\n{:#?}\nonly fresh:\n{:#?}",
+                only(&a.0, &b.0),
+                only(&b.0, &a.0)
+            )));
+            break;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    result.map(|()| incremental_steps)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Random edits of a Drizzle schema inside a project with another schema
+    /// file importing from it, shared columns and SQL migrations: after every
+    /// edit, every finding of the project equals a fresh check's.
+    #[test]
+    fn drizzle_project_edits_match_a_fresh_check(
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..10),
+    ) {
+        multi_file_case(DRIZZLE_PROJECT, "src/db/schema.ts", "drizzle", edits)?;
+    }
+
+    /// The same for SQLModel models with inheritance across classes and files
+    /// and an Alembic history.
+    #[test]
+    fn sqlmodel_project_edits_match_a_fresh_check(
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..10),
+    ) {
+        multi_file_case(SQLMODEL_PROJECT, "app/models.py", "sqlmodel", edits)?;
+    }
+}
+
+/// Edits inside one table's body take the incremental path (so the property
+/// tests above compare it, not only the fallback).
+#[test]
+fn edits_inside_a_table_take_the_incremental_path() {
+    for (files, edited, needle) in [
+        (
+            DRIZZLE_PROJECT,
+            "src/db/schema.ts",
+            "title: text(\"title\")",
+        ),
+        (SQLMODEL_PROJECT, "app/models.py", "title: Optional[str]"),
+    ] {
+        let root = write_project(files, "path");
+        let path = root.join(edited);
+        let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+        let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
+        let state = open_state(&root, &uri, text, 1);
+        let off = text.find(needle).unwrap() + "title".len();
+        let p = pos_of(text, off, Encoding::Utf8);
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(p.line, p.character),
+                lsp::Position::new(p.line, p.character),
+            )),
+            range_length: None,
+            text: "x".into(),
+        };
+        state.change(&uri, 2, &[change]);
+        let last = state.engine().incr.last.clone();
+        assert!(
+            matches!(
+                last,
+                Some(greyhaven_lsp::incremental::Path::Tables {
+                    resolved: 1..=2,
+                    ..
+                })
+            ),
+            "{edited}: {last:?}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

@@ -62,6 +62,7 @@ fn setup() -> Setup {
         .fix(Fix {
             title: "Add tenant_id column".into(),
             safety: Safety::Unsafe,
+            creates: Vec::new(),
             edits: vec![Edit {
                 file: ts,
                 span: Span::empty(0),
@@ -99,6 +100,7 @@ fn setup() -> Setup {
                 title: "Rename to is_x".into(),
                 safety: Safety::Safe,
                 edits: vec![],
+                creates: Vec::new(),
             })
         },
         Diagnostic {

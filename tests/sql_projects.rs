@@ -41,6 +41,12 @@ fn check_case(dir: &Path) -> Result<String, String> {
         common::render_related(&project, &root, rel, d, &mut rendered);
         for fix in &d.fixes {
             rendered.push_str(&format!("    fix ({:?}): {}\n", fix.safety, fix.title));
+            for n in &fix.creates {
+                rendered.push_str(&format!("      creates {}:\n", rel(&root, &n.path)));
+                for line in n.text.lines() {
+                    rendered.push_str(&format!("        | {line}\n"));
+                }
+            }
             for e in &fix.edits {
                 let kind = project.file(e.file).unwrap().model.kind;
                 if matches!(kind, SourceKind::Sql | SourceKind::Alembic) {

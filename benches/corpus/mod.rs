@@ -548,3 +548,152 @@ pub fn write_project(
         lines,
     })
 }
+
+/// The database names of the tables a generated file declares
+/// (`pgTable("name"` / `__tablename__ = "name"`), in order.
+pub fn table_names(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        let quoted = if let Some(rest) = l.strip_prefix("__tablename__ = \"") {
+            rest
+        } else if l.starts_with('"') && l.ends_with("\",") && !l.contains(' ') {
+            // `pgTable(\n  "name",` (the generator's layout)
+            &l[1..]
+        } else {
+            continue;
+        };
+        if let Some(end) = quoted.find('"') {
+            out.push(quoted[..end].to_string());
+        }
+    }
+    out
+}
+
+/// A project for keystroke benchmarks, written under `root` (emptied first):
+/// the edited file, `others` further schema files of the same ORM importing the
+/// shared columns and the tenant table, and a migration history over their
+/// tables (`migrations` SQL files for Drizzle, as many Alembic revisions in a
+/// `down_revision` chain for SQLModel) enabling RLS, creating policies and
+/// indexes, and creating tables no ORM declares. Returns the project and the
+/// path of the edited file.
+pub fn write_keystroke_project(
+    root: &Path,
+    python: bool,
+    edited_lines: usize,
+    others: usize,
+    migrations: usize,
+) -> io::Result<(ProjectCorpus, PathBuf)> {
+    if root.exists() {
+        fs::remove_dir_all(root)?;
+    }
+    let mut written: Vec<(PathBuf, String)> = Vec::new();
+    let edited;
+    let mut names: Vec<String> = Vec::new();
+    if python {
+        let dir = root.join("app/models");
+        written.push((dir.join("__init__.py"), String::new()));
+        written.push((
+            dir.join("base.py"),
+            format!("from datetime import datetime, timezone\n\nfrom sqlalchemy import DateTime\nfrom sqlmodel import Field, SQLModel\n\n\n{PY_MIXIN}"),
+        ));
+        written.push((
+            dir.join("tenant.py"),
+            format!("from uuid import UUID, uuid4\n\nfrom sqlmodel import Field\n\nfrom app.models.base import TimestampMixin\n\n\n{PY_TENANT}"),
+        ));
+        let main = sqlmodel_file(7, "app", edited_lines, false);
+        names.extend(table_names(&main));
+        edited = dir.join("models.py");
+        written.push((edited.clone(), main));
+        for i in 0..others {
+            let text = sqlmodel_file(0xA11CE + i as u64, &format!("o{i:02}"), 120, false);
+            names.extend(table_names(&text));
+            written.push((dir.join(format!("o{i:02}.py")), text));
+        }
+        let versions = root.join("alembic/versions");
+        for i in 0..migrations {
+            let down = if i == 0 {
+                "None".to_string()
+            } else {
+                format!("\"r{:04}\"", i - 1)
+            };
+            let t = &names[(i * 7) % names.len()];
+            let body = match i % 3 {
+                0 => format!("    op.execute(\"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY\")\n"),
+                1 => format!(
+                    "    op.create_index(\"{t}_r{i}_idx\", \"{t}\", [\"tenant_id\", \"id\"])\n"
+                ),
+                _ => format!(
+                    "    op.create_table(\n        \"audit_{i}\",\n        sa.Column(\"id\", sa.Uuid(), primary_key=True),\n        sa.Column(\"note\", sa.Text()),\n    )\n"
+                ),
+            };
+            let text = format!(
+                "\"\"\"step {i}\n\nRevision ID: r{i:04}\nRevises: {down}\n\"\"\"\nimport sqlalchemy as sa\nfrom alembic import op\n\nrevision = \"r{i:04}\"\ndown_revision = {down}\n\n\ndef upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
+            );
+            written.push((versions.join(format!("r{i:04}_step.py")), text));
+        }
+    } else {
+        let dir = root.join("src/db/schema");
+        written.push((
+            dir.join("columns.ts"),
+            format!("import {{ timestamp }} from \"drizzle-orm/pg-core\";\n\n{DRIZZLE_TIMESTAMPS}"),
+        ));
+        written.push((
+            dir.join("tenants.ts"),
+            format!("import {{ boolean, pgTable, text, uuid }} from \"drizzle-orm/pg-core\";\nimport {{ timestamps }} from \"./columns\";\n\n{DRIZZLE_TENANTS}"),
+        ));
+        // Denser in findings than the other files: integer primary keys and
+        // timestamps without a time zone in every table.
+        let main = drizzle_file(7, "app", edited_lines, false)
+            .replace(
+                "uuid(\"id\").primaryKey().defaultRandom()",
+                "integer(\"id\").primaryKey()",
+            )
+            .replace("{ withTimezone: true }", "{ withTimezone: false }");
+        names.extend(table_names(&main));
+        edited = dir.join("app.ts");
+        written.push((edited.clone(), main));
+        for i in 0..others {
+            let text = drizzle_file(0xA11CE + i as u64, &format!("o{i:02}"), 120, false);
+            names.extend(table_names(&text));
+            written.push((dir.join(format!("o{i:02}.ts")), text));
+        }
+        let mdir = root.join("migrations");
+        for i in 0..migrations {
+            let t = &names[(i * 7) % names.len()];
+            let text = match i % 4 {
+                0 => format!("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;\n"),
+                1 => format!(
+                    "CREATE POLICY {t}_isolation ON {t}\n  USING (tenant_id = current_setting('app.tenant_id')::uuid);\n"
+                ),
+                2 => format!("CREATE INDEX {t}_m{i}_idx ON {t} (tenant_id, id);\n"),
+                _ => format!(
+                    "CREATE TABLE audit_{i} (\n  id uuid PRIMARY KEY,\n  tenant_id uuid NOT NULL REFERENCES tenants (id),\n  note text\n);\n"
+                ),
+            };
+            written.push((mdir.join(format!("{i:04}_step.sql")), text));
+        }
+    }
+    let mut bytes = 0;
+    let mut lines = 0;
+    let mut files = Vec::with_capacity(written.len());
+    for (path, text) in written {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        bytes += text.len() as u64;
+        lines += text.lines().count();
+        fs::write(&path, text)?;
+        files.push(path);
+    }
+    files.sort();
+    Ok((
+        ProjectCorpus {
+            root: root.to_path_buf(),
+            files,
+            bytes,
+            lines,
+        },
+        edited,
+    ))
+}

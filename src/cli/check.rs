@@ -204,7 +204,7 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     }
     let mut write_failed = false;
     for c in &changed {
-        if let Err(e) = fix::write_atomic(&c.path, &c.new) {
+        if let Err(e) = fix::write(c) {
             let shown = super::relative_to(&c.path, &cwd);
             let _ = writeln!(
                 err,
@@ -222,7 +222,13 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
         cwd,
         color,
     };
-    if let Err(e) = report::write(args.format, out, &rep).and_then(|()| out.flush()) {
+    // Buffered: stdout is line-buffered, and a report of many findings has
+    // many lines (one write per line cost more than the lint on big projects).
+    let written = {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
+        report::write(args.format, &mut buffered, &rep).and_then(|()| buffered.flush())
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
         let _ = writeln!(err, "error: cannot write the report: {e}");
         return EXIT_USAGE;
     }

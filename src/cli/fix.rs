@@ -13,11 +13,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A file a fix changed: its path and texts before and after.
+/// A file a fix changed: its path and texts before and after (a created file,
+/// a new migration, has an empty `old` and `created` set).
 pub struct Changed {
     pub path: PathBuf,
     pub old: Arc<str>,
     pub new: Arc<str>,
+    pub created: bool,
 }
 
 /// Run [`fix::fix_all`] on `project` and return what changed. Rejected fixes
@@ -75,6 +77,17 @@ pub fn apply(
                 path,
                 old,
                 new: now.text.clone(),
+                created: false,
+            });
+        }
+    }
+    for id in &outcome.created {
+        if let Some(f) = project.file(*id) {
+            changed.push(Changed {
+                path: f.path.clone(),
+                old: Arc::from(""),
+                new: f.text.clone(),
+                created: true,
             });
         }
     }
@@ -88,15 +101,55 @@ pub fn diff(changed: &[Changed], cwd: &Path) -> String {
         let shown = relative_to(&c.path, cwd)
             .to_string_lossy()
             .replace('\\', "/");
+        let from = if c.created {
+            "/dev/null".to_string()
+        } else {
+            format!("a/{shown}")
+        };
         out.push_str(&fix::diff::unified(
             &c.old,
             &c.new,
-            &format!("a/{shown}"),
+            &from,
             &format!("b/{shown}"),
             3,
         ));
     }
     out
+}
+
+/// Write a changed file: a created one with [`create_new`], others with
+/// [`write_atomic`].
+pub fn write(c: &Changed) -> std::io::Result<()> {
+    if c.created {
+        create_new(&c.path, &c.new)
+    } else {
+        write_atomic(&c.path, &c.new)
+    }
+}
+
+/// Create the file `path` with `text`, atomically and never over an existing
+/// file: the text goes to a temporary file in the same directory, which is then
+/// hard-linked to `path` (failing when `path` exists, whatever raced to create
+/// it) and removed, so `path` appears complete or not at all.
+pub fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.greyhaven-{}.new", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 /// Write `text` to `path`, keeping what the file was: its permissions, owner
@@ -225,6 +278,21 @@ pub fn summary(fixed: usize, files: usize, remaining: usize, dry_run: bool) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn create_new_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("greyhaven-create-new-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("0002_x.sql");
+        create_new(&p, "one;\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "one;\n");
+        assert!(create_new(&p, "two;\n").is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "one;\n");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn summaries() {

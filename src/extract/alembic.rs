@@ -24,6 +24,32 @@ use crate::model::{
 use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
+/// `true` when every statement of `sql` (at least one) changes or reads data
+/// only: `UPDATE`, `INSERT`, `DELETE`, `MERGE`, `SELECT`, `WITH`, `COPY`,
+/// `TRUNCATE`, `VALUES`.
+fn is_data_only(sql: &str) -> bool {
+    let stmts = sql::split_statements(sql);
+    !stmts.is_empty()
+        && stmts.iter().all(|s| {
+            let word: String = sql[s.start..s.end]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            matches!(
+                word.to_ascii_uppercase().as_str(),
+                "UPDATE"
+                    | "INSERT"
+                    | "DELETE"
+                    | "MERGE"
+                    | "SELECT"
+                    | "WITH"
+                    | "COPY"
+                    | "TRUNCATE"
+                    | "VALUES"
+            )
+        })
+}
+
 /// Cheap test: a Python file with a `revision` assignment and `def upgrade`.
 pub fn looks_like_alembic(text: &str) -> bool {
     text.contains("def upgrade") && text.contains("revision")
@@ -35,12 +61,15 @@ pub fn extract(text: &str, tree: &Tree) -> FileModel {
         consts: HashMap::new(),
         model: FileModel::empty(SourceKind::Alembic),
         mig: Migration::default(),
+        funcs: HashMap::new(),
+        visiting: Vec::new(),
     };
     let root = tree.root_node();
     let stmts = code_children(root);
     // Constants first: `op.execute(SQL)` may use one defined below `upgrade`.
     for stmt in &stmts {
         cx.constant(*stmt);
+        cx.helper(*stmt);
     }
     for stmt in stmts {
         cx.top(stmt);
@@ -85,6 +114,11 @@ struct Cx<'a, 't> {
     consts: HashMap<String, Binding<'t>>,
     model: FileModel,
     mig: Migration,
+    /// Module-level functions other than `upgrade`/`downgrade` (helpers whose
+    /// operations count when `upgrade()` calls them), by name.
+    funcs: HashMap<String, Node<'t>>,
+    /// Helpers being read (a recursive helper is read once).
+    visiting: Vec<String>,
 }
 
 impl<'a, 't> Cx<'a, 't> {
@@ -99,6 +133,28 @@ impl<'a, 't> Cx<'a, 't> {
         let left = a.child_by_field_name("left")?;
         let right = a.child_by_field_name("right")?;
         (left.kind() == "identifier").then_some((left, right))
+    }
+
+    /// Remember a module-level helper function (`def _backfill(): ...`).
+    fn helper(&mut self, stmt: Node<'t>) {
+        let def = match stmt.kind() {
+            "function_definition" => stmt,
+            "decorated_definition" => match stmt.child_by_field_name("definition") {
+                Some(d) if d.kind() == "function_definition" => d,
+                _ => return,
+            },
+            _ => return,
+        };
+        let (Some(name), Some(body)) = (
+            def.child_by_field_name("name"),
+            def.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        let name = text(name, self.src);
+        if name != "upgrade" && name != "downgrade" {
+            self.funcs.insert(name.to_string(), body);
+        }
     }
 
     fn constant(&mut self, stmt: Node<'t>) {
@@ -386,6 +442,19 @@ impl<'a, 't> Cx<'a, 't> {
         let Some(func) = call.child_by_field_name("function") else {
             return;
         };
+        if func.kind() == "identifier" {
+            // A helper of this module: its operations are upgrade()'s.
+            let name = text(func, src);
+            if let Some(body) = self.funcs.get(name).copied()
+                && !self.visiting.iter().any(|v| v == name)
+                && self.visiting.len() < 16
+            {
+                self.visiting.push(name.to_string());
+                self.block(body, &Scope::default());
+                self.visiting.pop();
+            }
+            return;
+        }
         if func.kind() != "attribute" {
             return;
         }
@@ -402,8 +471,9 @@ impl<'a, 't> Cx<'a, 't> {
         if is_op || batch.is_some() {
             self.op(call, method, batch, scope);
         } else if method == "execute" || method == "exec_driver_sql" {
-            // `op.get_bind().execute(...)`, `conn.execute(...)`, `session.execute(...)`.
-            self.execute(call, scope);
+            // `op.get_bind().execute(...)`, `conn.execute(...)`, `session.execute(...)`:
+            // SQL text is analysed; anything else (an ORM statement) changes data.
+            self.execute_as(call, scope, false);
         }
     }
 
@@ -497,9 +567,10 @@ impl<'a, 't> Cx<'a, 't> {
                 self.execute(call, scope);
                 return;
             }
-            // Helpers that change nothing by themselves.
+            // Helpers that change nothing by themselves, and data changes
+            // (`bulk_insert` adds rows, not schema).
             "f" | "get_bind" | "get_context" | "inline_literal" | "batch_alter_table"
-            | "implementation_for" | "invoke" => return,
+            | "implementation_for" | "invoke" | "bulk_insert" => return,
             other => SchemaOp::Other(other.to_string()),
         };
         self.push(op, call);
@@ -529,6 +600,15 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// `op.execute(<sql>)`: analyse the SQL when it is known statically.
     fn execute(&mut self, call: Node<'t>, scope: &Scope) {
+        self.execute_as(call, scope, true);
+    }
+
+    /// An `execute(<sql>)` call. SQL known statically is analysed: its schema
+    /// changes count, and SQL of data statements only (`UPDATE`, `INSERT`,
+    /// `DELETE`, ...) is no schema change. SQL not known statically counts as a
+    /// change when `unknown_counts` (`op.execute`), not for a connection or
+    /// session's `execute` (data, as ORM statements are).
+    fn execute_as(&mut self, call: Node<'t>, scope: &Scope, unknown_counts: bool) {
         let src = self.src;
         let args = py_args(call, src);
         let Some(arg) = args
@@ -538,13 +618,18 @@ impl<'a, 't> Cx<'a, 't> {
             .or(args.kw("sqltext"))
             .or(args.kw("statement"))
         else {
-            self.push(SchemaOp::Other("execute".into()), call);
+            if unknown_counts {
+                self.push(SchemaOp::Other("execute".into()), call);
+            }
             return;
         };
         let before = self.mig.ops.len();
+        let rls_before = self.mig.rls.len();
+        let mut data_only = true;
         match self.sql_source(arg, scope, 0) {
             Some(SqlSource::Literal(node)) => {
                 if let Some((sql, contents)) = py_string(node, src) {
+                    data_only &= is_data_only(&sql);
                     let facts = sql::analyze(&sql, contents.start);
                     self.absorb(facts, None);
                 }
@@ -553,16 +638,24 @@ impl<'a, 't> Cx<'a, 't> {
                 // Offsets inside substituted text do not map back to the file: every
                 // fact points at the call instead.
                 for t in texts {
+                    data_only &= is_data_only(&t);
                     let facts = sql::analyze(&t, 0);
                     self.absorb(facts, Some(span(call)));
                 }
             }
             None => {
-                self.note(
-                    span(arg),
-                    "SQL passed to execute() is built at run time; not analysed",
-                );
+                data_only = !unknown_counts;
+                if unknown_counts {
+                    self.note(
+                        span(arg),
+                        "SQL passed to execute() is built at run time; not analysed",
+                    );
+                }
             }
+        }
+        let changed = self.mig.ops.len() > before || self.mig.rls.len() > rls_before;
+        if !changed && data_only {
+            return;
         }
         if self.mig.ops.len() == before {
             self.mig
@@ -1530,9 +1623,10 @@ def downgrade() -> None:
                 column: "legacy".into()
             }
         );
-        // Every execute counts as a change, whatever the SQL analysis finds; the
-        // run-time SQL of the last one is not analysed.
-        assert!(ops.len() >= 7, "{ops:?}");
+        // Every execute of schema SQL counts as a change, whatever the SQL
+        // analysis finds, and so does the run-time SQL of the last one (not
+        // analysed); `SELECT 1` is data only and does not.
+        assert_eq!(ops.len(), 7 - 1, "{ops:?}");
         assert_eq!(ops.last(), Some(&&SchemaOp::Other("execute".into())));
         assert!(m.upgrade.is_some());
         assert!(m.downgrade.is_some());

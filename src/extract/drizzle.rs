@@ -1368,7 +1368,17 @@ impl<'a> Extractor<'a> {
         let mark = self.model.notes.len();
         if self.kind(ret) == "object" {
             let mut cols = Cols::default();
+            // `(d: PgColumnsBuilders) => ({ updatedAt: d.timestamp() })`: the first
+            // parameter may be the table callback's column builders.
+            let param = self
+                .param_names(f)
+                .first()
+                .copied()
+                .filter(|p| !p.is_empty());
+            let next = param.or(self.builder_param);
+            let saved = std::mem::replace(&mut self.builder_param, next);
             self.columns_object(ret, &Vec::new(), &mut cols);
+            self.builder_param = saved;
             if cols.recognized > 0 {
                 self.push_set(name, exported, ColumnSetKind::ObjectFn, cols, sp);
                 return;
@@ -1788,10 +1798,16 @@ impl<'a> Extractor<'a> {
         };
         let ident = self.t(ident_node);
         let local = self.decls.get(ident).map(|d| self.unwrap(d.value));
+        let mut fn_param = None;
         let target = match (local, &call_args) {
             (Some(v), None) if self.kind(v) == "object" => Some((v, Vec::new())),
             (Some(v), Some(args)) if self.is_func(v) => {
                 let env2 = self.bind(v, *args, env);
+                fn_param = self
+                    .param_names(v)
+                    .first()
+                    .copied()
+                    .filter(|p| !p.is_empty());
                 self.returned(v)
                     .map(|n| self.unwrap(n))
                     .filter(|r| r.kind() == "object")
@@ -1808,7 +1824,11 @@ impl<'a> Extractor<'a> {
                     _ => {
                         self.depth += 1;
                         let mut inner = Cols::default();
+                        // `...metadata(d)`: its parameter stands for the builders.
+                        let next = fn_param.or(self.builder_param);
+                        let saved = std::mem::replace(&mut self.builder_param, next);
                         self.columns_object(obj, &env2, &mut inner);
+                        self.builder_param = saved;
                         self.depth -= 1;
                         if memo {
                             self.spread_memo.insert(obj.id(), inner.clone());

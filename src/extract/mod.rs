@@ -122,3 +122,35 @@ pub fn extract_file(path: &Path, text: &str) -> FileModel {
     let tree = parse(kind, path, text);
     extract_with_tree(kind, text, tree.as_ref())
 }
+
+/// Modules whose exports carry no columns we need to see: framework roots.
+/// Names imported from any other module outside the project are unknown.
+pub(crate) fn is_framework_module(lang: Lang, module: &str) -> bool {
+    let top = match lang {
+        Lang::Python => module.split('.').next().unwrap_or(module),
+        _ => module,
+    };
+    match lang {
+        Lang::Python => matches!(
+            top,
+            "sqlmodel"
+                | "sqlalchemy"
+                | "pydantic"
+                | "typing"
+                | "typing_extensions"
+                | "datetime"
+                | "uuid"
+                | "enum"
+                | "decimal"
+                | "alembic"
+                | "__future__"
+        ),
+        Lang::TypeScript => {
+            module == "drizzle-orm"
+                || module.starts_with("drizzle-orm/")
+                || module == "drizzle-kit"
+                || module.starts_with("node:")
+        }
+        Lang::Sql => false,
+    }
+}

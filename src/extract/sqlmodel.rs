@@ -1418,7 +1418,7 @@ impl<'a, 't> Cx<'a, 't> {
         }
         let first = head.split('.').next().unwrap_or(head);
         if let Some(imp) = self.model.imports.iter().find(|i| i.local == first) {
-            if crate::project::modules::is_framework_module(Lang::Python, &imp.module) {
+            if crate::extract::is_framework_module(Lang::Python, &imp.module) {
                 return;
             }
             col.helper = Some(HelperCall {

@@ -14,10 +14,14 @@ pub mod edit;
 pub mod escape;
 pub mod imports;
 pub mod list;
+pub mod migration;
 pub mod rename;
+pub mod render;
 pub mod sqlmodel;
 pub mod style;
 pub mod verify;
+
+pub use render::{Src, add_index, make_fix};
 
 use crate::diagnostic::{Diagnostic, Fix, Safety};
 use crate::model::{FileId, Span};
@@ -58,6 +62,8 @@ pub struct FixOutcome {
     /// `false` when the loop stopped at [`MAX_ROUNDS`] with fixes still to apply
     /// (the fixed point was not reached; the texts are consistent but not final).
     pub converged: bool,
+    /// Files the fixes created (new migrations), also in `changed`.
+    pub created: Vec<FileId>,
 }
 
 /// Why [`fix_all`] refused a fix.
@@ -113,11 +119,26 @@ fn select<'d>(
         let Some(fix) = d.fixes.iter().find(|f| mode.allows(f.safety)) else {
             continue;
         };
-        if fix.edits.is_empty() {
+        if fix.is_empty() {
             continue;
         }
         // Two identical fixes (the same edit proposed for two findings) apply once.
-        if out.iter().any(|(_, f)| f.edits == fix.edits) {
+        if out
+            .iter()
+            .any(|(_, f)| f.edits == fix.edits && f.creates == fix.creates)
+        {
+            continue;
+        }
+        // One new file per folder and round (the next one is named after it),
+        // and never over a file that exists.
+        let creates_clash = fix.creates.iter().any(|n| {
+            project.is_some_and(|p| p.file_id(&n.path).is_some())
+                || out
+                    .iter()
+                    .flat_map(|(_, f)| &f.creates)
+                    .any(|o| o.path.parent() == n.path.parent())
+        });
+        if creates_clash {
             continue;
         }
         let clash = fix.edits.iter().any(|e| {
@@ -171,6 +192,8 @@ fn key_counts<'a>(ds: impl Iterator<Item = &'a Diagnostic>) -> BTreeMap<FindingK
 struct Round {
     /// Text of each changed file before the round.
     before: Vec<(FileId, Arc<str>)>,
+    /// Files the round created (removed again when it is undone).
+    created: Vec<std::path::PathBuf>,
     /// Finding keys (with their counts before the round) the round's fixes were
     /// meant to remove, each with the fix's title.
     targets: Vec<(FindingKey, usize, String)>,
@@ -249,6 +272,13 @@ fn fix_loop(
                 for (file, text) in round.before {
                     restore(project, file, text, &mut outcome);
                 }
+                for path in round.created {
+                    if let Some(id) = project.file_id(&path) {
+                        outcome.changed.remove(&id);
+                        outcome.created.retain(|c| *c != id);
+                    }
+                    project.remove_file(&path);
+                }
                 rounds -= 1;
                 continue;
             }
@@ -265,7 +295,7 @@ fn fix_loop(
             struck.contains(&key(d))
                 && d.fixes
                     .iter()
-                    .any(|f| mode.allows(f.safety) && !f.edits.is_empty())
+                    .any(|f| mode.allows(f.safety) && !f.is_empty())
         }) {
             candidates = vec![d];
         }
@@ -297,7 +327,11 @@ fn fix_loop(
                             d.fixes
                                 .iter()
                                 .find(|f| mode.allows(f.safety))
-                                .is_some_and(|f| chosen.iter().any(|(_, c)| c.edits == f.edits))
+                                .is_some_and(|f| {
+                                    chosen
+                                        .iter()
+                                        .any(|(_, c)| c.edits == f.edits && c.creates == f.creates)
+                                })
                         })
                         .collect();
                     let mut targets: Vec<(FindingKey, usize, String)> = Vec::new();
@@ -319,7 +353,9 @@ fn fix_loop(
                 }
                 Err(broken) => {
                     for (d, f) in &chosen {
-                        if f.edits.iter().any(|e| e.file == broken) {
+                        if f.edits.iter().any(|e| e.file == broken)
+                            || (!f.creates.is_empty() && d.file == broken)
+                        {
                             banned.insert(key(d));
                             outcome.rejected.push(Rejected {
                                 rule: d.rule,
@@ -333,10 +369,10 @@ fn fix_loop(
                 }
             }
         };
-        let Some((new_texts, targets, applied, fixed)) = new_texts else {
+        let Some(((new_texts, new_files), targets, applied, fixed)) = new_texts else {
             break;
         };
-        if new_texts.is_empty() {
+        if new_texts.is_empty() && new_files.is_empty() {
             break;
         }
         rounds += 1;
@@ -348,8 +384,18 @@ fn fix_loop(
             before.push((file, src.text.clone()));
             restore(project, file, Arc::from(new_text), &mut outcome);
         }
+        let mut created = Vec::new();
+        for n in new_files {
+            let text: Arc<str> = Arc::from(n.text);
+            let model = crate::extract::extract_file(&n.path, &text);
+            let id = project.set_file(n.path.clone(), text.clone(), model);
+            outcome.changed.insert(id, text);
+            outcome.created.push(id);
+            created.push(n.path);
+        }
         last = Some(Round {
             before,
+            created,
             targets,
             applied,
             fixed,
@@ -400,12 +446,22 @@ fn has_word(text: &str, word: &str) -> bool {
     })
 }
 
-/// The new text of every file the `chosen` fixes change, or the first file
-/// whose edits do not apply or whose parse errors grow.
-fn try_round(
-    project: &Project,
-    chosen: &[(&Diagnostic, &Fix)],
-) -> Result<BTreeMap<FileId, String>, FileId> {
+/// What a round writes: new texts of existing files, and new files.
+type RoundTexts = (BTreeMap<FileId, String>, Vec<crate::diagnostic::NewFile>);
+
+/// The new text of every file the `chosen` fixes change and the files they
+/// create, or the first file whose edits do not apply or whose parse errors
+/// grow (for a new file that does not parse: the finding's file).
+fn try_round(project: &Project, chosen: &[(&Diagnostic, &Fix)]) -> Result<RoundTexts, FileId> {
+    let mut news = Vec::new();
+    for (d, f) in chosen {
+        for n in &f.creates {
+            if verify::syntax_errors(&n.path, &n.text) > 0 {
+                return Err(d.file);
+            }
+            news.push(n.clone());
+        }
+    }
     let mut per_file: BTreeMap<FileId, Vec<crate::diagnostic::Edit>> = BTreeMap::new();
     for (_, f) in chosen {
         for e in &f.edits {
@@ -433,114 +489,7 @@ fn try_round(
         }
         out.insert(file, new_text);
     }
-    Ok(out)
-}
-
-/// A file as fixes see it: its id, text, model and writing conventions.
-pub struct Src<'a> {
-    pub file: FileId,
-    pub path: &'a std::path::Path,
-    pub text: &'a str,
-    pub model: &'a crate::model::FileModel,
-    pub style: style::Style,
-    pub lang: crate::model::Lang,
-    /// The file's scanned imports, when the project has them cached.
-    pub imports: Option<&'a imports::TsImports>,
-}
-
-impl<'a> Src<'a> {
-    /// The file `file` of `project`, when it is a source language file.
-    pub fn new(project: &'a Project, file: FileId) -> Option<Src<'a>> {
-        let f = project.file(file)?;
-        let lang = f.model.kind.lang()?;
-        Some(Src {
-            file,
-            path: &f.path,
-            text: &f.text,
-            model: &f.model,
-            style: f.style().clone(),
-            lang,
-            imports: (lang == crate::model::Lang::TypeScript).then(|| f.ts_imports()),
-        })
-    }
-
-    /// Make `name` from TypeScript `module` usable here (see [`imports::ts_import`]).
-    pub fn ts_import(&self, module: &str, name: &str) -> (String, Option<crate::diagnostic::Edit>) {
-        match self.imports {
-            Some(scanned) => {
-                imports::ts_import_in(scanned, self.text, self.file, &self.style, module, name)
-            }
-            None => imports::ts_import(self.text, self.file, &self.style, module, name),
-        }
-    }
-
-    /// An edit of this file.
-    pub fn edit(&self, span: Span, text: impl Into<String>) -> crate::diagnostic::Edit {
-        crate::diagnostic::Edit {
-            file: self.file,
-            span,
-            text: text.into(),
-        }
-    }
-}
-
-/// A fix from `edits`, insertions at the same offset merged in order (two
-/// primitives may both add an import line at the same place).
-pub fn make_fix(
-    title: impl Into<String>,
-    safety: Safety,
-    edits: Vec<crate::diagnostic::Edit>,
-) -> Fix {
-    let mut out: Vec<crate::diagnostic::Edit> = Vec::new();
-    for e in edits {
-        if out.contains(&e) {
-            continue;
-        }
-        if e.span.is_empty()
-            && let Some(prev) = out
-                .iter_mut()
-                .find(|p| p.file == e.file && p.span == e.span)
-        {
-            prev.text.push_str(&e.text);
-            continue;
-        }
-        out.push(e);
-    }
-    Fix {
-        title: title.into(),
-        safety,
-        edits: out,
-    }
-}
-
-/// Edits adding an index named `name` on `cols` (in order) to `table`: Drizzle
-/// extra config (`index` imported) or SQLModel `index=True` / `__table_args__`.
-/// `name_taken` (the name is used by another index) refuses the named forms;
-/// SQLModel `index=True` generates its own name.
-pub fn add_index(
-    src: &Src,
-    table: &crate::model::Table,
-    cols: &[&crate::model::Column],
-    name: &str,
-    name_taken: bool,
-) -> Option<Vec<crate::diagnostic::Edit>> {
-    if let (crate::model::Orm::SqlModel, [c]) = (table.orm, cols)
-        && sqlmodel::is_own(src, table, c)
-        && let Some(edits) = sqlmodel::flag_index(src, c)
-    {
-        return Some(edits);
-    }
-    if name_taken {
-        return None;
-    }
-    match table.orm {
-        crate::model::Orm::Drizzle => {
-            let keys: Vec<&str> = cols.iter().map(|c| c.key.as_str()).collect();
-            drizzle::add_index(src, table, &keys, name)
-        }
-        crate::model::Orm::SqlModel => sqlmodel::add_index(src, table, cols, name),
-        crate::model::Orm::Sql => None,
-    }
+    Ok((out, news))
 }
 
 #[cfg(test)]
@@ -573,6 +522,7 @@ mod tests {
                         span: Span::empty(i + 1),
                         text: "!".into(),
                     }],
+                    creates: Vec::new(),
                 })
             })
             .collect()
@@ -619,6 +569,7 @@ mod tests {
                                 text: "z, ".into(),
                             },
                         ],
+                        creates: Vec::new(),
                     })
                 })
                 .collect()

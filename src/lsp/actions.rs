@@ -67,22 +67,62 @@ pub fn workspace_edit(edits: Vec<DataEdit>, document_changes: bool) -> lsp::Work
     }
 }
 
+/// A workspace edit creating each of `files` (`CreateFile`, failing when the
+/// file exists: never overwritten) with its text, then applying `edits`.
+fn creating_edit(
+    files: &[crate::diagnostic::NewFile],
+    edits: Vec<DataEdit>,
+) -> Option<lsp::WorkspaceEdit> {
+    let mut ops = Vec::new();
+    for n in files {
+        let uri = convert::path_uri(&n.path)?;
+        ops.push(lsp::DocumentChangeOperation::Op(lsp::ResourceOp::Create(
+            lsp::CreateFile {
+                uri: uri.clone(),
+                options: Some(lsp::CreateFileOptions {
+                    overwrite: Some(false),
+                    ignore_if_exists: Some(false),
+                }),
+                annotation_id: None,
+            },
+        )));
+        let start = lsp::Position::new(0, 0);
+        ops.push(lsp::DocumentChangeOperation::Edit(lsp::TextDocumentEdit {
+            text_document: lsp::OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            edits: vec![lsp::OneOf::Left(lsp::TextEdit::new(
+                lsp::Range::new(start, start),
+                n.text.clone(),
+            ))],
+        }));
+    }
+    if let Some(lsp::DocumentChanges::Edits(docs)) = workspace_edit(edits, true).document_changes {
+        ops.extend(docs.into_iter().map(lsp::DocumentChangeOperation::Edit));
+    }
+    Some(lsp::WorkspaceEdit {
+        document_changes: Some(lsp::DocumentChanges::Operations(ops)),
+        ..Default::default()
+    })
+}
+
 /// Every code action for a request.
-pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeActionResponse {
+pub fn code_actions(
+    state: &State,
+    engine: &super::state::Engine,
+    params: &lsp::CodeActionParams,
+) -> lsp::CodeActionResponse {
     let mut out = Vec::new();
     let only = params.context.only.as_ref();
     let Some(path) = convert::uri_path(&params.text_document.uri) else {
         return out;
     };
     let enc = state.encoding();
-    let engine = state.engine();
     let dc = engine.document_changes;
     let quick = wanted(only, lsp::CodeActionKind::QUICKFIX.as_str());
     // The request's document must be one the server knows, in the workspace.
     let Some(id) = engine
         .project
         .file_id(&path)
-        .filter(|_| in_workspace(&engine, &path))
+        .filter(|_| in_workspace(engine, &path))
     else {
         return out;
     };
@@ -103,31 +143,36 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }) else {
             continue;
         };
-        for f in &fixes_of(&engine, found) {
-            let inside = f.edits.iter().all(|e| {
-                engine
-                    .project
-                    .file(e.file)
-                    .is_some_and(|src| in_workspace(&engine, &src.path))
-            });
-            if !inside {
+        for (index, f) in fixes_of(engine, found).iter().enumerate() {
+            let Some(ready) = fix_workspace_edit(engine, f, enc, dc) else {
                 continue;
-            }
-            let Some(edits) = convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
-            else {
-                continue;
+            };
+            // With resolve support the edits follow on `codeAction/resolve`
+            // (recomputed there for this finding alone).
+            let (edit, data) = if engine.resolve_edits {
+                let key = ResolveKey {
+                    uri: params.text_document.uri.clone(),
+                    rule: rule.to_string(),
+                    range: d.range,
+                    message: d.message.clone(),
+                    index: Some(index),
+                };
+                (None, serde_json::to_value(key).ok())
+            } else {
+                (Some(ready), None)
             };
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: f.title.clone(),
                 kind: Some(lsp::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
-                edit: Some(workspace_edit(edits, dc)),
+                edit,
+                data,
                 is_preferred: (f.safety == crate::diagnostic::Safety::Safe).then_some(true),
                 ..Default::default()
             }));
         }
         if rule != suppress::UNUSED_RULE
-            && let Some(edit) = ignore_edit(state, &engine, &params.text_document.uri, d, rule, enc)
+            && let Some(edit) = ignore_edit(state, engine, &params.text_document.uri, d, rule, enc)
         {
             out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
                 title: format!("Ignore {rule} for this line"),
@@ -139,15 +184,17 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }
     }
     if wanted(only, FIX_ALL_KIND) {
-        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(&engine, id)
+        let mine: Vec<crate::diagnostic::Diagnostic> = file_fixes(engine, id)
             .into_iter()
             .filter(|d| {
-                d.fixes.iter().flat_map(|f| &f.edits).all(|e| {
-                    engine
-                        .project
-                        .file(e.file)
-                        .is_some_and(|src| in_workspace(&engine, &src.path))
-                })
+                // New files are quick fixes only (one per action, reviewed).
+                d.fixes.iter().all(|f| f.creates.is_empty())
+                    && d.fixes.iter().flat_map(|f| &f.edits).all(|e| {
+                        engine
+                            .project
+                            .file(e.file)
+                            .is_some_and(|src| in_workspace(engine, &src.path))
+                    })
             })
             .collect();
         let fixes = select_fixes(&mine, FixMode::Safe);
@@ -165,6 +212,113 @@ pub fn code_actions(state: &State, params: &lsp::CodeActionParams) -> lsp::CodeA
         }
     }
     out
+}
+
+/// What a deferred fix action carries in `data` until `codeAction/resolve`:
+/// the document and the client diagnostic's key (rule, range, message) and
+/// which of the finding's fixes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ResolveKey {
+    uri: lsp::Uri,
+    rule: String,
+    range: lsp::Range,
+    message: String,
+    index: Option<usize>,
+}
+
+/// The converted edits of `f`, `None` when one lies outside the workspace
+/// folders or in an unknown file.
+fn fix_edits(
+    engine: &Engine,
+    f: &Fix,
+    enc: crate::text::document::Encoding,
+) -> Option<Vec<DataEdit>> {
+    let inside = f.edits.iter().all(|e| {
+        engine
+            .project
+            .file(e.file)
+            .is_some_and(|src| in_workspace(engine, &src.path))
+    });
+    if !inside {
+        return None;
+    }
+    convert::data_edits(&engine.project, &engine.open, &f.edits, enc)
+}
+
+/// The document a `codeAction/resolve` request is about (from its key).
+pub fn resolve_uri(action: &lsp::CodeAction) -> Option<lsp::Uri> {
+    let key: ResolveKey = serde_json::from_value(action.data.clone()?).ok()?;
+    Some(key.uri)
+}
+
+/// `codeAction/resolve`: fill in the edits of a fix action sent without them.
+/// The key in `data` is looked up again among the server's findings and the
+/// fix recomputed for that finding alone; an action whose finding or fix is
+/// gone (the text changed) comes back unchanged, without edits.
+pub fn resolve(
+    state: &State,
+    engine: &super::state::Engine,
+    mut action: lsp::CodeAction,
+) -> lsp::CodeAction {
+    let Some(key) = action
+        .data
+        .clone()
+        .and_then(|v| serde_json::from_value::<ResolveKey>(v).ok())
+    else {
+        return action;
+    };
+    let Some(index) = key.index else {
+        return action;
+    };
+    let Some(path) = convert::uri_path(&key.uri) else {
+        return action;
+    };
+    let enc = state.encoding();
+    let Some(id) = engine
+        .project
+        .file_id(&path)
+        .filter(|_| in_workspace(engine, &path))
+    else {
+        return action;
+    };
+    let Some(found) = engine.diagnostics.iter().find(|x| {
+        x.file == id
+            && x.rule == key.rule
+            && x.message == key.message
+            && convert::file_range(&engine.project, id, x.span, enc) == key.range
+    }) else {
+        return action;
+    };
+    let fixes = fixes_of(engine, found);
+    let Some(f) = fixes.get(index).filter(|f| f.title == action.title) else {
+        return action;
+    };
+    if let Some(edit) = fix_workspace_edit(engine, f, enc, engine.document_changes) {
+        action.edit = Some(edit);
+    }
+    action
+}
+
+/// The workspace edit of fix `f`: its edits, and the new files it creates
+/// (which need `documentChanges` for their `CreateFile` operations); `None`
+/// when any of it would land outside the workspace folders.
+fn fix_workspace_edit(
+    engine: &Engine,
+    f: &Fix,
+    enc: crate::text::document::Encoding,
+    dc: bool,
+) -> Option<lsp::WorkspaceEdit> {
+    let creates_ok =
+        f.creates.is_empty() || (dc && f.creates.iter().all(|n| in_workspace(engine, &n.path)));
+    if !creates_ok {
+        return None;
+    }
+    let edits = fix_edits(engine, f, enc)?;
+    if f.creates.is_empty() {
+        Some(workspace_edit(edits, dc))
+    } else {
+        creating_edit(&f.creates, edits)
+    }
 }
 
 /// The fixes of the server's finding `found`, computed now for it alone (its

@@ -5,7 +5,7 @@
 
 use super::convert;
 use super::hover::locate;
-use super::state::State;
+use super::state::{Engine, State};
 use crate::model::{SourceKind, Span};
 use tower_lsp_server::ls_types as lsp;
 
@@ -26,11 +26,14 @@ pub fn fk_string_start(before: &str) -> Option<usize> {
     })
 }
 
-pub fn complete(state: &State, params: &lsp::CompletionParams) -> Option<lsp::CompletionResponse> {
+pub fn complete(
+    state: &State,
+    engine: &Engine,
+    params: &lsp::CompletionParams,
+) -> Option<lsp::CompletionResponse> {
     let enc = state.encoding();
-    let engine = state.engine();
     let p = &params.text_document_position;
-    let (id, off) = locate(&engine, &p.text_document.uri, p.position, enc)?;
+    let (id, off) = locate(engine, &p.text_document.uri, p.position, enc)?;
     let f = engine.project.file(id)?;
     if f.model.kind != SourceKind::SqlModel {
         return None;

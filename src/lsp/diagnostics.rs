@@ -1,10 +1,14 @@
 //! The ordered outbox: one task sends every publication and message the
 //! operations produce, in the order they were computed. A publication for a URI
 //! that is older (by sequence number) than one already sent for it is dropped,
-//! so a slow background re-lint can never overwrite fresher diagnostics.
+//! so a slow background re-lint can never overwrite fresher diagnostics. A
+//! pulling client is asked to pull again (`workspace/diagnostic/refresh`) when
+//! an outcome says so.
 
 use super::state::Outcome;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::MessageType;
@@ -12,12 +16,16 @@ use tower_lsp_server::ls_types::MessageType;
 #[derive(Clone)]
 pub struct Outbox {
     tx: mpsc::UnboundedSender<Outcome>,
+    /// The client takes `workspace/diagnostic/refresh` (set at `initialize`).
+    refresh: Arc<AtomicBool>,
 }
 
 impl Outbox {
     /// Start the sending task (inside the runtime).
     pub fn spawn(client: Client) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
+        let refresh = Arc::new(AtomicBool::new(false));
+        let may_refresh = Arc::clone(&refresh);
         tokio::spawn(async move {
             let mut sent: HashMap<String, u64> = HashMap::new();
             while let Some(out) = rx.recv().await {
@@ -40,9 +48,22 @@ impl Outbox {
                         .publish_diagnostics(p.uri, p.diagnostics, p.version)
                         .await;
                 }
+                if out.refresh && may_refresh.load(Ordering::SeqCst) {
+                    // A request to the client: awaited on its own task, so an
+                    // unanswered refresh holds nothing up.
+                    let client = client.clone();
+                    tokio::spawn(async move {
+                        let _ = client.workspace_diagnostic_refresh().await;
+                    });
+                }
             }
         });
-        Outbox { tx }
+        Outbox { tx, refresh }
+    }
+
+    /// Whether the client takes `workspace/diagnostic/refresh`.
+    pub fn set_refresh(&self, supported: bool) {
+        self.refresh.store(supported, Ordering::SeqCst);
     }
 
     pub fn send(&self, out: Outcome) {
@@ -50,6 +71,7 @@ impl Outbox {
             && out.log.is_empty()
             && out.show.is_empty()
             && out.info.is_empty()
+            && !out.refresh
         {
             return;
         }

@@ -49,12 +49,12 @@ pub fn target(engine: &Engine, fk: &ForeignKey) -> Option<Loc> {
 
 pub fn definition(
     state: &State,
+    engine: &Engine,
     params: &lsp::GotoDefinitionParams,
 ) -> Option<lsp::GotoDefinitionResponse> {
     let enc = state.encoding();
-    let engine = state.engine();
     let p = &params.text_document_position_params;
-    let (id, off) = locate(&engine, &p.text_document.uri, p.position, enc)?;
+    let (id, off) = locate(engine, &p.text_document.uri, p.position, enc)?;
     let hit = |fk: &ForeignKey| fk.target_span.start <= off && off <= fk.target_span.end;
     let mut found: Option<&ForeignKey> = None;
     for st in &engine.schema.tables {
@@ -74,7 +74,7 @@ pub fn definition(
             break;
         }
     }
-    let loc = target(&engine, found?)?;
+    let loc = target(engine, found?)?;
     let uri = convert::file_uri(&engine.project, &engine.open, loc.file)?;
     Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(
         uri,

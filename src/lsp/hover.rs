@@ -24,11 +24,10 @@ pub fn locate(
     Some((id, off))
 }
 
-pub fn hover(state: &State, params: &lsp::HoverParams) -> Option<lsp::Hover> {
+pub fn hover(state: &State, engine: &Engine, params: &lsp::HoverParams) -> Option<lsp::Hover> {
     let enc = state.encoding();
-    let engine = state.engine();
     let p = &params.text_document_position_params;
-    let (id, off) = locate(&engine, &p.text_document.uri, p.position, enc)?;
+    let (id, off) = locate(engine, &p.text_document.uri, p.position, enc)?;
     let mut parts: Vec<String> = Vec::new();
     let mut span = None;
     let mut rules: Vec<&str> = Vec::new();
@@ -51,7 +50,7 @@ pub fn hover(state: &State, params: &lsp::HoverParams) -> Option<lsp::Hover> {
         .find(|st| st.file == id && st.table.anchor.start <= off && off <= st.table.anchor.end)
     {
         span.get_or_insert(st.table.anchor);
-        parts.insert(0, table_summary(&engine, st));
+        parts.insert(0, table_summary(engine, st));
     }
     if parts.is_empty() {
         return None;

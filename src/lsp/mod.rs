@@ -15,6 +15,7 @@ pub mod convert;
 pub mod diagnostics;
 pub mod goto;
 pub mod hover;
+pub mod pull;
 pub mod state;
 pub mod symbols;
 pub mod transport;
@@ -22,7 +23,7 @@ pub mod transport;
 use crate::text::document::Encoding;
 use diagnostics::Outbox;
 use state::State;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tower_lsp_server::jsonrpc::Result;
@@ -46,6 +47,8 @@ pub const WATCHED: &[&str] = &[
 struct ClientCaps {
     progress: bool,
     watch_registration: bool,
+    /// `textDocument.diagnostic`: the client pulls diagnostics.
+    pull: bool,
 }
 
 /// A document notification for the [`worker`], in arrival order.
@@ -54,6 +57,16 @@ pub enum DocOp {
     Change(lsp_uri::Uri, i32, Vec<TextDocumentContentChangeEvent>),
     Close(lsp_uri::Uri),
     Watched(Vec<FileEvent>),
+}
+
+impl DocOp {
+    /// The document it is about (`None`: watched files).
+    fn key(&self) -> Option<PathBuf> {
+        match self {
+            DocOp::Open(u, _, _) | DocOp::Change(u, _, _) | DocOp::Close(u) => convert::uri_path(u),
+            DocOp::Watched(_) => None,
+        }
+    }
 }
 
 mod lsp_uri {
@@ -70,6 +83,7 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
         let mut out = state::Outcome::default();
         let mut next = Some(first);
         while let Some(op) = next {
+            let key = op.key();
             match op {
                 DocOp::Open(uri, text, version) => out.extend(state.open_doc(&uri, &text, version)),
                 DocOp::Change(uri, version, changes) => {
@@ -84,6 +98,7 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
                     out.extend(state.watched(&changes));
                 }
             }
+            state.op_applied(key);
             next = rx.try_recv().ok();
         }
         out.extend(state.lint_pending());
@@ -91,24 +106,26 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
     }
 }
 
-/// How long a request may wait for the engine (busy linting) before it is
-/// answered with an empty result.
+/// How long a request about a document being linted may wait for that lint
+/// before it is answered with an empty result.
 const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_millis(80);
 
-/// Run `f` off the async threads, or answer `fallback` when the engine stays
-/// busy (a long lint) for [`ANSWER_WITHIN`], so every request is answered in time.
+/// Run `f` off the async threads over the engine once its findings match the
+/// text it holds for `uri`'s document (every document when `None`). A lint
+/// runs under the read lock, so a request about another document is answered
+/// at once; one about a document being linted waits for that lint for at most
+/// [`ANSWER_WITHIN`], else is answered with `fallback`.
 async fn bounded<T: Send + 'static>(
     state: &Arc<State>,
-    f: impl FnOnce(&State) -> T + Send + 'static,
+    uri: Option<&Uri>,
+    f: impl FnOnce(&State, &state::Engine) -> T + Send + 'static,
     fallback: T,
 ) -> T {
     let st = Arc::clone(state);
+    let path = uri.and_then(convert::uri_path);
     let run = move || {
-        if st.engine_free_within(ANSWER_WITHIN) {
-            Some(f(&st))
-        } else {
-            None
-        }
+        let engine = st.read_settled(path.as_deref(), ANSWER_WITHIN)?;
+        Some(f(&st, &engine))
     };
     match tokio::task::spawn_blocking(run).await {
         Ok(Some(v)) => v,
@@ -116,13 +133,103 @@ async fn bounded<T: Send + 'static>(
     }
 }
 
+/// How long a diagnostic pull may wait for the index and the lint of the
+/// newest text before it is cancelled for the client to retry.
+const PULL_WITHIN: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Run a pull over the engine once it holds the newest state of `uri`'s
+/// document (of every document when `None`) and the index is loaded; else a
+/// `ServerCancelled` error asking the client to retrigger the request.
+async fn pulled<T: Send + 'static>(
+    state: &Arc<State>,
+    uri: Option<&Uri>,
+    f: impl FnOnce(&state::Engine, Encoding) -> T + Send + 'static,
+) -> Result<T> {
+    let st = Arc::clone(state);
+    let path = uri.and_then(convert::uri_path);
+    let run = move || {
+        let engine = st.read_ready(path.as_deref(), true, PULL_WITHIN)?;
+        Some(f(&engine, st.encoding()))
+    };
+    match tokio::task::spawn_blocking(run).await {
+        Ok(Some(v)) => Ok(v),
+        _ => Err(tower_lsp_server::jsonrpc::Error {
+            code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32802),
+            message: "greyhaven: still indexing or linting; pull again".into(),
+            data: serde_json::to_value(DiagnosticServerCancellationData {
+                retrigger_request: true,
+            })
+            .ok(),
+        }),
+    }
+}
+
+/// What every folder's engine takes from `initialize`.
+#[derive(Debug, Default, Clone, Copy)]
+struct InitInfo {
+    enc: Encoding,
+    pull: bool,
+    document_changes: bool,
+    resolve_edits: bool,
+}
+
+/// One workspace folder: a project of its own (configuration, index, open
+/// documents under it) with its document worker.
+pub struct Folder {
+    /// `None` when the client named no folder (the project is found from the
+    /// working directory).
+    root: Option<PathBuf>,
+    state: Arc<State>,
+    work: std::sync::mpsc::Sender<DocOp>,
+}
+
+impl Folder {
+    fn new(root: Option<PathBuf>, outbox: &Outbox, info: InitInfo) -> Arc<Folder> {
+        let state = Arc::new(State::new());
+        state.set_encoding(info.enc);
+        {
+            let mut e = state.engine();
+            // No publication before the configuration and the index are loaded.
+            e.waiting = true;
+            e.pull = info.pull;
+            e.document_changes = info.document_changes;
+            e.resolve_edits = info.resolve_edits;
+            e.folders = root.iter().cloned().collect();
+        }
+        let (work, rx) = std::sync::mpsc::channel();
+        let (st, ob) = (Arc::clone(&state), outbox.clone());
+        let spawned = std::thread::Builder::new()
+            .name("greyhaven-documents".into())
+            .spawn(move || worker(st, ob, rx));
+        if spawned.is_err() {
+            eprintln!("error: cannot start a document worker");
+        }
+        Arc::new(Folder { root, state, work })
+    }
+
+    /// Hand a document notification to the worker, counted so that requests
+    /// about its document wait until it is applied.
+    fn send(&self, op: DocOp) {
+        let key = op.key();
+        self.state.op_sent(key.clone());
+        if self.work.send(op).is_err() {
+            // No worker: nothing will ever apply it.
+            self.state.op_applied(key);
+        }
+    }
+}
+
 pub struct Backend {
     client: Client,
-    state: Arc<State>,
     outbox: Outbox,
-    work: std::sync::mpsc::Sender<DocOp>,
+    /// Workspace folders, each a separate project (at least one after
+    /// `initialize`).
+    folders: std::sync::RwLock<Vec<Arc<Folder>>>,
+    init: std::sync::Mutex<InitInfo>,
     caps: std::sync::Mutex<ClientCaps>,
     shut_down: Arc<AtomicBool>,
+    /// Progress tokens of folder indexing.
+    indexes: std::sync::atomic::AtomicU64,
 }
 
 impl Backend {
@@ -130,8 +237,88 @@ impl Backend {
         *self.caps.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn folders(&self) -> Vec<Arc<Folder>> {
+        self.folders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The folder a path belongs to: the innermost folder holding it, else
+    /// the first one.
+    fn folder_of(&self, path: Option<&Path>) -> Option<Arc<Folder>> {
+        let all = self.folders();
+        let inner = path.and_then(|p| {
+            all.iter()
+                .filter(|f| f.root.as_deref().is_some_and(|r| p.starts_with(r)))
+                .max_by_key(|f| f.root.as_ref().map_or(0, |r| r.components().count()))
+                .cloned()
+        });
+        inner.or_else(|| all.first().cloned())
+    }
+
+    fn folder_for(&self, uri: &Uri) -> Option<Arc<Folder>> {
+        self.folder_of(convert::uri_path(uri).as_deref())
+    }
+
+    /// The state answering requests about `uri`.
+    fn state_for(&self, uri: &Uri) -> Arc<State> {
+        match self.folder_for(uri) {
+            Some(f) => Arc::clone(&f.state),
+            None => Arc::new(State::new()),
+        }
+    }
+
+    fn send(&self, uri: &Uri, op: DocOp) {
+        if let Some(f) = self.folder_for(uri) {
+            f.send(op);
+        }
+    }
+
+    /// Start indexing a folder (with its own progress token).
+    fn start_index(&self, folder: &Arc<Folder>) {
+        let caps = self.caps();
+        let n = self.indexes.fetch_add(1, Ordering::SeqCst);
+        let token = if n == 0 {
+            "greyhaven-index".to_string()
+        } else {
+            format!("greyhaven-index-{n}")
+        };
+        let (client, state, outbox) = (
+            self.client.clone(),
+            Arc::clone(&folder.state),
+            self.outbox.clone(),
+        );
+        tokio::spawn(async move {
+            Backend::index(client, state, outbox, caps.progress, token).await;
+        });
+    }
+
+    /// Move the open documents of other folders that now belong to `to`
+    /// (closed there, opened in `to` with their text and version).
+    fn adopt_documents(&self, to: &Arc<Folder>) {
+        for from in self.folders() {
+            if Arc::ptr_eq(&from, to) {
+                continue;
+            }
+            for (uri, text, version) in open_documents(&from.state) {
+                let belongs = self.folder_for(&uri).is_some_and(|f| Arc::ptr_eq(&f, to));
+                if belongs {
+                    from.send(DocOp::Close(uri.clone()));
+                    to.send(DocOp::Open(uri, text, version));
+                }
+            }
+        }
+    }
+
     /// Index the workspace: configuration, file walk, loading with progress.
-    async fn index(client: Client, state: Arc<State>, outbox: Outbox, progress: bool) {
+    async fn index(
+        client: Client,
+        state: Arc<State>,
+        outbox: Outbox,
+        progress: bool,
+        token: String,
+    ) {
         let (folders, fallback) = {
             let e = state.engine();
             (e.folders.clone(), e.project.config.clone())
@@ -145,7 +332,7 @@ impl Backend {
             return;
         };
         outbox.send(state.begin_project(&d));
-        let token = NumberOrString::String("greyhaven-index".into());
+        let token = NumberOrString::String(token);
         let reporter = if progress
             && client
                 .create_work_done_progress(token.clone())
@@ -247,7 +434,6 @@ fn folders_of(params: &InitializeParams) -> Vec<PathBuf> {
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let enc = negotiate_encoding(&params);
-        self.state.set_encoding(enc);
         let caps = &params.capabilities;
         let client_caps = ClientCaps {
             progress: caps
@@ -261,20 +447,47 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false),
+            pull: caps
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some()),
         };
-        *self.caps.lock().unwrap_or_else(|e| e.into_inner()) = client_caps;
-        {
-            let mut e = self.state.engine();
-            // No publication before the configuration and the index are loaded.
-            e.waiting = true;
-            e.folders = folders_of(&params);
-            e.document_changes = caps
+        let info = InitInfo {
+            enc,
+            pull: client_caps.pull,
+            document_changes: caps
                 .workspace
                 .as_ref()
                 .and_then(|w| w.workspace_edit.as_ref())
                 .and_then(|w| w.document_changes)
-                .unwrap_or(false);
-        }
+                .unwrap_or(false),
+            // Fix edits through `codeAction/resolve` when the client asks so.
+            resolve_edits: caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.code_action.as_ref())
+                .and_then(|c| c.resolve_support.as_ref())
+                .is_some_and(|r| r.properties.iter().any(|p| p == "edit")),
+        };
+        *self.init.lock().unwrap_or_else(|e| e.into_inner()) = info;
+        let roots = folders_of(&params);
+        let folders: Vec<Arc<Folder>> = if roots.is_empty() {
+            vec![Folder::new(None, &self.outbox, info)]
+        } else {
+            roots
+                .into_iter()
+                .map(|r| Folder::new(Some(r), &self.outbox, info))
+                .collect()
+        };
+        *self.folders.write().unwrap_or_else(|e| e.into_inner()) = folders;
+        self.outbox.set_refresh(
+            caps.workspace
+                .as_ref()
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+        );
+        *self.caps.lock().unwrap_or_else(|e| e.into_inner()) = client_caps;
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "greyhaven-lsp".into(),
@@ -306,9 +519,25 @@ impl LanguageServer for Backend {
                             CodeActionKind::QUICKFIX,
                             CodeActionKind::new(FIX_ALL_KIND),
                         ]),
+                        resolve_provider: Some(true),
                         ..Default::default()
                     },
                 )),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                diagnostic_provider: client_caps.pull.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("greyhaven".into()),
+                        inter_file_dependencies: true,
+                        workspace_diagnostics: true,
+                        ..Default::default()
+                    })
+                }),
                 ..Default::default()
             },
             ..Default::default()
@@ -318,16 +547,80 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         // Nothing here awaits the client: a handler still waiting for a response
         // when `exit` arrives would keep tower's server loop from ending.
-        let caps = self.caps();
-        let client = self.client.clone();
-        let state = Arc::clone(&self.state);
-        let outbox = self.outbox.clone();
-        tokio::spawn(async move {
-            if caps.watch_registration {
-                register_watchers(&client).await;
+        if self.caps().watch_registration {
+            let client = self.client.clone();
+            tokio::spawn(async move { register_watchers(&client).await });
+        }
+        for f in self.folders() {
+            self.start_index(&f);
+        }
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let info = *self.init.lock().unwrap_or_else(|e| e.into_inner());
+        let removed: Vec<PathBuf> = params
+            .event
+            .removed
+            .iter()
+            .filter_map(|f| convert::uri_path(&f.uri))
+            .collect();
+        let added: Vec<PathBuf> = params
+            .event
+            .added
+            .iter()
+            .filter_map(|f| convert::uri_path(&f.uri))
+            .collect();
+        let mut gone = Vec::new();
+        {
+            let mut all = self.folders.write().unwrap_or_else(|e| e.into_inner());
+            all.retain(|f| {
+                let drop = f.root.as_ref().is_some_and(|r| removed.contains(r));
+                if drop {
+                    gone.push(Arc::clone(f));
+                }
+                !drop
+            });
+            // The project found from the working directory gives way to folders.
+            if !added.is_empty() {
+                all.retain(|f| f.root.is_some());
             }
-            Backend::index(client, state, outbox, caps.progress).await;
-        });
+        }
+        let mut new = Vec::new();
+        for root in added {
+            if self
+                .folders()
+                .iter()
+                .any(|f| f.root.as_ref() == Some(&root))
+            {
+                continue;
+            }
+            let f = Folder::new(Some(root), &self.outbox, info);
+            self.folders
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::clone(&f));
+            new.push(f);
+        }
+        if self.folders().is_empty() {
+            let f = Folder::new(None, &self.outbox, info);
+            self.folders
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::clone(&f));
+            new.push(f);
+        }
+        for f in &new {
+            self.start_index(f);
+            self.adopt_documents(f);
+        }
+        // Documents of a removed folder: their findings are withdrawn and they
+        // go to the folder that holds them now.
+        for f in gone {
+            for (uri, text, version) in open_documents(&f.state) {
+                f.send(DocOp::Close(uri.clone()));
+                self.send(&uri, DocOp::Open(uri.clone(), text, version));
+            }
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -337,45 +630,117 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let d = params.text_document;
-        let _ = self.work.send(DocOp::Open(d.uri, d.text, d.version));
+        self.send(&d.uri.clone(), DocOp::Open(d.uri, d.text, d.version));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let d = params.text_document;
-        let _ = self
-            .work
-            .send(DocOp::Change(d.uri, d.version, params.content_changes));
+        self.send(
+            &d.uri.clone(),
+            DocOp::Change(d.uri, d.version, params.content_changes),
+        );
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let _ = self.work.send(DocOp::Close(params.text_document.uri));
+        let uri = params.text_document.uri;
+        self.send(&uri.clone(), DocOp::Close(uri));
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let _ = self.work.send(DocOp::Watched(params.changes));
+        // Each folder gets the changes under it (the first one the rest).
+        let mut by_folder: Vec<(Arc<Folder>, Vec<FileEvent>)> = Vec::new();
+        for c in params.changes {
+            let Some(f) = self.folder_for(&c.uri) else {
+                continue;
+            };
+            match by_folder.iter_mut().find(|(g, _)| Arc::ptr_eq(g, &f)) {
+                Some((_, v)) => v.push(c),
+                None => by_folder.push((f, vec![c])),
+            }
+        }
+        for (f, changes) in by_folder {
+            f.send(DocOp::Watched(changes));
+        }
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let uri = params.text_document.uri.clone();
+        pulled(&self.state_for(&uri), Some(&uri), move |e, enc| {
+            pull::document(e, &params, enc)
+        })
+        .await
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        let mut items = Vec::new();
+        for f in self.folders() {
+            let p = params.clone();
+            let r = pulled(&f.state, None, move |e, enc| pull::workspace(e, &p, enc)).await?;
+            if let WorkspaceDiagnosticReportResult::Report(r) = r {
+                items.extend(r.items);
+            }
+        }
+        Ok(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items },
+        ))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
         let actions = bounded(
-            &self.state,
-            move |st| actions::code_actions(st, &params),
+            &self.state_for(&uri),
+            Some(&uri),
+            move |st, e| actions::code_actions(st, e, &params),
             Vec::new(),
         )
         .await;
         Ok(Some(actions))
     }
 
+    async fn code_action_resolve(&self, action: CodeAction) -> Result<CodeAction> {
+        let Some(uri) = actions::resolve_uri(&action) else {
+            return Ok(action);
+        };
+        let fallback = action.clone();
+        Ok(bounded(
+            &self.state_for(&uri),
+            Some(&uri),
+            move |st, e| actions::resolve(st, e, action),
+            fallback,
+        )
+        .await)
+    }
+
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        Ok(bounded(&self.state, move |st| hover::hover(st, &params), None).await)
+        let uri = params
+            .text_document_position_params
+            .text_document
+            .uri
+            .clone();
+        Ok(bounded(
+            &self.state_for(&uri),
+            Some(&uri),
+            move |st, e| hover::hover(st, e, &params),
+            None,
+        )
+        .await)
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
+        let uri = params.text_document.uri.clone();
         Ok(bounded(
-            &self.state,
-            move |st| symbols::document_symbols(st, &params.text_document.uri),
+            &self.state_for(&uri),
+            Some(&uri),
+            move |st, e| symbols::document_symbols(st, e, &params.text_document.uri),
             None,
         )
         .await)
@@ -385,25 +750,47 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        Ok(bounded(
-            &self.state,
-            move |st| symbols::workspace_symbols(st, &params.query),
-            None,
-        )
-        .await)
+        let mut all = Vec::new();
+        for f in self.folders() {
+            let query = params.query.clone();
+            let found = bounded(
+                &f.state,
+                None,
+                move |st, e| symbols::workspace_symbols(st, e, &query),
+                None,
+            )
+            .await;
+            if let Some(WorkspaceSymbolResponse::Flat(v)) = found {
+                all.extend(v);
+            }
+        }
+        Ok(Some(WorkspaceSymbolResponse::Flat(all)))
     }
 
     async fn goto_definition(
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        Ok(bounded(&self.state, move |st| goto::definition(st, &params), None).await)
+        let uri = params
+            .text_document_position_params
+            .text_document
+            .uri
+            .clone();
+        Ok(bounded(
+            &self.state_for(&uri),
+            Some(&uri),
+            move |st, e| goto::definition(st, e, &params),
+            None,
+        )
+        .await)
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let uri = params.text_document_position.text_document.uri.clone();
         Ok(bounded(
-            &self.state,
-            move |st| completion::complete(st, &params),
+            &self.state_for(&uri),
+            Some(&uri),
+            move |st, e| completion::complete(st, e, &params),
             None,
         )
         .await)
@@ -429,20 +816,14 @@ pub fn run() -> i32 {
     runtime.block_on(async move {
         let (service, socket) = LspService::new(move |client: Client| {
             let outbox = Outbox::spawn(client.clone());
-            let state = Arc::new(State::new());
-            let (work, rx) = std::sync::mpsc::channel();
-            let (st, ob) = (Arc::clone(&state), outbox.clone());
-            std::thread::Builder::new()
-                .name("greyhaven-documents".into())
-                .spawn(move || worker(st, ob, rx))
-                .expect("spawn the document worker");
             Backend {
                 client,
-                state,
                 outbox,
-                work,
+                folders: Default::default(),
+                init: Default::default(),
                 caps: Default::default(),
                 shut_down: flag,
+                indexes: Default::default(),
             }
         });
         let (server_in, server_out, feed, drain) = transport::pipes();
@@ -466,4 +847,20 @@ pub fn run() -> i32 {
     } else {
         1
     }
+}
+
+/// The open documents of a folder: URI, newest text and version.
+fn open_documents(state: &State) -> Vec<(Uri, String, i32)> {
+    let uris: Vec<(PathBuf, Uri)> = state
+        .read()
+        .open
+        .iter()
+        .map(|(p, o)| (p.clone(), o.uri.clone()))
+        .collect();
+    uris.into_iter()
+        .filter_map(|(p, uri)| {
+            let d = state.docs.get(&p)?;
+            Some((uri, d.text(), d.version))
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use dashmap::DashMap;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tower_lsp_server::ls_types as lsp;
 
 /// A `textDocument/publishDiagnostics` to send.
@@ -42,6 +42,8 @@ pub struct Outcome {
     pub show: Vec<String>,
     /// `window/showMessage` information.
     pub info: Vec<String>,
+    /// Ask a pull-diagnostics client to pull again (`workspace/diagnostic/refresh`).
+    pub refresh: bool,
 }
 
 impl Outcome {
@@ -53,6 +55,7 @@ impl Outcome {
         self.log.extend(other.log);
         self.show.extend(other.show);
         self.info.extend(other.info);
+        self.refresh |= other.refresh;
     }
 }
 
@@ -72,6 +75,9 @@ pub struct Engine {
     pub folders: Vec<PathBuf>,
     /// The client takes `documentChanges` in workspace edits.
     pub document_changes: bool,
+    /// The client resolves code actions' edits (`codeAction/resolve`): fix
+    /// actions are sent with a key in `data` and their edits on resolve.
+    pub resolve_edits: bool,
     /// Publication counter.
     pub seq: u64,
     /// Nothing is published until the configuration and the index are loaded
@@ -83,11 +89,29 @@ pub struct Engine {
     /// Open documents over `[files] max_document_size`: not parsed or linted,
     /// published with one information diagnostic instead.
     pub oversize: BTreeSet<PathBuf>,
+    /// What the last check leaves for the next (see `crate::incremental`).
+    pub incr: crate::incremental::Incremental,
+    /// Documents whose text in the project is newer than `diagnostics` and
+    /// `schema` (a lint of them is running without the write lock): requests
+    /// about them wait for it instead of mixing new text with old findings.
+    pub linting: BTreeSet<PathBuf>,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): nothing is
+    /// pushed for linted files; see [`super::pull`].
+    pub pull: bool,
+    /// Pull result id of every file with findings (kept only when `pull`).
+    pub result_ids: HashMap<FileId, u64>,
+    /// A re-lint outside [`State::lint_pending`] changed pull results: the
+    /// next [`Outcome`] asks the client to pull again.
+    pub refresh_due: bool,
 }
 
 impl Engine {
+    /// The next publication number, counted over every engine of the process
+    /// (one per workspace folder), so the outbox orders a document's
+    /// publications even when it moves between folders.
     fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        self.seq = SEQ.fetch_add(1, Ordering::SeqCst) + 1;
         self.seq
     }
 }
@@ -105,8 +129,16 @@ type Loaded = Vec<(PathBuf, Result<(Arc<str>, FileModel), String>)>;
 #[derive(Debug, Default)]
 pub struct State {
     pub docs: DashMap<PathBuf, Document>,
-    pub engine: Mutex<Engine>,
+    /// Written briefly (files in, findings out); read by requests, and by the
+    /// lint itself, so requests are not held up by a running lint.
+    pub engine: RwLock<Engine>,
     utf8: AtomicBool,
+    /// One [`State::lint_pending`] at a time (the worker and the end of indexing).
+    lint_gate: Mutex<()>,
+    /// Document notifications handed to the worker and not applied yet, per
+    /// document (`None`: watched-file changes): a request about a document
+    /// waits until none of its own are left.
+    unapplied: Mutex<HashMap<Option<PathBuf>, u64>>,
 }
 
 impl State {
@@ -126,25 +158,86 @@ impl State {
         self.utf8.store(enc == Encoding::Utf8, Ordering::Relaxed);
     }
 
-    /// The engine, even after a panic elsewhere poisoned the lock.
-    pub fn engine(&self) -> MutexGuard<'_, Engine> {
-        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    /// The engine for writing, even after a panic elsewhere poisoned the lock.
+    pub fn engine(&self) -> RwLockWriteGuard<'_, Engine> {
+        self.engine.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `true` when the engine can be locked within `wait` (it is not busy with
-    /// a long lint); polls `try_lock`, holding nothing afterwards.
-    pub fn engine_free_within(&self, wait: std::time::Duration) -> bool {
+    /// The engine for reading (shared with a running lint).
+    pub fn read(&self) -> RwLockReadGuard<'_, Engine> {
+        self.engine.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A document notification about `key` was handed to the worker.
+    pub fn op_sent(&self, key: Option<PathBuf>) {
+        let mut u = self.unapplied.lock().unwrap_or_else(|e| e.into_inner());
+        *u.entry(key).or_insert(0) += 1;
+    }
+
+    /// The worker applied a notification about `key`.
+    pub fn op_applied(&self, key: Option<PathBuf>) {
+        let mut u = self.unapplied.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = u.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                u.remove(&key);
+            }
+        }
+    }
+
+    /// `true` when no notification about `path` (about anything when `None`)
+    /// waits to be applied.
+    fn applied(&self, path: Option<&Path>) -> bool {
+        let u = self.unapplied.lock().unwrap_or_else(|e| e.into_inner());
+        match path {
+            Some(p) => !u.contains_key(&Some(p.to_path_buf())),
+            None => u.is_empty(),
+        }
+    }
+
+    /// The engine for reading once it answers from the newest state of `path`
+    /// (of every document when `None`): its document notifications applied,
+    /// and the document neither waiting for nor in a lint (with `indexed`, the
+    /// index loaded too). Waits for at most `wait`; `None` when that state is
+    /// not reached by then.
+    pub fn read_ready(
+        &self,
+        path: Option<&Path>,
+        indexed: bool,
+        wait: std::time::Duration,
+    ) -> Option<RwLockReadGuard<'_, Engine>> {
         let deadline = std::time::Instant::now() + wait;
         loop {
-            match self.engine.try_lock() {
-                Ok(_) | Err(std::sync::TryLockError::Poisoned(_)) => return true,
-                Err(std::sync::TryLockError::WouldBlock) => {}
+            let applied = self.applied(path);
+            let guard = match self.engine.try_read() {
+                Ok(g) if applied => Some(g),
+                Err(std::sync::TryLockError::Poisoned(e)) if applied => Some(e.into_inner()),
+                _ => None,
+            };
+            if let Some(g) = guard {
+                let busy = match path {
+                    Some(p) => g.linting.contains(p) || g.dirty.contains(p),
+                    None => !g.linting.is_empty() || !g.dirty.is_empty(),
+                };
+                let unindexed = indexed && g.waiting;
+                if !busy && !unindexed {
+                    return Some(g);
+                }
             }
             if std::time::Instant::now() >= deadline {
-                return false;
+                return None;
             }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+
+    /// [`State::read_ready`] for everything applied so far, index or not.
+    pub fn read_settled(
+        &self,
+        path: Option<&Path>,
+        wait: std::time::Duration,
+    ) -> Option<RwLockReadGuard<'_, Engine>> {
+        self.read_ready(path, false, wait)
     }
 
     /// `textDocument/didOpen`: [`State::open_doc`] then [`State::lint_pending`].
@@ -162,14 +255,15 @@ impl State {
             out.log(format!("ignoring {}: not a file URI", uri.as_str()));
             return out;
         };
-        let mut engine = self.engine();
-        let budget = engine.project.config.max_document_size();
+        // Parsed before the engine is locked, so requests go on meanwhile.
+        let budget = self.read().project.config.max_document_size();
         let doc = if text.len() as u64 > budget {
             Document::unparsed(&path, text, version)
         } else {
             Document::new(&path, text, version)
         };
         self.docs.insert(path.clone(), doc);
+        let mut engine = self.engine();
         engine.open.insert(
             path.clone(),
             OpenInfo {
@@ -187,59 +281,130 @@ impl State {
     /// parsed: they get one information diagnostic (and one message when they
     /// grow past it). Before the index is loaded, models are updated but
     /// nothing is published.
+    ///
+    /// Parsing and extraction hold no engine lock; the new texts go in under
+    /// the write lock (with their versions, so every answer about a document
+    /// names the version its text came from); the lint itself runs under the
+    /// read lock, so requests about other documents are answered meanwhile
+    /// (those about the documents being linted wait for it, see
+    /// [`State::read_settled`]); the findings go in under the write lock.
     pub fn lint_pending(&self) -> Outcome {
+        let _gate = self.lint_gate.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Outcome::default();
-        let mut engine = self.engine();
-        let dirty = std::mem::take(&mut engine.dirty);
+        let (dirty, budget) = {
+            let mut engine = self.engine();
+            let dirty = std::mem::take(&mut engine.dirty);
+            (dirty, engine.project.config.max_document_size())
+        };
         if dirty.is_empty() {
             return out;
         }
-        let budget = engine.project.config.max_document_size();
-        let mut forced = BTreeSet::new();
+        struct Parsed {
+            path: PathBuf,
+            old_kind: SourceKind,
+            kind: SourceKind,
+            over: bool,
+            len: usize,
+            text: String,
+            model: FileModel,
+            tree: Option<tree_sitter::Tree>,
+            version: i32,
+        }
+        let mut parsed = Vec::new();
         for path in dirty {
             let Some(mut doc) = self.docs.get_mut(&path) else {
                 continue;
             };
             let old_kind = doc.kind;
             let text = doc.text();
-            let (kind, model, tree) = if text.len() as u64 > budget {
+            let over = text.len() as u64 > budget;
+            let (kind, model, tree) = if over {
                 doc.tree = None;
-                if engine.oversize.insert(path.clone()) {
-                    out.info.push(format!(
-                        "greyhaven: {} is larger than {budget} bytes ({} bytes) and is not checked; \
-                         raise [files] max_document_size to check it",
-                        path.display(),
-                        text.len()
-                    ));
-                }
                 let model = crate::extract::extract_with_tree(SourceKind::Other, "", None);
                 (doc.kind, model, None)
             } else {
-                engine.oversize.remove(&path);
                 doc.reparse(&text);
                 (doc.kind, model_of(&doc, &text), doc.tree.clone())
             };
+            let version = doc.version;
             drop(doc);
-            if old_kind == SourceKind::Other
-                && kind == SourceKind::Other
-                && !engine.oversize.contains(&path)
-                && engine.project.file_id(&path).is_none()
-            {
-                continue;
-            }
-            let id = engine
-                .project
-                .set_file(path.clone(), Arc::from(text), model);
-            // Fixes that rename find references in this tree instead of reparsing.
-            if let Some(tree) = tree {
-                engine.project.set_tree(id, tree);
-            }
-            forced.insert(path);
+            parsed.push(Parsed {
+                path,
+                old_kind,
+                kind,
+                over,
+                len: text.len(),
+                text,
+                model,
+                tree,
+                version,
+            });
         }
-        if engine.waiting {
-            return out;
+        let mut forced = BTreeSet::new();
+        {
+            let mut engine = self.engine();
+            for p in parsed {
+                if let Some(o) = engine.open.get_mut(&p.path) {
+                    o.version = p.version;
+                }
+                if p.over {
+                    if engine.oversize.insert(p.path.clone()) {
+                        out.info.push(format!(
+                            "greyhaven: {} is larger than {budget} bytes ({} bytes) and is not checked; \
+                             raise [files] max_document_size to check it",
+                            p.path.display(),
+                            p.len
+                        ));
+                    }
+                } else {
+                    engine.oversize.remove(&p.path);
+                }
+                if p.old_kind == SourceKind::Other
+                    && p.kind == SourceKind::Other
+                    && !engine.oversize.contains(&p.path)
+                    && engine.project.file_id(&p.path).is_none()
+                {
+                    continue;
+                }
+                let id = engine
+                    .project
+                    .set_file(p.path.clone(), Arc::from(p.text), p.model);
+                // Fixes that rename find references in this tree instead of reparsing.
+                if let Some(tree) = p.tree {
+                    engine.project.set_tree(id, tree);
+                }
+                forced.insert(p.path);
+            }
+            if engine.waiting {
+                return out;
+            }
+            engine.linting = forced.clone();
         }
-        out.publish = relint_forced(&mut engine, self.encoding(), &forced);
+        {
+            // Report-only (fixes are computed when a code action asks:
+            // lsp::actions), and only what the edit changed is checked again
+            // (`crate::incremental`), under the write lock: the incremental
+            // state and the project's change log move with the check.
+            let mut guard = self.engine();
+            let engine = &mut *guard;
+            let (schema, diagnostics) = engine
+                .incr
+                .check(&mut engine.project, std::mem::take(&mut engine.schema));
+            let ids = engine
+                .pull
+                .then(|| super::pull::result_ids(&engine.project, &diagnostics));
+            engine.schema = schema;
+            engine.diagnostics = diagnostics;
+            engine.linting.clear();
+            if let Some(ids) = ids {
+                out.refresh = store_result_ids(engine, ids, &forced);
+            }
+        }
+        // Converting for LSP needs only reading; recording what was published,
+        // writing again (no other lint can run in between: the gate is held).
+        let converted = convert_open(&self.read(), self.encoding());
+        let mut engine = self.engine();
+        out.publish = diff_published(&mut engine, converted, &forced);
         out
     }
 
@@ -252,6 +417,7 @@ impl State {
             engine.waiting = false;
             let open: Vec<PathBuf> = engine.open.keys().cloned().collect();
             engine.dirty.extend(open);
+            out.refresh = engine.pull;
         }
         out.extend(self.lint_pending());
         out
@@ -310,11 +476,9 @@ impl State {
             }
             doc.version = version;
         }
-        let mut engine = self.engine();
-        if let Some(o) = engine.open.get_mut(&path) {
-            o.version = version;
-        }
-        engine.dirty.insert(path);
+        // The engine's version of the document moves with its text, at the
+        // next lint_pending.
+        self.engine().dirty.insert(path);
         out
     }
 
@@ -339,6 +503,7 @@ impl State {
                 engine.project.remove_file(&path);
             }
             out.publish = relint(&mut engine, self.encoding(), None);
+            out.refresh = std::mem::take(&mut engine.refresh_due);
         }
         if had {
             let seq = engine.next_seq();
@@ -429,8 +594,10 @@ impl State {
     /// Re-lint everything and republish what changed.
     pub fn relint_all(&self) -> Outcome {
         let mut engine = self.engine();
+        let publish = relint(&mut engine, self.encoding(), None);
         Outcome {
-            publish: relint(&mut engine, self.encoding(), None),
+            publish,
+            refresh: std::mem::take(&mut engine.refresh_due),
             ..Outcome::default()
         }
     }
@@ -445,6 +612,8 @@ impl State {
         let mut out = self.begin_project(&d);
         out.extend(self.add_loaded(State::load(&d.files)));
         out.extend(self.relint_all());
+        // The configuration changed: a pulling client pulls everything again.
+        out.refresh |= self.read().pull;
         out
     }
 
@@ -591,8 +760,14 @@ pub fn relint_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
-    // Report-only: fixes are computed when a code action asks (lsp::actions).
-    let (schema, diagnostics) = crate::check_report(&engine.project);
+    // Report-only: fixes are computed when a code action asks (lsp::actions);
+    // only what the edit changed is checked again (`crate::incremental`).
+    let e = &mut *engine;
+    let (schema, diagnostics) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
+    if engine.pull {
+        let ids = super::pull::result_ids(&engine.project, &diagnostics);
+        engine.refresh_due |= store_result_ids(engine, ids, forced);
+    }
     engine.schema = schema;
     engine.diagnostics = diagnostics;
     publications_forced(engine, enc, forced)
@@ -604,8 +779,20 @@ pub fn publications(engine: &mut Engine, enc: Encoding, force: Option<&Path>) ->
     publications_forced(engine, enc, &forced)
 }
 
+/// Keep the new pull result ids; `true` when a file outside `edited` changed
+/// (the client must be asked to pull again).
+fn store_result_ids(
+    engine: &mut Engine,
+    ids: HashMap<FileId, u64>,
+    edited: &BTreeSet<PathBuf>,
+) -> bool {
+    let changed = super::pull::others_changed(&engine.project, &engine.result_ids, &ids, edited);
+    engine.result_ids = ids;
+    changed
+}
+
 /// The one diagnostic of a document over the size budget (line 1).
-fn oversize_diagnostic(budget: u64) -> lsp::Diagnostic {
+pub fn oversize_diagnostic(budget: u64) -> lsp::Diagnostic {
     lsp::Diagnostic {
         range: lsp::Range::new(lsp::Position::new(0, 0), lsp::Position::new(0, 0)),
         severity: Some(lsp::DiagnosticSeverity::INFORMATION),
@@ -625,30 +812,60 @@ pub fn publications_forced(
     enc: Encoding,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
+    let converted = convert_open(engine, enc);
+    diff_published(engine, converted, forced)
+}
+
+/// The findings of every open document as LSP diagnostics (by path, in order).
+pub fn convert_open(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<lsp::Diagnostic>)> {
     let budget = engine.project.config.max_document_size();
     let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
     for d in &engine.diagnostics {
         by_file.entry(d.file).or_default().push(d);
     }
-    let mut out = Vec::new();
     let paths: BTreeSet<&PathBuf> = engine.open.keys().collect();
-    let mut updates = Vec::new();
-    for path in paths {
-        let info = &engine.open[path];
-        let id = engine.project.file_id(path);
-        let converted: Vec<lsp::Diagnostic> = if engine.oversize.contains(path) {
-            vec![oversize_diagnostic(budget)]
-        } else {
-            id.and_then(|id| by_file.get(&id))
-                .map(|ds| {
-                    ds.iter()
-                        .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
-                        .collect()
-                })
-                .unwrap_or_default()
+    paths
+        .into_iter()
+        .map(|path| {
+            let converted: Vec<lsp::Diagnostic> = if engine.oversize.contains(path) {
+                vec![oversize_diagnostic(budget)]
+            } else {
+                engine
+                    .project
+                    .file_id(path)
+                    .and_then(|id| by_file.get(&id))
+                    .map(|ds| {
+                        ds.iter()
+                            .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            (path.clone(), converted)
+        })
+        .collect()
+}
+
+/// The publications of [`convert_open`]'s result: every open document whose
+/// diagnostics differ from the last published ones, and those of `forced`
+/// always, each with its version; recorded as published.
+pub fn diff_published(
+    engine: &mut Engine,
+    converted: Vec<(PathBuf, Vec<lsp::Diagnostic>)>,
+    forced: &BTreeSet<PathBuf>,
+) -> Vec<Publish> {
+    let mut out = Vec::new();
+    if engine.pull {
+        // The client pulls: nothing is pushed for linted files.
+        return out;
+    }
+    for (path, converted) in converted {
+        let Some(info) = engine.open.get(&path) else {
+            continue;
         };
-        let previous = engine.published.get(path);
-        let forced = forced.contains(path) && id.is_some();
+        let id = engine.project.file_id(&path);
+        let previous = engine.published.get(&path);
+        let forced = forced.contains(&path) && id.is_some();
         let changed = match previous {
             Some(p) => *p != converted,
             None => !converted.is_empty(),
@@ -660,11 +877,8 @@ pub fn publications_forced(
                 version: Some(info.version),
                 seq: 0,
             });
-            updates.push((path.clone(), converted));
+            engine.published.insert(path, converted);
         }
-    }
-    for (p, d) in updates {
-        engine.published.insert(p, d);
     }
     for p in &mut out {
         p.seq = engine.next_seq();

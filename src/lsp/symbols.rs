@@ -4,7 +4,7 @@
 //! in-order subsequence match).
 
 use super::convert;
-use super::state::State;
+use super::state::{Engine, State};
 use crate::model::Span;
 use tower_lsp_server::ls_types as lsp;
 
@@ -38,9 +38,12 @@ fn inside(outer: Span, inner: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
-pub fn document_symbols(state: &State, uri: &lsp::Uri) -> Option<lsp::DocumentSymbolResponse> {
+pub fn document_symbols(
+    state: &State,
+    engine: &Engine,
+    uri: &lsp::Uri,
+) -> Option<lsp::DocumentSymbolResponse> {
     let enc = state.encoding();
-    let engine = state.engine();
     let path = convert::uri_path(uri)?;
     let id = engine.project.file_id(&path)?;
     let f = engine.project.file(id)?;
@@ -113,9 +116,12 @@ pub fn score(name: &str, query: &str) -> Option<usize> {
 }
 
 #[allow(deprecated)]
-pub fn workspace_symbols(state: &State, query: &str) -> Option<lsp::WorkspaceSymbolResponse> {
+pub fn workspace_symbols(
+    state: &State,
+    engine: &Engine,
+    query: &str,
+) -> Option<lsp::WorkspaceSymbolResponse> {
     let enc = state.encoding();
-    let engine = state.engine();
     let mut hits: Vec<(usize, lsp::SymbolInformation)> = Vec::new();
     for st in &engine.schema.tables {
         let name = st

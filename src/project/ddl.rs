@@ -86,8 +86,13 @@ struct Replay {
 
 /// Replay the SQL of every migration in `order` and merge it into `tables` (the
 /// ORM tables): SQL-only tables are appended, migration-only indexes join the
-/// ORM tables they name.
-pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<SchemaTable>) {
+/// ORM tables they name (and are recorded in `offered`, by ORM table position).
+pub(super) fn apply(
+    project: &Project,
+    order: &[FileId],
+    tables: &mut Vec<SchemaTable>,
+    offered: &mut [Offered],
+) {
     let mut r = Replay::default();
     // Where each table is first created, to tell a reference to a table that a
     // later migration creates (the statement fails) from one to a table that is
@@ -138,8 +143,13 @@ pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<Schema
                 .iter()
                 .map(|ix| (ix.clone(), st.file_of(ix.span)))
                 .collect();
+            let fks = offered_foreign_keys(st);
+            if let Some(o) = offered.get_mut(orm) {
+                o.indexes.extend(extra.iter().cloned());
+                o.foreign_keys.extend(fks.iter().cloned());
+            }
             add_indexes(&mut tables[orm], extra);
-            add_foreign_keys(&mut tables[orm], st);
+            add_foreign_keys(&mut tables[orm], fks);
             continue;
         }
         let st = &r.states[i];
@@ -152,6 +162,9 @@ pub(super) fn apply(project: &Project, order: &[FileId], tables: &mut Vec<Schema
     other.sort_by(|a, b| a.0.cmp(&b.0));
     for (q, ixs) in other {
         if let Some(&orm) = declared.get(&q) {
+            if let Some(o) = offered.get_mut(orm) {
+                o.indexes.extend(ixs.iter().cloned());
+            }
             add_indexes(&mut tables[orm], ixs);
         }
     }
@@ -168,7 +181,7 @@ impl State {
 
 /// Migration-only indexes join an ORM table unless it declares the same index
 /// (by name, or by columns, uniqueness and partiality).
-fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
+pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
     for (ix, file) in extra {
         let dup = st.table.indexes.iter().any(|o| {
             o.effective_name == ix.effective_name
@@ -188,21 +201,7 @@ fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
 /// Foreign keys the migrations give an ORM table on columns it declares but
 /// without a foreign key there (`op.create_foreign_key` in a hand-written
 /// revision): the database has them, so they count, pointing at the migration.
-fn add_foreign_keys(st: &mut SchemaTable, sql: &State) {
-    let column_keys = sql
-        .table
-        .columns
-        .iter()
-        .filter_map(|c| c.references.as_ref().map(|fk| (fk, c.file)));
-    let table_keys = sql
-        .table
-        .foreign_keys
-        .iter()
-        .map(|fk| (fk, sql.file_of(fk.span)));
-    let extra: Vec<(ForeignKey, FileId)> = column_keys
-        .chain(table_keys)
-        .map(|(fk, f)| (fk.clone(), f))
-        .collect();
+pub(super) fn add_foreign_keys(st: &mut SchemaTable, extra: Vec<(ForeignKey, FileId)>) {
     for (fk, file) in extra {
         let t = &st.table;
         let declared = t
@@ -222,6 +221,32 @@ fn add_foreign_keys(st: &mut SchemaTable, sql: &State) {
         st.elsewhere.push((fk.target_span, file));
         st.table.foreign_keys.push(fk);
     }
+}
+
+/// What the migrations offer an ORM table as foreign keys (see [`add_foreign_keys`]).
+fn offered_foreign_keys(sql: &State) -> Vec<(ForeignKey, FileId)> {
+    let column_keys = sql
+        .table
+        .columns
+        .iter()
+        .filter_map(|c| c.references.as_ref().map(|fk| (fk, c.file)));
+    let table_keys = sql
+        .table
+        .foreign_keys
+        .iter()
+        .map(|fk| (fk, sql.file_of(fk.span)));
+    column_keys
+        .chain(table_keys)
+        .map(|(fk, f)| (fk.clone(), f))
+        .collect()
+}
+
+/// What the migrations offered one ORM table (recorded for the incremental
+/// engine, which resolves a table again alone).
+#[derive(Clone, Debug, Default)]
+pub struct Offered {
+    pub indexes: Vec<(Index, FileId)>,
+    pub foreign_keys: Vec<(ForeignKey, FileId)>,
 }
 
 /// The final state of a SQL table as the rules see it: with the indexes its

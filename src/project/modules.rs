@@ -26,37 +26,8 @@ pub enum Symbol {
     Unknown,
 }
 
-/// Modules whose exports carry no columns we need to see: framework roots.
-/// Names imported from any other module outside the project are unknown.
-pub(crate) fn is_framework_module(lang: Lang, module: &str) -> bool {
-    let top = match lang {
-        Lang::Python => module.split('.').next().unwrap_or(module),
-        _ => module,
-    };
-    match lang {
-        Lang::Python => matches!(
-            top,
-            "sqlmodel"
-                | "sqlalchemy"
-                | "pydantic"
-                | "typing"
-                | "typing_extensions"
-                | "datetime"
-                | "uuid"
-                | "enum"
-                | "decimal"
-                | "alembic"
-                | "__future__"
-        ),
-        Lang::TypeScript => {
-            module == "drizzle-orm"
-                || module.starts_with("drizzle-orm/")
-                || module == "drizzle-kit"
-                || module.starts_with("node:")
-        }
-        Lang::Sql => false,
-    }
-}
+/// Framework modules (defined in `extract`, which needs it below the project).
+pub(crate) use crate::extract::is_framework_module;
 
 /// Lexically normalised paths of all project files.
 pub struct ModuleIndex {

@@ -6,12 +6,12 @@
 //! partial instead of guessed.
 
 use super::modules::{ModuleIndex, Symbol, lookup};
-use super::{Project, RlsState, Schema, SchemaTable, ddl, rls};
+use super::{Project, RlsState, Schema, SchemaTable, UnreadSource, ddl, rls};
 use crate::config::Casing;
 use crate::model::ColumnSetKind;
 use crate::model::{
     BuilderKind, Column, ColumnSet, ColumnType, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm,
-    Pending, SourceKind, Table, TableRef, replace_key_marks, to_snake_case,
+    Pending, SourceKind, Span, Table, TableRef, replace_key_marks, to_snake_case,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -31,88 +31,248 @@ const PY_ROOTS: &[&str] = &[
 ];
 
 pub fn resolve(project: &Project) -> Schema {
+    resolve_with_memo(project).0
+}
+
+/// What a resolution remembers so that a table whose declaration changed (its
+/// name, schema and export unchanged) can be resolved again alone, with what
+/// other files and migrations gave it the first time (see `crate::incremental`).
+pub struct Memo {
+    index: ModuleIndex,
+    scopes: DrizzleScopes,
+    /// The declaration of each ORM table of the schema: (file, position in its
+    /// `FileModel.tables`), by position in `Schema.tables` (`None`: SQL tables).
+    pub source: Vec<Option<(FileId, usize)>>,
+    /// Schema position of each declaration.
+    pub position: HashMap<(FileId, usize), usize>,
+    /// Table declarations each table's resolution read (SQLModel classes
+    /// inheriting from table classes), by position.
+    pub inherits: Vec<Vec<(FileId, usize)>>,
+    /// Policies `pgPolicy(...).link(t)` attached to each table.
+    linked: Vec<Vec<crate::model::Policy>>,
+    /// Indexes and foreign keys migrations offered each ORM table (in order).
+    ddl_extra: Vec<ddl::Offered>,
+    /// Migration RLS events applied to each table, in replay order.
+    rls_events: Vec<Vec<(crate::model::RlsAction, Loc, FileId)>>,
+    fk: FkLookup,
+    /// Resolved foreign-key target positions of each table.
+    pub fk_targets: Vec<Vec<usize>>,
+}
+
+impl Memo {
+    /// Move the spans the memo holds in the edited file.
+    pub fn shift(&mut self, e: &super::shift::TextEdit) {
+        for info in &mut self.fk.info {
+            if info.1.file == e.file {
+                info.1.span = e.span(info.1.span);
+            }
+        }
+        let mut tables = std::mem::take(&mut self.linked);
+        for ps in &mut tables {
+            for p in ps.iter_mut().filter(|p| p.file == e.file) {
+                p.span = e.span(p.span);
+                p.using_span = p.using_span.map(|s| e.span(s));
+                p.with_check_span = p.with_check_span.map(|s| e.span(s));
+            }
+        }
+        self.linked = tables;
+    }
+
+    /// The key → name pairs of the table at `pos` as foreign keys to it see them.
+    pub fn target_keys(&self, pos: usize) -> Option<&[(String, String)]> {
+        self.fk.info.get(pos).map(|i| i.2.as_slice())
+    }
+}
+
+/// The full resolution, remembering what [`re_resolve`] needs.
+pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
     let index = ModuleIndex::new(project);
     let scopes = DrizzleScopes::new(project, &index);
     let casing = scopes.default_casing;
     let mut file_casing = HashMap::new();
     let mut tables = Vec::new();
+    let mut source = Vec::new();
+    let mut inherits = Vec::new();
     for (file, src) in project.files() {
         let file_cfg = scopes.config_of(file);
         let drizzle_casing = scopes.casing_for(file_cfg);
         if !src.model.tables.is_empty() && drizzle_casing != casing {
             file_casing.insert(file, drizzle_casing);
         }
-        for (ti, table) in src.model.tables.iter().enumerate() {
-            // Drizzle Kit creates the tables a schema file exports, and only from
-            // the files its configuration names.
-            if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, file_cfg)) {
-                continue;
+        for ti in 0..src.model.tables.len() {
+            let mut deps = Vec::new();
+            if let Some(st) = resolve_table(project, &index, &scopes, file, ti, &mut deps) {
+                tables.push(st);
+                source.push(Some((file, ti)));
+                inherits.push(deps);
             }
-            let mut t = table.clone();
-            if t.orm == Orm::Drizzle
-                && let Some((_, via)) = src.model.table_builders.iter().find(|(i, _)| *i == ti)
-                && !apply_builder(project, &index, file, via, &mut t)
-            {
-                continue;
-            }
-            for c in &mut t.columns {
-                c.file = file;
-            }
-            for p in &mut t.policies {
-                p.file = file;
-            }
-            match t.orm {
-                Orm::Drizzle => {
-                    resolve_spreads(project, &index, file, &mut t);
-                    resolve_helpers(project, &index, &mut t);
-                }
-                Orm::SqlModel => {
-                    resolve_bases(project, &index, file, &mut t);
-                    resolve_helpers(project, &index, &mut t);
-                }
-                Orm::Sql => {}
-            }
-            if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
-                for c in &mut t.columns {
-                    if c.explicit_name.is_none() {
-                        c.name = to_snake_case(&c.key);
-                    }
-                }
-            }
-            if t.orm == Orm::Drizzle {
-                add_implied_indexes(&mut t);
-            }
-            map_keys_to_names(&mut t);
-            name_marked_keys(&mut t);
-            tables.push(SchemaTable {
-                file,
-                table: t,
-                rls: RlsState::default(),
-                elsewhere: Vec::new(),
-                sql_names: Vec::new(),
-            });
         }
     }
-    attach_linked_policies(project, &index, &mut tables);
+    let n_orm = tables.len();
+    let mut linked = vec![Vec::new(); n_orm];
+    attach_linked_policies(project, &index, &mut tables, &mut linked);
     let migration_order = rls::migration_order(project);
     // Tables only SQL migrations declare, and migration-only indexes of ORM tables.
-    ddl::apply(project, &migration_order, &mut tables);
-    resolve_foreign_keys(project, &index, &mut tables);
-    rls::replay(project, &migration_order, &mut tables);
+    let mut ddl_extra = vec![ddl::Offered::default(); n_orm];
+    ddl::apply(project, &migration_order, &mut tables, &mut ddl_extra);
+    let fk = FkLookup::new(&tables);
+    let fk_targets = resolve_foreign_keys(project, &index, &fk, &mut tables);
+    let mut rls_events = vec![Vec::new(); tables.len()];
+    rls::replay(project, &migration_order, &mut tables, &mut rls_events);
     let by_ident: HashMap<(FileId, String), usize> = tables
         .iter()
         .enumerate()
         .map(|(i, st)| ((st.file, st.table.ident.clone()), i))
         .collect();
     let outside_owner = outside_owners(project, &index, &by_ident);
-    Schema {
+    source.resize(tables.len(), None);
+    inherits.resize(tables.len(), Vec::new());
+    let position = source
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some(((*s)?, i)))
+        .collect();
+    let unread = unread_sources(project, scopes.unread.clone());
+    let memo = Memo {
+        index,
+        scopes,
+        source,
+        position,
+        inherits,
+        linked,
+        ddl_extra,
+        rls_events,
+        fk,
+        fk_targets,
+    };
+    let schema = Schema {
         tables,
         migration_order,
         casing,
         file_casing,
         by_ident,
         outside_owner,
+        unread,
+    };
+    (schema, memo)
+}
+
+/// Resolve the ORM table at `pos` again from its declaration (whose name,
+/// schema and export did not change) with what the full resolution gave it from
+/// elsewhere: linked policies, migration indexes, foreign-key targets and RLS
+/// events. `None` when it no longer resolves to one table (the caller resolves
+/// everything then). Updates what foreign keys to it see ([`Memo::target_keys`]).
+pub fn re_resolve(project: &Project, memo: &mut Memo, pos: usize) -> Option<SchemaTable> {
+    let (file, ti) = memo.source.get(pos).copied().flatten()?;
+    let mut deps = Vec::new();
+    let mut st = resolve_table(project, &memo.index, &memo.scopes, file, ti, &mut deps)?;
+    memo.inherits[pos] = deps;
+    for p in &memo.linked[pos] {
+        st.table.policies.push(p.clone());
+        name_marked_keys(&mut st.table);
     }
+    let offered = memo.ddl_extra[pos].clone();
+    ddl::add_indexes(&mut st, offered.indexes);
+    ddl::add_foreign_keys(&mut st, offered.foreign_keys);
+    let targets = fk_targets_of(project, &memo.index, &memo.fk, &st);
+    apply_foreign_keys(&memo.fk, &mut st, &targets);
+    memo.fk_targets[pos] = targets.into_iter().flatten().collect();
+    memo.fk.info[pos] = FkLookup::info_of(&st);
+    rls::init(&mut st);
+    for (action, loc, f) in &memo.rls_events[pos] {
+        rls::apply_event(&mut st.rls, action, *loc, *f);
+    }
+    Some(st)
+}
+
+/// One table declaration resolved on its own (`None`: it is not a database
+/// table, or is built by a name that builds no table). `deps` receives the
+/// table declarations its resolution read.
+fn resolve_table(
+    project: &Project,
+    index: &ModuleIndex,
+    scopes: &DrizzleScopes,
+    file: FileId,
+    ti: usize,
+    deps: &mut Vec<(FileId, usize)>,
+) -> Option<SchemaTable> {
+    let src = project.file(file)?;
+    let table = src.model.tables.get(ti)?;
+    let file_cfg = scopes.config_of(file);
+    let drizzle_casing = scopes.casing_for(file_cfg);
+    // Drizzle Kit creates the tables a schema file exports, and only from
+    // the files its configuration names.
+    if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, file_cfg)) {
+        return None;
+    }
+    let mut t = table.clone();
+    if t.orm == Orm::Drizzle
+        && let Some((_, via)) = src.model.table_builders.iter().find(|(i, _)| *i == ti)
+        && !apply_builder(project, index, file, via, &mut t)
+    {
+        return None;
+    }
+    for c in &mut t.columns {
+        c.file = file;
+    }
+    for p in &mut t.policies {
+        p.file = file;
+    }
+    match t.orm {
+        Orm::Drizzle => {
+            resolve_spreads(project, index, file, &mut t);
+            resolve_helpers(project, index, &mut t);
+        }
+        Orm::SqlModel => {
+            resolve_bases(project, index, file, &mut t, deps);
+            resolve_helpers(project, index, &mut t);
+        }
+        Orm::Sql => {}
+    }
+    if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
+        for c in &mut t.columns {
+            if c.explicit_name.is_none() {
+                c.name = to_snake_case(&c.key);
+            }
+        }
+    }
+    if t.orm == Orm::Drizzle {
+        add_implied_indexes(&mut t);
+    }
+    map_keys_to_names(&mut t);
+    name_marked_keys(&mut t);
+    Some(SchemaTable {
+        file,
+        table: t,
+        rls: RlsState::default(),
+        elsewhere: Vec::new(),
+        sql_names: Vec::new(),
+    })
+}
+
+/// SQL files a Drizzle Kit journal does not list (the migration order leaves
+/// them out) after the Drizzle configs that read no table.
+fn unread_sources(project: &Project, mut out: Vec<UnreadSource>) -> Vec<UnreadSource> {
+    let mut sql: Vec<UnreadSource> = project
+        .files()
+        .filter(|(_, f)| f.model.kind == SourceKind::Sql)
+        .filter(|(_, f)| rls::unlisted_by_journal(project, &f.path))
+        .map(|(id, f)| UnreadSource {
+            file: id,
+            span: Span::new(0, f.text.find('\n').unwrap_or(f.text.len())),
+            message: format!(
+                "migration {} is not listed in its Drizzle Kit journal (meta/_journal.json): \
+                 drizzle-kit migrate does not apply it, so its statements are not read",
+                f.path
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ),
+        })
+        .collect();
+    sql.sort_by_key(|u| project.file(u.file).map(|f| f.path.clone()));
+    out.extend(sql);
+    out
 }
 
 /// A table built by an imported name: a schema sets its schema, a table creator
@@ -187,6 +347,8 @@ struct DrizzleScopes {
     default: Option<usize>,
     default_casing: Option<Casing>,
     override_casing: Option<Casing>,
+    /// Configurations whose `schema` gives no table check can read.
+    unread: Vec<UnreadSource>,
 }
 
 struct Scope {
@@ -220,7 +382,8 @@ impl DrizzleScopes {
                 .iter()
                 .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
         let mut claimed: HashMap<FileId, (bool, usize)> = HashMap::new();
-        for (ci, (_, path, cfg)) in found.iter().enumerate() {
+        let mut unread = Vec::new();
+        for (ci, (cfg_id, path, cfg)) in found.iter().enumerate() {
             let dir = path.parent().unwrap_or(Path::new(""));
             let matchers: Vec<globset::GlobMatcher> = cfg
                 .schema
@@ -230,6 +393,7 @@ impl DrizzleScopes {
             let is_default_name = path.file_name().is_some_and(|n| n == "drizzle.config.ts");
             let mut seeds = Vec::new();
             let mut matched = vec![false; matchers.len()];
+            let mut shim = false;
             for (id, f) in project.files() {
                 if f.model.kind == SourceKind::DrizzleConfig {
                     continue;
@@ -250,6 +414,7 @@ impl DrizzleScopes {
                 } else if f.text.contains("require(") || f.text.contains("module.exports") {
                     // A CommonJS shim the extractor does not follow.
                     scoped = false;
+                    shim = true;
                 }
             }
             // A schema entry naming nothing the project holds cannot tell which
@@ -257,7 +422,57 @@ impl DrizzleScopes {
             if matchers.len() != cfg.schema.len() || matched.contains(&false) {
                 scoped = false;
             }
-            for id in reexport_closure(project, index, seeds) {
+            let closure = reexport_closure(project, index, seeds);
+            let has_tables = closure.iter().any(|id| {
+                project.file(*id).is_some_and(|f| {
+                    f.model
+                        .tables
+                        .iter()
+                        .any(|t| t.orm == Orm::Drizzle && t.exported)
+                })
+            });
+            if !cfg.schema.is_empty() && !cfg.schema_unknown && !has_tables && scoped {
+                // Never a silent zero: read every Drizzle table instead, and say so.
+                scoped = false;
+            }
+            if !cfg.schema.is_empty() && !cfg.schema_unknown && !has_tables && !shim {
+                let text = project.file(*cfg_id).map_or("", |f| &f.text[..]);
+                let at = text
+                    .find("schema")
+                    .map_or(Span::empty(0), |i| Span::new(i, i + "schema".len()));
+                let any = project.files().any(|(_, f)| {
+                    f.model
+                        .tables
+                        .iter()
+                        .any(|t| t.orm == Orm::Drizzle && t.exported)
+                });
+                let names = cfg.schema.join("\", \"");
+                unread.push(UnreadSource {
+                    file: *cfg_id,
+                    span: at,
+                    message: if !matched.contains(&true) {
+                        format!(
+                            "schema \"{names}\" of this Drizzle config names no file in the project; {}",
+                            if any {
+                                "every exported Drizzle table of the project is checked instead"
+                            } else {
+                                "nothing of this schema is checked"
+                            }
+                        )
+                    } else if any {
+                        format!(
+                            "schema \"{names}\" of this Drizzle config defines or re-exports no table \
+                             check can read; every exported Drizzle table of the project is checked instead"
+                        )
+                    } else {
+                        format!(
+                            "schema \"{names}\" of this Drizzle config defines or re-exports no table \
+                             check can read, and no other file declares one: nothing of this schema is checked"
+                        )
+                    },
+                });
+            }
+            for id in closure {
                 // `drizzle.config.ts` wins; otherwise the first (nearest) claim stays.
                 match claimed.get(&id) {
                     Some((true, _)) => {}
@@ -278,6 +493,7 @@ impl DrizzleScopes {
             default,
             default_casing,
             override_casing,
+            unread,
         }
     }
 
@@ -500,7 +716,13 @@ fn push_set_columns(set: &ColumnSet, f: FileId, out: &mut Vec<Column>) {
 
 /// Merge SQLModel base-class fields (depth-first, bases before the class, the
 /// class's own fields overriding), inherit `__tablename__`, mark unknown bases.
-fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut Table) {
+fn resolve_bases(
+    project: &Project,
+    index: &ModuleIndex,
+    file: FileId,
+    t: &mut Table,
+    deps: &mut Vec<(FileId, usize)>,
+) {
     let mut inherited: Vec<Column> = Vec::new();
     let mut tablename: Option<String> = None;
     let mut partial = false;
@@ -514,6 +736,7 @@ fn resolve_bases(project: &Project, index: &ModuleIndex, file: FileId, t: &mut T
             &mut tablename,
             &mut partial,
             0,
+            deps,
         );
     }
     if partial {
@@ -588,6 +811,7 @@ fn collect_base(
     tablename: &mut Option<String>,
     partial: &mut bool,
     depth: usize,
+    deps: &mut Vec<(FileId, usize)>,
 ) {
     if depth > 16 {
         *partial = true;
@@ -601,7 +825,17 @@ fn collect_base(
                 return;
             };
             for b in &set.bases {
-                collect_base(project, index, f, b, out, tablename, partial, depth + 1);
+                collect_base(
+                    project,
+                    index,
+                    f,
+                    b,
+                    out,
+                    tablename,
+                    partial,
+                    depth + 1,
+                    deps,
+                );
             }
             if set.tablename.is_some() {
                 tablename.clone_from(&set.tablename);
@@ -619,8 +853,19 @@ fn collect_base(
                 *partial = true;
                 return;
             };
+            deps.push((f, i));
             for b in &tb.bases {
-                collect_base(project, index, f, b, out, tablename, partial, depth + 1);
+                collect_base(
+                    project,
+                    index,
+                    f,
+                    b,
+                    out,
+                    tablename,
+                    partial,
+                    depth + 1,
+                    deps,
+                );
             }
             if tablename.is_none() {
                 tablename.clone_from(&tb.name);
@@ -751,66 +996,83 @@ fn map_keys_to_names(t: &mut Table) {
     }
 }
 
-/// Resolve `TableRef::Ident` (Drizzle variables, possibly imported) and
-/// `TableRef::Db` names to the declared table; map target keys to database names.
-fn resolve_foreign_keys(project: &Project, index: &ModuleIndex, tables: &mut [SchemaTable]) {
-    // (file, ident) -> table position; db name -> table position.
-    let mut by_ident = std::collections::HashMap::new();
-    let mut by_name = std::collections::HashMap::new();
-    for (i, st) in tables.iter().enumerate() {
-        by_ident.insert((st.file, st.table.ident.clone()), i);
-        if let Some(n) = &st.table.name {
-            by_name
-                .entry(qualified(st.table.schema.as_deref(), n))
-                .or_insert(i);
+/// What foreign keys need of every table: positions by (file, identifier) and by
+/// qualified database name, and each table's name, anchor and key → name pairs.
+struct FkLookup {
+    by_ident: HashMap<(FileId, String), usize>,
+    by_name: HashMap<(String, String), usize>,
+    info: Vec<FkTarget>,
+}
+
+/// What a foreign key needs of its target: name, anchor, key -> name.
+type FkTarget = (Option<String>, Loc, Vec<(String, String)>);
+
+impl FkLookup {
+    fn new(tables: &[SchemaTable]) -> Self {
+        let mut by_ident = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, st) in tables.iter().enumerate() {
+            by_ident.insert((st.file, st.table.ident.clone()), i);
+            if let Some(n) = &st.table.name {
+                by_name
+                    .entry(qualified(st.table.schema.as_deref(), n))
+                    .or_insert(i);
+            }
+        }
+        FkLookup {
+            by_ident,
+            by_name,
+            info: tables.iter().map(FkLookup::info_of).collect(),
         }
     }
-    let targets: Vec<(usize, Vec<Option<usize>>)> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, st)| {
-            let fks = st
-                .table
+
+    fn info_of(st: &SchemaTable) -> FkTarget {
+        (
+            st.table.name.clone(),
+            Loc {
+                file: st.file,
+                span: st.table.anchor,
+            },
+            st.table
                 .columns
                 .iter()
-                .filter_map(|c| c.references.as_ref().map(|fk| (c.file, fk)))
-                .chain(st.table.foreign_keys.iter().map(|fk| (st.file, fk)))
-                .map(|(file, fk)| match &fk.target {
-                    TableRef::Ident(id) => match lookup(project, index, file, id) {
-                        Symbol::Table(f, ti) => {
-                            let ident = &project.file(f).unwrap().model.tables[ti].ident;
-                            by_ident.get(&(f, ident.clone())).copied()
-                        }
-                        _ => None,
-                    },
-                    TableRef::Db(name) => by_name.get(&qualify_written(name)).copied(),
-                })
-                .collect();
-            (i, fks)
-        })
-        .collect();
-    // What a foreign key needs of its target: name, anchor, key -> name.
-    type Target = (Option<String>, Loc, Vec<(String, String)>);
-    let info: Vec<Target> = tables
+                .map(|c| (c.key.clone(), c.name.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// The target position of each foreign key of `st` (column-level ones first,
+/// then table-level ones).
+fn fk_targets_of(
+    project: &Project,
+    index: &ModuleIndex,
+    lk: &FkLookup,
+    st: &SchemaTable,
+) -> Vec<Option<usize>> {
+    st.table
+        .columns
         .iter()
-        .map(|st| {
-            (
-                st.table.name.clone(),
-                Loc {
-                    file: st.file,
-                    span: st.table.anchor,
-                },
-                st.table
-                    .columns
-                    .iter()
-                    .map(|c| (c.key.clone(), c.name.clone()))
-                    .collect(),
-            )
+        .filter_map(|c| c.references.as_ref().map(|fk| (c.file, fk)))
+        .chain(st.table.foreign_keys.iter().map(|fk| (st.file, fk)))
+        .map(|(file, fk)| match &fk.target {
+            TableRef::Ident(id) => match lookup(project, index, file, id) {
+                Symbol::Table(f, ti) => {
+                    let ident = &project.file(f)?.model.tables.get(ti)?.ident;
+                    lk.by_ident.get(&(f, ident.clone())).copied()
+                }
+                _ => None,
+            },
+            TableRef::Db(name) => lk.by_name.get(&qualify_written(name)).copied(),
         })
-        .collect();
+        .collect()
+}
+
+/// Name the targets of `st`'s foreign keys (`targets` from [`fk_targets_of`]).
+fn apply_foreign_keys(lk: &FkLookup, st: &mut SchemaTable, targets: &[Option<usize>]) {
     let apply = |fk: &mut ForeignKey, target: Option<usize>| match target {
         Some(ti) => {
-            let (name, loc, keys) = &info[ti];
+            let (name, loc, keys) = &lk.info[ti];
             fk.resolved_table.clone_from(name);
             fk.resolved_loc = Some(*loc);
             for c in fk.target_columns.iter_mut() {
@@ -825,18 +1087,38 @@ fn resolve_foreign_keys(project: &Project, index: &ModuleIndex, tables: &mut [Sc
             }
         }
     };
-    for (i, resolved) in targets {
-        let mut it = resolved.into_iter();
-        let t = &mut tables[i].table;
-        for c in t.columns.iter_mut() {
-            if let Some(fk) = &mut c.references {
-                apply(fk, it.next().flatten());
-            }
-        }
-        for fk in t.foreign_keys.iter_mut() {
+    let mut it = targets.iter().copied();
+    let t = &mut st.table;
+    for c in t.columns.iter_mut() {
+        if let Some(fk) = &mut c.references {
             apply(fk, it.next().flatten());
         }
     }
+    for fk in t.foreign_keys.iter_mut() {
+        apply(fk, it.next().flatten());
+    }
+}
+
+/// Resolve `TableRef::Ident` (Drizzle variables, possibly imported) and
+/// `TableRef::Db` names to the declared table; map target keys to database
+/// names. Returns the resolved target positions of each table.
+fn resolve_foreign_keys(
+    project: &Project,
+    index: &ModuleIndex,
+    lk: &FkLookup,
+    tables: &mut [SchemaTable],
+) -> Vec<Vec<usize>> {
+    let targets: Vec<Vec<Option<usize>>> = tables
+        .iter()
+        .map(|st| fk_targets_of(project, index, lk, st))
+        .collect();
+    for (st, t) in tables.iter_mut().zip(&targets) {
+        apply_foreign_keys(lk, st, t);
+    }
+    targets
+        .into_iter()
+        .map(|t| t.into_iter().flatten().collect())
+        .collect()
 }
 
 fn qualified(schema: Option<&str>, name: &str) -> (String, String) {
@@ -851,20 +1133,30 @@ fn qualify_written(name: &str) -> (String, String) {
     }
 }
 
-/// Standalone `pgPolicy(...).link(table)` declarations join their table.
-fn attach_linked_policies(project: &Project, index: &ModuleIndex, tables: &mut [SchemaTable]) {
+/// Standalone `pgPolicy(...).link(table)` declarations join their table
+/// (also recorded in `linked`, by table position).
+fn attach_linked_policies(
+    project: &Project,
+    index: &ModuleIndex,
+    tables: &mut [SchemaTable],
+    linked: &mut [Vec<crate::model::Policy>],
+) {
     for (file, src) in project.files() {
         for lp in &src.model.linked_policies {
             let Symbol::Table(f, ti) = lookup(project, index, file, &lp.table_ident) else {
                 continue;
             };
             let ident = &project.file(f).unwrap().model.tables[ti].ident;
-            if let Some(st) = tables
+            if let Some((pos, st)) = tables
                 .iter_mut()
-                .find(|st| st.file == f && &st.table.ident == ident)
+                .enumerate()
+                .find(|(_, st)| st.file == f && &st.table.ident == ident)
             {
                 let mut p = lp.policy.clone();
                 p.file = file;
+                if let Some(l) = linked.get_mut(pos) {
+                    l.push(p.clone());
+                }
                 st.table.policies.push(p);
                 name_marked_keys(&mut st.table);
             }

@@ -69,7 +69,7 @@ pub fn migration_order(project: &Project) -> Vec<FileId> {
 /// `meta/_journal.json`) that the journal does not list: `drizzle-kit migrate`
 /// applies journal entries only, so a file beside them that is not one, or a
 /// file in a subfolder, is not a migration.
-fn unlisted_by_journal(project: &Project, path: &std::path::Path) -> bool {
+pub(super) fn unlisted_by_journal(project: &Project, path: &std::path::Path) -> bool {
     let Some(dir) = path.parent() else {
         return false;
     };
@@ -147,7 +147,13 @@ fn alembic_order(project: &Project, mut files: Vec<(PathBuf, FileId)>) -> Vec<Fi
 /// it held that name (not before its `CREATE TABLE`, not after a `DROP`); an
 /// event naming no table (dynamic SQL) makes the facts of every table of its
 /// schema (any schema when none) unknown.
-pub fn replay(project: &Project, order: &[FileId], tables: &mut [SchemaTable]) {
+/// (`events` receives, by table position, every event applied to each table.)
+pub fn replay(
+    project: &Project,
+    order: &[FileId],
+    tables: &mut [SchemaTable],
+    events: &mut [Vec<(RlsAction, Loc, FileId)>],
+) {
     let mut by_name: HashMap<QualifiedName, Vec<usize>> = HashMap::new();
     for (i, st) in tables.iter_mut().enumerate() {
         let t = &st.table;
@@ -167,24 +173,7 @@ pub fn replay(project: &Project, order: &[FileId], tables: &mut [SchemaTable]) {
                 }
             }
         }
-        let rls = &mut st.rls;
-        rls.policies = t.policies.clone();
-        if let Some(span) = t.rls_enabled {
-            rls.enabled = true;
-            rls.enabled_at = Some(Loc {
-                file: st.file,
-                span,
-            });
-        } else if t.orm == Orm::Drizzle
-            && let Some(p) = t.policies.first()
-        {
-            // Drizzle Kit enables RLS for any table with a policy.
-            rls.enabled = true;
-            rls.enabled_at = Some(Loc {
-                file: p.file,
-                span: p.span,
-            });
-        }
+        init(st);
     }
     let all: Vec<usize> = (0..tables.len()).collect();
     for (pos, &file) in order.iter().enumerate() {
@@ -219,11 +208,42 @@ pub fn replay(project: &Project, order: &[FileId], tables: &mut [SchemaTable]) {
                             .any(|n| n.name == ev.table && n.holds_at(at))
                 };
                 if holds {
+                    if let Some(log) = events.get_mut(i) {
+                        log.push((ev.action.clone(), loc, file));
+                    }
                     apply(&mut st.rls, &ev.action, loc, file);
                 }
             }
         }
     }
+}
+
+/// A table's RLS state from its own declaration, before any migration.
+pub fn init(st: &mut SchemaTable) {
+    let t = &st.table;
+    let rls = &mut st.rls;
+    rls.policies = t.policies.clone();
+    if let Some(span) = t.rls_enabled {
+        rls.enabled = true;
+        rls.enabled_at = Some(Loc {
+            file: st.file,
+            span,
+        });
+    } else if t.orm == Orm::Drizzle
+        && let Some(p) = t.policies.first()
+    {
+        // Drizzle Kit enables RLS for any table with a policy.
+        rls.enabled = true;
+        rls.enabled_at = Some(Loc {
+            file: p.file,
+            span: p.span,
+        });
+    }
+}
+
+/// Apply one migration event (as recorded by [`replay`]) to a table's state.
+pub fn apply_event(rls: &mut RlsState, action: &RlsAction, loc: Loc, file: FileId) {
+    apply(rls, action, loc, file);
 }
 
 fn apply(rls: &mut RlsState, action: &RlsAction, loc: Loc, file: FileId) {

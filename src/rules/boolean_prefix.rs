@@ -50,7 +50,7 @@ pub const RULE: RuleDef = RuleDef {
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let renamer = cx.renamer();
     let column_rule_on = owns_unsnaked(cx);
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         for c in &st.table.columns {
             if c.ty != ColumnType::Boolean || (column_rule_on && !is_snake_case(&c.name)) {
                 continue;
@@ -72,6 +72,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             title: format!("Rename column \"{}\" to \"{new_name}\"", c.name),
                             safety: Safety::Unsafe,
                             edits,
+                            creates: Vec::new(),
                         });
                     }
                 }

@@ -26,13 +26,20 @@
 //! all commands, `USING` and `WITH CHECK` comparing the configured tenant column
 //! with `(select current_setting('<setting>')::uuid)`) to the table's extra
 //! config; Drizzle Kit enables RLS for a table with a policy. `pgPolicy` and `sql`
-//! are imported when missing. Not offered when a migration disables RLS (the fix
-//! would need a new migration, not a schema edit), when the table has no tenant
-//! column, or when its extra config is not a literal the fix can extend. SQLModel
-//! tables get no fix: their RLS lives in migrations, so add
-//! `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and a `CREATE POLICY` to a new
-//! Alembic revision. Unsafe: enabling RLS changes what every role without
-//! `BYPASSRLS` can read and write.
+//! are imported when missing. When a later migration disables RLS the same fix
+//! is offered (the next `drizzle-kit generate` then writes the migration that
+//! enables it again), its title saying a migration must be generated; once the
+//! schema declares RLS while a migration still disables it, the finding says to
+//! generate that migration (`drizzle-kit generate --custom`) and has no fix. Not
+//! offered when the table has no tenant column or its extra config is not a
+//! literal the fix can extend. SQL-first tables and SQLModel tables (whose RLS
+//! lives in Alembic revisions) get a new migration instead, never an edit of an
+//! applied one: `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and the
+//! `CREATE POLICY <table>_tenant_isolation ...` of `tenant-isolation-policy`
+//! (Alembic: a new revision chained to the head whose downgrade drops the
+//! policy and disables RLS), named after the folder's convention (listed under
+//! `index-tenant-id`); none in a Drizzle Kit journal folder. Unsafe: enabling
+//! RLS changes what every role without `BYPASSRLS` can read and write.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
@@ -55,7 +62,25 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         }
         let t = &st.table;
         let Some(name) = &t.name else { continue };
+        // A Drizzle table that declares RLS itself (a policy, `.enableRLS()`)
+        // while a migration disables it: the schema is right, the database is
+        // not, and only a new migration (`drizzle-kit generate --custom`) helps.
+        let declares = t.orm == crate::model::Orm::Drizzle
+            && (t.rls_enabled.is_some() || !t.policies.is_empty());
         let d = match st.rls.disabled_at {
+            Some(loc) if declares => Diagnostic::new(
+                RULE.meta.name,
+                st.file,
+                t.anchor,
+                format!(
+                    "table \"{name}\" declares row-level security but a migration disables it; \
+                     generate a migration that enables it again (drizzle-kit generate --custom)"
+                ),
+            )
+            .related(
+                loc,
+                format!("row-level security on \"{name}\" is disabled here"),
+            ),
             Some(loc) => Diagnostic::new(
                 RULE.meta.name,
                 st.file,
@@ -74,15 +99,33 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             ),
         };
         let mut d = d.table(name.clone());
-        if st.rls.disabled_at.is_none()
+        if !declares
             && super::tenant_isolation_policy::may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)
-            && let Some(fix) = super::tenant_isolation_policy::isolation_policy_fix(cx, st)
+            && let Some(fix) = rls_fix(cx, st)
         {
             d = d.fix(fix);
         }
         out.push(d);
     }
+}
+
+/// The fix of a table without RLS: the isolation policy in the Drizzle source
+/// (after a migration disabled RLS, titled to say a migration must follow), or
+/// a new migration enabling RLS with the policy (SQL and SQLModel tables).
+fn rls_fix<'a>(
+    cx: &Ctx<'a>,
+    st: &'a crate::project::SchemaTable,
+) -> Option<crate::diagnostic::Fix> {
+    if let Some(mut fix) = super::tenant_isolation_policy::isolation_policy_fix(cx, st) {
+        if st.rls.disabled_at.is_some() {
+            fix.title.push_str(
+                " (a migration disables RLS: generate a migration afterwards, drizzle-kit generate)",
+            );
+        }
+        return Some(fix);
+    }
+    super::tenant_isolation_policy::isolation_policy_migration(cx, st, true)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let tenant_col = &cx.config.tenancy.column;
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         for c in &t.columns {
             let snake = to_snake_case(&c.name);
@@ -224,12 +224,59 @@ fn fix(cx: &Ctx, st: &SchemaTable, c: &Column, target: &SchemaTable, key: &Colum
         Orm::Sql => return None,
         Orm::SqlModel => {
             let fk = py_fk_target(target, &key.name)?;
-            sqlmodel::set_field_kwarg(&src, c, "foreign_key", &src.style.quoted(&fk))?
+            let mut value = src.style.quoted(&fk);
+            // `index=True` beside it: one keyword list edit, not two.
+            if needs_index(cx, st, c) {
+                value.push_str(", index=True");
+            }
+            sqlmodel::set_field_kwarg(&src, c, "foreign_key", &value)?
         }
     };
-    Some(make_fix(
-        format!("Reference {name}.{}", key.name),
-        Safety::Unsafe,
-        edits,
-    ))
+    let mut edits = edits;
+    let mut title = format!("Reference {name}.{}", key.name);
+    if orm == Orm::SqlModel && needs_index(cx, st, c) {
+        title.push_str(&format!(" and index {}", c.name));
+    } else if orm == Orm::Drizzle
+        && let Some(index) = index_edits(cx, st, c, &src)
+    {
+        edits.extend(index);
+        title.push_str(&format!(" and index {}", c.name));
+    }
+    Some(make_fix(title, Safety::Unsafe, edits))
+}
+
+/// `true` when a new foreign key on `c` (of `st`'s own declaration) would be
+/// reported by `index-foreign-keys`: the rule is on and no index covers `c`.
+fn needs_index(cx: &Ctx, st: &SchemaTable, c: &Column) -> bool {
+    if !matches!(
+        cx.config.level("index-foreign-keys", Severity::Warning),
+        crate::config::RuleLevel::On(_)
+    ) || c.file != st.file
+        || c.indexed
+    {
+        return false;
+    }
+    let t = &st.table;
+    let tenant = super::find_column(t, &cx.config.tenancy.column).map(|x| x.name.as_str());
+    !super::index_tenant_id::index_column_lists(t)
+        .iter()
+        .any(|cols| super::index_foreign_keys::covers(cols, &c.name, tenant))
+}
+
+/// The index a new foreign key on `c` wants (so the fix does not reveal an
+/// `index-foreign-keys` finding), when no index covers `c` yet and that rule
+/// is on.
+fn index_edits(
+    cx: &Ctx,
+    st: &SchemaTable,
+    c: &Column,
+    src: &Src,
+) -> Option<Vec<crate::diagnostic::Edit>> {
+    if !needs_index(cx, st, c) {
+        return None;
+    }
+    let t = &st.table;
+    let table = t.name.as_deref()?;
+    let ix = super::free_index_name(cx, table, &[c.name.as_str()]);
+    crate::fix::add_index(src, t, &[c], &ix, super::index_name_taken(cx, &ix))
 }

@@ -41,8 +41,16 @@
 //! Drizzle extra config (any form, or a new `(t) => [ ... ]`), SQLModel `index=True`
 //! on the field or its `Column(...)`, or `Index(...)` in `__table_args__` for an
 //! inherited column. Not offered for a table-level foreign key on a column the model
-//! does not know, when an outside index would cover, or when the name is taken.
-//! Safe: adding an index changes no data and no behaviour.
+//! does not know, when the name is taken, or when an index declared outside the
+//! table would cover: that one mistake is `index-outside-table`'s finding alone
+//! (its fix moves the index into the table), unless that rule is off.
+//! Tables declared by SQL migrations (no ORM): applied migrations are never
+//! edited, so the fix is a new migration file with
+//! `CREATE INDEX <name> ON <table> (<column>)` (Alembic: a new revision chained
+//! to the head, with `DROP INDEX` as its downgrade), named after the folder's
+//! convention (see "New migrations" below).
+//! (The conventions are listed under `index-tenant-id`.) Safe: adding an index
+//! changes no data and no behaviour.
 
 use super::index_tenant_id::{
     index_column_lists, outside_index_db_columns, outside_indexes_of, outside_label,
@@ -63,7 +71,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 /// `true` when `cols` covers `column`: it leads, or follows the tenant column.
-fn covers(cols: &[Option<String>], column: &str, tenant: Option<&str>) -> bool {
+pub(super) fn covers(cols: &[Option<String>], column: &str, tenant: Option<&str>) -> bool {
     match cols {
         [Some(first), ..] if first == column => true,
         [Some(first), Some(second), ..] => Some(first.as_str()) == tenant && second == column,
@@ -96,7 +104,11 @@ fn predicate_serves(pred: Option<&str>, column: &str) -> bool {
 }
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for st in &cx.schema.tables {
+    let outside_rule_on = matches!(
+        cx.config.level("index-outside-table", Severity::Error),
+        crate::config::RuleLevel::On(_)
+    );
+    for st in cx.tables() {
         let t = &st.table;
         let tenant_col = cx.tenant_column(t);
         let tenant = tenant_col.map(|c| c.name.as_str());
@@ -187,19 +199,31 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-            // An outside index that would cover is moved by index-outside-table's fix.
+            // One mistake, one finding: an outside index that would cover is
+            // index-outside-table's, whose fix moves it into the table.
+            if !d.related.is_empty() && outside_rule_on {
+                continue;
+            }
             if d.related.is_empty()
-                && let (Some(c), Some(table_name)) = (column, &t.name)
                 && cx.wants_fix(&mut d, Safety::Safe)
-                && let Some(src) = Src::new(cx.project, st.file)
+                && let (Some(c), Some(table_name)) = (column, &t.name)
                 && let ix = super::free_index_name(cx, table_name, &[name])
-                && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))
             {
-                d = d.fix(make_fix(
-                    format!("Add index on {name}"),
-                    Safety::Safe,
-                    edits,
-                ));
+                if let Some(src) = Src::new(cx.project, st.file)
+                    && let Some(edits) = add_index(&src, t, &[c], &ix, index_name_taken(cx, &ix))
+                {
+                    d = d.fix(make_fix(
+                        format!("Add index on {name}"),
+                        Safety::Safe,
+                        edits,
+                    ));
+                } else if t.orm == crate::model::Orm::Sql
+                    && !index_name_taken(cx, &ix)
+                    && let Some(fix) =
+                        crate::fix::migration::create_index(cx.project, st, &ix, &[name])
+                {
+                    d = d.fix(fix);
+                }
             }
             out.push(d);
         }

@@ -47,7 +47,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         let Some(table) = &t.name else { continue };
         for ix in &t.indexes {

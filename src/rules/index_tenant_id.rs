@@ -49,8 +49,23 @@
 //! `__table_args__` is inherited or not a tuple/dict literal. The index name is
 //! built from snake_case forms, fitted to PostgreSQL's 63 bytes (cut, with a
 //! hash of the full name) and made distinct from every index name of the schema
-//! (`_2`, `_3`, ...). Safe: adding an index
-//! changes no data and no behaviour.
+//! (`_2`, `_3`, ...).
+//! Tables declared by SQL migrations (no ORM): applied migrations are never
+//! edited, so the fix is a new migration file with
+//! `CREATE INDEX <name> ON <table> (<column>)` (Alembic: a new revision chained
+//! to the head, with `DROP INDEX` as its downgrade), named after the folder's
+//! convention (see "New migrations" below).
+//! Safe: adding an index changes no data and no behaviour.
+//!
+//! **New migrations.** Supabase folders (`supabase/migrations`, every file
+//! `<14-digit timestamp>_name.sql`) get `<UTC timestamp of now>_<what>.sql`,
+//! always after the last one; numbered folders (`0007_x.sql`) the next number
+//! with the same width; Flyway folders (`V7__x.sql`) `V8__<what>.sql`; Alembic
+//! versions folders a revision whose `down_revision` is the single head and
+//! whose id is fresh. A folder with any other naming, several Alembic heads, or
+//! a Drizzle Kit journal (`meta/_journal.json`: run `drizzle-kit generate
+//! --custom`, which also writes the journal entry) gets no fix. An existing
+//! file is never overwritten.
 
 use super::{Ctx, RuleDef, RuleMeta, free_index_name, index_name_taken, is_shared_column};
 use crate::config::RuleLevel;
@@ -126,10 +141,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         if !d.related.is_empty() && outside_rule_on {
             continue;
         }
-        if d.related.is_empty()
-            && cx.wants_fix(&mut d, Safety::Safe)
-            && let Some(src) = Src::new(cx.project, st.file)
-            && let ix = free_index_name(cx, name, &[tenant.name.as_str()])
+        let ix = free_index_name(cx, name, &[tenant.name.as_str()]);
+        if !d.related.is_empty() || !cx.wants_fix(&mut d, Safety::Safe) {
+        } else if let Some(src) = Src::new(cx.project, st.file)
             && let Some(edits) = add_index(&src, t, &[tenant], &ix, index_name_taken(cx, &ix))
         {
             d = d.fix(make_fix(
@@ -137,6 +151,12 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 Safety::Safe,
                 edits,
             ));
+        } else if t.orm == crate::model::Orm::Sql
+            && !index_name_taken(cx, &ix)
+            && let Some(fix) =
+                crate::fix::migration::create_index(cx.project, st, &ix, &[tenant.name.as_str()])
+        {
+            d = d.fix(fix);
         }
         out.push(d);
     }

@@ -1,8 +1,14 @@
 //! # migration-downgrade
 //!
 //! **What it does.** Checks that every Alembic migration whose `upgrade()` changes
-//! something (creates or alters tables, columns, indexes or constraints, runs SQL
-//! with `op.execute`, changes row-level security) has a real `downgrade()`. A
+//! the schema (creates or alters tables, columns, indexes or constraints with
+//! `op.*`, runs DDL with `op.execute`, changes row-level security) has a real
+//! `downgrade()`. Operations in helper functions of the same module that
+//! `upgrade()` calls count too. Data changes are not schema changes: SQL of
+//! `UPDATE` / `INSERT` / `DELETE` / `MERGE` / `SELECT` / `COPY` / `TRUNCATE`
+//! statements only, `op.bulk_insert`, and a connection's or session's
+//! `execute(...)` of anything but DDL text. `op.execute` of SQL built at run
+//! time counts (it may be DDL). A
 //! missing `downgrade()` is reported on `upgrade`; a `downgrade()` whose body is
 //! only `pass`, `...`, a docstring, comments or `raise NotImplementedError` is
 //! reported on `downgrade`. Migrations whose `upgrade()` does nothing (merge

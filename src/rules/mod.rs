@@ -38,6 +38,7 @@ mod tenant_id_not_null;
 mod tenant_id_type;
 mod tenant_isolation_policy;
 mod tenant_scoped_unique;
+mod unread_schema_source;
 mod unused_suppression;
 
 /// Static facts about a rule.
@@ -65,8 +66,21 @@ pub struct Ctx<'a> {
     /// Positions in `schema.tables` by database name with the schema dropped,
     /// built on first use (name lookups stay linear over a lint).
     by_name: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+    /// Which tables the rules check in this run (see [`Ctx::tables`]).
+    scope: std::cell::Cell<Scope>,
     /// Which findings get their fixes computed in this lint.
     fixes: Fixes<'a>,
+}
+
+/// The tables one run of a rule checks: the incremental engine runs each rule
+/// once per table whose findings it recomputes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// No table: what the rule reports then does not come from its tables.
+    None,
+    /// The table at this position of `schema.tables`.
+    One(usize),
 }
 
 /// Which findings of a lint get their fixes computed. A check always reports
@@ -146,12 +160,22 @@ impl<'a> Ctx<'a> {
             .get_or_init(|| crate::fix::rename::Renamer::new(self.project))
     }
 
+    /// The tables this run checks: every table of the schema, or the one the
+    /// incremental engine re-checks. Rules iterate tables through this (or
+    /// [`Ctx::tenant_tables`] / [`Ctx::named_tables`]) so that a finding about
+    /// a table comes from that table's run.
+    pub fn tables(&self) -> std::slice::Iter<'a, SchemaTable> {
+        let tables: &'a [SchemaTable] = &self.schema.tables;
+        match self.scope.get() {
+            Scope::All => tables.iter(),
+            Scope::None => tables[..0].iter(),
+            Scope::One(i) => tables.get(i..=i).unwrap_or(&[]).iter(),
+        }
+    }
+
     /// Tables the tenant and RLS rules apply to: named, and not exempt.
     pub fn tenant_tables(&self) -> impl Iterator<Item = &'a SchemaTable> + '_ {
-        self.schema
-            .tables
-            .iter()
-            .filter(|st| self.is_tenant_table(st))
+        self.tables().filter(|st| self.is_tenant_table(st))
     }
 
     /// The tables whose database name, schema dropped, is `bare`.
@@ -192,9 +216,7 @@ impl<'a> Ctx<'a> {
     /// Every named table (tenant table and exempt tables included): the naming,
     /// timestamp and primary-key rules apply to all of them.
     pub fn named_tables(&self) -> impl Iterator<Item = (&'a SchemaTable, &'a str)> + '_ {
-        self.schema
-            .tables
-            .iter()
+        self.tables()
             .filter_map(|st| st.table.name.as_deref().map(|n| (st, n)))
     }
 }
@@ -342,6 +364,7 @@ pub static RULES: &[RuleDef] = &[
     naive_utc_timestamp::RULE,
     unused_suppression::RULE,
     schema_drift::RULE,
+    unread_schema_source::RULE,
 ];
 
 mod docs {
@@ -378,36 +401,69 @@ pub fn lint_with<'a>(
     schema: &'a Schema,
     fixes: Fixes<'a>,
 ) -> Vec<Diagnostic> {
-    let config = &project.config;
-    let cx = Ctx {
-        project,
-        schema,
-        config,
-        renamer: std::cell::OnceCell::new(),
-        sharing: std::cell::OnceCell::new(),
-        index_names: std::cell::OnceCell::new(),
-        by_name: std::cell::OnceCell::new(),
-        fixes,
-    };
-    let qualified = qualified_names(schema);
     let mut all = Vec::new();
+    let cx = Ctx::new(project, schema, fixes);
+    let qualified = qualified_names(schema);
     for def in RULES {
-        let level = config.level(def.meta.name, def.meta.default_severity);
-        let RuleLevel::On(severity) = level else {
-            continue;
-        };
         if !cx.fixes.runs(def.meta.name) {
             continue;
         }
-        let mut out = Vec::new();
-        (def.check)(&cx, &mut out);
-        for mut d in out {
-            d.severity = severity;
-            keep_migrations_unedited(project, &mut d);
-            qualify_table(&qualified, &mut d);
-            all.push(d);
+        if let Some(severity) = enabled(project, def) {
+            all.extend(run(&cx, &qualified, def, severity, Scope::All));
         }
     }
+    finish(all)
+}
+
+/// The severity of `def` in this project, when it is on.
+fn enabled(project: &Project, def: &RuleDef) -> Option<Severity> {
+    match project
+        .config
+        .level(def.meta.name, def.meta.default_severity)
+    {
+        RuleLevel::On(severity) => Some(severity),
+        _ => None,
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(project: &'a Project, schema: &'a Schema, fixes: Fixes<'a>) -> Self {
+        Ctx {
+            project,
+            schema,
+            config: &project.config,
+            renamer: std::cell::OnceCell::new(),
+            sharing: std::cell::OnceCell::new(),
+            index_names: std::cell::OnceCell::new(),
+            by_name: std::cell::OnceCell::new(),
+            scope: std::cell::Cell::new(Scope::All),
+            fixes,
+        }
+    }
+}
+
+/// One rule over `scope`, its findings with severity, migration marks and
+/// qualified table names.
+fn run(
+    cx: &Ctx,
+    qualified: &Qualified,
+    def: &RuleDef,
+    severity: Severity,
+    scope: Scope,
+) -> Vec<Diagnostic> {
+    cx.scope.set(scope);
+    let mut out = Vec::new();
+    (def.check)(cx, &mut out);
+    for d in &mut out {
+        d.severity = severity;
+        keep_migrations_unedited(cx.project, d);
+        qualify_table(qualified, d);
+    }
+    out
+}
+
+/// Sort, name the tables sharing a definition, and drop duplicates.
+fn finish(mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
     all.sort_by(|a, b| {
         (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
     });
@@ -416,6 +472,82 @@ pub fn lint_with<'a>(
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
     all
+}
+
+/// The findings of the last lint, per rule and table, so that the next lint
+/// re-runs rules only over the tables that changed (see `crate::incremental`).
+#[derive(Debug, Default)]
+pub struct LintCache {
+    /// By rule (position in [`RULES`]): the findings of each table's run, by
+    /// table position; `None` when the rule reports findings that come from no
+    /// table (it reads files, or iterates tables itself), so it runs whole.
+    per_table: Vec<Option<Vec<Vec<Diagnostic>>>>,
+    /// Tables of the schema the cache was built for.
+    tables: usize,
+}
+
+impl LintCache {
+    /// Move the cached findings' spans in the edited file.
+    pub fn shift(&mut self, e: &crate::project::shift::TextEdit) {
+        for d in self.per_table.iter_mut().flatten().flatten().flatten() {
+            crate::project::shift::diagnostic(e, d);
+        }
+    }
+}
+
+/// [`lint`] remembering each table's findings in `cache`; with `dirty`, only
+/// the tables at those positions are checked again and the other tables'
+/// findings come from the cache (which must come from a lint of a schema with
+/// the same tables in the same positions, differing only in `dirty`). Rules
+/// that report something with no table in scope run whole every time.
+pub fn lint_cached(
+    project: &Project,
+    schema: &Schema,
+    cache: &mut LintCache,
+    dirty: Option<&[usize]>,
+) -> Vec<Diagnostic> {
+    let n = schema.tables.len();
+    let dirty = dirty.filter(|_| cache.tables == n && cache.per_table.len() == RULES.len());
+    if dirty.is_none() {
+        cache.per_table = vec![None; RULES.len()];
+        cache.tables = n;
+    }
+    // Report-only: the server computes fixes when a code action asks.
+    let cx = Ctx::new(project, schema, Fixes::None);
+    let qualified = qualified_names(schema);
+    let mut all = Vec::new();
+    for (ri, def) in RULES.iter().enumerate() {
+        let Some(severity) = enabled(project, def) else {
+            cache.per_table[ri] = None;
+            continue;
+        };
+        let global = run(&cx, &qualified, def, severity, Scope::None);
+        if !global.is_empty() {
+            cache.per_table[ri] = None;
+            all.extend(run(&cx, &qualified, def, severity, Scope::All));
+            continue;
+        }
+        match (&mut cache.per_table[ri], dirty) {
+            (Some(per), Some(dirty)) => {
+                for &p in dirty {
+                    if p < n {
+                        per[p] = run(&cx, &qualified, def, severity, Scope::One(p));
+                    }
+                }
+            }
+            (slot, _) => {
+                *slot = Some(
+                    (0..n)
+                        .map(|p| run(&cx, &qualified, def, severity, Scope::One(p)))
+                        .collect(),
+                );
+            }
+        }
+        if let Some(per) = &cache.per_table[ri] {
+            all.extend(per.iter().flatten().cloned());
+        }
+    }
+    finish(all)
 }
 
 /// How findings name tables outside `public`: by the table's anchor or a
@@ -474,6 +606,16 @@ fn qualify_table(q: &Qualified, d: &mut Diagnostic) {
 /// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
 /// migration are dropped, and a finding about a table anchored in one is marked
 /// as needing a new migration instead.
+/// Rules whose fix for a finding in a migration is a new migration file
+/// (`fix::migration`), never an edit of it.
+const NEW_MIGRATION_RULES: &[&str] = &[
+    "enable-rls",
+    "tenant-isolation-policy",
+    "rls-initplan",
+    "index-tenant-id",
+    "index-foreign-keys",
+];
+
 fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
     use crate::model::SourceKind;
     let is_migration = |f: FileId| {
@@ -485,8 +627,9 @@ fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
         d.fixes
             .retain(|fix| !fix.edits.iter().any(|e| is_migration(e.file)));
         d.refresh_fixable();
-    } else if is_migration(d.file) {
-        // Not computed: a fix of a finding in a migration would edit it.
+    } else if is_migration(d.file) && !NEW_MIGRATION_RULES.contains(&d.rule) {
+        // Not computed: a fix of a finding in a migration would edit it (the
+        // rules that write new migrations instead keep their marker).
         d.fixable = None;
     }
     if d.table.is_some() && is_migration(d.file) {
@@ -606,4 +749,18 @@ pub fn index_name_taken(cx: &Ctx, name: &str) -> bool {
                 .collect()
         })
         .contains(name)
+}
+
+#[cfg(test)]
+mod registry_tests {
+    /// The names-only registry configuration reads is the catalog's.
+    #[test]
+    fn registry_lists_every_rule_in_catalog_order() {
+        let names: Vec<&str> = super::RULES.iter().map(|r| r.meta.name).collect();
+        assert_eq!(
+            names,
+            crate::registry::RULE_NAMES,
+            "src/registry.rs must list rules::RULES"
+        );
+    }
 }

@@ -61,6 +61,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         title: "Use datetime.now(timezone.utc)".into(),
                         safety: Safety::Safe,
                         edits,
+                        creates: Vec::new(),
                     });
                 }
                 out.push(d);

@@ -29,17 +29,26 @@
 //!   USING (tenant_id = (select current_setting('app.tenant_id')::uuid));
 //! ```
 //!
+//! A policy created by a migration that has a twin in the Drizzle source (a
+//! `pgPolicy` of the same name on the same table: the migration was generated
+//! from it) is judged by the twin: the finding and its fix are in the schema
+//! file, once, and a twin already wrapped leaves nothing to report (the next
+//! `drizzle-kit generate` writes the change).
+//!
 //! **Fix.** Wraps each bare call, with a `::type` cast written right after it, as
-//! `(select current_setting('app.tenant_id')::uuid)`, in the expression text where
-//! the policy is written: a Drizzle `sql` template, a SQL migration, or the SQL
-//! string of an Alembic `op.execute`. `pg_catalog.current_setting` keeps its
+//! `(select current_setting('app.tenant_id')::uuid)`, in the Drizzle `sql`
+//! template where the policy is written. A policy written only in a migration
+//! is never edited there: the fix is a new migration beside it,
+//! `ALTER POLICY <name> ON <table> USING (...) WITH CHECK (...)` with both
+//! clauses wrapped (Alembic: a new revision chained to the head, whose
+//! downgrade restores the old expressions), named after the folder's
+//! convention (listed under `index-tenant-id`); a Drizzle Kit journal folder
+//! gets no fix (use `drizzle-kit generate --custom`). `pg_catalog.current_setting` keeps its
 //! qualifier; a call inside `CAST(...)` or `NULLIF(...)` is wrapped alone
 //! (`CAST((select current_setting('app.tenant_id')) AS uuid)`). Not offered when
 //! the expression is not written at the policy (a Drizzle `sql` value built
 //! elsewhere, a policy whose text the extractor could not locate). Safe: the
-//! result is the same value; only the evaluation plan changes. Editing a migration
-//! that has already run changes nothing in that database: the wrapped policy
-//! still needs a new migration there.
+//! result is the same value; only the evaluation plan changes.
 
 use super::tenant_isolation_policy::has_bare_current_setting;
 use super::{Ctx, RuleDef, RuleMeta};
@@ -61,6 +70,16 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for st in cx.tenant_tables() {
         let table = st.table.name.as_deref().unwrap_or(&st.table.ident);
         for p in &st.rls.policies {
+            // A migration's policy with a twin in the Drizzle source (same
+            // name, same table) is judged, reported and fixed there.
+            let p = if is_migration(cx, p.file) {
+                match st.table.policies.iter().find(|x| x.name == p.name) {
+                    Some(twin) => twin,
+                    None => p,
+                }
+            } else {
+                p
+            };
             let exprs = [
                 ("USING", &p.using, p.using_span),
                 ("WITH CHECK", &p.with_check, p.with_check_span),
@@ -92,16 +111,24 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     .using_span
                     .filter(|_| clause == "USING")
                     .or(p.with_check_span.filter(|_| clause == "WITH CHECK"))
+                    // A Drizzle Kit journal folder gets no hand-made migration.
+                    && (!is_migration(cx, p.file)
+                        || crate::fix::migration::folder_of(cx.project, p.file).is_some())
                     && cx.wants_fix(&mut d, Safety::Safe)
                     && let Some(src) = cx.project.file(p.file)
                 {
                     let edits = initplan_edits(&src.text, written, p.file);
-                    if !edits.is_empty() {
+                    if is_migration(cx, p.file) {
+                        if let Some(fix) = migration_fix(cx, st, p) {
+                            d = d.fix(fix);
+                        }
+                    } else if !edits.is_empty() {
                         d = d.fix(Fix {
                             title: "Wrap current_setting(...) as (select current_setting(...))"
                                 .into(),
                             safety: Safety::Safe,
                             edits,
+                            creates: Vec::new(),
                         });
                     }
                 }
@@ -109,6 +136,58 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `true` when `file` is an applied migration (SQL or Alembic), never edited.
+fn is_migration(cx: &Ctx, file: FileId) -> bool {
+    cx.project.file(file).is_some_and(|f| {
+        matches!(
+            f.model.kind,
+            crate::model::SourceKind::Sql | crate::model::SourceKind::Alembic
+        )
+    })
+}
+
+/// The expression at `span` of `text` with every bare call wrapped, when any is.
+fn wrapped(text: &str, span: Option<Span>, file: FileId) -> Option<String> {
+    let span = span?;
+    let edits: Vec<Edit> = initplan_edits(text, span, file)
+        .into_iter()
+        .map(|e| Edit {
+            span: Span::new(e.span.start - span.start, e.span.end - span.start),
+            ..e
+        })
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    crate::fix::edit::apply(text.get(span.start..span.end)?, &edits).ok()
+}
+
+/// A policy written in a migration: a new migration altering it to the wrapped
+/// expressions (both clauses at once), its way down restoring them.
+fn migration_fix(
+    cx: &Ctx,
+    st: &crate::project::SchemaTable,
+    p: &crate::model::Policy,
+) -> Option<Fix> {
+    let text = &cx.project.file(p.file)?.text;
+    let using = wrapped(text, p.using_span, p.file);
+    let check = wrapped(text, p.with_check_span, p.file);
+    if using.is_none() && check.is_none() {
+        return None;
+    }
+    let old_using = using.as_ref().and(p.using.as_deref());
+    let old_check = check.as_ref().and(p.with_check.as_deref());
+    crate::fix::migration::alter_policy(
+        cx.project,
+        p.file,
+        st,
+        &p.name,
+        (using.as_deref(), check.as_deref()),
+        (old_using, old_check),
+        "Wrap current_setting(...) as (select current_setting(...))",
+    )
 }
 
 fn is_word(b: u8) -> bool {

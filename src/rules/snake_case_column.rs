@@ -93,7 +93,7 @@ pub fn owns_unsnaked(cx: &Ctx) -> bool {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let renamer = cx.renamer();
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         let snake_casing = cx.schema.casing_of(st.file) == Some(Casing::SnakeCase);
         for c in &t.columns {
@@ -136,6 +136,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         title,
                         safety: Safety::Unsafe,
                         edits,
+                        creates: Vec::new(),
                     });
                 }
             }

@@ -58,7 +58,7 @@ pub const RULE: RuleDef = RuleDef {
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let column_rule_on = owns_unsnaked(cx);
     let renamer = cx.renamer();
-    for st in &cx.schema.tables {
+    for st in cx.tables() {
         let t = &st.table;
         // Each drizzle.config.* applies its casing to the files it names.
         let snake_casing = cx.schema.casing_of(st.file) == Some(Casing::SnakeCase);
@@ -100,6 +100,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     title: format!("Rename `{}` to `{new_key}`", c.key),
                     safety: Safety::Unsafe,
                     edits,
+                    creates: Vec::new(),
                 });
             }
             out.push(d);

@@ -90,6 +90,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 title: format!("Rename table \"{bare}\" to \"{new_name}\""),
                 safety: Safety::Unsafe,
                 edits,
+                creates: Vec::new(),
             });
         }
         out.push(d);

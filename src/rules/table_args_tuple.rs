@@ -66,6 +66,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                             span: Span::empty(*insert_at),
                             text: ",".into(),
                         }],
+                        creates: Vec::new(),
                     });
                 }
                 out.push(d);

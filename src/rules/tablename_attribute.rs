@@ -20,8 +20,10 @@
 //!
 //! **Fix.** Renames the attribute to `__tablename__` (`tablename = "users"` →
 //! `__tablename__ = "users"`). Safe: it makes the table name the one the code
-//! already states. (The database table may already exist under the default name,
-//! in which case a migration renames it.)
+//! already states. When a migration of the project already created the table
+//! under the default name (`op.create_table("user", ...)`, `CREATE TABLE user`),
+//! the fix is unsafe: the deployed code would then query a table that does not
+//! exist until a new migration renames it, and the fix title says so.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
@@ -52,19 +54,47 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     ),
                 );
                 let fixable = f.text.get(span.start..span.end) == Some("tablename");
-                if fixable && cx.wants_fix(&mut d, Safety::Safe) {
+                let default = class.to_lowercase();
+                let migrated = fixable && migration_creates(cx, &default);
+                let safety = if migrated {
+                    Safety::Unsafe
+                } else {
+                    Safety::Safe
+                };
+                if fixable && cx.wants_fix(&mut d, safety) {
+                    let title = if migrated {
+                        format!(
+                            "Rename `tablename` to `__tablename__` (a migration must rename \
+                             table \"{default}\" to \"{value}\")"
+                        )
+                    } else {
+                        "Rename `tablename` to `__tablename__`".into()
+                    };
                     d = d.fix(Fix {
-                        title: "Rename `tablename` to `__tablename__`".into(),
-                        safety: Safety::Safe,
+                        title,
+                        safety,
                         edits: vec![Edit {
                             file: fid,
                             span: *span,
                             text: "__tablename__".into(),
                         }],
+                        creates: Vec::new(),
                     });
                 }
                 out.push(d);
             }
         }
     }
+}
+
+/// `true` when a migration of the project creates a table named `name` (any
+/// schema): the database already holds the table under the default name.
+fn migration_creates(cx: &Ctx, name: &str) -> bool {
+    cx.project.files().any(|(_, f)| {
+        f.model.migration.as_ref().is_some_and(|m| {
+            m.ddl.iter().any(|e| {
+                matches!(&e.action, crate::model::DdlAction::CreateTable { table, .. } if table.name == name)
+            })
+        })
+    })
 }

@@ -67,9 +67,14 @@
 //!
 //! with the configured tenant column and setting, the cast matching the column's
 //! type (`::uuid`; none for text, `::integer`/`::bigint` for integers), and
-//! `pgPolicy` / `sql` imported when missing. Not offered for SQLModel tables (their
-//! RLS lives in migrations: write a `CREATE POLICY` in a new Alembic revision),
-//! when the table has no tenant column, when a policy named
+//! `pgPolicy` / `sql` imported when missing. SQL-first and SQLModel tables (whose
+//! RLS lives in migrations) get a new migration with the same policy as
+//! `CREATE POLICY <table>_tenant_isolation ON <table> AS PERMISSIVE FOR ALL
+//! USING (...) WITH CHECK (...)` (Alembic: a new revision chained to the head,
+//! its downgrade dropping the policy), named after the folder's convention
+//! (listed under `index-tenant-id`); applied migrations are never edited, and a
+//! Drizzle Kit journal folder gets nothing. Not offered when the table has no
+//! tenant column, when a policy named
 //! `<table>_tenant_isolation` already exists, or when the extra config is not a
 //! literal the fix can extend. Unsafe: it changes which rows every role can read
 //! and write.
@@ -141,7 +146,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         .table(name.clone());
         if may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)
-            && let Some(fix) = isolation_policy_fix(cx, st)
+            && let Some(fix) =
+                isolation_policy_fix(cx, st).or_else(|| isolation_policy_migration(cx, st, false))
         {
             d = d.fix(fix);
         }
@@ -162,9 +168,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 /// The cheap preconditions of [`isolation_policy_fix`] (for the lazy-fix
-/// marker): a Drizzle table with a tenant column.
+/// marker) and of [`isolation_policy_migration`]: a table with a tenant
+/// column (Drizzle: the source is edited; SQL and SQLModel: a new migration).
 pub(super) fn may_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> bool {
-    st.table.orm == Orm::Drizzle && cx.tenant_column(&st.table).is_some()
+    cx.tenant_column(&st.table).is_some()
 }
 
 /// The fix adding a tenant-isolation `pgPolicy` to a Drizzle table (shared with
@@ -174,28 +181,9 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
     if t.orm != Orm::Drizzle {
         return None;
     }
-    let table = t.name.as_deref()?;
     let column = cx.tenant_column(t)?;
-    let cast = match &column.ty {
-        ty if is_uuid(ty) => "::uuid",
-        ColumnType::Unknown => "::uuid",
-        ColumnType::Text | ColumnType::Varchar => "",
-        ColumnType::Integer => "::integer",
-        ColumnType::BigInt => "::bigint",
-        _ => return None,
-    };
-    let bare = table.rsplit('.').next().unwrap_or(table);
-    let name =
-        crate::naming::pg_identifier(&format!("{}_tenant_isolation", crate::naming::snake(bare)));
-    if st
-        .rls
-        .policies
-        .iter()
-        .chain(&t.policies)
-        .any(|p| p.name == name)
-    {
-        return None;
-    }
+    let cast = setting_cast(&column.ty)?;
+    let name = free_policy_name(st)?;
     let src = Src::new(cx.project, st.file)?;
     let edits = add_policy(
         &src,
@@ -210,6 +198,60 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
         Safety::Unsafe,
         edits,
     ))
+}
+
+/// The cast after `current_setting(...)` for a tenant column of type `ty`
+/// (`None`: a type the fix does not know how to compare).
+pub(super) fn setting_cast(ty: &ColumnType) -> Option<&'static str> {
+    Some(match ty {
+        ty if is_uuid(ty) => "::uuid",
+        ColumnType::Unknown => "::uuid",
+        ColumnType::Text | ColumnType::Varchar => "",
+        ColumnType::Integer => "::integer",
+        ColumnType::BigInt => "::bigint",
+        _ => return None,
+    })
+}
+
+/// `<table>_tenant_isolation` (fitted to 63 bytes), unless a policy of the
+/// table already has that name.
+pub(super) fn free_policy_name(st: &SchemaTable) -> Option<String> {
+    let table = st.table.name.as_deref()?;
+    let bare = table.rsplit('.').next().unwrap_or(table);
+    let name =
+        crate::naming::pg_identifier(&format!("{}_tenant_isolation", crate::naming::snake(bare)));
+    let taken = st
+        .rls
+        .policies
+        .iter()
+        .chain(&st.table.policies)
+        .any(|p| p.name == name);
+    (!taken).then_some(name)
+}
+
+/// The tenant-isolation policy as a new migration, for tables whose RLS lives
+/// in migrations (SQL-first tables, SQLModel tables with an Alembic folder);
+/// `enable` also enables row-level security. Shared with `enable-rls`.
+pub(super) fn isolation_policy_migration<'a>(
+    cx: &Ctx<'a>,
+    st: &'a SchemaTable,
+    enable: bool,
+) -> Option<Fix> {
+    if !matches!(st.table.orm, Orm::Sql | Orm::SqlModel) {
+        return None;
+    }
+    let column = cx.tenant_column(&st.table)?;
+    let cast = setting_cast(&column.ty)?;
+    let name = free_policy_name(st)?;
+    crate::fix::migration::create_policy(
+        cx.project,
+        st,
+        enable,
+        &name,
+        &column.name,
+        &cx.config.tenancy.setting,
+        cast,
+    )
 }
 
 /// A token of a policy expression.

@@ -32,7 +32,7 @@ use crate::diagnostic::{Diagnostic, Safety, Severity};
 
 pub const RULE: RuleDef = RuleDef {
     meta: RuleMeta {
-        name: crate::suppress::UNUSED_RULE,
+        name: crate::registry::UNUSED_RULE,
         default_severity: Severity::Warning,
         summary: "every greyhaven-ignore comment suppresses something",
         fix: Some(Safety::Safe),

@@ -64,8 +64,24 @@ fn case_config(case: &Path) -> Config {
     }
 }
 
+/// New migrations are named by the clock (Supabase timestamps): tests fix it
+/// at 2026-01-01 00:00:00 UTC through `SOURCE_DATE_EPOCH`, set once per test
+/// binary before any project is loaded.
+pub fn fixed_clock() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: set once, before any fixture is loaded; the engine reads it
+        // only through `std::env`, which serialises access.
+        unsafe { std::env::set_var("SOURCE_DATE_EPOCH", FIXED_EPOCH) };
+    });
+}
+
+/// The fixed clock of [`fixed_clock`].
+pub const FIXED_EPOCH: &str = "1767225600";
+
 /// Load a rule fixture case as a project (the way `tests/rules.rs` does).
 pub fn load_case(case: &Path) -> Project {
+    fixed_clock();
     let root = if case.is_dir() {
         case.to_path_buf()
     } else {
@@ -88,6 +104,7 @@ pub fn load_case(case: &Path) -> Project {
 /// Load a directory with its own configuration as one project, walked the way
 /// `check` walks it (ignores, excludes).
 pub fn load_app(dir: &Path) -> Project {
+    fixed_clock();
     let config = greyhaven_lsp::config::load(dir)
         .unwrap_or_else(|e| panic!("{}: bad config: {e:?}", dir.display()));
     let (files, errors) = greyhaven_lsp::walk::files(&[dir.to_path_buf()], dir, &config);

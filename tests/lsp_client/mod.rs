@@ -198,6 +198,38 @@ impl Client {
         resp
     }
 
+    /// `initialize` with the workspace `folders` and `extra` client
+    /// capabilities merged over the ones [`Client::initialize`] sends (UTF-16),
+    /// then `initialized`.
+    pub fn initialize_with(&mut self, folders: &[&Path], extra: Value) -> Value {
+        let mut caps = json!({
+            "general": {"positionEncodings": ["utf-16"]},
+            "window": {"workDoneProgress": true},
+            "workspace": {
+                "workspaceEdit": {"documentChanges": true},
+                "didChangeWatchedFiles": {"dynamicRegistration": true}
+            },
+            "textDocument": {"publishDiagnostics": {"versionSupport": true}}
+        });
+        merge(&mut caps, extra);
+        let list: Vec<Value> = folders
+            .iter()
+            .enumerate()
+            .map(|(i, f)| json!({"uri": uri(f), "name": format!("ws{i}")}))
+            .collect();
+        let resp = self.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": folders.first().map(|f| uri(f)),
+                "workspaceFolders": list,
+                "capabilities": caps,
+            }),
+        );
+        self.notify("initialized", json!({}));
+        resp
+    }
+
     /// Wait until indexing finished (`$/progress` end).
     pub fn wait_indexed(&self) {
         self.wait_for(
@@ -369,4 +401,16 @@ pub fn apply_edits(text: &mut String, edits: &[Value], utf8: bool) -> Vec<Value>
         changes.push(json!({"range": range, "text": new_text}));
     }
     changes
+}
+
+/// Merge JSON objects: `extra`'s keys over `base`'s, recursively.
+pub fn merge(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                merge(b.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (b, e) => *b = e,
+    }
 }

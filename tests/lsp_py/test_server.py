@@ -62,6 +62,49 @@ async def client(lsp_client: LanguageClient, tmp_path: pathlib.Path):
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[BIN, "server"]))
+async def pull_client(lsp_client: LanguageClient, tmp_path: pathlib.Path):
+    """A client that also advertises pull diagnostics (LSP 3.17)."""
+    root = workspace(tmp_path)
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def _register(params: types.RegistrationParams):
+        return None
+
+    caps = client_capabilities("visual-studio-code")
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(
+        dynamic_registration=False, related_document_support=False
+    )
+    params = types.InitializeParams(
+        capabilities=caps,
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+    )
+    result = await lsp_client.initialize_session(params)
+    lsp_client.root = root
+    lsp_client.init_result = result
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_pull_diagnostics(pull_client: LanguageClient):
+    client = pull_client
+    assert client.init_result.capabilities.diagnostic_provider is not None
+    uri = await open_schema(client)
+    first = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert "enable-rls" in codes(first.items)
+    again = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            previous_result_id=first.result_id,
+        )
+    )
+    assert again.kind == "unchanged" and again.result_id == first.result_id
+    assert not client.diagnostics, "pushed although the client pulls"
+
+
 async def open_schema(client: LanguageClient, version: int = 1) -> str:
     uri = (client.root / "schema.ts").as_uri()
     client.text_document_did_open(
@@ -76,6 +119,21 @@ async def open_schema(client: LanguageClient, version: int = 1) -> str:
 
 
 async def wait_diagnostics(client: LanguageClient, uri: str, pred=lambda d: True):
+    """The document's diagnostics once `pred` holds: pulled when the server
+    offers pull diagnostics (VS Code's capabilities advertise them; a pull
+    answers from the newest text), else waited for as publications."""
+    if client.init_result.capabilities.diagnostic_provider is not None:
+        assert not client.diagnostics, "pushed although the client pulls"
+        for _ in range(50):
+            report = await client.text_document_diagnostic_async(
+                types.DocumentDiagnosticParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri)
+                )
+            )
+            assert report.kind == "full"
+            if pred(report.items):
+                return report.items
+        raise AssertionError(f"no matching diagnostics for {uri}")
     for _ in range(50):
         if uri in client.diagnostics and pred(client.diagnostics[uri]):
             return client.diagnostics[uri]
@@ -89,7 +147,7 @@ def codes(diags):
 
 async def test_diagnostics_and_ignore_action(client: LanguageClient):
     uri = await open_schema(client)
-    diags = client.diagnostics[uri]
+    diags = await wait_diagnostics(client, uri)
     rls = next(d for d in diags if d.code == "enable-rls")
     assert rls.source == "greyhaven"
     assert rls.severity == types.DiagnosticSeverity.Error

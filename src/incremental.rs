@@ -1,0 +1,302 @@
+//! The incremental engine of the language server: [`Incremental::check`] gives
+//! what [`crate::check_project`] gives, reusing the last check when only one
+//! schema file changed since. The edit is the changed byte range between the
+//! file's old and new text; the old model, the resolved tables and the cached
+//! findings move their spans past it ([`crate::project::shift`]); tables whose
+//! declaration then still differs are resolved again alone
+//! ([`crate::project::resolve::re_resolve`]) with what other files and
+//! migrations gave them the first time, together with the tables depending on
+//! them (SQLModel subclasses; tables whose foreign keys name columns they
+//! renamed); and only those tables are linted again
+//! ([`crate::rules::lint_cached`]). A change the explicit dependencies do not
+//! cover falls back to the whole pipeline: other files' non-table facts (column
+//! sets, imports, exports, builders, linked policies, outside indexes), a
+//! table added, removed, renamed or (un)exported, a migration, a Drizzle
+//! configuration, files added or removed, a configuration change. When what
+//! other tables' rules read of a re-resolved table ([`Summary`]) changed, every
+//! table is linted again.
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::model::{ColumnType, FileId, Loc, Orm, SourceKind, Span};
+use crate::project::resolve::{Memo, re_resolve, resolve_with_memo};
+use crate::project::shift::{self, TextEdit};
+use crate::project::{Project, Schema, SchemaTable, SourceFile};
+use crate::rules::{LintCache, lint_cached};
+
+/// What the last check left for the next one.
+#[derive(Default)]
+pub struct Incremental {
+    prev: Option<Prev>,
+    /// How the last check ran (for tests and benchmarks).
+    pub last: Option<Path>,
+}
+
+/// Which way a check went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// Everything resolved and linted again, and why.
+    Full(&'static str),
+    /// Only these schema positions were resolved again; `all_rules` when every
+    /// table was linted again anyway.
+    Tables { resolved: usize, all_rules: bool },
+}
+
+struct Prev {
+    memo: Memo,
+    lint: LintCache,
+    config: Config,
+}
+
+impl std::fmt::Debug for Incremental {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Incremental")
+            .field("cached", &self.prev.is_some())
+            .field("last", &self.last)
+            .finish()
+    }
+}
+
+impl Incremental {
+    pub fn new() -> Self {
+        Incremental::default()
+    }
+
+    /// Resolve, lint and suppress `project` (as [`crate::check_project`] does),
+    /// reusing the last check when possible. `schema` must be the schema the
+    /// last call returned (or anything, the first time: it is then ignored).
+    pub fn check(&mut self, project: &mut Project, schema: Schema) -> (Schema, Vec<Diagnostic>) {
+        project.track_changes();
+        let changes = project.take_changes().unwrap_or_default();
+        let reuse = match self.prev.take() {
+            None => Err("first check"),
+            Some(_) if changes.reshaped => Err("files added or removed"),
+            Some(prev) if prev.config != project.config => Err("configuration changed"),
+            Some(_) if changes.replaced.len() > 1 => Err("several files changed"),
+            Some(prev) if prev.memo.source.len() != schema.tables.len() => {
+                Err("not the schema of the last check")
+            }
+            Some(prev) => match changes.replaced.into_iter().next() {
+                None => Ok((schema, prev, Vec::new(), false)),
+                Some((id, old)) => incremental(project, schema, prev, id, old),
+            },
+        };
+        let (schema, prev, diagnostics) = match reuse {
+            Ok((schema, mut prev, dirty, all_rules)) => {
+                let ds = lint_cached(
+                    project,
+                    &schema,
+                    &mut prev.lint,
+                    (!all_rules).then_some(dirty.as_slice()),
+                );
+                self.last = Some(Path::Tables {
+                    resolved: dirty.len(),
+                    all_rules,
+                });
+                (schema, prev, ds)
+            }
+            Err(why) => {
+                let (schema, memo) = resolve_with_memo(project);
+                let mut lint = LintCache::default();
+                let ds = lint_cached(project, &schema, &mut lint, None);
+                self.last = Some(Path::Full(why));
+                let prev = Prev {
+                    memo,
+                    lint,
+                    config: project.config.clone(),
+                };
+                (schema, prev, ds)
+            }
+        };
+        self.prev = Some(prev);
+        let diagnostics = crate::finish_findings(project, diagnostics);
+        (schema, diagnostics)
+    }
+}
+
+/// The facts of a table other tables' rules read: its key column, whether it
+/// has the tenant column, its index names, the shared column definitions it
+/// uses, whether its columns are all known. (Names, schemas and identifiers do
+/// not change on this path.) When one of them changes, every table is linted.
+#[derive(PartialEq)]
+struct Summary {
+    keys: Vec<(String, String, ColumnType)>,
+    pk: Option<Vec<String>>,
+    tenant: bool,
+    indexes: Vec<String>,
+    shared: Vec<(FileId, Span)>,
+    partial: bool,
+    orm: Orm,
+}
+
+fn summary(st: &SchemaTable, tenant_column: &str) -> Summary {
+    let t = &st.table;
+    Summary {
+        keys: t
+            .columns
+            .iter()
+            .filter(|c| c.primary_key || c.name == "id")
+            .map(|c| (c.key.clone(), c.name.clone(), c.ty.clone()))
+            .collect(),
+        pk: t.primary_key.clone(),
+        tenant: crate::rules::find_column(t, tenant_column).is_some(),
+        indexes: t.indexes.iter().map(|i| i.effective_name.clone()).collect(),
+        shared: t
+            .columns
+            .iter()
+            .filter(|c| crate::rules::is_shared_column(st, c))
+            .map(|c| (c.file, c.key_span))
+            .collect(),
+        partial: t.partial,
+        orm: t.orm,
+    }
+}
+
+type Reused = (Schema, Prev, Vec<usize>, bool);
+
+/// The incremental path for one changed file (`old`: its previous version):
+/// the schema with the changed tables resolved again, the positions to lint
+/// again and whether every table must be linted. `Err`: resolve everything,
+/// for this reason.
+fn incremental(
+    project: &Project,
+    mut schema: Schema,
+    mut prev: Prev,
+    id: FileId,
+    old: SourceFile,
+) -> Result<Reused, &'static str> {
+    let new = project.file(id).ok_or("the file was removed")?;
+    let kind = new.model.kind;
+    if old.model.kind != kind
+        || !matches!(
+            kind,
+            SourceKind::Drizzle
+                | SourceKind::TypeScriptModule
+                | SourceKind::SqlModel
+                | SourceKind::Other
+        )
+    {
+        return Err("not a schema file");
+    }
+    let e = TextEdit::between(id, &old.text, &new.text);
+    let mut om = old.model;
+    shift::file_model(&e, &mut om);
+    let nm = &new.model;
+    let same_facts = om.column_sets == nm.column_sets
+        && om.imports == nm.imports
+        && om.exports == nm.exports
+        && om.reexport_all == nm.reexport_all
+        && om.outside_indexes == nm.outside_indexes
+        && om.linked_policies == nm.linked_policies
+        && om.enums == nm.enums
+        && om.migration == nm.migration
+        && om.drizzle_config == nm.drizzle_config
+        && om.pg_core_names == nm.pg_core_names
+        && om.pg_core_namespace == nm.pg_core_namespace
+        && om.builders == nm.builders
+        && om.table_builders == nm.table_builders
+        && om.tables.len() == nm.tables.len();
+    if !same_facts {
+        return Err("the file's facts other than its tables changed");
+    }
+    let mut changed = Vec::new();
+    for (i, (a, b)) in om.tables.iter().zip(&nm.tables).enumerate() {
+        if a.ident != b.ident
+            || a.name != b.name
+            || a.schema != b.schema
+            || a.exported != b.exported
+            || a.orm != b.orm
+        {
+            return Err("a table was renamed, added or removed");
+        }
+        // A table whose text the edit touched is checked again even when its
+        // model looks the same.
+        let touched = b.span.end >= e.start && b.span.start <= e.new_end;
+        if a != b || touched {
+            changed.push(i);
+        }
+    }
+    for st in &mut schema.tables {
+        shift::schema_table(&e, st);
+    }
+    prev.memo.shift(&e);
+    prev.lint.shift(&e);
+    let mut dirty: Vec<usize> = Vec::new();
+    for &i in &changed {
+        if let Some(&p) = prev.memo.position.get(&(id, i)) {
+            dirty.push(p);
+        }
+        for (q, deps) in prev.memo.inherits.iter().enumerate() {
+            if deps.contains(&(id, i)) {
+                dirty.push(q);
+            }
+        }
+    }
+    dirty.sort_unstable();
+    dirty.dedup();
+    let tenant_column = project.config.tenancy.column.clone();
+    let mut all_rules = false;
+    let mut referrers = Vec::new();
+    for &p in &dirty {
+        let before = summary(&schema.tables[p], &tenant_column);
+        let keys = prev.memo.target_keys(p).ok_or(NO_TABLE)?.to_vec();
+        let st = re_resolve(project, &mut prev.memo, p).ok_or(NO_TABLE)?;
+        if st.file != schema.tables[p].file || st.table.ident != schema.tables[p].table.ident {
+            return Err(NO_TABLE);
+        }
+        schema.tables[p] = st;
+        all_rules |= summary(&schema.tables[p], &tenant_column) != before;
+        let now = prev.memo.target_keys(p).ok_or(NO_TABLE)?;
+        if now != keys.as_slice() {
+            // Foreign keys to this table name its columns by key: the ones naming
+            // a key whose name changed are resolved again.
+            let mut touched: Vec<&str> = Vec::new();
+            for (k, n) in keys
+                .iter()
+                .filter(|x| !now.contains(x))
+                .chain(now.iter().filter(|x| !keys.contains(x)))
+            {
+                touched.push(k);
+                touched.push(n);
+            }
+            let target = Loc {
+                file: schema.tables[p].file,
+                span: schema.tables[p].table.anchor,
+            };
+            for (q, targets) in prev.memo.fk_targets.iter().enumerate() {
+                if targets.contains(&p) && names_columns_of(&schema.tables[q], target, &touched) {
+                    referrers.push(q);
+                }
+            }
+        }
+    }
+    referrers.sort_unstable();
+    referrers.dedup();
+    for &q in &referrers {
+        let st = re_resolve(project, &mut prev.memo, q)
+            .ok_or("a table of the migrations names a renamed column")?;
+        schema.tables[q] = st;
+    }
+    dirty.extend(referrers);
+    dirty.sort_unstable();
+    dirty.dedup();
+    Ok((schema, prev, dirty, all_rules))
+}
+
+/// `true` when a foreign key of `st` to the table anchored at `target` names
+/// one of `columns` (as resolved: keys turned into names).
+fn names_columns_of(st: &SchemaTable, target: Loc, columns: &[&str]) -> bool {
+    st.table
+        .columns
+        .iter()
+        .filter_map(|c| c.references.as_ref())
+        .chain(&st.table.foreign_keys)
+        .filter(|fk| fk.resolved_loc == Some(target))
+        .any(|fk| {
+            fk.target_columns
+                .iter()
+                .any(|c| columns.contains(&c.as_str()))
+        })
+}
+
+const NO_TABLE: &str = "a changed table no longer resolves alone";
