@@ -87,6 +87,12 @@ pub struct Config {
     pub baseline: Option<std::sync::Arc<crate::baseline::Baseline>>,
     /// The file this configuration was read from, when any.
     pub source: Option<PathBuf>,
+    /// `[database] schemas`: the schemas `check --database-url` reads (default:
+    /// every schema that is not PostgreSQL's own).
+    pub db_schemas: Vec<String>,
+    /// `[database] statement_timeout`: milliseconds each catalog query may take
+    /// (default [`DEFAULT_DB_STATEMENT_TIMEOUT_MS`]).
+    pub db_statement_timeout_ms: Option<u64>,
 }
 
 impl Config {
@@ -131,6 +137,9 @@ impl Config {
             .unwrap_or(RuleLevel::On(default))
     }
 }
+
+/// Default `[database] statement_timeout`: 10 s.
+pub const DEFAULT_DB_STATEMENT_TIMEOUT_MS: u64 = 10_000;
 
 /// Default `[files] max_size`: 10 MB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -432,7 +441,8 @@ pub fn parse(path: &Path, text: &str, pyproject: bool) -> Result<Config, ConfigE
     }
 }
 
-const SECTIONS: &[&str] = &["tenancy", "drizzle", "files", "rules"];
+const SECTIONS: &[&str] = &["tenancy", "drizzle", "files", "rules", "database"];
+const DATABASE_KEYS: &[&str] = &["schemas", "statement_timeout"];
 const TENANCY_KEYS: &[&str] = &[
     "column",
     "table",
@@ -519,6 +529,11 @@ impl Validator<'_> {
                 "files" => {
                     for entry in sub.iter() {
                         self.files(entry, config);
+                    }
+                }
+                "database" => {
+                    for entry in sub.iter() {
+                        self.database(entry, config);
                     }
                 }
                 _ => {
@@ -736,6 +751,34 @@ impl Validator<'_> {
         }
     }
 
+    /// `[database]`: what `check --database-url` reads.
+    fn database(&mut self, entry: Entry, config: &mut Config) {
+        let (key, value) = entry;
+        match &**key.get_ref() {
+            "schemas" => {
+                if let Some(items) = self.string_array(entry, "database") {
+                    config.db_schemas = items.into_iter().map(|(s, _)| s).collect();
+                }
+            }
+            "statement_timeout" => match value.get_ref() {
+                DeValue::Integer(i) if i.as_str().parse::<u64>().is_ok_and(|n| n > 0) => {
+                    config.db_statement_timeout_ms = i.as_str().parse::<u64>().ok();
+                }
+                other => {
+                    let section = self.section_name("database");
+                    self.error(
+                        value.span(),
+                        format!(
+                            "statement_timeout in {section} must be a positive number of milliseconds, found {}",
+                            other.type_str()
+                        ),
+                    );
+                }
+            },
+            _ => self.unknown_key(key, "database", DATABASE_KEYS),
+        }
+    }
+
     fn files(&mut self, entry: Entry, config: &mut Config) {
         let (key, value) = entry;
         if &**key.get_ref() == "baseline" {
@@ -930,7 +973,7 @@ mod tests {
                 "greyhaven.toml:3:1: unknown key \"colum\" in [tenancy]; did you mean \"column\"?",
                 "greyhaven.toml:6:1: unknown rule \"require-tenant-i\" in [rules]; did you mean \"require-tenant-id\"?",
                 "greyhaven.toml:7:21: invalid level \"err\" for rule \"require-tenant-id\" in [rules]; did you mean \"error\"? valid choices: off, hint, info, warning, error",
-                "greyhaven.toml:8:2: unknown key \"bogus\"; valid sections: [tenancy], [drizzle], [files], [rules]",
+                "greyhaven.toml:8:2: unknown key \"bogus\"; valid sections: [tenancy], [drizzle], [files], [rules], [database]",
             ]
         );
     }

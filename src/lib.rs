@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod extract;
 pub mod fix;
 pub mod incremental;
+pub mod live;
 pub mod lsp;
 pub mod model;
 pub mod naming;

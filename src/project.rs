@@ -176,6 +176,9 @@ pub struct Project {
     /// their title and safety, but rename fixes skip the search for references
     /// in other places, whose edits nobody will apply.
     report_only: bool,
+    /// `check --database-url` with source present: the database's catalog, for
+    /// the `schema-drift` rule (see [`crate::live::attach`]).
+    pub database: Option<crate::live::Attached>,
     /// Changes since the last [`Project::take_changes`], kept only when a caller
     /// asked for them ([`Project::track_changes`]: the language server's
     /// incremental engine).
@@ -207,6 +210,7 @@ impl Project {
             journals: HashMap::new(),
             trees: HashMap::new(),
             report_only: false,
+            database: None,
             changes: None,
         }
     }

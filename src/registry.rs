@@ -42,6 +42,7 @@ pub const RULE_NAMES: &[&str] = &[
     "table-args-tuple",
     "naive-utc-timestamp",
     UNUSED_RULE,
+    "schema-drift",
     "unread-schema-source",
 ];
 

@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("configuration", &["config.rs", "baseline.rs"]),
-    ("project", &["project.rs", "project/", "walk.rs"]),
+    ("project", &["project.rs", "project/", "walk.rs", "live/"]),
     (
         "fix helpers over the project",
         &[

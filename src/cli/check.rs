@@ -123,6 +123,12 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
             }
         }
     };
+    // The database is read before any source: unreachable means exit 2 and no
+    // report at all.
+    let catalog = match database_catalog(args, &groups, err) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let mut project = Project::new(root, Config::default());
     let mut diagnostics = Vec::new();
     let mut changed = Vec::new();
@@ -137,6 +143,15 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
             group_config.baseline = given_baseline.clone();
         }
         let mut part = load_project(group_root, group_config, &group_files, &cwd, err);
+        if let Some(catalog) = &catalog {
+            if has_schema_source(&part) {
+                crate::live::attach(&mut part, catalog.clone());
+            } else {
+                // No source at hand: the database alone is audited.
+                let (root, config) = (part.root.clone(), std::mem::take(&mut part.config));
+                part = catalog.audit_project(root, config);
+            }
+        }
         if let Some(mode) = fix_mode {
             let (outcome, files) = fix::apply(&mut part, mode, &cwd, err);
             fixed += outcome.fixed;
@@ -233,6 +248,92 @@ pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Wri
     } else {
         EXIT_OK
     }
+}
+
+/// The environment variable `check` reads the database URL from when
+/// `--database-url` is not given.
+pub const DATABASE_URL_ENV: &str = "GREYHAVEN_DATABASE_URL";
+
+/// `--database-url` / `GREYHAVEN_DATABASE_URL`: read the catalog (`Ok(None)`
+/// when neither is set). Every message is free of credentials; a failure is
+/// `Err(exit code)` after the message went to `err`.
+fn database_catalog(
+    args: &CheckArgs,
+    groups: &[ProjectGroup],
+    err: &mut dyn Write,
+) -> Result<Option<Arc<crate::live::Catalog>>, i32> {
+    let raw = match &args.database_url {
+        Some(u) => u.clone(),
+        None => match std::env::var(DATABASE_URL_ENV) {
+            Ok(u) if !u.trim().is_empty() => u,
+            _ => {
+                if !args.db_schema.is_empty() || args.db_statement_timeout.is_some() {
+                    let _ = writeln!(
+                        err,
+                        "error: --db-schema and --db-statement-timeout need --database-url (or {DATABASE_URL_ENV})"
+                    );
+                    return Err(EXIT_USAGE);
+                }
+                return Ok(None);
+            }
+        },
+    };
+    if args.fix || args.unsafe_fixes || args.diff || args.write_baseline.is_some() {
+        let _ = writeln!(
+            err,
+            "error: --database-url only reports; it cannot be combined with --fix, --unsafe-fixes, --diff or --write-baseline"
+        );
+        return Err(EXIT_USAGE);
+    }
+    let [(_, config, _)] = groups else {
+        let _ = writeln!(
+            err,
+            "error: --database-url compares one project with one database, and these paths hold {} projects (each directory with its own configuration is one); name one of them",
+            groups.len()
+        );
+        return Err(EXIT_USAGE);
+    };
+    let url = match crate::live::DatabaseUrl::parse(&raw) {
+        Ok(u) => u,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    let opts = crate::live::ReadOptions {
+        schemas: if args.db_schema.is_empty() {
+            config.db_schemas.clone()
+        } else {
+            args.db_schema.clone()
+        },
+        statement_timeout_ms: args
+            .db_statement_timeout
+            .or(config.db_statement_timeout_ms)
+            .unwrap_or(config::DEFAULT_DB_STATEMENT_TIMEOUT_MS),
+    };
+    match crate::live::catalog::read(&url, &opts) {
+        Ok(data) => Ok(Some(Arc::new(crate::live::Catalog::build(
+            url.display(),
+            data,
+            config,
+        )))),
+        Err(e) => {
+            let _ = writeln!(err, "error: {}", url.scrub(&e.0));
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+/// `true` when the project declares tables or migrations (ORM schemas, SQL,
+/// Alembic): what the database is compared with.
+fn has_schema_source(project: &Project) -> bool {
+    use crate::model::SourceKind;
+    project.files().any(|(_, f)| {
+        matches!(
+            f.model.kind,
+            SourceKind::Drizzle | SourceKind::SqlModel | SourceKind::Sql | SourceKind::Alembic
+        )
+    })
 }
 
 /// `check --write-baseline`: record `diagnostics` in `path` (atomically).

@@ -84,6 +84,21 @@ pub struct CheckArgs {
     /// baseline can be rewritten smaller.
     #[arg(long)]
     pub stale_baseline: bool,
+    /// Also read this live PostgreSQL database's catalog (read-only): with
+    /// source, report drift between the two (`schema-drift`); with none, audit
+    /// the database alone. Prefer the GREYHAVEN_DATABASE_URL environment
+    /// variable, which other users cannot see in the process list. TLS follows
+    /// `sslmode` (default prefer). The URL is never printed.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// A schema to read from the database (repeatable; default `[database]
+    /// schemas`, else every schema that is not PostgreSQL's own).
+    #[arg(long, value_name = "NAME")]
+    pub db_schema: Vec<String>,
+    /// Milliseconds each catalog query (and the connection) may take (default
+    /// `[database] statement_timeout`, else 10000).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_statement_timeout: Option<u64>,
 }
 
 /// The output formats of `check`.

@@ -31,6 +31,7 @@ mod require_timestamps;
 mod require_uuid_primary_key;
 mod rls_initplan;
 mod security_definer_function;
+mod schema_drift;
 mod snake_case_column;
 mod snake_case_key;
 mod snake_case_table;
@@ -374,6 +375,7 @@ pub static RULES: &[RuleDef] = &[
     table_args_tuple::RULE,
     naive_utc_timestamp::RULE,
     unused_suppression::RULE,
+    schema_drift::RULE,
     unread_schema_source::RULE,
 ];
 

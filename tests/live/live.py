@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""`check --database-url` against a throwaway PostgreSQL 15 (issue 12, items 7-10).
+
+Starts a cluster (tests/realworld's Cluster: initdb + pg_ctl on a free loopback
+port, as `postgres` when run as root), applies examples/drizzle-app's
+migrations in journal order, and checks, printing one line per check:
+
+* audit: the database-only audit reports what the source check reports on the
+  rules the catalog can show (the same (rule, table, column) set; the one
+  finding the source suppresses with a comment is expected from the database);
+* clean drift: source and the database built from its migrations agree;
+* drift: an index dropped, `DISABLE ROW LEVEL SECURITY` and a `USING (true)`
+  policy added in the database only are reported by `schema-drift` where the
+  source declares them, and the database audit reports them through its rules;
+* read-only: the written-tuple counters of pg_stat_database and
+  pg_stat_user_tables do not move during a check (and do move for a control
+  write, so the measurement can fail), and the server log shows the check's
+  session ran START TRANSACTION READ ONLY, SET LOCAL statement_timeout and
+  SELECTs only;
+* credentials: a user and password in the URL appear nowhere in stdout or
+  stderr, for a good and an unreachable database; unreachable is exit 2 with
+  no report on stdout;
+* timeout: a catalog query blocked by a lock ends with exit 2 and a statement
+  timeout message within the configured timeout.
+
+    live.py --bin PATH
+
+Exits 0 when PostgreSQL 15 is not installed and CI is not set (with a SKIP
+line); under CI a missing PostgreSQL fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import re
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(REPO / "tests" / "realworld"))
+import realworld  # noqa: E402  (the shared throwaway-cluster helper)
+
+APP = REPO / "examples" / "drizzle-app"
+
+# Rules whose findings a catalog can show (tests/realworld's DB_RULES plus the
+# policy and index rules that read what the database stores).
+DB_VISIBLE = set(realworld.DB_RULES) | {"rls-initplan", "index-naming"}
+
+# What the source leaves out on purpose and the database cannot: the
+# `greyhaven-ignore` comment in audit.ts suppresses this one.
+SUPPRESSED_IN_SOURCE = {("require-timestamps", "audit_events", "updated_at")}
+
+results: list[tuple[str, bool, str]] = []
+
+
+def record(name: str, ok: bool, detail: str = "") -> None:
+    results.append((name, ok, detail))
+    print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail and not ok else ''}", flush=True)
+
+
+def check(bin_: Path, args: list[str], env_url: str | None = None, cwd: Path | None = None):
+    env = {k: v for k, v in os.environ.items() if k != "GREYHAVEN_DATABASE_URL"}
+    if env_url is not None:
+        env["GREYHAVEN_DATABASE_URL"] = env_url
+    t0 = time.monotonic()
+    p = subprocess.run([str(bin_), "check", *args], capture_output=True, text=True,
+                       timeout=120, env=env, cwd=cwd)
+    return p, time.monotonic() - t0
+
+
+def findings(stdout: str) -> list[dict]:
+    return json.loads(stdout)["diagnostics"]
+
+
+# Findings matched by (rule, table): a unique constraint is a table-level
+# constraint in the catalog, so its finding names no column there.
+TABLE_KEYED = {"tenant-scoped-unique"}
+
+
+def keyed(diags: list[dict]) -> set[tuple]:
+    return {(d["rule"], d.get("table") or "",
+             "" if d["rule"] in TABLE_KEYED else d.get("column") or "")
+            for d in diags if d["rule"] in DB_VISIBLE}
+
+
+def written(cl, db: str) -> tuple[int, int]:
+    """(pg_stat_database written tuples, pg_stat_user_tables written tuples)."""
+    out, _ = cl.psql(db, sql=(
+        "select pg_stat_clear_snapshot();"
+        f" select tup_inserted + tup_updated + tup_deleted from pg_stat_database where datname = '{db}';"
+        " select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del + n_tup_hot_upd), 0) from pg_stat_user_tables;"),
+        strict=True)
+    vals = [int(x) for x in out.split() if x.strip().lstrip("-").isdigit()]
+    return vals[-2], vals[-1]
+
+
+def settle(cl, db: str) -> tuple[int, int]:
+    """Counters once they stop moving (backends flush statistics when they end)."""
+    last = written(cl, db)
+    for _ in range(20):
+        time.sleep(0.3)
+        now = written(cl, db)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, type=Path)
+    a = ap.parse_args()
+    if not (realworld.PG_BIN / "initdb").exists():
+        msg = f"PostgreSQL 15 is not installed ({realworld.PG_BIN}/initdb missing)"
+        if os.environ.get("CI"):
+            print(f"FAIL {msg}; .ci/run installs postgresql-15", file=sys.stderr)
+            return 1
+        print(f"SKIP tests/live: {msg}")
+        return 0
+    cl = realworld.Cluster()
+    work = Path(tempfile.mkdtemp(prefix="greyhaven-live."))
+    try:
+        return run_all(a.bin.resolve(), cl, work)
+    finally:
+        cl.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def build_app_db(cl, db: str) -> None:
+    journal = json.loads((APP / "drizzle" / "meta" / "_journal.json").read_text())
+    for e in journal["entries"]:
+        cl.psql(db, file=APP / "drizzle" / f"{e['tag']}.sql", strict=True)
+
+
+def run_all(bin_: Path, cl, work: Path) -> int:
+    db = cl.createdb()
+    build_app_db(cl, db)
+    url = cl.url(db)
+    empty = work / "no-source"
+    empty.mkdir()
+    config = ["--config", str(APP / "greyhaven.toml")]
+
+    # --- the database-only audit matches the source check -------------------
+    src, _ = check(bin_, ["--format", "json", str(APP)])
+    audit, _ = check(bin_, ["--format", "json", *config, str(empty)], env_url=url)
+    ok = audit.returncode in (0, 1) and src.returncode in (0, 1)
+    record("audit runs", ok, audit.stderr[-800:] + src.stderr[-800:])
+    if not ok:
+        return summary()
+    a_diags = findings(audit.stdout)
+    want = keyed(findings(src.stdout)) | SUPPRESSED_IN_SOURCE
+    got = keyed(a_diags)
+    record("audit = source on DB-visible rules", want == got,
+           f"only in source {sorted(want - got)}; only in database {sorted(got - want)}")
+    paths = {d["path"] for d in a_diags}
+    record("audit findings anchor on the pseudo-path", paths == {f"postgres://127.0.0.1:{cl.port}/{db}"},
+           str(paths))
+    pseudo = f"postgres://127.0.0.1:{cl.port}/{db}"
+    for fmt, shown in (("human", pseudo), ("sarif", pseudo),
+                       ("github", pseudo.replace(":", "%3A"))):  # workflow commands escape ':'
+        p, _ = check(bin_, ["--format", fmt, *config, str(empty)], env_url=url)
+        record(f"audit in {fmt} format names the pseudo-path",
+               p.returncode == 1 and shown in p.stdout, p.stderr[-500:] + p.stdout[:300])
+
+    # --- drift: none when the database is built from the source -------------
+    clean, _ = check(bin_, ["--format", "json", str(APP)], env_url=url)
+    drift = [d for d in findings(clean.stdout) if d["rule"] == "schema-drift"] if clean.stdout else []
+    record("no drift on the database the migrations built", clean.returncode in (0, 1) and not drift,
+           json.dumps(drift)[:1500] + clean.stderr[-500:])
+    rest = sorted((d["rule"], d["path"], d["start"]["line"]) for d in findings(clean.stdout) if d["rule"] != "schema-drift")
+    base = sorted((d["rule"], d["path"], d["start"]["line"]) for d in findings(src.stdout))
+    record("with a database, the source findings stay the same", rest == base, f"{rest} != {base}")
+
+    # --- read-only: counters do not move --------------------------------------
+    cl.psql("postgres", sql="alter system set log_statement = 'all'", strict=True)
+    cl.psql("postgres", sql="alter system set log_line_prefix = '%a|'", strict=True)
+    cl.psql("postgres", sql="select pg_reload_conf()", strict=True)
+    before = settle(cl, db)
+    for _ in range(2):
+        check(bin_, ["--format", "json", str(APP)], env_url=url)
+        check(bin_, ["--format", "json", *config, str(empty)], env_url=url)
+    after = settle(cl, db)
+    record("no tuple written by check (pg_stat_database, pg_stat_user_tables)", before == after,
+           f"{before} -> {after}")
+    cl.psql(db, sql="insert into tenants (name, slug) values ('control', 'control')", strict=True)
+    control = settle(cl, db)
+    record("the counters do move for a write (control)", control[0] > after[0] and control[1] > after[1],
+           f"{after} -> {control}")
+    cl.psql(db, sql="delete from tenants where slug = 'control'", strict=True)
+    log = (cl.root / "server.log").read_text(errors="replace")
+    # One entry per log line with a `%a|` prefix; statement texts continue on
+    # the lines after it.
+    entries: list[tuple[str, str]] = []
+    for line in log.splitlines():
+        m = re.match(r"^([\w.-]*)\|(.*)$", line)
+        if m:
+            entries.append((m.group(1), m.group(2)))
+        elif entries:
+            entries[-1] = (entries[-1][0], entries[-1][1] + "\n" + line)
+    stmts = [" ".join(t.split()) for app, t in entries
+             if app == "greyhaven-lsp" and ("statement:" in t or "execute" in t)]
+    record("the check's session is read-only",
+           any(s.endswith("START TRANSACTION READ ONLY") for s in stmts)
+           and any("SET LOCAL statement_timeout" in s for s in stmts), "\n".join(stmts[:8]))
+    def reads(s: str) -> bool:
+        text = s.split(": ", 2)[-1].strip().lower() if s.startswith("LOG: execute") else s.split("statement: ", 1)[-1].lower()
+        return text.startswith(("select", "start transaction read only", "set local statement_timeout", "rollback"))
+    bad = [s for s in stmts if not reads(s)]
+    record("the check's session sends nothing but reads", not bad and len(stmts) > 4, "\n".join(bad[:5]))
+    cl.psql("postgres", sql="alter system reset log_statement", strict=True)
+    cl.psql("postgres", sql="select pg_reload_conf()", strict=True)
+
+    # --- credentials ------------------------------------------------------------
+    secret_user, secret = "greyhaven_secret_user", "Sup3r-S3cret-pw"
+    cl.psql("postgres", sql=f"create role {secret_user} login superuser password '{secret}'", strict=True)
+    cred_url = f"postgresql://{secret_user}:{secret}@127.0.0.1:{cl.port}/{db}?sslmode=disable"
+    for label, args, env in (
+        ("--database-url", ["--database-url", cred_url, str(APP)], None),
+        ("environment", [str(APP)], cred_url),
+        ("audit", [*config, str(empty)], cred_url),
+    ):
+        for fmt in ("human", "json", "sarif", "github"):
+            p, _ = check(bin_, ["--format", fmt, *args], env_url=env)
+            text = p.stdout + p.stderr
+            record(f"no credentials in output ({label}, {fmt})",
+                   p.returncode in (0, 1) and secret not in text and secret_user not in text,
+                   f"exit {p.returncode}; {p.stderr[-300:]}")
+    s = realworld.socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead_port = s.getsockname()[1]
+    s.close()
+    dead = f"postgresql://{secret_user}:{secret}@127.0.0.1:{dead_port}/{db}"
+    p, _ = check(bin_, ["--format", "json", str(APP)], env_url=dead)
+    record("unreachable database: exit 2, a clear message, no report, no credentials",
+           p.returncode == 2 and p.stdout == "" and "cannot connect" in p.stderr
+           and f"127.0.0.1:{dead_port}" in p.stderr and secret not in p.stderr and secret_user not in p.stderr,
+           f"exit {p.returncode}; stdout {p.stdout[:200]!r}; stderr {p.stderr[-400:]!r}")
+    wrong = f"postgresql://{secret_user}:{secret}@127.0.0.1:{cl.port}/no_such_db_{secret}"
+    p, _ = check(bin_, ["--format", "json", str(APP)], env_url=wrong)
+    record("a driver error is scrubbed of credentials",
+           p.returncode == 2 and p.stdout == "" and secret not in p.stderr and secret_user not in p.stderr,
+           f"exit {p.returncode}; {p.stderr[-400:]!r}")
+    p, _ = check(bin_, ["--format", "json", str(APP)], env_url=url + "?sslmode=require")
+    record("sslmode=require with a server without TLS: exit 2, no report", p.returncode == 2 and p.stdout == "",
+           p.stderr[-300:])
+
+    # --- statement_timeout ------------------------------------------------------
+    locker = subprocess.Popen(
+        [str(realworld.PG_BIN / "psql"), "-X", "-q", "-h", str(cl.root / "sock"), "-p", str(cl.port),
+         "-U", "postgres", "-d", db, "-c",
+         "begin; lock table pg_catalog.pg_policy in access exclusive mode; select pg_sleep(20); commit;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            out, _ = cl.psql(db, sql="select count(*) from pg_locks l join pg_class c on c.oid = l.relation"
+                                     " where c.relname = 'pg_policy' and l.mode = 'AccessExclusiveLock' and l.granted")
+            if out.strip() == "1":
+                break
+            time.sleep(0.1)
+        p, took = check(bin_, ["--format", "json", "--db-statement-timeout", "700", str(APP)], env_url=url)
+        record("statement_timeout is honoured (exit 2, no report, well before the lock ends)",
+               p.returncode == 2 and p.stdout == "" and "statement timeout" in p.stderr and took < 10,
+               f"exit {p.returncode} after {took:.1f}s; {p.stderr[-300:]!r}")
+    finally:
+        locker.terminate()
+        locker.wait(timeout=30)
+
+    # --- drift: changes made only in the database ---------------------------
+    cl.psql(db, sql="drop index projects_tenant_id_idx;"
+                    " alter table projects disable row level security;"
+                    " create policy allow_all on users using (true);", strict=True)
+    p, _ = check(bin_, ["--format", "json", str(APP)], env_url=url)
+    drift = [d for d in findings(p.stdout) if d["rule"] == "schema-drift"] if p.stdout else []
+    def has(text: str, path_end: str) -> bool:
+        return any(text in d["message"] and d["path"].endswith(path_end) for d in drift)
+    record("drift: the dropped index, on the source's index", has('index "projects_tenant_id_idx"', "projects.ts"),
+           json.dumps(drift)[:1500])
+    record("drift: RLS disabled in the database, on the migration that enables it",
+           has('row-level security is enabled on "projects"', "0001_project_rls.sql"), json.dumps(drift)[:1500])
+    record("drift: the USING (true) policy, on the source table", has('policy "allow_all"', "users.ts"),
+           json.dumps(drift)[:1500])
+    record("drift findings are warnings", bool(drift) and all(d["severity"] == "warning" for d in drift))
+    audit2, _ = check(bin_, ["--format", "json", *config, str(empty)], env_url=url)
+    got2 = keyed(findings(audit2.stdout))
+    record("audit: the dropped index is index-tenant-id", ("index-tenant-id", "projects", "tenant_id") in got2, str(sorted(got2)))
+    record("audit: disabled RLS is enable-rls", ("enable-rls", "projects", "") in got2, str(sorted(got2)))
+    return summary()
+
+
+def summary() -> int:
+    passed = sum(1 for _, ok, _ in results if ok)
+    failed = len(results) - passed
+    print(f"live: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
