@@ -66,10 +66,15 @@ impl Incremental {
     /// reusing the last check when possible. `schema` must be the schema the
     /// last call returned (or anything, the first time: it is then ignored).
     pub fn check(&mut self, project: &mut Project, schema: Schema) -> (Schema, Vec<Diagnostic>) {
+        // A project that did not track its changes yet is not the one the last
+        // check saw (the server replaces it when the index loads): nothing of
+        // the last check can be reused.
+        let tracked = project.tracks_changes();
         project.track_changes();
         let changes = project.take_changes().unwrap_or_default();
         let reuse = match self.prev.take() {
             None => Err("first check"),
+            Some(_) if !tracked => Err("another project"),
             Some(_) if changes.reshaped => Err("files added or removed"),
             Some(prev) if prev.config != project.config => Err("configuration changed"),
             Some(_) if changes.replaced.len() > 1 => Err("several files changed"),

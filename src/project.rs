@@ -215,6 +215,11 @@ impl Project {
         }
     }
 
+    /// `true` once [`Project::track_changes`] was called on this project.
+    pub fn tracks_changes(&self) -> bool {
+        self.changes.is_some()
+    }
+
     /// Record changes from now on (see [`Project::take_changes`]).
     pub fn track_changes(&mut self) {
         self.changes.get_or_insert_with(Changes::default);

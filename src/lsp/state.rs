@@ -294,6 +294,10 @@ impl State {
         let (dirty, budget) = {
             let mut engine = self.engine();
             let dirty = std::mem::take(&mut engine.dirty);
+            // Busy from the moment they leave `dirty`: a request about them
+            // (or a pull) waits for this lint instead of reading the findings
+            // of before it.
+            engine.linting.extend(dirty.iter().cloned());
             (dirty, engine.project.config.max_document_size())
         };
         if dirty.is_empty() {
@@ -376,6 +380,7 @@ impl State {
                 forced.insert(p.path);
             }
             if engine.waiting {
+                engine.linting.clear();
                 return out;
             }
             engine.linting = forced.clone();
