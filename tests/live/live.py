@@ -157,6 +157,14 @@ def run_all(bin_: Path, cl, work: Path) -> int:
     a_diags = findings(audit.stdout)
     want = keyed(findings(src.stdout)) | SUPPRESSED_IN_SOURCE
     got = keyed(a_diags)
+    # An index exported outside its table (Drizzle Kit ignores it) is reported
+    # in the source as index-outside-table only (one mistake, one finding); the
+    # database just lacks the index, so the audit reports the index rule of
+    # that table's column instead.
+    outside = {d.get("table") or "" for d in findings(src.stdout)
+               if d["rule"] == "index-outside-table"}
+    want |= {k for k in got - want
+             if k[0] in ("index-foreign-keys", "index-tenant-id") and k[1] in outside}
     record("audit = source on DB-visible rules", want == got,
            f"only in source {sorted(want - got)}; only in database {sorted(got - want)}")
     paths = {d["path"] for d in a_diags}
