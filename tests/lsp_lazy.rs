@@ -10,25 +10,6 @@ mod lsp_client;
 use lsp_client::*;
 use serde_json::{Value, json};
 
-const SCHEMA: &str = r#"import { pgTable, uuid, text, timestamp, index } from "drizzle-orm/pg-core";
-
-export const tenants = pgTable("tenants", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updated_at: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-  deleted_at: timestamp("deleted_at", { withTimezone: true }),
-});
-
-export const posts = pgTable("posts", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  tenant_id: uuid("tenant_id").notNull().references(() => tenants.id),
-  title: text("title").notNull(),
-  created_at: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updated_at: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [index("posts_tenant_id_idx").on(t.tenant_id)]);
-"#;
-
 fn initialize_resolving(c: &Client, root: &std::path::Path) -> Value {
     let r = c.request(
         "initialize",
