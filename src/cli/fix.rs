@@ -127,25 +127,35 @@ pub fn write(c: &Changed) -> std::io::Result<()> {
     }
 }
 
-/// Create the file `path` with `text`, atomically and never over an existing
-/// file: the text goes to a temporary file in the same directory, which is then
-/// hard-linked to `path` (failing when `path` exists, whatever raced to create
-/// it) and removed, so `path` appears complete or not at all.
-pub fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
+/// A temporary file name in `path`'s directory (`.<name>.greyhaven-<pid>.<ext>`).
+fn temp_beside(path: &Path, ext: &str) -> PathBuf {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.greyhaven-{}.new", std::process::id()));
+    dir.join(format!(".{name}.greyhaven-{}.{ext}", std::process::id()))
+}
+
+/// Create `tmp` (never over an existing file) holding `text`, synced to disk.
+fn write_new(tmp: &Path, text: &str) -> std::io::Result<std::fs::File> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(f)
+}
+
+/// Create the file `path` with `text`, atomically and never over an existing
+/// file: the text goes to a temporary file in the same directory, which is then
+/// hard-linked to `path` (failing when `path` exists, whatever raced to create
+/// it) and removed, so `path` appears complete or not at all.
+pub fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = temp_beside(path, "new");
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        drop(f);
+        drop(write_new(&tmp, text)?);
         std::fs::hard_link(&tmp, path)
     })();
     let _ = std::fs::remove_file(&tmp);
@@ -172,19 +182,9 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     if links(&meta) > 1 {
         return write_in_place(&target, text);
     }
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.greyhaven-{}.tmp", std::process::id()));
+    let tmp = temp_beside(&target, "tmp");
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
+        let f = write_new(&tmp, text)?;
         keep_owner(&f, &meta)?;
         drop(f);
         std::fs::set_permissions(&tmp, meta.permissions())?;
