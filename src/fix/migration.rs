@@ -439,11 +439,14 @@ pub fn create_index(project: &Project, st: &SchemaTable, name: &str, cols: &[&st
 
 /// A new migration adding the tenant-isolation policy `name` to `st` (and
 /// enabling row-level security first when `enable`): `column` compared with
-/// `(select current_setting('<setting>')<cast>)` in `USING` and `WITH CHECK`.
+/// `(select current_setting('<setting>')<cast>)` in `USING` and `WITH CHECK`,
+/// `AS RESTRICTIVE` when `restrictive` (beside a permissive policy that does
+/// not isolate, which PostgreSQL would OR with a permissive one), else `AS
+/// PERMISSIVE` (a restrictive policy alone grants nothing).
 pub fn create_policy(
     project: &Project,
     st: &SchemaTable,
-    enable: bool,
+    (enable, restrictive): (bool, bool),
     name: &str,
     column: &str,
     setting: &str,
@@ -463,8 +466,13 @@ pub fn create_policy(
         down.push(format!("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"));
     }
     up.push(format!(
-        "CREATE POLICY {} ON {table} AS PERMISSIVE FOR ALL USING ({pred}) WITH CHECK ({pred})",
-        sql_ident(name)
+        "CREATE POLICY {} ON {table} AS {} FOR ALL USING ({pred}) WITH CHECK ({pred})",
+        sql_ident(name),
+        if restrictive {
+            "RESTRICTIVE"
+        } else {
+            "PERMISSIVE"
+        }
     ));
     let slug = if enable {
         format!("enable_rls_{}", st.table.name.as_deref()?)
@@ -472,11 +480,16 @@ pub fn create_policy(
         format!("add_{name}")
     };
     let summary = format!(
-        "{}policy {name} isolating tenants on {table} by {column}",
+        "{}{} {name} isolating tenants on {table} by {column}",
         if enable {
             "Enable row-level security and add "
         } else {
             "Add "
+        },
+        if restrictive {
+            "restrictive policy"
+        } else {
+            "policy"
         }
     );
     let file = new_migration(
@@ -489,12 +502,43 @@ pub fn create_policy(
             down,
         },
     )?;
-    let what = if enable {
-        format!("Enable row-level security and add policy \"{name}\" in a new migration")
+    let kind = if restrictive {
+        "restrictive policy"
     } else {
-        format!("Add policy \"{name}\" isolating tenants by {column} in a new migration")
+        "policy"
+    };
+    let what = if enable {
+        format!("Enable row-level security and add {kind} \"{name}\" in a new migration")
+    } else {
+        format!("Add {kind} \"{name}\" isolating tenants by {column} in a new migration")
     };
     Some(fix(what, Safety::Unsafe, file))
+}
+
+/// A new migration in `folder` forcing row-level security on `st`
+/// (`ALTER TABLE ... FORCE ROW LEVEL SECURITY`; the way down is `NO FORCE`).
+/// `None` when the table has no name or every candidate file name is taken.
+pub fn force_rls(project: &Project, folder: &Folder, st: &SchemaTable) -> Option<Fix> {
+    let table = table_sql(st)?;
+    let bare = st.table.name.as_deref()?;
+    let bare = bare.rsplit('.').next().unwrap_or(bare);
+    let file = new_migration(
+        project,
+        folder,
+        &Change {
+            slug: &format!("force_rls_{bare}"),
+            summary: &format!(
+                "Force row-level security on {table} (its owner no longer bypasses the policies)"
+            ),
+            up: vec![format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY")],
+            down: vec![format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")],
+        },
+    )?;
+    Some(fix(
+        "Force row-level security in a new migration",
+        Safety::Unsafe,
+        file,
+    ))
 }
 
 /// A new migration (beside `written_in`, the migration that created the

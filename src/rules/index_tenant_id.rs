@@ -55,7 +55,20 @@
 //! `CREATE INDEX <name> ON <table> (<column>)` (Alembic: a new revision chained
 //! to the head, with `DROP INDEX` as its downgrade), named after the folder's
 //! convention (see "New migrations" below).
-//! Safe: adding an index changes no data and no behaviour.
+//! Safe: adding an index changes no data and no behaviour, and a plain
+//! (non-unique) `CREATE INDEX` cannot fail on the rows already there. The new
+//! migration's `CREATE INDEX` is deliberately not `CONCURRENTLY`: every
+//! convention the fix writes for runs a migration inside a transaction
+//! (Supabase's CLI runs each file in its own transaction, Alembic on PostgreSQL
+//! wraps each revision in one, Flyway does by default, numbered-SQL runners
+//! mostly do), where `CREATE INDEX CONCURRENTLY` is an error, and a concurrent
+//! build that fails leaves an invalid index behind. The cost of the plain form
+//! is a lock that blocks writes to the table (not reads) while the index
+//! builds: instant on a new or small table, noticeable on a large one. For a
+//! large production table, edit the written migration before it runs: Alembic
+//! `with op.get_context().autocommit_block():` around
+//! `op.execute("CREATE INDEX CONCURRENTLY ...")`; SQL runners, the statement alone
+//! in its file with the runner's no-transaction switch where it has one.
 //!
 //! **New migrations.** Supabase folders (`supabase/migrations`, every file
 //! `<14-digit timestamp>_name.sql`) get `<UTC timestamp of now>_<what>.sql`,

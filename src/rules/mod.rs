@@ -633,6 +633,7 @@ const NEW_MIGRATION_RULES: &[&str] = &[
     "rls-initplan",
     "index-tenant-id",
     "index-foreign-keys",
+    "force-rls",
 ];
 
 fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
