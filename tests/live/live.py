@@ -21,7 +21,12 @@ migrations in journal order, and checks, printing one line per check:
   stderr, for a good and an unreachable database; unreachable is exit 2 with
   no report on stdout;
 * timeout: a catalog query blocked by a lock ends with exit 2 and a statement
-  timeout message within the configured timeout.
+  timeout message within the configured timeout;
+* sqlmodel-app: its Alembic revisions applied by the real `alembic upgrade
+  head` (pinned in tests/live/requirements.txt, installed into a venv beside
+  the binary), then the same audit-equals-source and no-drift checks, and
+  drift of what the database alone changes in depth (a column's type and
+  nullability, an index's columns, a policy's USING, FORCE ROW LEVEL SECURITY).
 
     live.py --bin PATH
 
@@ -48,6 +53,25 @@ sys.path.insert(0, str(REPO / "tests" / "realworld"))
 import realworld  # noqa: E402  (the shared throwaway-cluster helper)
 
 APP = REPO / "examples" / "drizzle-app"
+SQLMODEL_APP = REPO / "examples" / "sqlmodel-app"
+REQUIREMENTS = HERE / "requirements.txt"
+
+# The example's alembic/env.py imports its models for autogenerate, and one
+# model is deliberately broken (`__table_args__` that is not a tuple:
+# table-args-tuple's finding), so SQLAlchemy refuses to import it. Running
+# revisions needs no metadata: the test runs them with this env.py instead.
+ALEMBIC_ENV = """\
+import os
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+engine = create_engine(os.environ["DATABASE_URL"], poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
 
 # Rules whose findings a catalog can show (tests/realworld's DB_RULES plus the
 # policy and index rules that read what the database stores).
@@ -299,7 +323,119 @@ def run_all(bin_: Path, cl, work: Path) -> int:
     got2 = keyed(findings(audit2.stdout))
     record("audit: the dropped index is index-tenant-id", ("index-tenant-id", "projects", "tenant_id") in got2, str(sorted(got2)))
     record("audit: disabled RLS is enable-rls", ("enable-rls", "projects", "") in got2, str(sorted(got2)))
+
+    sqlmodel_app(bin_, cl, work)
     return summary()
+
+
+def live_venv(bin_: Path) -> Path | None:
+    """A venv with tests/live/requirements.txt, kept beside the binary and
+    reused while the requirements are the same."""
+    venv = bin_.parent / "live-venv"
+    stamp = venv / "requirements.txt"
+    want = REQUIREMENTS.read_text()
+    if stamp.exists() and stamp.read_text() == want and (venv / "bin" / "alembic").exists():
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    for cmd in ([sys.executable, "-m", "venv", str(venv)],
+                [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                 "-r", str(REQUIREMENTS)]):
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            record("live venv (alembic, sqlmodel, psycopg)", False, p.stderr[-800:])
+            return None
+    stamp.write_text(want)
+    return venv
+
+
+def sqlmodel_app(bin_: Path, cl, work: Path) -> None:
+    """examples/sqlmodel-app: migrated by `alembic upgrade head`, audited,
+    compared, then changed in the database only."""
+    venv = live_venv(bin_)
+    if venv is None:
+        return
+    app = work / "sqlmodel-app"
+    shutil.copytree(SQLMODEL_APP, app)
+    (app / "alembic" / "env.py").write_text(ALEMBIC_ENV)
+    db = cl.createdb()
+    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{cl.port}/{db}"}
+    p = subprocess.run([str(venv / "bin" / "alembic"), "upgrade", "head"], cwd=app, env=env,
+                       capture_output=True, text=True, timeout=300)
+    heads, _ = cl.psql(db, sql="select version_num from alembic_version")
+    record("sqlmodel-app: alembic upgrade head applies every revision",
+           p.returncode == 0 and heads.strip() == "8be2f4d61a93", p.stderr[-1500:] + heads)
+    if p.returncode != 0:
+        return
+    url = cl.url(db)
+    empty = work / "no-source-sqlmodel"
+    empty.mkdir()
+    config = ["--config", str(SQLMODEL_APP / "pyproject.toml")]
+    src, _ = check(bin_, ["--format", "json", str(SQLMODEL_APP)])
+    audit, _ = check(bin_, ["--format", "json", *config, str(empty)], env_url=url)
+    ok = audit.returncode in (0, 1) and src.returncode in (0, 1)
+    record("sqlmodel-app: audit runs", ok, audit.stderr[-800:] + src.stderr[-800:])
+    if not ok:
+        return
+    s_diags, a_diags = findings(src.stdout), findings(audit.stdout)
+    want, got = keyed(s_diags), keyed(a_diags)
+    models = "\n".join(f.read_text() for f in sorted((SQLMODEL_APP / "app" / "models").glob("*.py")))
+    # What the catalog cannot show, each checked against the source:
+    # * a Python-side default (`Field(default_factory=...)`) is no database
+    #   default: the audit's "has no database default" findings of those columns;
+    # * SQLAlchemy names `index=True` indexes `ix_<table>_<column>`: the source
+    #   writes no name, so index-naming (names written in the source) judges
+    #   them only in the database's listing, which writes every name;
+    # * a table name SQLModel derives from a CamelCase class (`OrderLine` ->
+    #   `orderline`) is snake-case-table's in the source; the database holds
+    #   only the lower-case name.
+    def client_default(col: str) -> bool:
+        return re.search(rf"\b{re.escape(col)}\s*:[^=\n]*=\s*Field\(\s*default_factory=", models) is not None
+    expected_db_only = {k for k, d in ((x, d) for d in a_diags for x in keyed([d]))
+                        if k[0] in ("require-timestamps", "require-uuid-primary-key")
+                        and "has no database default" in d["message"] and client_default(k[2])}
+    expected_db_only |= {k for d in a_diags for k in keyed([d])
+                         if k[0] == "index-naming" and re.search(r'index name "ix_', d["message"])}
+    expected_src_only = {k for d in s_diags for k in keyed([d])
+                         if k[0] == "snake-case-table" and "comes from class" in d["message"]}
+    only_src, only_db = want - got - expected_src_only, got - want - expected_db_only
+    record("sqlmodel-app: audit = source on DB-visible rules", not only_src and not only_db,
+           f"only in source {sorted(only_src)}; only in database {sorted(only_db)}")
+    record("sqlmodel-app: the expected differences were seen (client defaults, generated index names)",
+           bool(expected_db_only & got) and bool(expected_src_only), str(sorted(expected_db_only)))
+
+    clean, _ = check(bin_, ["--format", "json", str(SQLMODEL_APP)], env_url=url)
+    drift = [d for d in findings(clean.stdout) if d["rule"] == "schema-drift"] if clean.stdout else []
+    record("sqlmodel-app: no drift on the database alembic built", clean.returncode in (0, 1) and not drift,
+           json.dumps(drift)[:1500] + clean.stderr[-500:])
+    rest = sorted((d["rule"], d["path"], d["start"]["line"]) for d in findings(clean.stdout)
+                  if d["rule"] != "schema-drift")
+    base = sorted((d["rule"], d["path"], d["start"]["line"]) for d in s_diags)
+    record("sqlmodel-app: with a database, the source findings stay the same", rest == base,
+           f"{rest} != {base}")
+
+    # --- drift in depth: changes made only in the database -----------------
+    cl.psql(db, sql="alter table orderline alter column quantity type bigint;"
+                    " alter table users alter column full_name drop not null;"
+                    " drop index ix_users_tenant_id;"
+                    " create index ix_users_tenant_id on users (tenant_id, email_address);"
+                    " alter policy tenant_isolation on orders using (true);"
+                    " alter table users force row level security;", strict=True)
+    p, _ = check(bin_, ["--format", "json", str(SQLMODEL_APP)], env_url=url)
+    drift = [d for d in findings(p.stdout) if d["rule"] == "schema-drift"] if p.stdout else []
+    shown = json.dumps([(d["path"].rsplit("/", 1)[-1], d["start"]["line"], d["message"]) for d in drift])[:2500]
+
+    def has(text: str, path_end: str) -> bool:
+        return any(text in d["message"] and d["path"].endswith(path_end) for d in drift)
+    record("sqlmodel-app drift: a column's type", has('column "quantity" of "orderline" is bigint in the database, integer', "order.py"), shown)
+    record("sqlmodel-app drift: a column's nullability",
+           has('column "full_name" of "users" is nullable in the database, NOT NULL', "user.py"), shown)
+    record("sqlmodel-app drift: an index's columns",
+           has('index "ix_users_tenant_id" on "users" is on (tenant_id, email_address) in the database', ".py"), shown)
+    record("sqlmodel-app drift: a policy's USING, on the migration's policy",
+           has('policy "tenant_isolation" on "orders" has USING (true) in the database', "enable_row_level_security.py"), shown)
+    record("sqlmodel-app drift: FORCE ROW LEVEL SECURITY",
+           has('row-level security is forced on "users" in the database but not in the source', "user.py"), shown)
+    record("sqlmodel-app drift: nothing else", len(drift) == 5, shown)
 
 
 def summary() -> int:
