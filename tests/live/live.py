@@ -26,7 +26,13 @@ migrations in journal order, and checks, printing one line per check:
   head` (pinned in tests/live/requirements.txt, installed into a venv beside
   the binary), then the same audit-equals-source and no-drift checks, and
   drift of what the database alone changes in depth (a column's type and
-  nullability, an index's columns, a policy's USING, FORCE ROW LEVEL SECURITY).
+  nullability, an index's columns, a policy's USING, FORCE ROW LEVEL SECURITY);
+* TLS: the cluster is switched to `ssl=on` with a certificate signed by a CA
+  made with openssl: `verify-full` with `sslrootcert=` that CA connects (and
+  the server logs the connection as encrypted), without it or with another CA
+  fails with a clear message, `verify-ca` ignores the host name and
+  `verify-full` does not, `require` encrypts without checking unless given a
+  `sslrootcert`, and an unreadable `sslrootcert` is exit 2 naming the file.
 
     live.py --bin PATH
 
@@ -325,6 +331,7 @@ def run_all(bin_: Path, cl, work: Path) -> int:
     record("audit: disabled RLS is enable-rls", ("enable-rls", "projects", "") in got2, str(sorted(got2)))
 
     sqlmodel_app(bin_, cl, work)
+    tls(bin_, cl, work, db)
     return summary()
 
 
@@ -436,6 +443,97 @@ def sqlmodel_app(bin_: Path, cl, work: Path) -> None:
     record("sqlmodel-app drift: FORCE ROW LEVEL SECURITY",
            has('row-level security is forced on "users" in the database but not in the source', "user.py"), shown)
     record("sqlmodel-app drift: nothing else", len(drift) == 5, shown)
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def make_certs(d: Path) -> None:
+    """A CA, a server certificate it signs for 127.0.0.1 / localhost, one it
+    signs for another name only, and an unrelated CA."""
+    d.mkdir()
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=greyhaven test {ca}",
+                "-keyout", f"{ca}.key", "-out", f"{ca}.crt", cwd=d)
+    for name, san in (("server", "IP:127.0.0.1,DNS:localhost"), ("wrong-name", "DNS:db.invalid")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
+                "-out", f"{name}.csr", cwd=d)
+        (d / f"{name}.ext").write_text(f"subjectAltName={san}\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.crt", cwd=d)
+    for f in d.iterdir():
+        if os.geteuid() == 0:
+            shutil.chown(f, "postgres", "postgres")
+        f.chmod(0o600 if f.suffix == ".key" else 0o644)
+    if os.geteuid() == 0:
+        shutil.chown(d, "postgres", "postgres")
+
+
+def tls(bin_: Path, cl, work: Path, db: str) -> None:
+    """sslmode / sslrootcert against the cluster with ssl=on and a certificate
+    signed by a CA made here."""
+    if shutil.which("openssl") is None:
+        record("TLS: openssl is installed", False, "openssl is missing (apt-get install openssl)")
+        return
+    certs = cl.root / "certs"  # the server's user must reach them
+    make_certs(certs)
+
+    def serve(cert: str) -> None:
+        cl.psql("postgres", sql=f"alter system set ssl_cert_file = '{certs / (cert + '.crt')}'", strict=True)
+        cl.psql("postgres", sql=f"alter system set ssl_key_file = '{certs / (cert + '.key')}'", strict=True)
+        cl.psql("postgres", sql="alter system set ssl = on", strict=True)
+        cl.psql("postgres", sql="alter system set log_connections = on", strict=True)
+        cl.psql("postgres", sql="select pg_reload_conf()", strict=True)
+        # The reload is asynchronous: wait until a TCP session is encrypted.
+        for _ in range(50):
+            p = subprocess.run([str(realworld.PG_BIN / "psql"), "-X", "-At", "-c",
+                                "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+                                f"host=127.0.0.1 port={cl.port} user=postgres dbname=postgres sslmode=require"],
+                               capture_output=True, text=True, timeout=30)
+            if p.stdout.strip() == "t":
+                break
+            time.sleep(0.1)
+        else:
+            log = (cl.root / "server.log").read_text(errors="replace")
+            record(f"TLS: the server serves {cert}.crt", False, p.stderr[-300:] + log[-600:])
+
+    serve("server")
+    base = f"postgresql://postgres@127.0.0.1:{cl.port}/{db}"
+
+    def run(label: str, query: str, ok: bool, stderr_has: tuple[str, ...] = ()) -> None:
+        p, _ = check(bin_, ["--format", "json", str(APP)], env_url=f"{base}?{query}")
+        if ok:
+            good = p.returncode in (0, 1) and p.stdout.startswith("{")
+        else:
+            good = p.returncode == 2 and p.stdout == "" and all(t in p.stderr for t in stderr_has)
+        record(f"TLS: {label}", good, f"exit {p.returncode}; {p.stderr[-500:]!r}")
+
+    ca, other = certs / "ca.crt", certs / "other-ca.crt"
+    run("verify-full with the CA as sslrootcert connects", f"sslmode=verify-full&sslrootcert={ca}", True)
+    log = (cl.root / "server.log").read_text(errors="replace")
+    record("TLS: the server saw the check's connection encrypted",
+           any("application_name=greyhaven-lsp" in l and "SSL enabled" in l for l in log.splitlines()),
+           "no 'SSL enabled' connection line for greyhaven-lsp")
+    run("verify-full without sslrootcert fails (not a Mozilla root) with a clear message",
+        "sslmode=verify-full", False, ("cannot connect", "invalid peer certificate", "sslrootcert=FILE"))
+    run("verify-full with another CA fails", f"sslmode=verify-full&sslrootcert={other}", False,
+        ("invalid peer certificate", str(other)))
+    run("verify-ca with the CA connects", f"sslmode=verify-ca&sslrootcert={ca}", True)
+    run("require without sslrootcert encrypts without checking (libpq's require)", "sslmode=require", True)
+    run("require with another CA as sslrootcert checks the chain (libpq) and fails",
+        f"sslmode=require&sslrootcert={other}", False, ("invalid peer certificate",))
+    run("prefer (the default) with another CA as sslrootcert checks the chain and fails",
+        f"sslrootcert={other}", False, ("invalid peer certificate",))
+    run("prefer (the default) without sslrootcert encrypts", "application_name=greyhaven-lsp", True)
+    run("a missing sslrootcert file: exit 2, named", f"sslmode=verify-full&sslrootcert={certs / 'nope.crt'}",
+        False, ("cannot read sslrootcert", "nope.crt"))
+    run("a sslrootcert that is not PEM: exit 2", f"sslmode=verify-full&sslrootcert={certs / 'server.ext'}",
+        False, ("sslrootcert",))
+    serve("wrong-name")
+    run("verify-full fails when the certificate names another host", f"sslmode=verify-full&sslrootcert={ca}",
+        False, ("invalid peer certificate",))
+    run("verify-ca accepts a certificate naming another host", f"sslmode=verify-ca&sslrootcert={ca}", True)
 
 
 def summary() -> int:
