@@ -10,7 +10,9 @@
 //! the database holds is reported on the source table it belongs to, pointing
 //! at the catalog listing (the pseudo-file `postgres://host:port/db`, which shows
 //! the database's objects rebuilt as SQL). A table only the database holds is
-//! reported on the listing itself. Only the schemas read count (`--db-schema`,
+//! reported on the listing itself, when the source declares some table of its
+//! schema: the tables of a schema the source never mentions (Supabase's `auth`
+//! and `storage`, an extension's schema) are not the source's to manage. Only the schemas read count (`--db-schema`,
 //! `[database] schemas`, default every non-system schema); the migration
 //! bookkeeping tables (`alembic_version`, Drizzle Kit's `__drizzle_migrations`)
 //! are not drift. Nothing is claimed where the source cannot know: columns or
@@ -24,7 +26,9 @@
 //! * a column's type and nullability (`NOT NULL`, or part of the primary key).
 //!   Types compare by class: `text`, `varchar(n)` and `char` count as one
 //!   string type, `serial` as an integer; custom, enum and unresolved types
-//!   are not compared;
+//!   are not compared, nor the time zone of a SQLModel timestamp (a plain
+//!   `datetime` is `timestamp` or `timestamptz` depending on SQLModel's
+//!   version);
 //! * an index of the same name: its columns (when neither has an expression
 //!   element), uniqueness, method (`btree` by default) and partial predicate;
 //! * a policy of the same name: command, permissive or restrictive, the roles
@@ -137,8 +141,15 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         rls(cx, st, dt, &key, (listing, &cat.model), out);
         policies(st, dt, listing, out);
     }
+    // A schema the source declares no table in is not the source's to manage
+    // (Supabase's `auth` and `storage`, extensions' schemas): its tables are
+    // not drift.
+    let managed: Vec<&String> = seen.iter().map(|(s, _)| s).collect();
     for (key, dt) in &db_tables {
-        if seen.contains(key) || crate::live::is_bookkeeping(&key.0, &key.1) {
+        if seen.contains(key)
+            || crate::live::is_bookkeeping(&key.0, &key.1)
+            || !managed.contains(&&key.0)
+        {
             continue;
         }
         out.push(
@@ -282,7 +293,15 @@ fn column_shape(
     }
     let label = table_label(&st.table);
     let mut differs = Vec::new();
-    if let (Some(a), Some(b)) = (type_class(&c.ty), type_class(&x.ty))
+    // SQLModel maps a plain `datetime` to `timestamp` or `timestamptz`
+    // depending on its version (0.0.2x: naive `DateTime`; later releases:
+    // a time-zone-aware type): the time zone of its columns is not compared.
+    let tz_unknown = st.table.orm == crate::model::Orm::SqlModel;
+    let class = |t: &ColumnType| match type_class(t) {
+        Some("timestamptz") if tz_unknown => Some("timestamp"),
+        other => other,
+    };
+    if let (Some(a), Some(b)) = (class(&c.ty), class(&x.ty))
         && a != b
         && !(a == "serial" && INTEGERS.contains(&b))
         && !(b == "serial" && INTEGERS.contains(&a))
