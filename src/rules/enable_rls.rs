@@ -22,8 +22,9 @@
 //! ```
 //!
 //! **Fix.** Drizzle: adds the tenant-isolation `pgPolicy` described under
-//! `tenant-isolation-policy` (named `<table>_tenant_isolation`, permissive, for
-//! all commands, `USING` and `WITH CHECK` comparing the configured tenant column
+//! `tenant-isolation-policy` (named `<table>_tenant_isolation`, permissive —
+//! restrictive beside a permissive policy of the table's own `pgPolicy` list
+//! that does not isolate, as described there — for all commands, `USING` and `WITH CHECK` comparing the configured tenant column
 //! with `(select current_setting('<setting>')::uuid)`) to the table's extra
 //! config; Drizzle Kit enables RLS for a table with a policy. `pgPolicy` and `sql`
 //! are imported when missing. When a later migration disables RLS the same fix
@@ -36,7 +37,8 @@
 //! lives in Alembic revisions) get a new migration instead, never an edit of an
 //! applied one: `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and the
 //! `CREATE POLICY <table>_tenant_isolation ...` of `tenant-isolation-policy`
-//! (Alembic: a new revision chained to the head whose downgrade drops the
+//! (`AS RESTRICTIVE` when a migration gave the table a permissive policy that
+//! does not isolate; Alembic: a new revision chained to the head whose downgrade drops the
 //! policy and disables RLS), named after the folder's convention (listed under
 //! `index-tenant-id`); none in a Drizzle Kit journal folder. Unsafe: enabling
 //! RLS changes what every role without `BYPASSRLS` can read and write.
