@@ -56,11 +56,19 @@ pub fn folder_of(project: &Project, file: FileId) -> Option<Folder> {
 }
 
 /// Where a new migration for `st` goes: the folder of the SQL migration that
-/// declares it, or (SQLModel) the project's one Alembic versions folder.
+/// declares it, or (SQLModel) the project's one Alembic versions folder when a
+/// revision creates the table.
 pub fn folder_for_table(project: &Project, st: &SchemaTable) -> Option<Folder> {
     match st.table.orm {
         crate::model::Orm::Sql => folder_of(project, st.file),
         crate::model::Orm::SqlModel => {
+            // When the revisions create the tables, a revision about a table
+            // none of them makes fails when it runs (a model not migrated yet,
+            // or renamed in the source only). Projects whose tables come from
+            // `create_all` (no revision creates one) are not held to it.
+            if !migrations_make(project, st) {
+                return None;
+            }
             let mut dirs: Vec<&Path> = project
                 .files()
                 .filter(|(_, f)| f.model.kind == SourceKind::Alembic)
@@ -75,6 +83,35 @@ pub fn folder_for_table(project: &Project, st: &SchemaTable) -> Option<Folder> {
         }
         crate::model::Orm::Drizzle => None,
     }
+}
+
+/// `true` when some migration creates `st`'s table (or renames a table to
+/// it), or when no migration creates any table.
+fn migrations_make(project: &Project, st: &SchemaTable) -> bool {
+    use crate::model::DdlAction;
+    let Some(name) = st.table.name.as_deref() else {
+        return false;
+    };
+    let (schema, name) = match name.split_once('.') {
+        Some((s, n)) => (s, n),
+        None => (st.table.schema.as_deref().unwrap_or("public"), name),
+    };
+    let is = |q: &crate::model::QualifiedName| q.schema == schema && q.name == name;
+    let mut creates_any = false;
+    for (_, f) in project.files() {
+        let Some(m) = f.model.migration.as_ref() else {
+            continue;
+        };
+        for e in &m.ddl {
+            match &e.action {
+                DdlAction::CreateTable { table, .. } if is(table) => return true,
+                DdlAction::RenameTable { to, .. } if is(to) => return true,
+                DdlAction::CreateTable { .. } => creates_any = true,
+                _ => {}
+            }
+        }
+    }
+    !creates_any
 }
 
 fn folder(project: &Project, dir: &Path, kind: SourceKind) -> Option<Folder> {
