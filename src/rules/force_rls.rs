@@ -76,7 +76,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     "table \"{label}\" enables row-level security but does not force it: its owner bypasses every policy"
                 ),
             )
-            .table(st.table.name.clone().unwrap_or_else(|| label.into_owned())),
+            .table(label.into_owned()),
         );
     }
 }

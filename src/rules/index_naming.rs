@@ -74,7 +74,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 span,
                 format!("index name \"{name}\" does not follow <table>_<columns>_idx (expected \"{expected}\")"),
             )
-            .table(table.clone());
+            .table(super::table_label(t));
             // Only a plain string literal spelling the name is rewritten.
             if cx.wants_fix(&mut d, Safety::Safe)
                 && let Some(src) = Src::new(cx.project, file)

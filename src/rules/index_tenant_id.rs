@@ -113,9 +113,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             RULE.meta.name,
             file,
             anchor,
-            format!("table \"{name}\" has no index led by {}", tenant.name),
+            format!(
+                "table \"{}\" has no index led by {}",
+                super::table_label(t),
+                tenant.name
+            ),
         )
-        .table(name.clone())
+        .table(super::table_label(t))
         .column(tenant.name.clone());
         for (file, oi) in outside_indexes_of(cx, st) {
             let cols = outside_index_db_columns(t, oi);

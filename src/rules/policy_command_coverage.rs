@@ -59,9 +59,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let Some(judge) = Judge::of(cx, st) else {
             continue;
         };
-        let Some(table) = &st.table.name else {
+        if st.table.name.is_none() {
             continue;
-        };
+        }
+        let table = super::table_label(&st.table);
         let column = cx
             .tenant_column(&st.table)
             .map_or(cx.config.tenancy.column.as_str(), |c| c.name.as_str());
@@ -99,7 +100,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         command_list(&cmds),
                     ),
                 )
-                .table(table.clone()),
+                .table(table.to_string()),
             );
         }
     }

@@ -68,9 +68,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 RULE.meta.name,
                 st.file,
                 t.anchor,
-                format!("table \"{name}\" has no {col} column"),
+                format!("table \"{}\" has no {col} column", super::table_label(t)),
             )
-            .table(name.clone());
+            .table(super::table_label(t));
             if cx.wants_fix(&mut d, Safety::Unsafe)
                 && let Some(f) = fix(cx, st, name)
             {

@@ -72,12 +72,12 @@ pub const RULE: RuleDef = RuleDef {
 const COLUMNS: [&str; 2] = ["created_at", "updated_at"];
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (st, name) in cx.named_tables() {
+    for (st, _) in cx.named_tables() {
         let t = &st.table;
         for want in COLUMNS {
             let Some(c) = find_column(t, want) else {
                 if !t.partial {
-                    let msg = format!("table \"{name}\" has no {want} column");
+                    let msg = format!("table \"{}\" has no {want} column", super::table_label(t));
                     let mut d = table_diag(RULE.meta.name, st, msg).column(want);
                     if cx.wants_fix(&mut d, Safety::Safe)
                         && let Some(f) = add_fix(cx, st, want)

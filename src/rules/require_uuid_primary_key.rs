@@ -60,8 +60,9 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (st, name) in cx.named_tables() {
+    for (st, _) in cx.named_tables() {
         let t = &st.table;
+        let name = super::table_label(t);
         let Some(id) = find_column(t, "id") else {
             if t.partial {
                 continue;

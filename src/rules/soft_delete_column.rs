@@ -49,11 +49,14 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (st, name) in cx.named_tables() {
+    for (st, _) in cx.named_tables() {
         let t = &st.table;
         let Some(c) = find_column(t, "deleted_at") else {
             if !t.partial {
-                let msg = format!("table \"{name}\" has no deleted_at column for soft deletes");
+                let msg = format!(
+                    "table \"{}\" has no deleted_at column for soft deletes",
+                    super::table_label(t)
+                );
                 let mut d = table_diag(RULE.meta.name, st, msg).column("deleted_at");
                 if cx.wants_fix(&mut d, Safety::Safe)
                     && let Some(f) = fix(cx, st)

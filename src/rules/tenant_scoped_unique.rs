@@ -70,7 +70,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let Some(tc) = cx.tenant_column(t) else {
             continue;
         };
-        let name = t.name.as_deref().unwrap_or_default();
+        let name = super::table_label(t);
         let tenant = &tc.name;
         let has_tenant = |cols: &[&str]| {
             cols.iter().any(|k| *k == tc.name || *k == tc.key)
@@ -148,8 +148,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 fn diag(st: &crate::project::SchemaTable, span: crate::model::Span, msg: String) -> Diagnostic {
     let mut d = Diagnostic::new(RULE.meta.name, st.file_of(span), span, msg);
-    if let Some(n) = &st.table.name {
-        d = d.table(n.clone());
+    if st.table.name.is_some() {
+        d = d.table(super::table_label(&st.table));
     }
     d
 }
