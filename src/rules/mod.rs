@@ -281,7 +281,9 @@ pub fn is_shared_column(st: &SchemaTable, c: &Column) -> bool {
 /// is the same for every table using it and lands at the same place, so leaving the
 /// table out lets the pipeline report it once instead of once per table.
 pub fn column_label(st: &SchemaTable, c: &Column) -> String {
-    if is_shared_column(st, c) {
+    // A column a later migration adds (`ALTER TABLE ... ADD COLUMN`) is still
+    // only this table's: named with it.
+    if is_shared_column(st, c) && st.table.orm != Orm::Sql {
         format!("column \"{}\"", c.name)
     } else {
         format!("column \"{}\" of \"{}\"", c.name, table_label(&st.table))
