@@ -663,6 +663,19 @@ fn shared_definitions(project: &Project, schema: &Schema) -> HashMap<(FileId, Sp
     out
 }
 
+/// What an isolating comparison compares the tenant column with, for messages:
+/// `with current_setting('app.tenant_id')`, plus ` or a [tenancy] isolation
+/// predicate` when some are configured (a policy may compare the column with
+/// something else, `auth.uid()`, and still not isolate tenants).
+pub fn isolation_wording(config: &Config) -> String {
+    let extra = if config.tenancy.isolation.is_empty() {
+        ""
+    } else {
+        " or a [tenancy] isolation predicate"
+    };
+    format!("with current_setting('{}'){extra}", config.tenancy.setting)
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub fn join_and(items: &[String]) -> String {
     match items {

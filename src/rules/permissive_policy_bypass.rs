@@ -276,8 +276,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 p.file,
                 p.span,
                 format!(
-                    "permissive policy \"{}\" on \"{table}\" does not compare {column} for {}: PostgreSQL ORs it with {}, so those commands reach every tenant's rows",
+                    "permissive policy \"{}\" on \"{table}\" does not compare {column} {} for {}: PostgreSQL ORs it with {}, so those commands reach every tenant's rows",
                     p.name,
+                    super::isolation_wording(cx.config),
                     command_list(&cmds),
                     join_and(&names),
                 ),

@@ -95,9 +95,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     p.file,
                     p.span,
                     format!(
-                        "policy \"{}\" lets {} write rows of any tenant into \"{table}\": {clause} compare {column}",
+                        "policy \"{}\" lets {} write rows of any tenant into \"{table}\": {clause} compare {column} {}",
                         p.name,
                         command_list(&cmds),
+                        super::isolation_wording(cx.config),
                     ),
                 )
                 .table(table.to_string()),

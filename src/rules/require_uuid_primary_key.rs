@@ -5,7 +5,10 @@
 //! by default: in Drizzle a database default (`.defaultRandom()`, or
 //! `.default(sql\`gen_random_uuid()\`)`); in SQLModel `default_factory=uuid4` or a
 //! `server_default` calling `gen_random_uuid()`. Drizzle's `.$defaultFn(...)`
-//! runs only in the application and does not count. A table whose columns are
+//! runs only in the application and does not count. An `id` that is also a
+//! foreign key (`id uuid PRIMARY KEY REFERENCES auth.users(id)`, a one-to-one
+//! extension table) takes its value from the referenced row and needs no
+//! default. A table whose columns are
 //! not all known (an unresolved spread or base class) is never said to lack `id`.
 //! A join table keyed by a composite primary key is reported too (the standard
 //! gives every table an `id`); the message names the composite key so the finding
@@ -105,7 +108,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             PkRole::Composite => problems.push("is only part of a composite primary key".into()),
             PkRole::None => problems.push("is not the primary key".into()),
         }
-        let no_default = uuid && !has_uuid_default(t, id);
+        // An id that references another table's key (`id uuid PRIMARY KEY
+        // REFERENCES auth.users(id)`: a one-to-one extension) takes its value
+        // from that row: a generated default would be wrong.
+        let borrowed = super::column_foreign_key(t, id).is_some();
+        let no_default = uuid && !borrowed && !has_uuid_default(t, id);
         if no_default {
             problems.push(if is_sqlmodel(t) {
                 "has no default; add default_factory=uuid4".to_string()

@@ -14,8 +14,8 @@
 //! * secrets and digests: a name with the word `token`, `hash`, `digest`, `secret`,
 //!   `nonce`, `signature`, `fingerprint`, `salt` or `otp`, or `api_key` / `apikey`;
 //! * idempotency keys: a name with the word `idempotency` or `dedup`/`dedupe`;
-//! * provider ids: a name with the word `provider`, `external`, `oauth` or `sub`
-//!   (OpenID subject);
+//! * provider ids: a name with the word `provider`, `external`, `oauth`, `sub`
+//!   (OpenID subject) or `uid` (an identity provider's user id: `firebase_uid`);
 //! * a foreign key to a table that has the tenant column (the referenced row's
 //!   tenant scopes the value already);
 //! * column names matching a glob of `[tenancy] global_unique` (added to the
@@ -193,6 +193,7 @@ const NATURAL_WORDS: &[&str] = &[
     "external",
     "oauth",
     "sub",
+    "uid",
     "uuid",
     "guid",
     "apikey",
