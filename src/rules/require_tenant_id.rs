@@ -24,8 +24,10 @@
 //! already exists for another database column. Drizzle: adds
 //! `tenant_id: uuid("tenant_id").notNull()` after `id` (or
 //! last; `tenantId: uuid("tenant_id")` or `tenantId: uuid()` under casing when the
-//! file's columns are written that way, the index then on `t.tenantId`), chained with `.references(() => tenants.id)` when exactly one Drizzle table
-//! is named like the tenant table and it is exported (imported with a relative
+//! file's columns are written that way, the index then on `t.tenantId`), chained with `.references(() => tenants.id)` when exactly one
+//! Drizzle table
+//! is named like the tenant table, it is exported and (with several Drizzle
+//! configurations) it belongs to the same configuration (imported with a relative
 //! import when it lives in another file), and adds
 //! `index("<table>_tenant_id_idx").on(t.tenant_id)` to the table's extra config in
 //! its existing form (array, object with a `tenantIdIdx` key, block), or as a new
@@ -105,6 +107,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
             let (names, mut edits) = drizzle::pg_core_many(&src, &["uuid", "index"]);
             let mut refs = String::new();
             if let Some(tt) = tenant_table(cx, Orm::Drizzle)
+                // No foreign key into another Drizzle configuration's database.
+                && cx.schema.same_database(st.file, tt.file)
                 && let Some(path) = cx.project.file(tt.file).map(|f| f.path.as_path())
                 && let Some((cb, imp)) = drizzle::reference_target(&src, &tt.table, path, "id")
             {
