@@ -24,9 +24,9 @@
 //! already exists for another database column. Drizzle: adds
 //! `tenant_id: uuid("tenant_id").notNull()` after `id` (or
 //! last; `tenantId: uuid("tenant_id")` or `tenantId: uuid()` under casing when the
-//! file's columns are written that way, the index then on `t.tenantId`), chained with `.references(() => tenants.id)` when exactly one
-//! Drizzle table
-//! is named like the tenant table, it is exported and (with several Drizzle
+//! file's columns are written that way, the index then on `t.tenantId`), chained
+//! with `.references(() => tenants.id)` when exactly one Drizzle table is named
+//! like the tenant table, it is exported and (with several Drizzle
 //! configurations) it belongs to the same configuration (imported with a relative
 //! import when it lives in another file), and adds
 //! `index("<table>_tenant_id_idx").on(t.tenant_id)` to the table's extra config in
