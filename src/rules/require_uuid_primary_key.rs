@@ -185,9 +185,11 @@ fn add_fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
     match t.orm {
         Orm::Drizzle => {
             let (uuid, imp) = drizzle::pg_core(&src, "uuid");
+            let naming =
+                crate::fix::column_style::DrizzleNaming::of(&src, cx.schema.casing_of(st.file));
             let prop = format!(
-                "id: {uuid}({}).primaryKey().defaultRandom()",
-                src.style.quoted("id")
+                "{}.primaryKey().defaultRandom()",
+                naming.column(&src, "id", &uuid, None)
             );
             let mut edits = drizzle::insert_column(&src, t, drizzle::Place::Start, &prop)?;
             edits.extend(imp);
