@@ -16,13 +16,23 @@ use crate::model::{FileModel, Lang, SourceKind};
 use std::path::Path;
 use tree_sitter::{Parser, Tree};
 
+/// A second Drizzle Kit configuration named after what it holds
+/// (`drizzle.tenant.config.ts`, `drizzle-global.config.ts`): run with
+/// `drizzle-kit --config`, so only a `defineConfig` call says it is one.
+fn named_drizzle_config(file_name: &str, text: &str) -> bool {
+    file_name.starts_with("drizzle")
+        && file_name.contains(".config.")
+        && text.contains("defineConfig")
+        && text.contains("drizzle-kit")
+}
+
 /// Decide what a file is from its path and a cheap scan of its text.
 pub fn classify(path: &Path, text: &str) -> SourceKind {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
         "ts" | "mts" | "cts" | "tsx" | "js" | "mjs" | "cjs" => {
-            if file_name.starts_with("drizzle.config.") {
+            if file_name.starts_with("drizzle.config.") || named_drizzle_config(file_name, text) {
                 SourceKind::DrizzleConfig
             } else if text.contains("drizzle-orm/pg-core") {
                 SourceKind::Drizzle

@@ -43,7 +43,7 @@
 //! `index-tenant-id`); none in a Drizzle Kit journal folder. Unsafe: enabling
 //! RLS changes what every role without `BYPASSRLS` can read and write.
 
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, table_label};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 
 pub const RULE: RuleDef = RuleDef {
@@ -63,7 +63,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let t = &st.table;
-        let Some(name) = &t.name else { continue };
+        if t.name.is_none() {
+            continue;
+        }
+        let name = table_label(t);
         // A Drizzle table that declares RLS itself (a policy, `.enableRLS()`)
         // while a migration disables it: the schema is right, the database is
         // not, and only a new migration (`drizzle-kit generate --custom`) helps.
@@ -100,7 +103,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 format!("table \"{name}\" does not enable row-level security"),
             ),
         };
-        let mut d = d.table(name.clone());
+        let mut d = d.table(name.into_owned());
         if !declares
             && super::tenant_isolation_policy::may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)
