@@ -75,6 +75,38 @@ fn has_reexport(text: &str) -> bool {
     text.contains("export *") || (text.contains("export {") && text.contains(" from "))
 }
 
+/// Route tree-sitter's C allocations (parse stacks, subtrees, trees) to
+/// mimalloc. Call once, first thing in `main`, before any parser or tree
+/// exists: a block allocated by one allocator must not be freed by the other.
+/// The binary and the benchmarks call it; tests keep the C library's malloc.
+pub fn use_mimalloc_for_tree_sitter() {
+    use std::ffi::c_void;
+    unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
+        // SAFETY: plain mimalloc call; any size is valid.
+        unsafe { libmimalloc_sys::mi_malloc(size) }
+    }
+    unsafe extern "C" fn calloc(n: usize, size: usize) -> *mut c_void {
+        match n.checked_mul(size) {
+            // SAFETY: plain mimalloc call; the block comes zeroed.
+            Some(total) => unsafe { libmimalloc_sys::mi_zalloc(total) },
+            None => std::ptr::null_mut(),
+        }
+    }
+    unsafe extern "C" fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
+        // SAFETY: `p` is null or came from these functions (set before any use).
+        unsafe { libmimalloc_sys::mi_realloc(p, size) }
+    }
+    unsafe extern "C" fn free(p: *mut c_void) {
+        // SAFETY: `p` is null or came from these functions (set before any use).
+        unsafe { libmimalloc_sys::mi_free(p) }
+    }
+    // SAFETY: called before tree-sitter allocates anything (see above), so
+    // every block is allocated and freed by the same allocator.
+    unsafe {
+        tree_sitter::set_allocator(Some(malloc), Some(calloc), Some(realloc), Some(free));
+    }
+}
+
 /// A tree-sitter parser for `lang` (SQL has none: `None`).
 pub fn parser_for(lang: Lang, tsx: bool) -> Option<Parser> {
     let mut parser = Parser::new();
