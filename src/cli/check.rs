@@ -189,8 +189,18 @@ fn run_with(
         if exiting {
             std::mem::forget(schema);
         }
-        let map = project.absorb(part);
-        let found = found.into_iter().map(|d| remap(d, &map));
+        // The first part at the root becomes the combined project as it is
+        // (same root, same file ids); later parts are moved into it.
+        let map = if project.files().next().is_none() && part.root == project.root {
+            project = part;
+            None
+        } else {
+            Some(project.absorb(part))
+        };
+        let found = found.into_iter().map(|d| match &map {
+            Some(map) => remap(d, map),
+            None => d,
+        });
         match baseline {
             Some(b) => match baselined.iter_mut().find(|(x, _)| Arc::ptr_eq(x, &b)) {
                 Some((_, v)) => v.extend(found),
