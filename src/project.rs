@@ -256,6 +256,19 @@ impl Project {
     /// Add or replace a file's text and model. Returns its id (stable for a path).
     pub fn set_file(&mut self, path: PathBuf, text: Arc<str>, model: FileModel) -> FileId {
         let lines = LineIndex::new(&text);
+        self.set_file_indexed(path, text, lines, model)
+    }
+
+    /// [`Project::set_file`] with the text's line index already built (`lines`
+    /// must be `LineIndex::new(&text)`): the bulk loader builds it on its
+    /// worker threads.
+    pub fn set_file_indexed(
+        &mut self,
+        path: PathBuf,
+        text: Arc<str>,
+        lines: LineIndex,
+        model: FileModel,
+    ) -> FileId {
         if model.kind == crate::model::SourceKind::Sql
             && let Some(dir) = path.parent()
             && !self.journals.contains_key(dir)
@@ -299,7 +312,7 @@ impl Project {
         let mut map = vec![FileId::default(); other.files.len()];
         for (i, f) in other.files.into_iter().enumerate() {
             if let Some(f) = f {
-                map[i] = self.set_file(f.path, f.text, f.model);
+                map[i] = self.set_file_indexed(f.path, f.text, f.lines, f.model);
             }
         }
         map
