@@ -79,6 +79,8 @@ mod lsp_uri {
 /// costly parse, extraction and lint run once per burst of edits, on this
 /// thread, so the async runtime always has threads free to answer requests.
 fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp>) {
+    // Since when lints have been giving up for newer edits, one after another.
+    let mut giving_up_since: Option<std::time::Instant> = None;
     while let Ok(first) = rx.recv() {
         let mut out = state::Outcome::default();
         let mut next = Some(first);
@@ -101,10 +103,28 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
             state.op_applied(key);
             next = rx.try_recv().ok();
         }
-        out.extend(state.lint_pending());
+        // A lint overtaken by newer edits gives up (they are linted next),
+        // unless lints have been giving up for longer than MAX_DEFERRAL: a
+        // steady stream of edits still sees its findings now and then.
+        let deferred_long = giving_up_since.is_some_and(|t| t.elapsed() >= MAX_DEFERRAL);
+        let (lint, gave_up) = if deferred_long {
+            state.lint_newest(&|| false)
+        } else {
+            state.lint_newest(&|| state.queued())
+        };
+        out.extend(lint);
+        giving_up_since = match (gave_up, giving_up_since) {
+            (true, None) => Some(std::time::Instant::now()),
+            (true, since) => since,
+            (false, _) => None,
+        };
         outbox.send(out);
     }
 }
+
+/// How long lints may keep giving up for newer edits before one runs to the
+/// end anyway.
+const MAX_DEFERRAL: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How long a request about a document being linted may wait for that lint
 /// before it is answered with an empty result.

@@ -98,6 +98,9 @@ pub struct Engine {
     /// The client pulls diagnostics (`textDocument/diagnostic`): nothing is
     /// pushed for linted files; see [`super::pull`].
     pub pull: bool,
+    /// Documents whose publication a lint that gave up owes (its findings
+    /// are in, a newer edit was queued): the next lint publishes them.
+    pub owed: BTreeSet<PathBuf>,
     /// Pull result id of every file with findings (kept only when `pull`).
     pub result_ids: HashMap<FileId, u64>,
     /// A re-lint outside [`State::lint_pending`] changed pull results: the
@@ -289,6 +292,29 @@ impl State {
     /// (those about the documents being linted wait for it, see
     /// [`State::read_settled`]); the findings go in under the write lock.
     pub fn lint_pending(&self) -> Outcome {
+        self.lint_newest(&|| false).0
+    }
+
+    /// `true` when document notifications (about anything) wait to be
+    /// applied: a lint running now is for a version already overtaken.
+    pub fn queued(&self) -> bool {
+        !self
+            .unapplied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    /// [`State::lint_pending`] that gives up as soon as `superseded` says a
+    /// newer state is on its way (the worker: notifications are queued), so a
+    /// burst of edits costs one lint after its last edit. It asks between
+    /// documents while parsing and extracting, before the new texts go into
+    /// the project (the documents go back to `dirty`, nothing changed), and
+    /// after the check, before converting and publishing (the findings are
+    /// kept; the publication is owed to the next lint, see [`Engine::owed`]).
+    /// The check itself is never interrupted: it leaves the incremental state
+    /// consistent. The second value is `true` when the lint gave up.
+    pub fn lint_newest(&self, superseded: &dyn Fn() -> bool) -> (Outcome, bool) {
         let _gate = self.lint_gate.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Outcome::default();
         let (dirty, budget) = {
@@ -301,8 +327,21 @@ impl State {
             (dirty, engine.project.config.max_document_size())
         };
         if dirty.is_empty() {
-            return out;
+            let owed = std::mem::take(&mut self.engine().owed);
+            if !owed.is_empty() {
+                let converted = convert_open(&self.read(), self.encoding());
+                out.publish = diff_published(&mut self.engine(), converted, &owed);
+            }
+            return (out, false);
         }
+        // Give up: the documents not put into the project yet are dirty again.
+        let give_up = |paths: &mut dyn Iterator<Item = PathBuf>| {
+            let mut engine = self.engine();
+            for p in paths {
+                engine.linting.remove(&p);
+                engine.dirty.insert(p);
+            }
+        };
         struct Parsed {
             path: PathBuf,
             old_kind: SourceKind,
@@ -314,8 +353,14 @@ impl State {
             tree: Option<tree_sitter::Tree>,
             version: i32,
         }
-        let mut parsed = Vec::new();
-        for path in dirty {
+        let mut parsed: Vec<Parsed> = Vec::new();
+        let mut todo = dirty.into_iter();
+        while let Some(path) = todo.next() {
+            if superseded() {
+                let back = parsed.drain(..).map(|p| p.path);
+                give_up(&mut std::iter::once(path).chain(back).chain(todo));
+                return (out, true);
+            }
             let Some(mut doc) = self.docs.get_mut(&path) else {
                 continue;
             };
@@ -347,6 +392,12 @@ impl State {
         let mut forced = BTreeSet::new();
         {
             let mut engine = self.engine();
+            if superseded() {
+                drop(engine);
+                give_up(&mut parsed.into_iter().map(|p| p.path));
+                return (out, true);
+            }
+            forced.append(&mut engine.owed);
             for p in parsed {
                 if let Some(o) = engine.open.get_mut(&p.path) {
                     o.version = p.version;
@@ -381,7 +432,7 @@ impl State {
             }
             if engine.waiting {
                 engine.linting.clear();
-                return out;
+                return (out, false);
             }
             engine.linting = forced.clone();
         }
@@ -405,12 +456,17 @@ impl State {
                 out.refresh = store_result_ids(engine, ids, &forced);
             }
         }
+        if superseded() {
+            // A newer text is coming: its lint publishes these documents.
+            self.engine().owed.append(&mut forced);
+            return (out, true);
+        }
         // Converting for LSP needs only reading; recording what was published,
         // writing again (no other lint can run in between: the gate is held).
         let converted = convert_open(&self.read(), self.encoding());
         let mut engine = self.engine();
         out.publish = diff_published(&mut engine, converted, &forced);
-        out
+        (out, false)
     }
 
     /// The index is loaded: publish every open document from now on, starting
