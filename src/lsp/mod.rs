@@ -83,6 +83,8 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
     let mut giving_up_since: Option<std::time::Instant> = None;
     while let Ok(first) = rx.recv() {
         let mut out = state::Outcome::default();
+        let applying = std::time::Instant::now();
+        let mut applied = 0usize;
         let mut next = Some(first);
         while let Some(op) = next {
             let key = op.key();
@@ -101,7 +103,13 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
                 }
             }
             state.op_applied(key);
+            applied += 1;
             next = rx.try_recv().ok();
+        }
+        if state::timings() {
+            let us = applying.elapsed().as_micros();
+            out.log
+                .push(format!("timing apply={us}us notifications={applied}"));
         }
         // A lint overtaken by newer edits gives up (they are linted next),
         // unless lints have been giving up for longer than MAX_DEFERRAL: a
@@ -834,8 +842,12 @@ pub fn run() -> i32 {
     let shut_down = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&shut_down);
     runtime.block_on(async move {
+        // Frames the output pump writes between tower's: error responses to
+        // broken input, and publications (serialised by the outbox).
+        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
+        let frames = errors_tx.clone();
         let (service, socket) = LspService::new(move |client: Client| {
-            let outbox = Outbox::spawn(client.clone());
+            let outbox = Outbox::spawn(client.clone(), Some(frames));
             Backend {
                 client,
                 outbox,
@@ -847,7 +859,6 @@ pub fn run() -> i32 {
             }
         });
         let (server_in, server_out, feed, drain) = transport::pipes();
-        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
         let input = tokio::spawn(transport::pump_input(tokio::io::stdin(), feed, errors_tx));
         let output = tokio::spawn(transport::pump_output(
             drain,

@@ -353,6 +353,7 @@ impl State {
             tree: Option<tree_sitter::Tree>,
             version: i32,
         }
+        let started = std::time::Instant::now();
         let mut parsed: Vec<Parsed> = Vec::new();
         let mut todo = dirty.into_iter();
         while let Some(path) = todo.next() {
@@ -436,6 +437,7 @@ impl State {
             }
             engine.linting = forced.clone();
         }
+        let parsed_at = std::time::Instant::now();
         {
             // Report-only (fixes are computed when a code action asks:
             // lsp::actions), and only what the edit changed is checked again
@@ -456,6 +458,7 @@ impl State {
                 out.refresh = store_result_ids(engine, ids, &forced);
             }
         }
+        let checked_at = std::time::Instant::now();
         if superseded() {
             // A newer text is coming: its lint publishes these documents.
             self.engine().owed.append(&mut forced);
@@ -466,6 +469,18 @@ impl State {
         let converted = convert_open(&self.read(), self.encoding());
         let mut engine = self.engine();
         out.publish = diff_published(&mut engine, converted, &forced);
+        if timings() {
+            let us = |a: std::time::Instant, b: std::time::Instant| (b - a).as_micros();
+            let now = std::time::Instant::now();
+            let path = engine.incr.last.as_ref().map(|p| format!("{p:?}"));
+            out.log(format!(
+                "timing parse+extract={}us check={}us convert={}us path={}",
+                us(started, parsed_at),
+                us(parsed_at, checked_at),
+                us(checked_at, now),
+                path.unwrap_or_default()
+            ));
+        }
         (out, false)
     }
 
@@ -722,6 +737,14 @@ impl State {
         }
         out
     }
+}
+
+/// Per-stage timings of every lint and publication go to the client as
+/// `window/logMessage` lines starting with `timing` when the environment sets
+/// `GREYHAVEN_LSP_TIMINGS` (bench/server.py reads them).
+pub fn timings() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("GREYHAVEN_LSP_TIMINGS").is_some())
 }
 
 /// `true` when `path` lies under a workspace folder and is not excluded.
