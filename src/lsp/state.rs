@@ -978,6 +978,38 @@ mod tests {
         p.parse().unwrap()
     }
 
+    /// A lint told that newer edits are queued gives up at each of its
+    /// checkpoints: before extracting (the document stays dirty, nothing is
+    /// published) and after the check (the findings are in, the publication is
+    /// owed to the next lint, which publishes it even with nothing to lint).
+    #[test]
+    fn a_superseded_lint_gives_up_and_the_next_one_publishes() {
+        let s = State::new();
+        let u = uri("file:///w/schema.ts");
+        let text = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const t = pgTable(\"t\", { id: uuid() });\n";
+        s.open_doc(&u, text, 1);
+        let (out, gave_up) = s.lint_newest(&|| true);
+        assert!(gave_up && out.publish.is_empty());
+        assert!(s.read().dirty.contains(Path::new("/w/schema.ts")));
+        assert!(s.read().linting.is_empty());
+        // Superseded only at the last checkpoint (the third question).
+        let asked = std::cell::Cell::new(0);
+        let late = || {
+            asked.set(asked.get() + 1);
+            asked.get() >= 3
+        };
+        let (out, gave_up) = s.lint_newest(&late);
+        assert!(gave_up && out.publish.is_empty(), "{}", asked.get());
+        assert!(!s.read().diagnostics.is_empty());
+        assert!(s.read().owed.contains(Path::new("/w/schema.ts")));
+        let (out, gave_up) = s.lint_newest(&|| false);
+        assert!(!gave_up);
+        assert_eq!(out.publish.len(), 1);
+        assert_eq!(out.publish[0].version, Some(1));
+        assert!(!out.publish[0].diagnostics.is_empty());
+        assert!(s.read().owed.is_empty());
+    }
+
     #[test]
     fn stale_and_unknown_changes_are_dropped() {
         let s = State::new();
