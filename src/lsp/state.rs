@@ -950,10 +950,12 @@ pub fn diff_published(
         let id = engine.project.file_id(&path);
         let previous = engine.published.get(&path);
         let forced = forced.contains(&path) && id.is_some();
-        let changed = match previous {
-            Some(p) => *p != converted,
-            None => !converted.is_empty(),
-        };
+        // A forced document is published whatever it holds: no comparison.
+        let changed = !forced
+            && match previous {
+                Some(p) => *p != converted,
+                None => !converted.is_empty(),
+            };
         if forced || changed {
             out.push(Publish {
                 uri: info.uri.clone(),
