@@ -601,11 +601,27 @@ pub fn lint_cached(
             }
         }
         if let Some(per) = &cache.per_table[ri] {
-            all.extend(per.iter().flatten().cloned());
+            if ONCE_PER_PLACE.contains(&def.meta.name) {
+                let mut seen = std::collections::HashSet::new();
+                all.extend(
+                    per.iter()
+                        .flatten()
+                        .filter(|d| seen.insert((d.file, d.span)))
+                        .cloned(),
+                );
+            } else {
+                all.extend(per.iter().flatten().cloned());
+            }
         }
     }
     finish(project, schema, all)
 }
+
+/// Rules that report a place once however many tables it applies to (a policy
+/// written once in a helper several tables call), naming the first of them in
+/// schema order: [`lint_cached`]'s per-table runs keep only the first finding
+/// at each place, as one run over every table does.
+const ONCE_PER_PLACE: &[&str] = &[rls_initplan::RULE.meta.name];
 
 /// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
 /// migration are dropped, and a finding about a table anchored in one is marked
