@@ -415,9 +415,8 @@ pub fn lint_with<'a>(
     schema: &'a Schema,
     fixes: Fixes<'a>,
 ) -> Vec<Diagnostic> {
-    let qualified = qualified_names(schema);
     if matches!(fixes, Fixes::None) {
-        return finish(lint_parallel(project, schema, &qualified));
+        return finish(project, schema, lint_parallel(project, schema));
     }
     let mut all = Vec::new();
     let cx = Ctx::new(project, schema, fixes);
@@ -436,7 +435,7 @@ pub fn lint_with<'a>(
 /// the available cores (each worker with its own [`Ctx`], whose lazily built
 /// lookups are per thread). The findings come back in rule order, as the
 /// sequential loop of [`lint_with`] gives them.
-fn lint_parallel(project: &Project, schema: &Schema, qualified: &Qualified) -> Vec<Diagnostic> {
+fn lint_parallel(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let enabled: Vec<(&RuleDef, Severity)> = RULES
         .iter()
@@ -455,7 +454,7 @@ fn lint_parallel(project: &Project, schema: &Schema, qualified: &Qualified) -> V
             let Some(&(def, severity)) = enabled.get(i) else {
                 break;
             };
-            mine.push((i, run(&cx, qualified, def, severity, Scope::All)));
+            mine.push((i, run(&cx, def, severity, Scope::All)));
         }
         mine
     };
