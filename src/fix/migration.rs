@@ -4,9 +4,10 @@
 //! folders (`supabase/migrations/<14-digit UTC timestamp>_name.sql`, the
 //! timestamp of now, or `SOURCE_DATE_EPOCH` when set, and always after the last
 //! one), numbered plain SQL (`0007_x.sql`, Flyway `V7__x.sql`: the next number,
-//! same width) and Alembic (a new revision chained to the single head, with a
-//! fresh revision id derived from its content, an `upgrade()` and the
-//! `downgrade()` that undoes it). Drizzle Kit journal folders get nothing:
+//! same width) and Alembic (a new revision chained to the single head of the
+//! revision graph, named and numbered the folder's way: numbered files and
+//! ids, ids equal to file names, else a fresh hex id derived from its content;
+//! an `upgrade()` and the `downgrade()` that undoes it; several heads: none). Drizzle Kit journal folders get nothing:
 //! `drizzle-kit generate --custom` writes the file and its journal entry.
 
 use crate::diagnostic::{Fix, NewFile, Safety};
@@ -33,8 +34,22 @@ enum Kind {
     Alembic {
         head: String,
         revisions: Vec<String>,
+        /// File names start with a number of this width (`0007_x.py`): the last.
         numbered: Option<(usize, u64)>,
+        ids: RevisionIds,
     },
+}
+
+/// How an Alembic folder spells its revision ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RevisionIds {
+    /// Alembic's own random hex ids (or anything else): a new id derived from
+    /// the change.
+    Hex,
+    /// Numbers (`revision = "0007"`) of this width: the next one.
+    Numbered { width: usize, last: u64 },
+    /// Each revision id is its file's name without `.py` (`"0007_add_x"`).
+    FileStem,
 }
 
 /// What a new migration does: SQL statements (without `;`) for the way up and,
@@ -181,6 +196,9 @@ fn alembic_kind(project: &Project, names: &[(String, FileId)]) -> Option<Kind> {
         revisions.push(m.revision.clone()?);
         downs.extend(m.down_revisions.iter().cloned());
     }
+    // The head of the graph: the one revision no other revises. Several
+    // heads (unmerged branches) leave the new revision nowhere to go: no fix
+    // rather than a third branch (`alembic upgrade head` refuses several).
     let heads: Vec<&String> = revisions.iter().filter(|r| !downs.contains(r)).collect();
     let [head] = heads.as_slice() else {
         return None;
@@ -198,10 +216,30 @@ fn alembic_kind(project: &Project, names: &[(String, FileId)]) -> Option<Kind> {
                 .unwrap_or(0);
             (width, last)
         });
+    let all_digits = |r: &String| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit());
+    let ids = if revisions.iter().all(all_digits) {
+        RevisionIds::Numbered {
+            width: revisions.iter().map(String::len).max().unwrap_or(4),
+            last: revisions
+                .iter()
+                .filter_map(|r| r.parse().ok())
+                .max()
+                .unwrap_or(0),
+        }
+    } else if names
+        .iter()
+        .zip(&revisions)
+        .all(|((n, _), r)| n.strip_suffix(".py") == Some(r.as_str()))
+    {
+        RevisionIds::FileStem
+    } else {
+        RevisionIds::Hex
+    };
     Some(Kind::Alembic {
         head: (*head).clone(),
         revisions,
         numbered,
+        ids,
     })
 }
 
@@ -232,12 +270,35 @@ pub fn new_migration(project: &Project, folder: &Folder, change: &Change) -> Opt
             head,
             revisions,
             numbered,
+            ids,
         } => {
-            let rev = revision_id(head, change, revisions);
-            let name = match numbered {
-                Some((width, last)) => format!("{:0width$}_{slug}.py", last + 1, width = *width),
-                None => format!("{rev}_{slug}.py"),
+            let number = |width: usize, last: u64| format!("{:0width$}", last + 1);
+            let (rev, name) = match (*ids, numbered) {
+                (RevisionIds::Numbered { width, last }, numbered) => {
+                    let rev = number(width, last);
+                    let prefix = numbered.map_or_else(|| rev.clone(), |(w, l)| number(w, l));
+                    (rev, format!("{prefix}_{slug}.py"))
+                }
+                (RevisionIds::FileStem, Some((width, last))) => {
+                    let stem = format!("{}_{slug}", number(*width, *last));
+                    (stem.clone(), format!("{stem}.py"))
+                }
+                (RevisionIds::FileStem, None) => {
+                    let stem = format!("{}_{slug}", revision_id(head, change, revisions));
+                    (stem.clone(), format!("{stem}.py"))
+                }
+                (RevisionIds::Hex, numbered) => {
+                    let rev = revision_id(head, change, revisions);
+                    let name = match numbered {
+                        Some((width, last)) => format!("{}_{slug}.py", number(*width, *last)),
+                        None => format!("{rev}_{slug}.py"),
+                    };
+                    (rev, name)
+                }
             };
+            if revisions.contains(&rev) {
+                return None;
+            }
             (folder.dir.join(name), alembic_text(change, &rev, head))
         }
     };

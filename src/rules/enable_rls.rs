@@ -46,7 +46,7 @@
 //! the new revision would fail on a table that is not there). Unsafe: enabling
 //! RLS changes what every role without `BYPASSRLS` can read and write.
 
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, table_label};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 
 pub const RULE: RuleDef = RuleDef {
@@ -66,7 +66,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let t = &st.table;
-        let Some(name) = &t.name else { continue };
+        if t.name.is_none() {
+            continue;
+        }
+        let name = table_label(t);
         // A Drizzle table that declares RLS itself (a policy, `.enableRLS()`)
         // while a migration disables it: the schema is right, the database is
         // not, and only a new migration (`drizzle-kit generate --custom`) helps.
@@ -103,7 +106,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 format!("table \"{name}\" does not enable row-level security"),
             ),
         };
-        let mut d = d.table(name.clone());
+        let mut d = d.table(name.into_owned());
         if !declares
             && super::tenant_isolation_policy::may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)

@@ -96,7 +96,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 "table \"{label}\" enables row-level security but does not force it: its owner bypasses every policy"
             ),
         )
-        .table(st.table.name.clone().unwrap_or_else(|| label.into_owned()));
+        .table(label.into_owned());
         // The marker and the fix agree by construction: the (small) file is
         // written first, and the finding is marked fixable only when it exists.
         if let Some(fix) = fix_of(cx, st, &mut folders)

@@ -74,8 +74,12 @@
 //! `<14-digit timestamp>_name.sql`) get `<UTC timestamp of now>_<what>.sql`,
 //! always after the last one; numbered folders (`0007_x.sql`) the next number
 //! with the same width; Flyway folders (`V7__x.sql`) `V8__<what>.sql`; Alembic
-//! versions folders a revision whose `down_revision` is the single head and
-//! whose id is fresh. A folder with any other naming, several Alembic heads, or
+//! versions folders a revision whose `down_revision` is the head of the
+//! revision graph (after a merge revision, the merge) and whose file name and id
+//! follow the folder's: `0008_<what>.py` when its files are numbered, id `"0008"`
+//! when its ids are numbers, the file's name when each id is its file's name,
+//! else a fresh 12-digit hex id (`<id>_<what>.py`). A folder with any other
+//! naming, several Alembic heads (unmerged branches: merge them first), or
 //! a Drizzle Kit journal (`meta/_journal.json`: run `drizzle-kit generate
 //! --custom`, which also writes the journal entry) gets no fix. An existing
 //! file is never overwritten.
@@ -126,9 +130,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             RULE.meta.name,
             file,
             anchor,
-            format!("table \"{name}\" has no index led by {}", tenant.name),
+            format!(
+                "table \"{}\" has no index led by {}",
+                super::table_label(t),
+                tenant.name
+            ),
         )
-        .table(name.clone())
+        .table(super::table_label(t))
         .column(tenant.name.clone());
         for (file, oi) in outside_indexes_of(cx, st) {
             let cols = outside_index_db_columns(t, oi);

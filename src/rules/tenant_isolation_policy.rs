@@ -125,7 +125,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let t = &st.table;
-        let Some(name) = &t.name else { continue };
+        if t.name.is_none() {
+            continue;
+        }
         let mut columns: Vec<&str> = vec![&cx.config.tenancy.column];
         match cx.tenant_column(t) {
             Some(c) => {
@@ -151,9 +153,12 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             RULE.meta.name,
             st.file,
             t.anchor,
-            format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}"),
+            format!(
+                "table \"{}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}",
+                super::table_label(t)
+            ),
         )
-        .table(name.clone());
+        .table(super::table_label(t));
         if may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)
             && let Some(fix) =
