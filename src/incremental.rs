@@ -352,6 +352,14 @@ fn migration_edit(
             all_rules |= summary(a, &tenant_column) != summary(b, &tenant_column);
         }
     }
+    // Where a new migration goes (the head of the Alembic graph) depends on
+    // every revision's ids: a changed id decides whether other tables'
+    // findings can be fixed by a new migration, so every table is linted again.
+    let graph = |m: &Option<crate::model::Migration>| {
+        m.as_ref()
+            .map(|m| (m.revision.clone(), m.down_revisions.clone()))
+    };
+    all_rules |= graph(&old.model.migration) != graph(&new.model.migration);
     all_rules |= before.migration_order != schema.migration_order
         || before.casing != schema.casing
         || before.file_casing != schema.file_casing
