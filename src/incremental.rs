@@ -367,7 +367,20 @@ fn migration_edit(
         || before.views != schema.views
         || before.functions != schema.functions
         || before.outside_owner != schema.outside_owner
-        || before.unread != schema.unread;
+        || before.unread != schema.unread
+        || before.file_config != schema.file_config;
+    // Where a new migration goes (the Alembic head, the folder's revision ids,
+    // whether every revision reads) decides the new-migration fixes of every
+    // table in the folder: a change there lints every table again.
+    let revision_facts = |m: &crate::model::FileModel| {
+        (
+            m.syntax_error,
+            m.migration
+                .as_ref()
+                .map(|m| (m.revision.clone(), m.down_revisions.clone())),
+        )
+    };
+    all_rules |= revision_facts(&old.model) != revision_facts(&new.model);
     prev.lint.shift(&e);
     prev.memo = memo;
     Ok((schema, prev, dirty, all_rules))
