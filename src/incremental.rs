@@ -352,18 +352,18 @@ fn migration_edit(
             all_rules |= summary(a, &tenant_column) != summary(b, &tenant_column);
         }
     }
-    // New-migration fixes (and so the findings' fix markers) follow the
-    // folder's revision chain: a changed revision or a new syntax error
-    // re-lints every table.
-    let chain = |m: &crate::model::FileModel| {
-        let mig = m.migration.as_ref();
-        (
-            mig.map(|x| x.revision.clone()),
-            mig.map(|x| x.down_revisions.clone()),
-            m.syntax_error,
-        )
+    // Where a new migration goes (the head of the Alembic graph) depends on
+    // every revision's ids: a changed id (or a syntax error appearing or
+    // going) decides whether other tables' findings can be fixed by a new
+    // migration, so every table is linted again.
+    let graph = |m: &crate::model::FileModel| {
+        let ids = m
+            .migration
+            .as_ref()
+            .map(|m| (m.revision.clone(), m.down_revisions.clone()));
+        (ids, m.syntax_error)
     };
-    all_rules |= chain(&old.model) != chain(&new.model);
+    all_rules |= graph(&old.model) != graph(&new.model);
     all_rules |= before.migration_order != schema.migration_order
         || before.casing != schema.casing
         || before.file_casing != schema.file_casing
