@@ -353,13 +353,17 @@ fn migration_edit(
         }
     }
     // Where a new migration goes (the head of the Alembic graph) depends on
-    // every revision's ids: a changed id decides whether other tables'
-    // findings can be fixed by a new migration, so every table is linted again.
-    let graph = |m: &Option<crate::model::Migration>| {
-        m.as_ref()
-            .map(|m| (m.revision.clone(), m.down_revisions.clone()))
+    // every revision's ids: a changed id (or a syntax error appearing or
+    // going) decides whether other tables' findings can be fixed by a new
+    // migration, so every table is linted again.
+    let graph = |m: &crate::model::FileModel| {
+        let ids = m
+            .migration
+            .as_ref()
+            .map(|m| (m.revision.clone(), m.down_revisions.clone()));
+        (ids, m.syntax_error)
     };
-    all_rules |= graph(&old.model.migration) != graph(&new.model.migration);
+    all_rules |= graph(&old.model) != graph(&new.model);
     all_rules |= before.migration_order != schema.migration_order
         || before.casing != schema.casing
         || before.file_casing != schema.file_casing
@@ -369,18 +373,6 @@ fn migration_edit(
         || before.outside_owner != schema.outside_owner
         || before.unread != schema.unread
         || before.file_config != schema.file_config;
-    // Where a new migration goes (the Alembic head, the folder's revision ids,
-    // whether every revision reads) decides the new-migration fixes of every
-    // table in the folder: a change there lints every table again.
-    let revision_facts = |m: &crate::model::FileModel| {
-        (
-            m.syntax_error,
-            m.migration
-                .as_ref()
-                .map(|m| (m.revision.clone(), m.down_revisions.clone())),
-        )
-    };
-    all_rules |= revision_facts(&old.model) != revision_facts(&new.model);
     prev.lint.shift(&e);
     prev.memo = memo;
     Ok((schema, prev, dirty, all_rules))
