@@ -119,7 +119,7 @@ pub fn extract_with_tree(kind: SourceKind, text: &str, tree: Option<&Tree>) -> F
 
 /// What the last extraction of one file leaves for the next: the text it read
 /// and what each reusable top-level statement gave (Drizzle table
-/// statements), so that after an edit only the statements it touched, and
+/// statements, SQLModel class bodies), so that after an edit only the statements it touched, and
 /// those whose imports or looked-up declarations changed, are extracted again
 /// ([`extract_reusing`]). The language server keeps one per open document.
 #[derive(Clone, Debug, Default)]
@@ -127,13 +127,17 @@ pub struct Reuse {
     kind: Option<SourceKind>,
     text: String,
     drizzle: drizzle::Pieces,
+    sqlmodel: sqlmodel::Pieces,
 }
 
 impl Reuse {
     /// Statements the extraction that made this took from the one before it,
     /// and statements it extracted (for tests and benchmarks).
     pub fn counts(&self) -> (usize, usize) {
-        (self.drizzle.reused, self.drizzle.extracted)
+        (
+            self.drizzle.reused + self.sqlmodel.reused,
+            self.drizzle.extracted + self.sqlmodel.extracted,
+        )
     }
 }
 
@@ -161,6 +165,12 @@ pub fn extract_reusing(
             let old = prev.zip(edit.as_ref()).map(|(p, e)| (p.drizzle, e));
             let (model, pieces) = drizzle::extract_reusing(text, t, kind, old);
             reuse.drizzle = pieces;
+            model
+        }
+        (SourceKind::SqlModel, Some(t)) => {
+            let old = prev.zip(edit.as_ref()).map(|(p, e)| (p.sqlmodel, e));
+            let (model, pieces) = sqlmodel::extract_reusing(text, t, old);
+            reuse.sqlmodel = pieces;
             model
         }
         _ => return (extract_with_tree(kind, text, tree), reuse),

@@ -204,6 +204,20 @@ pub(crate) fn column_set(e: &TextEdit, s: &mut ColumnSet) {
     }
 }
 
+pub(crate) fn finding(e: &TextEdit, f: &mut FileFinding) {
+    match f {
+        FileFinding::TablenameAttribute { span, .. } | FileFinding::NaiveUtcNow { span } => {
+            *span = e.span(*span)
+        }
+        FileFinding::TableArgsNotTuple {
+            span, insert_at, ..
+        } => {
+            *span = e.span(*span);
+            *insert_at = e.offset(*insert_at);
+        }
+    }
+}
+
 /// Every span of a file model extracted from the edited file (migrations,
 /// whose models the incremental engine never keeps, are left alone).
 pub fn file_model(e: &TextEdit, m: &mut FileModel) {
@@ -218,19 +232,7 @@ pub fn file_model(e: &TextEdit, m: &mut FileModel) {
         .iter_mut()
         .for_each(|l| policy(e, &mut l.policy));
     m.enums.iter_mut().for_each(|(_, s)| *s = e.span(*s));
-    for f in &mut m.findings {
-        match f {
-            FileFinding::TablenameAttribute { span, .. } | FileFinding::NaiveUtcNow { span } => {
-                *span = e.span(*span)
-            }
-            FileFinding::TableArgsNotTuple {
-                span, insert_at, ..
-            } => {
-                *span = e.span(*span);
-                *insert_at = e.offset(*insert_at);
-            }
-        }
-    }
+    m.findings.iter_mut().for_each(|f| finding(e, f));
     m.notes
         .iter_mut()
         .for_each(|n: &mut Note| n.span = e.span(n.span));
