@@ -21,12 +21,20 @@ Figures (each from one run):
   memory      server RSS (VmHWM, VmRSS) after indexing a generated 1,000-file
               workspace and opening one file; target <= 4x source + 30 MB
 
+With --timings the server logs each lint's stages (GREYHAVEN_LSP_TIMINGS):
+applying the notifications, parse + extract, check, convert + diff, and
+handing the publication to the output; the medians are printed beside the
+end-to-end figure, and what is left is transport (JSON-RPC decoding, framing,
+pipes, stdout, the client reading). The log lines cost a little themselves,
+so the headline figures come from a run without it.
+
 Every project is generated under a temporary directory (same input, same bytes).
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -44,6 +52,7 @@ DEFAULT_BIN = Path(
     )
 )
 TIMEOUT = 120.0
+TIMINGS = False
 
 
 # ---------------------------------------------------------------- the client
@@ -54,9 +63,13 @@ class Client:
     caller wait for a message matching a predicate (never sleeps)."""
 
     def __init__(self, binary: Path, cwd: Path):
+        env = dict(os.environ)
+        if TIMINGS:
+            env["GREYHAVEN_LSP_TIMINGS"] = "1"
         self.proc = subprocess.Popen(
             [str(binary)],
             cwd=cwd,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -357,6 +370,7 @@ def keystrokes(c: Client, path: Path, text: str, edits: int):
     _, size, msg = c.published(path, 1)
     n_diags = len(msg["params"]["diagnostics"])
     times = []
+    stages = {}
     for k in range(edits):
         version = k + 2
         start = c.mark()
@@ -366,6 +380,19 @@ def keystrokes(c: Client, path: Path, text: str, edits: int):
             sent = c.change(path, version, line, char, char + 1, "")
         at, _, _ = c.published(path, version, start)
         times.append((at - sent) * 1000)
+        if TIMINGS:
+            # The publication's own timing line follows it.
+            c.wait(lambda m: m.get("method") == "window/logMessage"
+                   and m["params"]["message"].startswith("timing publish="), start)
+            for _, _, m in c.messages[start:]:
+                if m.get("method") == "window/logMessage" and m["params"]["message"].startswith("timing"):
+                    for key, us in re.findall(r"([a-z+]+)=(\d+)us", m["params"]["message"]):
+                        stages.setdefault(key, []).append(int(us) / 1000)
+    if TIMINGS:
+        split = ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in stages.items())
+        inside = sum(statistics.median(v) for v in stages.values())
+        print(f"  server stages (median ms): {split}")
+        print(f"  end to end minus server stages (transport): {statistics.median(times) - inside:.2f} ms")
     return times, n_diags, size
 
 
@@ -486,7 +513,10 @@ def main():
     ap.add_argument("--edits", type=int, default=200)
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--only", default="keystroke,sqlmodel,burst,memory")
+    ap.add_argument("--timings", action="store_true", help="print the server's per-stage medians")
     args = ap.parse_args()
+    global TIMINGS
+    TIMINGS = args.timings
     if not args.bin.is_file():
         sys.exit(f"no server binary at {args.bin} (build it first, see --help)")
     only = set(args.only.split(","))

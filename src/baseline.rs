@@ -107,10 +107,17 @@ pub fn fingerprint(project: &dyn Sources, d: &Diagnostic, dir: &Path) -> String 
         .source(d.file)
         .map(|(p, _)| relative_path(p, dir))
         .unwrap_or_default();
+    fingerprint_at(project, d, &path)
+}
+
+/// [`fingerprint`] with the file's path relative to the directory already
+/// computed (`relative_path(path, dir)`, or empty for an unknown file): the
+/// JSON reporter computes each file's once.
+pub fn fingerprint_at(project: &dyn Sources, d: &Diagnostic, path: &str) -> String {
     let anchor = anchor_text(project, d);
     let h = fnv1a(&[
         d.rule,
-        &path,
+        path,
         d.table.as_deref().unwrap_or(""),
         d.column.as_deref().unwrap_or(""),
         &anchor,

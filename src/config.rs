@@ -106,17 +106,26 @@ impl Config {
     /// bare name and the schema-qualified one (`auth.*`, `storage.objects`).
     pub fn is_exempt_in(&self, schema: Option<&str>, table: &str) -> bool {
         let bare = table.rsplit('.').next().unwrap_or(table);
-        let qualified = match schema {
-            Some(s) if !table.contains('.') => format!("{s}.{table}"),
-            _ if table.contains('.') => table.to_string(),
-            _ => format!("public.{table}"),
-        };
-        bare == self.tenancy.table
-            || self.tenancy.exempt_tables.iter().any(|t| {
-                [table, bare, qualified.as_str()]
-                    .iter()
-                    .any(|n| wildcard_match(t, n))
-            })
+        if bare == self.tenancy.table {
+            return true;
+        }
+        // Asked for every table by several rules: the qualified name is built
+        // only for a pattern that could match it (a glob, or a dotted name).
+        let mut qualified: Option<String> = None;
+        self.tenancy.exempt_tables.iter().any(|t| {
+            if wildcard_match(t, table) || wildcard_match(t, bare) {
+                return true;
+            }
+            if !t.contains(['.', '*', '?']) {
+                return false;
+            }
+            let q = qualified.get_or_insert_with(|| match schema {
+                Some(s) if !table.contains('.') => format!("{s}.{table}"),
+                _ if table.contains('.') => table.to_string(),
+                _ => format!("public.{table}"),
+            });
+            wildcard_match(t, q)
+        })
     }
 
     /// The largest file `check` reads, in bytes.
@@ -148,15 +157,27 @@ pub const DEFAULT_MAX_DOCUMENT_SIZE: u64 = 2 * 1024 * 1024;
 
 /// `pattern` with `*` (any run) and `?` (one character) matches all of `text`.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob_match(pattern.as_bytes(), text.as_bytes());
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    glob_match(&p, &t)
+}
+
+/// `*` / `?` matching over units (bytes of ASCII text, else chars).
+fn glob_match<T: Copy + PartialEq + From<u8>>(p: &[T], t: &[T]) -> bool {
+    let (star_unit, any_unit) = (T::from(b'*'), T::from(b'?'));
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == any_unit || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_unit {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -167,7 +188,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == star_unit)
 }
 
 /// The configuration file name.

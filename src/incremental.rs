@@ -11,10 +11,12 @@
 //! ([`crate::rules::lint_cached`]). A change the explicit dependencies do not
 //! cover falls back to the whole pipeline: other files' non-table facts (column
 //! sets, imports, exports, builders, linked policies, outside indexes), a
-//! table added, removed, renamed or (un)exported, a migration, a Drizzle
-//! configuration, files added or removed, a configuration change. When what
-//! other tables' rules read of a re-resolved table ([`Summary`]) changed, every
-//! table is linted again.
+//! table added, removed, renamed or (un)exported, a Drizzle configuration,
+//! files added or removed, a configuration change. An edited migration
+//! resolves the whole schema again (its facts replay in migration order) but
+//! lints again only the tables whose resolved state changed
+//! ([`migration_edit`]). When what other tables' rules read of a re-resolved
+//! table ([`Summary`]) changed, every table is linted again.
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
@@ -40,6 +42,10 @@ pub enum Path {
     /// Only these schema positions were resolved again; `all_rules` when every
     /// table was linted again anyway.
     Tables { resolved: usize, all_rules: bool },
+    /// A migration changed: everything was resolved again, and only the
+    /// `linted` tables whose resolved state the edit changed were linted
+    /// again; `all_rules` when every table was anyway.
+    Migration { linted: usize, all_rules: bool },
 }
 
 struct Prev {
@@ -72,6 +78,7 @@ impl Incremental {
         let tracked = project.tracks_changes();
         project.track_changes();
         let changes = project.take_changes().unwrap_or_default();
+        let mut migrated = false;
         let reuse = match self.prev.take() {
             None => Err("first check"),
             Some(_) if !tracked => Err("another project"),
@@ -83,6 +90,10 @@ impl Incremental {
             }
             Some(prev) => match changes.replaced.into_iter().next() {
                 None => Ok((schema, prev, Vec::new(), false)),
+                Some((id, old)) if is_migration_edit(project, id, &old) => {
+                    migrated = true;
+                    migration_edit(project, schema, prev, id, old)
+                }
                 Some((id, old)) => incremental(project, schema, prev, id, old),
             },
         };
@@ -94,9 +105,16 @@ impl Incremental {
                     &mut prev.lint,
                     (!all_rules).then_some(dirty.as_slice()),
                 );
-                self.last = Some(Path::Tables {
-                    resolved: dirty.len(),
-                    all_rules,
+                self.last = Some(if migrated {
+                    Path::Migration {
+                        linted: dirty.len(),
+                        all_rules,
+                    }
+                } else {
+                    Path::Tables {
+                        resolved: dirty.len(),
+                        all_rules,
+                    }
                 });
                 (schema, prev, ds)
             }
@@ -287,6 +305,63 @@ fn incremental(
     dirty.extend(referrers);
     dirty.sort_unstable();
     dirty.dedup();
+    Ok((schema, prev, dirty, all_rules))
+}
+
+/// `true` when the one changed file is a migration (SQL or Alembic) before
+/// and after the edit.
+fn is_migration_edit(project: &Project, id: FileId, old: &SourceFile) -> bool {
+    let migration = |k: SourceKind| matches!(k, SourceKind::Sql | SourceKind::Alembic);
+    migration(old.model.kind) && project.file(id).is_some_and(|f| migration(f.model.kind))
+}
+
+/// The path for an edited migration. Its DDL and RLS facts are replayed in
+/// migration order with every other migration's, so the whole schema is
+/// resolved again; but only the tables whose resolved state the edit changed
+/// (the old state with its spans moved past the edit, compared with the new:
+/// the tables whose DDL or RLS the migration touched before or after the
+/// edit) are linted again. A migration that adds, removes or renames a table
+/// takes the whole pipeline; when anything but the tables changed (views,
+/// functions, the migration order, unread sources) or what other tables'
+/// rules read of a table ([`Summary`]), every table is linted again.
+fn migration_edit(
+    project: &Project,
+    mut before: Schema,
+    mut prev: Prev,
+    id: FileId,
+    old: SourceFile,
+) -> Result<Reused, &'static str> {
+    let new = project.file(id).ok_or("the file was removed")?;
+    let e = TextEdit::between(id, &old.text, &new.text);
+    for st in &mut before.tables {
+        shift::schema_table(&e, st);
+    }
+    let (schema, memo) = resolve_with_memo(project);
+    if schema.tables.len() != before.tables.len() {
+        return Err("a migration added or removed a table");
+    }
+    let tenant_column = project.config.tenancy.column.clone();
+    let mut dirty = Vec::new();
+    let mut all_rules = false;
+    for (p, (a, b)) in before.tables.iter().zip(&schema.tables).enumerate() {
+        if a.file != b.file || a.table.ident != b.table.ident || a.table.name != b.table.name {
+            return Err("a migration renamed or moved a table");
+        }
+        if a != b {
+            dirty.push(p);
+            all_rules |= summary(a, &tenant_column) != summary(b, &tenant_column);
+        }
+    }
+    all_rules |= before.migration_order != schema.migration_order
+        || before.casing != schema.casing
+        || before.file_casing != schema.file_casing
+        || before.by_ident != schema.by_ident
+        || before.views != schema.views
+        || before.functions != schema.functions
+        || before.outside_owner != schema.outside_owner
+        || before.unread != schema.unread;
+    prev.lint.shift(&e);
+    prev.memo = memo;
     Ok((schema, prev, dirty, all_rules))
 }
 

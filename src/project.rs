@@ -114,6 +114,12 @@ pub struct Schema {
     /// Files whose Drizzle casing differs from `casing` (another configuration's
     /// `schema` names them).
     pub file_casing: HashMap<FileId, Option<Casing>>,
+    /// With several `drizzle.config.*`: the configuration (position) whose
+    /// `schema` claims each file with tables. Each configuration may be a
+    /// database of its own (a global and a per-tenant one): see
+    /// [`Schema::same_database`].
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    pub file_config: HashMap<FileId, usize>,
     /// Tables by (declaring file, source identifier), as positions in `tables`.
     pub by_ident: HashMap<(FileId, String), usize>,
     /// Views in force (Drizzle declarations and migrations replayed), each with
@@ -142,6 +148,16 @@ impl Schema {
     /// The Drizzle casing that applies to the tables of `file`.
     pub fn casing_of(&self, file: FileId) -> Option<Casing> {
         self.file_casing.get(&file).copied().unwrap_or(self.casing)
+    }
+
+    /// `false` when the tables of files `a` and `b` belong to different
+    /// Drizzle configurations (possibly different databases, where no foreign
+    /// key can join them); `true` otherwise.
+    pub fn same_database(&self, a: FileId, b: FileId) -> bool {
+        match (self.file_config.get(&a), self.file_config.get(&b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
     }
 
     /// The outside-table indexes naming table `pos` (file and the index).
@@ -240,6 +256,19 @@ impl Project {
     /// Add or replace a file's text and model. Returns its id (stable for a path).
     pub fn set_file(&mut self, path: PathBuf, text: Arc<str>, model: FileModel) -> FileId {
         let lines = LineIndex::new(&text);
+        self.set_file_indexed(path, text, lines, model)
+    }
+
+    /// [`Project::set_file`] with the text's line index already built (`lines`
+    /// must be `LineIndex::new(&text)`): the bulk loader builds it on its
+    /// worker threads.
+    pub fn set_file_indexed(
+        &mut self,
+        path: PathBuf,
+        text: Arc<str>,
+        lines: LineIndex,
+        model: FileModel,
+    ) -> FileId {
         if model.kind == crate::model::SourceKind::Sql
             && let Some(dir) = path.parent()
             && !self.journals.contains_key(dir)
@@ -283,7 +312,7 @@ impl Project {
         let mut map = vec![FileId::default(); other.files.len()];
         for (i, f) in other.files.into_iter().enumerate() {
             if let Some(f) = f {
-                map[i] = self.set_file(f.path, f.text, f.model);
+                map[i] = self.set_file_indexed(f.path, f.text, f.lines, f.model);
             }
         }
         map

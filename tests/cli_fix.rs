@@ -301,3 +301,93 @@ fn fixes_create_new_migrations_and_never_edit_applied_ones() {
     assert_eq!(tree(&dir), after, "a second run wrote: {err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Copy the tree `src` into a fresh temporary directory named after `name`.
+fn copy_tree(src: &Path, name: &str) -> PathBuf {
+    fn walk(src: &Path, dst: &Path) {
+        std::fs::create_dir_all(dst).expect("create dir");
+        for e in std::fs::read_dir(src).expect("dir").flatten() {
+            let to = dst.join(e.file_name());
+            if e.path().is_dir() {
+                walk(&e.path(), &to);
+            } else {
+                std::fs::copy(e.path(), &to).expect("copy");
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("greyhaven-cli-fix-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    walk(src, &dir);
+    dir
+}
+
+/// The `force-rls` findings of a JSON report: (path, whether a fix is offered).
+fn force_rls_findings(json: &str) -> Vec<(String, Option<String>)> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("JSON report");
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "force-rls")
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap_or_default().to_string(),
+                d["fix"]["safety"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// `force-rls` (issue 12 item 2): the report marks each finding fixable
+/// exactly when `check --fix --unsafe-fixes` writes its new migration, and the
+/// finding is gone on the next check; a Drizzle Kit folder is marked and
+/// fixed nowhere.
+#[test]
+fn force_rls_fix_is_marked_written_and_gone() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/force-rls");
+    for (case, fixable) in [("sql", true), ("alembic", true), ("drizzle", false)] {
+        let dir = copy_tree(&rules.join(case), &format!("force-rls-{case}"));
+        let (_, report, err) = run(&dir, &["check", "--format", "json", "."]);
+        let found = force_rls_findings(&report);
+        assert!(!found.is_empty(), "{case}: no force-rls finding: {err}");
+        for (path, fix) in &found {
+            let want = fixable.then(|| "unsafe".to_string());
+            assert_eq!(fix, &want, "{case}: {path}: marker");
+        }
+        let before = tree(&dir);
+        let (code, _, err) = run(&dir, &["check", "--fix", "--unsafe-fixes", "."]);
+        assert!(code <= 1, "{case}: check --fix exited {code}: {err}");
+        assert!(!err.contains("not applied"), "{case}: {err}");
+        let after = tree(&dir);
+        // Other rules fix the ORM source; applied migrations stay as they were.
+        for (name, bytes) in before.iter().filter(|(n, _)| {
+            n.ends_with(".sql") || n.contains("/versions/") || n.ends_with(".json")
+        }) {
+            assert!(after.get(name) == Some(bytes), "{case}: {name} was edited");
+        }
+        let forcing: Vec<&String> = after
+            .iter()
+            .filter(|(k, v)| {
+                !before.contains_key(*k)
+                    && String::from_utf8_lossy(v).contains("FORCE ROW LEVEL SECURITY")
+            })
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            forcing.len(),
+            if fixable { found.len() } else { 0 },
+            "{case}: new migrations forcing RLS: {forcing:?}"
+        );
+        let (_, report, _) = run(&dir, &["check", "--format", "json", "."]);
+        let left = force_rls_findings(&report);
+        if fixable {
+            assert!(
+                left.is_empty(),
+                "{case}: still reported after the fix: {left:?}"
+            );
+        } else {
+            assert_eq!(left.len(), found.len(), "{case}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -43,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "fix/render.rs",
             "fix/drizzle.rs",
             "fix/sqlmodel.rs",
+            "fix/column_style.rs",
             "fix/migration.rs",
         ],
     ),

@@ -382,6 +382,86 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Random edits of the SQL migrations of the Drizzle project (the one
+    /// enabling RLS and adding a policy, the one adding an index, enabling
+    /// RLS and creating a table no ORM declares): the edited migration takes
+    /// the migration path, and every finding equals a fresh check's.
+    #[test]
+    fn sql_migration_edits_match_a_fresh_check(
+        second in any::<bool>(),
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..8),
+    ) {
+        let edited = if second { "migrations/0002_more.sql" } else { "migrations/0001_rls.sql" };
+        multi_file_case(DRIZZLE_PROJECT, edited, "sql-migration", edits)?;
+    }
+
+    /// The same for the Alembic revisions of the SQLModel project.
+    #[test]
+    fn alembic_migration_edits_match_a_fresh_check(
+        which in 0usize..3,
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..8),
+    ) {
+        let edited = ["alembic/versions/r1_rls.py", "alembic/versions/r2_index.py", "alembic/versions/r3_fk.py"][which];
+        multi_file_case(SQLMODEL_PROJECT, edited, "alembic-migration", edits)?;
+    }
+}
+
+/// An edit of a migration that touches one table's RLS lints that table
+/// again, not every table (SQL and Alembic).
+#[test]
+fn migration_edits_lint_only_the_tables_they_touch() {
+    for (files, edited, needle, insert) in [
+        (
+            DRIZZLE_PROJECT,
+            "migrations/0001_rls.sql",
+            "posts_isolation",
+            "_v2",
+        ),
+        (
+            SQLMODEL_PROJECT,
+            "alembic/versions/r1_rls.py",
+            "ALTER TABLE posts",
+            "x",
+        ),
+    ] {
+        let root = write_project(files, "migration-path");
+        let path = root.join(edited);
+        let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+        let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
+        let state = open_state(&root, &uri, text, 1);
+        let off = text.find(needle).unwrap() + needle.len();
+        let p = pos_of(text, off, Encoding::Utf8);
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(p.line, p.character),
+                lsp::Position::new(p.line, p.character),
+            )),
+            range_length: None,
+            text: insert.into(),
+        };
+        state.change(&uri, 2, &[change]);
+        let last = state.engine().incr.last.clone();
+        assert!(
+            matches!(
+                last,
+                Some(greyhaven_lsp::incremental::Path::Migration {
+                    linted: 1,
+                    all_rules: false,
+                })
+            ),
+            "{edited}: {last:?}"
+        );
+        let mut edited_text = text.to_string();
+        edited_text.insert_str(off, insert);
+        let fresh = open_state(&root, &uri, &edited_text, 2);
+        assert_eq!(findings(&state, &path), findings(&fresh, &path), "{edited}");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
+
 /// Edits inside one table's body take the incremental path (so the property
 /// tests above compare it, not only the fallback).
 #[test]

@@ -135,7 +135,7 @@ pub fn main() -> i32 {
     let mut out = stdout.lock();
     let mut err = stderr.lock();
     let code = match cli.command {
-        Some(Command::Check(args)) => check::run(&args, color, &mut out, &mut err),
+        Some(Command::Check(args)) => check::run_then_exit(&args, color, &mut out, &mut err),
         Some(Command::Rules) => rules_table(&mut out),
         Some(Command::Rule { name }) => rule_command(&name, &mut out, &mut err),
         Some(Command::Server) | None => EXIT_OK,

@@ -17,13 +17,23 @@ use crate::model::{FileModel, Lang, SourceKind};
 use std::path::Path;
 use tree_sitter::{Parser, Tree};
 
+/// A second Drizzle Kit configuration named after what it holds
+/// (`drizzle.tenant.config.ts`, `drizzle-global.config.ts`): run with
+/// `drizzle-kit --config`, so only a `defineConfig` call says it is one.
+fn named_drizzle_config(file_name: &str, text: &str) -> bool {
+    file_name.starts_with("drizzle")
+        && file_name.contains(".config.")
+        && text.contains("defineConfig")
+        && text.contains("drizzle-kit")
+}
+
 /// Decide what a file is from its path and a cheap scan of its text.
 pub fn classify(path: &Path, text: &str) -> SourceKind {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
         "ts" | "mts" | "cts" | "tsx" | "js" | "mjs" | "cjs" => {
-            if file_name.starts_with("drizzle.config.") {
+            if file_name.starts_with("drizzle.config.") || named_drizzle_config(file_name, text) {
                 SourceKind::DrizzleConfig
             } else if text.contains("drizzle-orm/pg-core") {
                 SourceKind::Drizzle
@@ -60,7 +70,90 @@ pub fn classify(path: &Path, text: &str) -> SourceKind {
 /// the project decides once the imports are resolved.
 fn may_build_tables(text: &str) -> bool {
     text.contains("import")
-        && (text.contains(".table(") || text.contains("Table(") || text.contains(".enum("))
+        && (text.contains(".table(")
+            || text.contains("Table(")
+            || text.contains(".enum(")
+            || calls_imported_with_string(text))
+}
+
+/// The file calls an imported binding, or a member of one, with a string
+/// literal first: `table("users", ...)`, `make("teams", ...)`,
+/// `b.mk("members", ...)` — how a table creator or schema built in another
+/// file is called, whatever its name. Conservative on purpose: a file the
+/// project then finds building nothing costs a parse, a file left out loses
+/// its tables.
+fn calls_imported_with_string(text: &str) -> bool {
+    imported_bindings(text).iter().any(|name| {
+        text.match_indices(name.as_str()).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+                return false;
+            }
+            let mut rest = text[at + name.len()..].trim_start();
+            // One member access: `ns.builder(`.
+            if let Some(member) = rest.strip_prefix('.') {
+                let member = member.trim_start();
+                let len = member
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .unwrap_or(member.len());
+                if len == 0 {
+                    return false;
+                }
+                rest = member[len..].trim_start();
+            }
+            rest.strip_prefix('(')
+                .is_some_and(|args| args.trim_start().starts_with(['"', '\'', '`']))
+        })
+    })
+}
+
+/// Local names bound by the file's `import` declarations (default, named,
+/// renamed and namespace imports; `type` imports too: harmless here).
+fn imported_bindings(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("import") {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+            continue;
+        }
+        let rest = &text[at + "import".len()..];
+        // The clause runs to `from`; a bare `import "x"` or `import(...)` has none.
+        let Some(end) = rest.find(" from") else {
+            continue;
+        };
+        let clause = &rest[..end];
+        if clause.contains(['(', ';', '"', '\'']) {
+            continue;
+        }
+        let words = clause
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .filter(|w| !w.is_empty());
+        let mut prev_as = false;
+        let mut pending: Option<&str> = None;
+        for w in words {
+            if w == "as" {
+                // `a as b`, `* as ns`: the name after `as` is the binding.
+                pending = None;
+                prev_as = true;
+                continue;
+            }
+            if let Some(p) = pending.take() {
+                names.push(p.to_string());
+            }
+            if prev_as {
+                names.push(w.to_string());
+                prev_as = false;
+            } else if w != "type" {
+                pending = Some(w);
+            }
+        }
+        if let Some(p) = pending {
+            names.push(p.to_string());
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Python type aliases that model files may import (`OwnerID = uuid.UUID`,
@@ -74,6 +167,38 @@ fn has_type_aliases(text: &str) -> bool {
 
 fn has_reexport(text: &str) -> bool {
     text.contains("export *") || (text.contains("export {") && text.contains(" from "))
+}
+
+/// Route tree-sitter's C allocations (parse stacks, subtrees, trees) to
+/// mimalloc. Call once, first thing in `main`, before any parser or tree
+/// exists: a block allocated by one allocator must not be freed by the other.
+/// The binary and the benchmarks call it; tests keep the C library's malloc.
+pub fn use_mimalloc_for_tree_sitter() {
+    use std::ffi::c_void;
+    unsafe extern "C" fn malloc(size: usize) -> *mut c_void {
+        // SAFETY: plain mimalloc call; any size is valid.
+        unsafe { libmimalloc_sys::mi_malloc(size) }
+    }
+    unsafe extern "C" fn calloc(n: usize, size: usize) -> *mut c_void {
+        match n.checked_mul(size) {
+            // SAFETY: plain mimalloc call; the block comes zeroed.
+            Some(total) => unsafe { libmimalloc_sys::mi_zalloc(total) },
+            None => std::ptr::null_mut(),
+        }
+    }
+    unsafe extern "C" fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
+        // SAFETY: `p` is null or came from these functions (set before any use).
+        unsafe { libmimalloc_sys::mi_realloc(p, size) }
+    }
+    unsafe extern "C" fn free(p: *mut c_void) {
+        // SAFETY: `p` is null or came from these functions (set before any use).
+        unsafe { libmimalloc_sys::mi_free(p) }
+    }
+    // SAFETY: called before tree-sitter allocates anything (see above), so
+    // every block is allocated and freed by the same allocator.
+    unsafe {
+        tree_sitter::set_allocator(Some(malloc), Some(calloc), Some(realloc), Some(free));
+    }
 }
 
 /// A tree-sitter parser for `lang` (SQL has none: `None`).
@@ -215,5 +340,46 @@ pub(crate) fn is_framework_module(lang: Lang, module: &str) -> bool {
                 || module.starts_with("node:")
         }
         Lang::Sql => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> SourceKind {
+        classify(Path::new("src/db/x.ts"), text)
+    }
+
+    #[test]
+    fn files_calling_imported_builders_are_kept_whatever_their_names() {
+        for text in [
+            "import { table } from \"./b\";\nexport const u = table(\"users\", {});\n",
+            "import { mk as make } from \"./b\";\nexport const t = make( 'teams', {});\n",
+            "import * as b from \"@acme/db\";\nexport const m = b.mk(`members`, (t) => ({}));\n",
+            "import appSchema from \"./schema\";\nexport const i = appSchema.table(\"issues\", {});\n",
+            "import { createTable } from \"./c\";\nexport const l = createTable(\"labels\", {});\n",
+            "import { app } from \"./s\";\nexport const e = app.enum(\"state\", [\"a\"]);\n",
+        ] {
+            assert_eq!(kind(text), SourceKind::TypeScriptModule, "{text}");
+        }
+    }
+
+    #[test]
+    fn files_calling_nothing_imported_with_a_string_stay_other() {
+        for text in [
+            "export function util(x: number): number {\n  return x * 2;\n}\n",
+            "import { util } from \"./u\";\nexport const y = util(2);\n",
+            "import { util } from \"./u\";\nconst notutil = (s: string) => s;\nnotutil(\"x\");\nmyutil(\"y\");\n",
+            "import \"./side-effect\";\nconsole.log(\"hi\");\n",
+        ] {
+            assert_eq!(kind(text), SourceKind::Other, "{text}");
+        }
+    }
+
+    #[test]
+    fn import_bindings() {
+        let text = "import a, { b, c as d, type e } from \"x\";\nimport * as ns from \"y\";\nimport type { F } from \"z\";\n";
+        assert_eq!(imported_bindings(text), ["F", "a", "b", "d", "e", "ns"]);
     }
 }

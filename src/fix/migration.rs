@@ -4,9 +4,10 @@
 //! folders (`supabase/migrations/<14-digit UTC timestamp>_name.sql`, the
 //! timestamp of now, or `SOURCE_DATE_EPOCH` when set, and always after the last
 //! one), numbered plain SQL (`0007_x.sql`, Flyway `V7__x.sql`: the next number,
-//! same width) and Alembic (a new revision chained to the single head, with a
-//! fresh revision id derived from its content, an `upgrade()` and the
-//! `downgrade()` that undoes it). Drizzle Kit journal folders get nothing:
+//! same width) and Alembic (a new revision chained to the single head of the
+//! revision graph, named and numbered the folder's way: numbered files and
+//! ids, ids equal to file names, else a fresh hex id derived from its content;
+//! an `upgrade()` and the `downgrade()` that undoes it; several heads: none). Drizzle Kit journal folders get nothing:
 //! `drizzle-kit generate --custom` writes the file and its journal entry.
 
 use crate::diagnostic::{Fix, NewFile, Safety};
@@ -33,8 +34,22 @@ enum Kind {
     Alembic {
         head: String,
         revisions: Vec<String>,
+        /// File names start with a number of this width (`0007_x.py`): the last.
         numbered: Option<(usize, u64)>,
+        ids: RevisionIds,
     },
+}
+
+/// How an Alembic folder spells its revision ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RevisionIds {
+    /// Alembic's own random hex ids (or anything else): a new id derived from
+    /// the change.
+    Hex,
+    /// Numbers (`revision = "0007"`) of this width: the next one.
+    Numbered { width: usize, last: u64 },
+    /// Each revision id is its file's name without `.py` (`"0007_add_x"`).
+    FileStem,
 }
 
 /// What a new migration does: SQL statements (without `;`) for the way up and,
@@ -144,6 +159,9 @@ fn alembic_kind(project: &Project, names: &[(String, FileId)]) -> Option<Kind> {
         revisions.push(m.revision.clone()?);
         downs.extend(m.down_revisions.iter().cloned());
     }
+    // The head of the graph: the one revision no other revises. Several
+    // heads (unmerged branches) leave the new revision nowhere to go: no fix
+    // rather than a third branch (`alembic upgrade head` refuses several).
     let heads: Vec<&String> = revisions.iter().filter(|r| !downs.contains(r)).collect();
     let [head] = heads.as_slice() else {
         return None;
@@ -161,10 +179,30 @@ fn alembic_kind(project: &Project, names: &[(String, FileId)]) -> Option<Kind> {
                 .unwrap_or(0);
             (width, last)
         });
+    let all_digits = |r: &String| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit());
+    let ids = if revisions.iter().all(all_digits) {
+        RevisionIds::Numbered {
+            width: revisions.iter().map(String::len).max().unwrap_or(4),
+            last: revisions
+                .iter()
+                .filter_map(|r| r.parse().ok())
+                .max()
+                .unwrap_or(0),
+        }
+    } else if names
+        .iter()
+        .zip(&revisions)
+        .all(|((n, _), r)| n.strip_suffix(".py") == Some(r.as_str()))
+    {
+        RevisionIds::FileStem
+    } else {
+        RevisionIds::Hex
+    };
     Some(Kind::Alembic {
         head: (*head).clone(),
         revisions,
         numbered,
+        ids,
     })
 }
 
@@ -195,12 +233,35 @@ pub fn new_migration(project: &Project, folder: &Folder, change: &Change) -> Opt
             head,
             revisions,
             numbered,
+            ids,
         } => {
-            let rev = revision_id(head, change, revisions);
-            let name = match numbered {
-                Some((width, last)) => format!("{:0width$}_{slug}.py", last + 1, width = *width),
-                None => format!("{rev}_{slug}.py"),
+            let number = |width: usize, last: u64| format!("{:0width$}", last + 1);
+            let (rev, name) = match (*ids, numbered) {
+                (RevisionIds::Numbered { width, last }, numbered) => {
+                    let rev = number(width, last);
+                    let prefix = numbered.map_or_else(|| rev.clone(), |(w, l)| number(w, l));
+                    (rev, format!("{prefix}_{slug}.py"))
+                }
+                (RevisionIds::FileStem, Some((width, last))) => {
+                    let stem = format!("{}_{slug}", number(*width, *last));
+                    (stem.clone(), format!("{stem}.py"))
+                }
+                (RevisionIds::FileStem, None) => {
+                    let stem = format!("{}_{slug}", revision_id(head, change, revisions));
+                    (stem.clone(), format!("{stem}.py"))
+                }
+                (RevisionIds::Hex, numbered) => {
+                    let rev = revision_id(head, change, revisions);
+                    let name = match numbered {
+                        Some((width, last)) => format!("{}_{slug}.py", number(*width, *last)),
+                        None => format!("{rev}_{slug}.py"),
+                    };
+                    (rev, name)
+                }
             };
+            if revisions.contains(&rev) {
+                return None;
+            }
             (folder.dir.join(name), alembic_text(change, &rev, head))
         }
     };
@@ -439,11 +500,14 @@ pub fn create_index(project: &Project, st: &SchemaTable, name: &str, cols: &[&st
 
 /// A new migration adding the tenant-isolation policy `name` to `st` (and
 /// enabling row-level security first when `enable`): `column` compared with
-/// `(select current_setting('<setting>')<cast>)` in `USING` and `WITH CHECK`.
+/// `(select current_setting('<setting>')<cast>)` in `USING` and `WITH CHECK`,
+/// `AS RESTRICTIVE` when `restrictive` (beside a permissive policy that does
+/// not isolate, which PostgreSQL would OR with a permissive one), else `AS
+/// PERMISSIVE` (a restrictive policy alone grants nothing).
 pub fn create_policy(
     project: &Project,
     st: &SchemaTable,
-    enable: bool,
+    (enable, restrictive): (bool, bool),
     name: &str,
     column: &str,
     setting: &str,
@@ -463,8 +527,13 @@ pub fn create_policy(
         down.push(format!("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"));
     }
     up.push(format!(
-        "CREATE POLICY {} ON {table} AS PERMISSIVE FOR ALL USING ({pred}) WITH CHECK ({pred})",
-        sql_ident(name)
+        "CREATE POLICY {} ON {table} AS {} FOR ALL USING ({pred}) WITH CHECK ({pred})",
+        sql_ident(name),
+        if restrictive {
+            "RESTRICTIVE"
+        } else {
+            "PERMISSIVE"
+        }
     ));
     let slug = if enable {
         format!("enable_rls_{}", st.table.name.as_deref()?)
@@ -472,11 +541,16 @@ pub fn create_policy(
         format!("add_{name}")
     };
     let summary = format!(
-        "{}policy {name} isolating tenants on {table} by {column}",
+        "{}{} {name} isolating tenants on {table} by {column}",
         if enable {
             "Enable row-level security and add "
         } else {
             "Add "
+        },
+        if restrictive {
+            "restrictive policy"
+        } else {
+            "policy"
         }
     );
     let file = new_migration(
@@ -489,12 +563,43 @@ pub fn create_policy(
             down,
         },
     )?;
-    let what = if enable {
-        format!("Enable row-level security and add policy \"{name}\" in a new migration")
+    let kind = if restrictive {
+        "restrictive policy"
     } else {
-        format!("Add policy \"{name}\" isolating tenants by {column} in a new migration")
+        "policy"
+    };
+    let what = if enable {
+        format!("Enable row-level security and add {kind} \"{name}\" in a new migration")
+    } else {
+        format!("Add {kind} \"{name}\" isolating tenants by {column} in a new migration")
     };
     Some(fix(what, Safety::Unsafe, file))
+}
+
+/// A new migration in `folder` forcing row-level security on `st`
+/// (`ALTER TABLE ... FORCE ROW LEVEL SECURITY`; the way down is `NO FORCE`).
+/// `None` when the table has no name or every candidate file name is taken.
+pub fn force_rls(project: &Project, folder: &Folder, st: &SchemaTable) -> Option<Fix> {
+    let table = table_sql(st)?;
+    let bare = st.table.name.as_deref()?;
+    let bare = bare.rsplit('.').next().unwrap_or(bare);
+    let file = new_migration(
+        project,
+        folder,
+        &Change {
+            slug: &format!("force_rls_{bare}"),
+            summary: &format!(
+                "Force row-level security on {table} (its owner no longer bypasses the policies)"
+            ),
+            up: vec![format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY")],
+            down: vec![format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")],
+        },
+    )?;
+    Some(fix(
+        "Force row-level security in a new migration",
+        Safety::Unsafe,
+        file,
+    ))
 }
 
 /// A new migration (beside `written_in`, the migration that created the

@@ -8,6 +8,7 @@
 //! round is undone and the fix banned); `diff` renders the unified diff of a
 //! fixed file.
 
+pub mod column_style;
 pub mod diff;
 pub mod drizzle;
 pub mod edit;

@@ -1,5 +1,5 @@
 //! Reading a live PostgreSQL catalog: one connection (TLS as the URL's `sslmode`
-//! says, rustls with the Mozilla roots), one `READ ONLY` transaction with a
+//! and `sslrootcert` say, `tls.rs`), one `READ ONLY` transaction with a
 //! `statement_timeout`, and catalog queries that return JSON documents decoded
 //! into [`CatalogData`]. Nothing is written: the transaction is read-only and
 //! only `pg_catalog` is queried. The data is plain (serde), so tests can build
@@ -211,15 +211,25 @@ pub fn read(url: &DatabaseUrl, opts: &ReadOptions) -> Result<CatalogData, ReadEr
     }
     let connected = match url.tls {
         TlsMode::Disable => config.connect(postgres::NoTls),
-        TlsMode::Prefer | TlsMode::Require => {
-            config.connect(tokio_postgres_rustls::MakeRustlsConnect::with_webpki_roots())
+        mode => {
+            let tls = super::tls::connector(mode, url.root_cert.as_deref())
+                .map_err(|e| ReadError(url.scrub(&e)))?;
+            config.connect(tls)
         }
     };
     let mut client = connected.map_err(|e| {
-        scrub(
+        let mut err = scrub(
             &format!("cannot connect to the database {}", url.display()),
             &e,
-        )
+        );
+        if err.0.contains("invalid peer certificate") {
+            err.0.push_str(&match (url.tls, &url.root_cert) {
+                (TlsMode::VerifyFull, None) | (TlsMode::VerifyCa, None) => " (the server's certificate was checked against the Mozilla roots: give its CA with sslrootcert=FILE)".to_string(),
+                (_, Some(f)) => format!(" (the server's certificate was checked against sslrootcert {})", f.display()),
+                _ => String::new(),
+            });
+        }
+        err
     })?;
     let mut tx = client
         .build_transaction()

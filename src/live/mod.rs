@@ -1,5 +1,6 @@
 //! `check --database-url`: a live PostgreSQL database as a source of the model.
 //! `url.rs` parses the URL and keeps credentials out of every printed text;
+//! `tls.rs` builds the TLS configuration its `sslmode` / `sslrootcert` ask for;
 //! `catalog.rs` reads the catalog in one read-only transaction; `listing.rs`
 //! renders what it read as SQL, which the SQL extractor turns into the same
 //! model a migration gives. The listing is one pseudo-file whose path is the
@@ -10,6 +11,7 @@
 
 pub mod catalog;
 pub mod listing;
+pub mod tls;
 pub mod url;
 
 use crate::config::Config;

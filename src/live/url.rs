@@ -1,26 +1,37 @@
 //! The `--database-url` / `GREYHAVEN_DATABASE_URL` value: parsed into the
-//! driver's configuration, its TLS mode read (`sslmode`), and its one printable
+//! driver's configuration, its TLS mode and roots read (`sslmode`,
+//! `sslrootcert`), and its one printable
 //! form, [`DatabaseUrl::display`], which carries no user, password or query
 //! parameters. [`DatabaseUrl::scrub`] removes the secret parts from any text
 //! (driver errors included) before it is shown.
 
 use std::str::FromStr;
 
-/// How the connection uses TLS, from `sslmode` (default `prefer`).
+/// How the connection uses TLS, from `sslmode` (default `prefer`), with
+/// libpq's meanings (see `live/tls.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TlsMode {
     /// `sslmode=disable`: plain TCP.
     Disable,
-    /// `sslmode=allow|prefer` (the default): TLS when the server offers it.
+    /// `sslmode=allow|prefer` (the default): TLS when the server offers it,
+    /// its certificate not checked.
     Prefer,
-    /// `sslmode=require|verify-ca|verify-full`: TLS or no connection.
+    /// `sslmode=require`: TLS or no connection; the certificate is checked
+    /// against `sslrootcert` when one is given (as libpq does), else not.
     Require,
+    /// `sslmode=verify-ca`: TLS, and the certificate chains to a trusted root
+    /// (`sslrootcert`, else the Mozilla roots).
+    VerifyCa,
+    /// `sslmode=verify-full`: as `verify-ca`, and the certificate names the host.
+    VerifyFull,
 }
 
 /// A parsed database URL (or libpq `key=value` string).
 pub struct DatabaseUrl {
     pub config: postgres::Config,
     pub tls: TlsMode,
+    /// `sslrootcert`: a PEM file of the certificates to trust.
+    pub root_cert: Option<std::path::PathBuf>,
     /// `postgres://host[:port]/dbname`: no credentials, no parameters.
     display: String,
     /// The secret parts to scrub from any text: the raw value, the password,
@@ -35,7 +46,8 @@ impl DatabaseUrl {
         if raw.is_empty() {
             return Err("the database URL is empty".into());
         }
-        let (rest, mode) = take_sslmode(raw)?;
+        let (rest, tls_params) = take_tls_params(raw)?;
+        let mode = tls_params.mode;
         let mut config = postgres::Config::from_str(&rest).map_err(|e| {
             // The driver's parse errors name the option, never its value.
             format!("the database URL is not valid: {e}")
@@ -44,7 +56,9 @@ impl DatabaseUrl {
         config.ssl_mode(match tls {
             TlsMode::Disable => postgres::config::SslMode::Disable,
             TlsMode::Prefer => postgres::config::SslMode::Prefer,
-            TlsMode::Require => postgres::config::SslMode::Require,
+            TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => {
+                postgres::config::SslMode::Require
+            }
         });
         let mut secrets = vec![raw.to_string()];
         if let Some(p) = config.get_password() {
@@ -63,6 +77,7 @@ impl DatabaseUrl {
         Ok(DatabaseUrl {
             config,
             tls,
+            root_cert: tls_params.root_cert,
             display,
             secrets,
         })
@@ -73,40 +88,80 @@ impl DatabaseUrl {
         &self.display
     }
 
-    /// `text` with every secret part of the URL replaced by `***`.
+    /// `text` with every secret part of the URL replaced by `***`. The
+    /// scheme of the display form is kept: a user named `postgres` must not
+    /// turn `postgres://host/db` into `***://host/db` (the rest of the display
+    /// is scrubbed like everything else: a database named after the password
+    /// or the user is not shown).
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for s in &self.secrets {
-            if !s.is_empty() {
-                out = out.replace(s.as_str(), "***");
-            }
-        }
-        out
+        const SCHEME: &str = "postgres://";
+        text.split(SCHEME)
+            .map(|part| {
+                let mut out = part.to_string();
+                for s in &self.secrets {
+                    if !s.is_empty() {
+                        out = out.replace(s.as_str(), "***");
+                    }
+                }
+                out
+            })
+            .collect::<Vec<_>>()
+            .join(SCHEME)
     }
 }
 
-/// Remove `sslmode` from a URL's query or a `key=value` string and read it
-/// (the driver knows `disable|prefer|require` only; libpq's other modes map
-/// onto them, and verification always happens when TLS is used).
-fn take_sslmode(raw: &str) -> Result<(String, Option<TlsMode>), String> {
+/// What the URL says about TLS (removed from what the driver parses: it
+/// knows `disable|prefer|require` and no `sslrootcert`).
+struct TlsParams {
+    mode: Option<TlsMode>,
+    root_cert: Option<std::path::PathBuf>,
+}
+
+/// Remove `sslmode` and `sslrootcert` from a URL's query or a `key=value`
+/// string and read them.
+fn take_tls_params(raw: &str) -> Result<(String, TlsParams), String> {
     let mode_of = |v: &str| match v {
         "disable" => Ok(TlsMode::Disable),
         "allow" | "prefer" => Ok(TlsMode::Prefer),
-        "require" | "verify-ca" | "verify-full" => Ok(TlsMode::Require),
+        "require" => Ok(TlsMode::Require),
+        "verify-ca" => Ok(TlsMode::VerifyCa),
+        "verify-full" => Ok(TlsMode::VerifyFull),
         other => Err(format!(
             "sslmode \"{other}\" is not one of disable, allow, prefer, require, verify-ca, verify-full"
         )),
     };
-    let mut mode = None;
+    let mut params = TlsParams {
+        mode: None,
+        root_cert: None,
+    };
+    let take = |key: &str, value: &str, params: &mut TlsParams| -> Result<bool, String> {
+        match key {
+            "sslmode" => params.mode = Some(mode_of(value)?),
+            "sslrootcert" if value.is_empty() => {
+                return Err("sslrootcert is empty".into());
+            }
+            "sslrootcert" if value == "system" => {
+                // libpq 16's `system`: the platform's roots; here the Mozilla roots.
+                params.root_cert = None;
+                params.mode = params.mode.or(Some(TlsMode::VerifyFull));
+            }
+            "sslrootcert" => params.root_cert = Some(value.into()),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    };
     if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
         let Some((base, query)) = raw.split_once('?') else {
-            return Ok((raw.to_string(), None));
+            return Ok((raw.to_string(), params));
         };
         let mut kept = Vec::new();
         for pair in query.split('&') {
-            match pair.split_once('=') {
-                Some(("sslmode", v)) => mode = Some(mode_of(v)?),
-                _ => kept.push(pair),
+            let taken = match pair.split_once('=') {
+                Some((k, v)) => take(k, &percent_decode(v), &mut params)?,
+                None => false,
+            };
+            if !taken {
+                kept.push(pair);
             }
         }
         let rest = if kept.is_empty() {
@@ -114,16 +169,40 @@ fn take_sslmode(raw: &str) -> Result<(String, Option<TlsMode>), String> {
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        return Ok((rest, mode));
+        return Ok((rest, params));
     }
     let mut kept = Vec::new();
     for word in raw.split_whitespace() {
-        match word.split_once('=') {
-            Some(("sslmode", v)) => mode = Some(mode_of(v.trim_matches('\''))?),
-            _ => kept.push(word),
+        let taken = match word.split_once('=') {
+            Some((k, v)) => take(k, v.trim_matches('\''), &mut params)?,
+            None => false,
+        };
+        if !taken {
+            kept.push(word);
         }
     }
-    Ok((kept.join(" "), mode))
+    Ok((kept.join(" "), params))
+}
+
+/// `%XX` sequences decoded (a URL query value); invalid ones kept as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn display_of(config: &postgres::Config) -> String {
@@ -184,6 +263,19 @@ mod tests {
     }
 
     #[test]
+    fn the_display_form_survives_a_user_named_like_the_scheme() {
+        let u = DatabaseUrl::parse("postgresql://postgres:pw123@127.0.0.1:5432/app").unwrap();
+        let text = format!(
+            "cannot connect to the database {}: role \"postgres\" failed (pw123)",
+            u.display()
+        );
+        assert_eq!(
+            u.scrub(&text),
+            "cannot connect to the database postgres://127.0.0.1:5432/app: role \"***\" failed (***)"
+        );
+    }
+
+    #[test]
     fn key_value_strings_and_modes() {
         let u =
             DatabaseUrl::parse("host=/tmp/sock port=5433 user=postgres dbname=x sslmode=require")
@@ -198,8 +290,38 @@ mod tests {
             DatabaseUrl::parse("postgres://h/d?sslmode=verify-full")
                 .unwrap()
                 .tls,
-            TlsMode::Require
+            TlsMode::VerifyFull
         );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://h/d?sslmode=verify-ca")
+                .unwrap()
+                .tls,
+            TlsMode::VerifyCa
+        );
+    }
+
+    #[test]
+    fn sslrootcert_is_read_and_left_out_of_the_driver_config() {
+        let u = DatabaseUrl::parse(
+            "postgres://u@h/d?sslmode=verify-full&sslrootcert=%2Ftmp%2Fmy%20ca.pem&application_name=x",
+        )
+        .unwrap();
+        assert_eq!(u.tls, TlsMode::VerifyFull);
+        assert_eq!(
+            u.root_cert.as_deref(),
+            Some(std::path::Path::new("/tmp/my ca.pem"))
+        );
+        assert_eq!(u.config.get_application_name(), Some("x"));
+        let u = DatabaseUrl::parse("host=h dbname=d sslrootcert='/etc/ca.pem' sslmode=require")
+            .unwrap();
+        assert_eq!(u.tls, TlsMode::Require);
+        assert_eq!(
+            u.root_cert.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
+        );
+        let u = DatabaseUrl::parse("postgres://h/d?sslrootcert=system").unwrap();
+        assert_eq!((u.tls, u.root_cert), (TlsMode::VerifyFull, None));
+        assert!(DatabaseUrl::parse("postgres://h/d?sslrootcert=").is_err());
     }
 
     #[test]

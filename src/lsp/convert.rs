@@ -202,10 +202,7 @@ pub fn diagnostic(
         range: file_range(project, d.file, d.span, enc),
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.rule.to_string())),
-        code_description: crate::rules::doc_url(d.rule)
-            .parse()
-            .ok()
-            .map(|href| lsp::CodeDescription { href }),
+        code_description: doc_href(d.rule).map(|href| lsp::CodeDescription { href }),
         source: Some(SOURCE.to_string()),
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
@@ -213,6 +210,20 @@ pub fn diagnostic(
             .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
         data: serde_json::to_value(data).ok(),
     }
+}
+
+/// The documentation link of rule `rule`, parsed once per rule.
+fn doc_href(rule: &'static str) -> Option<lsp::Uri> {
+    type Links = std::sync::Mutex<HashMap<&'static str, Option<lsp::Uri>>>;
+    static LINKS: std::sync::OnceLock<Links> = std::sync::OnceLock::new();
+    let mut links = LINKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    links
+        .entry(rule)
+        .or_insert_with(|| crate::rules::doc_url(rule).parse().ok())
+        .clone()
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! that is older (by sequence number) than one already sent for it is dropped,
 //! so a slow background re-lint can never overwrite fresher diagnostics. A
 //! pulling client is asked to pull again (`workspace/diagnostic/refresh`) when
-//! an outcome says so.
+//! an outcome says so. Publications are serialised here, straight to their
+//! JSON-RPC frame (no intermediate JSON tree), and handed to the stdio output
+//! pump, which writes them between tower's frames ([`super::transport`]).
 
 use super::state::Outcome;
 use std::collections::HashMap;
@@ -11,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::MessageType;
+use tower_lsp_server::ls_types::{self as lsp, MessageType};
 
 #[derive(Clone)]
 pub struct Outbox {
@@ -20,9 +22,30 @@ pub struct Outbox {
     refresh: Arc<AtomicBool>,
 }
 
+/// A `textDocument/publishDiagnostics` notification, serialised as is.
+#[derive(serde::Serialize)]
+struct PublishFrame<'a> {
+    jsonrpc: &'static str,
+    method: &'static str,
+    params: &'a lsp::PublishDiagnosticsParams,
+}
+
+/// The framed notification publishing `params`.
+pub fn publish_frame(params: &lsp::PublishDiagnosticsParams) -> Option<Vec<u8>> {
+    let body = serde_json::to_vec(&PublishFrame {
+        jsonrpc: "2.0",
+        method: "textDocument/publishDiagnostics",
+        params,
+    })
+    .ok()?;
+    Some(super::transport::frame(&body))
+}
+
 impl Outbox {
-    /// Start the sending task (inside the runtime).
-    pub fn spawn(client: Client) -> Self {
+    /// Start the sending task (inside the runtime). With `frames` (the stdio
+    /// output pump's queue), publications are written there as frames of their
+    /// own; without, they go through tower's client.
+    pub fn spawn(client: Client, frames: Option<mpsc::UnboundedSender<Vec<u8>>>) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
         let refresh = Arc::new(AtomicBool::new(false));
         let may_refresh = Arc::clone(&refresh);
@@ -38,14 +61,37 @@ impl Outbox {
                 for msg in out.info {
                     client.show_message(MessageType::INFO, msg).await;
                 }
+                let started = std::time::Instant::now();
+                let mut published = 0;
                 for p in out.publish {
                     let last = sent.entry(p.uri.as_str().to_string()).or_insert(0);
                     if p.seq < *last {
                         continue;
                     }
                     *last = p.seq;
+                    published += p.diagnostics.len();
+                    let params = lsp::PublishDiagnosticsParams {
+                        uri: p.uri,
+                        diagnostics: p.diagnostics,
+                        version: p.version,
+                    };
+                    let framed = frames.as_ref().zip(publish_frame(&params));
+                    if let Some((tx, frame)) = framed
+                        && tx.send(frame).is_ok()
+                    {
+                        continue;
+                    }
                     client
-                        .publish_diagnostics(p.uri, p.diagnostics, p.version)
+                        .publish_diagnostics(params.uri, params.diagnostics, params.version)
+                        .await;
+                }
+                if published > 0 && super::state::timings() {
+                    let us = started.elapsed().as_micros();
+                    client
+                        .log_message(
+                            MessageType::LOG,
+                            format!("timing publish={us}us diagnostics={published}"),
+                        )
                         .await;
                 }
                 if out.refresh && may_refresh.load(Ordering::SeqCst) {

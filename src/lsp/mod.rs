@@ -79,8 +79,12 @@ mod lsp_uri {
 /// costly parse, extraction and lint run once per burst of edits, on this
 /// thread, so the async runtime always has threads free to answer requests.
 fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp>) {
+    // Since when lints have been giving up for newer edits, one after another.
+    let mut giving_up_since: Option<std::time::Instant> = None;
     while let Ok(first) = rx.recv() {
         let mut out = state::Outcome::default();
+        let applying = std::time::Instant::now();
+        let mut applied = 0usize;
         let mut next = Some(first);
         while let Some(op) = next {
             let key = op.key();
@@ -99,12 +103,36 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
                 }
             }
             state.op_applied(key);
+            applied += 1;
             next = rx.try_recv().ok();
         }
-        out.extend(state.lint_pending());
+        if state::timings() {
+            let us = applying.elapsed().as_micros();
+            out.log
+                .push(format!("timing apply={us}us notifications={applied}"));
+        }
+        // A lint overtaken by newer edits gives up (they are linted next),
+        // unless lints have been giving up for longer than MAX_DEFERRAL: a
+        // steady stream of edits still sees its findings now and then.
+        let deferred_long = giving_up_since.is_some_and(|t| t.elapsed() >= MAX_DEFERRAL);
+        let (lint, gave_up) = if deferred_long {
+            state.lint_newest(&|| false)
+        } else {
+            state.lint_newest(&|| state.queued())
+        };
+        out.extend(lint);
+        giving_up_since = match (gave_up, giving_up_since) {
+            (true, None) => Some(std::time::Instant::now()),
+            (true, since) => since,
+            (false, _) => None,
+        };
         outbox.send(out);
     }
 }
+
+/// How long lints may keep giving up for newer edits before one runs to the
+/// end anyway.
+const MAX_DEFERRAL: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How long a request about a document being linted may wait for that lint
 /// before it is answered with an empty result.
@@ -814,8 +842,12 @@ pub fn run() -> i32 {
     let shut_down = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&shut_down);
     runtime.block_on(async move {
+        // Frames the output pump writes between tower's: error responses to
+        // broken input, and publications (serialised by the outbox).
+        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
+        let frames = errors_tx.clone();
         let (service, socket) = LspService::new(move |client: Client| {
-            let outbox = Outbox::spawn(client.clone());
+            let outbox = Outbox::spawn(client.clone(), Some(frames));
             Backend {
                 client,
                 outbox,
@@ -827,7 +859,6 @@ pub fn run() -> i32 {
             }
         });
         let (server_in, server_out, feed, drain) = transport::pipes();
-        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
         let input = tokio::spawn(transport::pump_input(tokio::io::stdin(), feed, errors_tx));
         let output = tokio::spawn(transport::pump_output(
             drain,

@@ -98,6 +98,9 @@ pub struct Engine {
     /// The client pulls diagnostics (`textDocument/diagnostic`): nothing is
     /// pushed for linted files; see [`super::pull`].
     pub pull: bool,
+    /// Documents whose publication a lint that gave up owes (its findings
+    /// are in, a newer edit was queued): the next lint publishes them.
+    pub owed: BTreeSet<PathBuf>,
     /// Pull result id of every file with findings (kept only when `pull`).
     pub result_ids: HashMap<FileId, u64>,
     /// A re-lint outside [`State::lint_pending`] changed pull results: the
@@ -289,6 +292,29 @@ impl State {
     /// (those about the documents being linted wait for it, see
     /// [`State::read_settled`]); the findings go in under the write lock.
     pub fn lint_pending(&self) -> Outcome {
+        self.lint_newest(&|| false).0
+    }
+
+    /// `true` when document notifications (about anything) wait to be
+    /// applied: a lint running now is for a version already overtaken.
+    pub fn queued(&self) -> bool {
+        !self
+            .unapplied
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    /// [`State::lint_pending`] that gives up as soon as `superseded` says a
+    /// newer state is on its way (the worker: notifications are queued), so a
+    /// burst of edits costs one lint after its last edit. It asks between
+    /// documents while parsing and extracting, before the new texts go into
+    /// the project (the documents go back to `dirty`, nothing changed), and
+    /// after the check, before converting and publishing (the findings are
+    /// kept; the publication is owed to the next lint, see [`Engine::owed`]).
+    /// The check itself is never interrupted: it leaves the incremental state
+    /// consistent. The second value is `true` when the lint gave up.
+    pub fn lint_newest(&self, superseded: &dyn Fn() -> bool) -> (Outcome, bool) {
         let _gate = self.lint_gate.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Outcome::default();
         let (dirty, budget) = {
@@ -301,8 +327,21 @@ impl State {
             (dirty, engine.project.config.max_document_size())
         };
         if dirty.is_empty() {
-            return out;
+            let owed = std::mem::take(&mut self.engine().owed);
+            if !owed.is_empty() {
+                let converted = convert_open(&self.read(), self.encoding());
+                out.publish = diff_published(&mut self.engine(), converted, &owed);
+            }
+            return (out, false);
         }
+        // Give up: the documents not put into the project yet are dirty again.
+        let give_up = |paths: &mut dyn Iterator<Item = PathBuf>| {
+            let mut engine = self.engine();
+            for p in paths {
+                engine.linting.remove(&p);
+                engine.dirty.insert(p);
+            }
+        };
         struct Parsed {
             path: PathBuf,
             old_kind: SourceKind,
@@ -314,8 +353,15 @@ impl State {
             tree: Option<tree_sitter::Tree>,
             version: i32,
         }
-        let mut parsed = Vec::new();
-        for path in dirty {
+        let started = std::time::Instant::now();
+        let mut parsed: Vec<Parsed> = Vec::new();
+        let mut todo = dirty.into_iter();
+        while let Some(path) = todo.next() {
+            if superseded() {
+                let back = parsed.drain(..).map(|p| p.path);
+                give_up(&mut std::iter::once(path).chain(back).chain(todo));
+                return (out, true);
+            }
             let Some(mut doc) = self.docs.get_mut(&path) else {
                 continue;
             };
@@ -345,8 +391,17 @@ impl State {
             });
         }
         let mut forced = BTreeSet::new();
+        let mut owed;
         {
             let mut engine = self.engine();
+            if superseded() {
+                drop(engine);
+                give_up(&mut parsed.into_iter().map(|p| p.path));
+                return (out, true);
+            }
+            // Owed publications go out with this lint's (they are not edits:
+            // pull refreshes still count their changes).
+            owed = std::mem::take(&mut engine.owed);
             for p in parsed {
                 if let Some(o) = engine.open.get_mut(&p.path) {
                     o.version = p.version;
@@ -381,10 +436,13 @@ impl State {
             }
             if engine.waiting {
                 engine.linting.clear();
-                return out;
+                return (out, false);
             }
             engine.linting = forced.clone();
         }
+        let parsed_at = std::time::Instant::now();
+        // The open documents to convert again (all when `None`).
+        let only;
         {
             // Report-only (fixes are computed when a code action asks:
             // lsp::actions), and only what the edit changed is checked again
@@ -399,18 +457,43 @@ impl State {
                 .pull
                 .then(|| super::pull::result_ids(&engine.project, &diagnostics));
             engine.schema = schema;
-            engine.diagnostics = diagnostics;
+            let before = std::mem::replace(&mut engine.diagnostics, diagnostics);
+            owed.extend(forced.iter().cloned());
+            only = to_convert(engine, &before, &engine.diagnostics, &owed);
             engine.linting.clear();
             if let Some(ids) = ids {
                 out.refresh = store_result_ids(engine, ids, &forced);
             }
         }
+        let checked_at = std::time::Instant::now();
+        if superseded() {
+            // A newer text is coming: its lint publishes these documents, and
+            // those whose findings this check changed.
+            let mut engine = self.engine();
+            let changed = only.unwrap_or_else(|| engine.open.keys().cloned().collect());
+            engine.owed.extend(changed);
+            engine.owed.append(&mut owed);
+            return (out, true);
+        }
         // Converting for LSP needs only reading; recording what was published,
         // writing again (no other lint can run in between: the gate is held).
-        let converted = convert_open(&self.read(), self.encoding());
+        // Open documents whose findings did not change keep what they have.
+        let converted = convert_open_only(&self.read(), self.encoding(), only.as_ref());
         let mut engine = self.engine();
-        out.publish = diff_published(&mut engine, converted, &forced);
-        out
+        out.publish = diff_published(&mut engine, converted, &owed);
+        if timings() {
+            let us = |a: std::time::Instant, b: std::time::Instant| (b - a).as_micros();
+            let now = std::time::Instant::now();
+            let path = engine.incr.last.as_ref().map(|p| format!("{p:?}"));
+            out.log(format!(
+                "timing parse+extract={}us check={}us convert={}us path={}",
+                us(started, parsed_at),
+                us(parsed_at, checked_at),
+                us(checked_at, now),
+                path.unwrap_or_default()
+            ));
+        }
+        (out, false)
     }
 
     /// The index is loaded: publish every open document from now on, starting
@@ -668,6 +751,14 @@ impl State {
     }
 }
 
+/// Per-stage timings of every lint and publication go to the client as
+/// `window/logMessage` lines starting with `timing` when the environment sets
+/// `GREYHAVEN_LSP_TIMINGS` (bench/server.py reads them).
+pub fn timings() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("GREYHAVEN_LSP_TIMINGS").is_some())
+}
+
 /// `true` when `path` lies under a workspace folder and is not excluded.
 fn within(engine: &Engine, path: &Path) -> bool {
     let under = engine.folders.is_empty() || engine.folders.iter().any(|f| path.starts_with(f));
@@ -826,12 +917,25 @@ pub fn publications_forced(
 
 /// The findings of every open document as LSP diagnostics (by path, in order).
 pub fn convert_open(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<lsp::Diagnostic>)> {
+    convert_open_only(engine, enc, None)
+}
+
+/// [`convert_open`] of the open documents `only` lists (all when `None`).
+pub fn convert_open_only(
+    engine: &Engine,
+    enc: Encoding,
+    only: Option<&BTreeSet<PathBuf>>,
+) -> Vec<(PathBuf, Vec<lsp::Diagnostic>)> {
     let budget = engine.project.config.max_document_size();
     let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
     for d in &engine.diagnostics {
         by_file.entry(d.file).or_default().push(d);
     }
-    let paths: BTreeSet<&PathBuf> = engine.open.keys().collect();
+    let paths: BTreeSet<&PathBuf> = engine
+        .open
+        .keys()
+        .filter(|p| only.is_none_or(|o| o.contains(*p)))
+        .collect();
     paths
         .into_iter()
         .map(|path| {
@@ -854,6 +958,46 @@ pub fn convert_open(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<lsp::Di
         .collect()
 }
 
+/// The open documents a lint must convert again: those of `forced` (their
+/// text changed), those never published, and those whose findings differ
+/// between `before` and `after` (both sorted by file, as checks leave them);
+/// `None` (all of them) when a forced document was never published (it just
+/// opened: other documents' related locations may now name its URI).
+fn to_convert(
+    engine: &Engine,
+    before: &[Diagnostic],
+    after: &[Diagnostic],
+    forced: &BTreeSet<PathBuf>,
+) -> Option<BTreeSet<PathBuf>> {
+    if forced.iter().any(|p| !engine.published.contains_key(p)) {
+        return None;
+    }
+    let of = |ds: &[Diagnostic], id: FileId| -> (usize, usize) {
+        let start = ds.partition_point(|d| d.file < id);
+        (start, start + ds[start..].partition_point(|d| d.file <= id))
+    };
+    let sorted = |ds: &[Diagnostic]| ds.windows(2).all(|w| w[0].file <= w[1].file);
+    if !sorted(before) || !sorted(after) {
+        return None;
+    }
+    let mut out = forced.clone();
+    for path in engine.open.keys() {
+        if out.contains(path) {
+            continue;
+        }
+        let same = !engine.oversize.contains(path)
+            && engine.published.contains_key(path)
+            && engine.project.file_id(path).is_some_and(|id| {
+                let (a, b) = (of(before, id), of(after, id));
+                before[a.0..a.1] == after[b.0..b.1]
+            });
+        if !same {
+            out.insert(path.clone());
+        }
+    }
+    Some(out)
+}
+
 /// The publications of [`convert_open`]'s result: every open document whose
 /// diagnostics differ from the last published ones, and those of `forced`
 /// always, each with its version; recorded as published.
@@ -874,10 +1018,12 @@ pub fn diff_published(
         let id = engine.project.file_id(&path);
         let previous = engine.published.get(&path);
         let forced = forced.contains(&path) && id.is_some();
-        let changed = match previous {
-            Some(p) => *p != converted,
-            None => !converted.is_empty(),
-        };
+        // A forced document is published whatever it holds: no comparison.
+        let changed = !forced
+            && match previous {
+                Some(p) => *p != converted,
+                None => !converted.is_empty(),
+            };
         if forced || changed {
             out.push(Publish {
                 uri: info.uri.clone(),
@@ -900,6 +1046,128 @@ mod tests {
 
     fn uri(p: &str) -> lsp::Uri {
         p.parse().unwrap()
+    }
+
+    /// A lint told that newer edits are queued gives up at each of its
+    /// checkpoints: before extracting (the document stays dirty, nothing is
+    /// published) and after the check (the findings are in, the publication is
+    /// owed to the next lint, which publishes it even with nothing to lint).
+    #[test]
+    fn a_superseded_lint_gives_up_and_the_next_one_publishes() {
+        let s = State::new();
+        let u = uri("file:///w/schema.ts");
+        let text = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const t = pgTable(\"t\", { id: uuid() });\n";
+        s.open_doc(&u, text, 1);
+        let (out, gave_up) = s.lint_newest(&|| true);
+        assert!(gave_up && out.publish.is_empty());
+        assert!(s.read().dirty.contains(Path::new("/w/schema.ts")));
+        assert!(s.read().linting.is_empty());
+        // Superseded only at the last checkpoint (the third question).
+        let asked = std::cell::Cell::new(0);
+        let late = || {
+            asked.set(asked.get() + 1);
+            asked.get() >= 3
+        };
+        let (out, gave_up) = s.lint_newest(&late);
+        assert!(gave_up && out.publish.is_empty(), "{}", asked.get());
+        assert!(!s.read().diagnostics.is_empty());
+        assert!(s.read().owed.contains(Path::new("/w/schema.ts")));
+        let (out, gave_up) = s.lint_newest(&|| false);
+        assert!(!gave_up);
+        assert_eq!(out.publish.len(), 1);
+        assert_eq!(out.publish[0].version, Some(1));
+        assert!(!out.publish[0].diagnostics.is_empty());
+        assert!(s.read().owed.is_empty());
+    }
+
+    /// What is published for every open document equals a conversion of all
+    /// of them after every edit, though a lint converts again only the
+    /// documents whose findings changed; an edit of one document that leaves
+    /// another's findings alone does not republish the other.
+    #[test]
+    fn only_documents_whose_findings_changed_are_converted_again() {
+        let s = State::new();
+        let (a, b) = (uri("file:///w/schema.ts"), uri("file:///w/more.ts"));
+        let schema = "import { pgTable, uuid, text } from \"drizzle-orm/pg-core\";\n\nexport const tenants = pgTable(\"tenants\", {\n  id: uuid(\"id\").primaryKey(),\n});\n\nexport const posts = pgTable(\"posts\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\").notNull().references(() => tenants.id),\n  title: text(\"title\"),\n});\n";
+        let more = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nimport { posts, tenants } from \"./schema\";\n\nexport const notes = pgTable(\"notes\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\").notNull().references(() => tenants.id),\n  post_id: uuid(\"post_id\").references(() => posts.id),\n});\n";
+        s.open(&a, schema, 1);
+        s.open(&b, more, 1);
+        let full = |s: &State| {
+            let e = s.read();
+            let all: HashMap<PathBuf, Vec<lsp::Diagnostic>> =
+                convert_open(&e, s.encoding()).into_iter().collect();
+            for (path, ds) in &all {
+                assert_eq!(e.published.get(path).unwrap_or(&Vec::new()), ds, "{path:?}");
+            }
+        };
+        full(&s);
+        let insert = |text: &str, line: u32| lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(line, 0),
+                lsp::Position::new(line, 0),
+            )),
+            range_length: None,
+            text: text.into(),
+        };
+        // A comment in the schema: the other document is not published again.
+        let out = s.change(&a, 2, &[insert("// note\n", 1)]);
+        assert_eq!(out.publish.len(), 1, "{:?}", out.publish);
+        full(&s);
+        // The tenant table renamed: the other file's tenant column no longer
+        // references the tenant table (its findings change, it is published).
+        let rename = lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(3, 32),
+                lsp::Position::new(3, 39),
+            )),
+            range_length: None,
+            text: "tenantz".into(),
+        };
+        let out = s.change(&a, 3, &[rename]);
+        assert!(
+            s.docs
+                .get(Path::new("/w/schema.ts"))
+                .unwrap()
+                .text()
+                .contains("pgTable(\"tenantz\"")
+        );
+        assert!(out.publish.iter().any(|p| p.uri == b), "{:?}", out.publish);
+        full(&s);
+        let out = s.change(&b, 2, &[insert("// other\n", 0)]);
+        assert!(out.publish.iter().any(|p| p.uri == b));
+        full(&s);
+    }
+
+    /// A pulling client is asked to pull again when an edit changes another
+    /// file's findings, also after a lint that gave up owed every document
+    /// its publication (owed documents are not edited ones).
+    #[test]
+    fn owed_publications_do_not_hide_a_refresh() {
+        let s = State::new();
+        s.engine().pull = true;
+        let (a, m) = (
+            uri("file:///w/schema.ts"),
+            uri("file:///w/drizzle/0001_rls.sql"),
+        );
+        let schema = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const posts = pgTable(\"posts\", { id: uuid(\"id\").primaryKey(), tenant_id: uuid(\"tenant_id\").notNull() });\n";
+        s.open(&a, schema, 1);
+        s.open_doc(&m, "SELECT 2;\n", 1);
+        // The migration's lint gives up after its check.
+        let asked = std::cell::Cell::new(0);
+        let late = || {
+            asked.set(asked.get() + 1);
+            asked.get() >= 3
+        };
+        assert!(s.lint_newest(&late).1);
+        let change = lsp::TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "ALTER TABLE posts ENABLE ROW LEVEL SECURITY;\n".into(),
+        };
+        s.change_doc(&m, 2, std::slice::from_ref(&change));
+        let (out, gave_up) = s.lint_newest(&|| false);
+        assert!(!gave_up);
+        assert!(out.refresh, "the schema's findings changed: pull again");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! message after garbage is lost), forwards only well-formed messages to tower
 //! through an in-memory pipe, and answers broken ones with a JSON-RPC error (`-32700` parse error, `-32600` invalid request, id `null`
 //! unless the message had one); the output side copies tower's frames to stdout
-//! whole, slipping those error responses in between frames.
+//! whole, slipping those error responses, and the publications the outbox
+//! serialises itself ([`super::diagnostics`]), in between frames.
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
@@ -15,6 +16,9 @@ use tokio::sync::mpsc;
 /// The largest message accepted (larger ones are refused and skipped).
 pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 const PIPE: usize = 1 << 16;
+/// Tower's output pipe and the pump's reads from it: large enough that a
+/// big response crosses in a few reads, not one task switch per 64 KiB.
+const OUT_PIPE: usize = 1 << 22;
 
 /// Frame `body` with a `Content-Length` header.
 pub fn frame(body: &[u8]) -> Vec<u8> {
@@ -270,7 +274,7 @@ pub async fn pump_output<W: AsyncWrite + Unpin>(
     mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
     let mut buf: Vec<u8> = Vec::with_capacity(PIPE);
-    let mut chunk = vec![0u8; PIPE];
+    let mut chunk = vec![0u8; 1 << 20];
     let mut pending: Vec<Vec<u8>> = Vec::new();
     let mut errors_open = true;
     loop {
@@ -313,7 +317,7 @@ pub async fn pump_output<W: AsyncWrite + Unpin>(
 /// The in-memory pipes: (tower's input, tower's output, input end, output end).
 pub fn pipes() -> (DuplexStream, DuplexStream, DuplexStream, DuplexStream) {
     let (server_in, feed) = tokio::io::duplex(PIPE);
-    let (server_out, drain) = tokio::io::duplex(PIPE);
+    let (server_out, drain) = tokio::io::duplex(OUT_PIPE);
     (server_in, server_out, feed, drain)
 }
 

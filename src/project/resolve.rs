@@ -90,6 +90,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
     let scopes = DrizzleScopes::new(project, &index);
     let casing = scopes.default_casing;
     let mut file_casing = HashMap::new();
+    let mut file_config = HashMap::new();
     let mut tables = Vec::new();
     let mut source = Vec::new();
     let mut inherits = Vec::new();
@@ -98,6 +99,11 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
         let drizzle_casing = scopes.casing_for(file_cfg);
         if !src.model.tables.is_empty() && drizzle_casing != casing {
             file_casing.insert(file, drizzle_casing);
+        }
+        if let Some(c) =
+            file_cfg.filter(|_| scopes.configs.len() > 1 && !src.model.tables.is_empty())
+        {
+            file_config.insert(file, c);
         }
         for ti in 0..src.model.tables.len() {
             let mut deps = Vec::new();
@@ -154,6 +160,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
         migration_order,
         casing,
         file_casing,
+        file_config,
         by_ident,
         outside_owner,
         unread,

@@ -151,7 +151,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         capitalise(&describe(dup)),
                     ),
                 )
-                .table(t.name.clone().unwrap_or_else(|| label.to_string()))
+                .table(label.to_string())
                 .related(
                     Loc {
                         file: st.file_of(first.span),

@@ -22,8 +22,9 @@
 //! ```
 //!
 //! **Fix.** Drizzle: adds the tenant-isolation `pgPolicy` described under
-//! `tenant-isolation-policy` (named `<table>_tenant_isolation`, permissive, for
-//! all commands, `USING` and `WITH CHECK` comparing the configured tenant column
+//! `tenant-isolation-policy` (named `<table>_tenant_isolation`, permissive —
+//! restrictive beside a permissive policy of the table's own `pgPolicy` list
+//! that does not isolate, as described there — for all commands, `USING` and `WITH CHECK` comparing the configured tenant column
 //! with `(select current_setting('<setting>')::uuid)`) to the table's extra
 //! config; Drizzle Kit enables RLS for a table with a policy. `pgPolicy` and `sql`
 //! are imported when missing. When a later migration disables RLS the same fix
@@ -36,12 +37,13 @@
 //! lives in Alembic revisions) get a new migration instead, never an edit of an
 //! applied one: `ALTER TABLE ... ENABLE ROW LEVEL SECURITY` and the
 //! `CREATE POLICY <table>_tenant_isolation ...` of `tenant-isolation-policy`
-//! (Alembic: a new revision chained to the head whose downgrade drops the
+//! (`AS RESTRICTIVE` when a migration gave the table a permissive policy that
+//! does not isolate; Alembic: a new revision chained to the head whose downgrade drops the
 //! policy and disables RLS), named after the folder's convention (listed under
 //! `index-tenant-id`); none in a Drizzle Kit journal folder. Unsafe: enabling
 //! RLS changes what every role without `BYPASSRLS` can read and write.
 
-use super::{Ctx, RuleDef, RuleMeta};
+use super::{Ctx, RuleDef, RuleMeta, table_label};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 
 pub const RULE: RuleDef = RuleDef {
@@ -61,7 +63,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let t = &st.table;
-        let Some(name) = &t.name else { continue };
+        if t.name.is_none() {
+            continue;
+        }
+        let name = table_label(t);
         // A Drizzle table that declares RLS itself (a policy, `.enableRLS()`)
         // while a migration disables it: the schema is right, the database is
         // not, and only a new migration (`drizzle-kit generate --custom`) helps.
@@ -98,7 +103,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 format!("table \"{name}\" does not enable row-level security"),
             ),
         };
-        let mut d = d.table(name.clone());
+        let mut d = d.table(name.into_owned());
         if !declares
             && super::tenant_isolation_policy::may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)

@@ -11,6 +11,9 @@
 //!   (schema qualifier ignored), and it has a primary-key or unique column whose
 //!   type is compatible with the column's (uuid with uuid, integer kinds with
 //!   integer kinds, text kinds with text kinds; an unknown type is never assumed);
+//! * with several `drizzle.config.*` (a global and a per-tenant database, say),
+//!   the target belongs to the same configuration as the column's table: no
+//!   foreign key crosses databases;
 //! * the target is not the column's own table, unless the column is named
 //!   `parent_id` (a self-reference says so);
 //! * the column is not the table's primary key nor part of it (a one-to-one
@@ -160,6 +163,8 @@ fn likely_target<'a>(
             .iter()
             .flat_map(|n| cx.tables_named(n))
             .filter(|st| !std::ptr::eq(*st, own))
+            // Another Drizzle configuration's tables may live in another database.
+            .filter(|st| cx.schema.same_database(own.file, st.file))
             .collect()
     };
     for st in pool {

@@ -164,7 +164,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     (st.file_of(fk.span), fk.span)
                 }
             };
-            let table = t.name.as_deref().unwrap_or(&t.ident);
+            let table = super::table_label(t);
             let mut d = Diagnostic::new(
                 RULE.meta.name,
                 file,
@@ -182,8 +182,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 },
             )
             .column(name.to_string());
-            if let Some(n) = &t.name {
-                d = d.table(n.clone());
+            if t.name.is_some() {
+                d = d.table(table.to_string());
             }
             for (ofile, oi) in &outside {
                 if covers(&outside_index_db_columns(t, oi), name, tenant) {

@@ -5,7 +5,10 @@
 //! index order: `posts_tenant_id_user_id_idx`. A column ending in `_id` may drop
 //! that suffix (`posts_tenant_user_idx`, as the standards document writes it).
 //! Unique indexes may also end in `_key` (PostgreSQL's convention) or `_unique`
-//! (Drizzle's). Generated names — Drizzle's unnamed `index()`, SQLAlchemy's
+//! (Drizzle's), and a unique index named `<table>_pkey` (PostgreSQL's name for a
+//! primary key's index, as `supabase db diff` writes it) is fine. Names are
+//! built from snake_case forms: an index on a column `userId` is expected as
+//! `<table>_user_id_idx` (`<table>_userId_idx` is accepted too). Generated names — Drizzle's unnamed `index()`, SQLAlchemy's
 //! `ix_<table>_<col>` from `index=True` — are never findings, nor are indexes
 //! with expression elements (their name cannot be derived from columns).
 //!
@@ -25,7 +28,7 @@
 //! ```
 //!
 //! **Fix.** Rewrites the name string to `<table>_<columns>_idx` (database column
-//! names, full), keeping its quote. Not offered when the name is not a plain string
+//! names, full, in snake_case forms), keeping its quote. Not offered when the name is not a plain string
 //! literal, the expected name is already used by another index of the table, or
 //! another index of the table on the same columns would be renamed too (both
 //! would get the name). Safe
@@ -74,7 +77,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 span,
                 format!("index name \"{name}\" does not follow <table>_<columns>_idx (expected \"{expected}\")"),
             )
-            .table(table.clone());
+            .table(super::table_label(t));
             // Only a plain string literal spelling the name is rewritten.
             if cx.wants_fix(&mut d, Safety::Safe)
                 && let Some(src) = Src::new(cx.project, file)
@@ -103,15 +106,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `<table>_<col>_<col>_idx` with full column names.
+/// `<table>_<col>_<col>_idx` with full column names in snake_case forms
+/// (`userId` → `user_id`).
 fn expected_name(table: &str, cols: &[&str]) -> String {
-    let mut s = bare_table(table).to_string();
-    for c in cols {
-        s.push('_');
-        s.push_str(c);
-    }
-    s.push_str("_idx");
-    s
+    super::index_name(table, cols)
 }
 
 /// The table name without a schema qualifier.
@@ -120,6 +118,20 @@ fn bare_table(table: &str) -> &str {
 }
 
 fn follows_convention(table: &str, cols: &[&str], ix: &Index, name: &str) -> bool {
+    // PostgreSQL's own name for a primary key's index (`supabase db diff`
+    // writes `CREATE UNIQUE INDEX <table>_pkey` before `... PRIMARY KEY USING
+    // INDEX`).
+    if ix.unique && name.strip_suffix("_pkey") == Some(bare_table(table)) {
+        return true;
+    }
+    // The columns as written (`events_userId_idx`) or in snake_case forms.
+    let snake_cols: Vec<String> = cols.iter().map(|c| crate::naming::snake(c)).collect();
+    let snake_cols: Vec<&str> = snake_cols.iter().map(String::as_str).collect();
+    let snake_table = crate::naming::snake(bare_table(table));
+    follows(table, cols, ix, name) || follows(&snake_table, &snake_cols, ix, name)
+}
+
+fn follows(table: &str, cols: &[&str], ix: &Index, name: &str) -> bool {
     // A name too long for PostgreSQL is fitted (cut, with a hash) by the fixes.
     let full = expected_name(table, cols);
     if full.len() > crate::naming::MAX_IDENTIFIER

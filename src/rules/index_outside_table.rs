@@ -73,7 +73,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             };
             let on = match (table, &oi.table_ident) {
                 (Some(st), _) => match &st.table.name {
-                    Some(n) => format!(" of table \"{n}\""),
+                    Some(_) => format!(" of table \"{}\"", super::table_label(&st.table)),
                     None => format!(" of table `{}`", st.table.ident),
                 },
                 (None, Some(ident)) => format!(" of table `{ident}`"),
@@ -90,8 +90,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 ),
             );
             if let Some(st) = table {
-                if let Some(n) = &st.table.name {
-                    d = d.table(n.clone());
+                if st.table.name.is_some() {
+                    d = d.table(super::table_label(&st.table));
                 }
                 d = d.related(
                     Loc {

@@ -55,14 +55,31 @@
 //! `CREATE INDEX <name> ON <table> (<column>)` (Alembic: a new revision chained
 //! to the head, with `DROP INDEX` as its downgrade), named after the folder's
 //! convention (see "New migrations" below).
-//! Safe: adding an index changes no data and no behaviour.
+//! Safe: adding an index changes no data and no behaviour, and a plain
+//! (non-unique) `CREATE INDEX` cannot fail on the rows already there. The new
+//! migration's `CREATE INDEX` is deliberately not `CONCURRENTLY`: every
+//! convention the fix writes for runs a migration inside a transaction
+//! (Supabase's CLI runs each file in its own transaction, Alembic on PostgreSQL
+//! wraps each revision in one, Flyway does by default, numbered-SQL runners
+//! mostly do), where `CREATE INDEX CONCURRENTLY` is an error, and a concurrent
+//! build that fails leaves an invalid index behind. The cost of the plain form
+//! is a lock that blocks writes to the table (not reads) while the index
+//! builds: instant on a new or small table, noticeable on a large one. For a
+//! large production table, edit the written migration before it runs: Alembic
+//! `with op.get_context().autocommit_block():` around
+//! `op.execute("CREATE INDEX CONCURRENTLY ...")`; SQL runners, the statement alone
+//! in its file with the runner's no-transaction switch where it has one.
 //!
 //! **New migrations.** Supabase folders (`supabase/migrations`, every file
 //! `<14-digit timestamp>_name.sql`) get `<UTC timestamp of now>_<what>.sql`,
 //! always after the last one; numbered folders (`0007_x.sql`) the next number
 //! with the same width; Flyway folders (`V7__x.sql`) `V8__<what>.sql`; Alembic
-//! versions folders a revision whose `down_revision` is the single head and
-//! whose id is fresh. A folder with any other naming, several Alembic heads, or
+//! versions folders a revision whose `down_revision` is the head of the
+//! revision graph (after a merge revision, the merge) and whose file name and id
+//! follow the folder's: `0008_<what>.py` when its files are numbered, id `"0008"`
+//! when its ids are numbers, the file's name when each id is its file's name,
+//! else a fresh 12-digit hex id (`<id>_<what>.py`). A folder with any other
+//! naming, several Alembic heads (unmerged branches: merge them first), or
 //! a Drizzle Kit journal (`meta/_journal.json`: run `drizzle-kit generate
 //! --custom`, which also writes the journal entry) gets no fix. An existing
 //! file is never overwritten.
@@ -113,9 +130,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             RULE.meta.name,
             file,
             anchor,
-            format!("table \"{name}\" has no index led by {}", tenant.name),
+            format!(
+                "table \"{}\" has no index led by {}",
+                super::table_label(t),
+                tenant.name
+            ),
         )
-        .table(name.clone())
+        .table(super::table_label(t))
         .column(tenant.name.clone());
         for (file, oi) in outside_indexes_of(cx, st) {
             let cols = outside_index_db_columns(t, oi);

@@ -281,7 +281,9 @@ pub fn is_shared_column(st: &SchemaTable, c: &Column) -> bool {
 /// is the same for every table using it and lands at the same place, so leaving the
 /// table out lets the pipeline report it once instead of once per table.
 pub fn column_label(st: &SchemaTable, c: &Column) -> String {
-    if is_shared_column(st, c) {
+    // A column a later migration adds (`ALTER TABLE ... ADD COLUMN`) is still
+    // only this table's: named with it.
+    if is_shared_column(st, c) && st.table.orm != Orm::Sql {
         format!("column \"{}\"", c.name)
     } else {
         format!("column \"{}\" of \"{}\"", c.name, table_label(&st.table))
@@ -413,18 +415,62 @@ pub fn lint_with<'a>(
     schema: &'a Schema,
     fixes: Fixes<'a>,
 ) -> Vec<Diagnostic> {
+    if matches!(fixes, Fixes::None) {
+        return finish(project, schema, lint_parallel(project, schema));
+    }
     let mut all = Vec::new();
     let cx = Ctx::new(project, schema, fixes);
-    let qualified = qualified_names(schema);
     for def in RULES {
         if !cx.fixes.runs(def.meta.name) {
             continue;
         }
         if let Some(severity) = enabled(project, def) {
-            all.extend(run(&cx, &qualified, def, severity, Scope::All));
+            all.extend(run(&cx, def, severity, Scope::All));
         }
     }
-    finish(all)
+    finish(project, schema, all)
+}
+
+/// Every enabled rule over every table, report-only, the rules spread over
+/// the available cores (each worker with its own [`Ctx`], whose lazily built
+/// lookups are per thread). The findings come back in rule order, as the
+/// sequential loop of [`lint_with`] gives them.
+fn lint_parallel(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let enabled: Vec<(&RuleDef, Severity)> = RULES
+        .iter()
+        .filter_map(|def| Some((def, enabled(project, def)?)))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(enabled.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let cx = Ctx::new(project, schema, Fixes::None);
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(def, severity)) = enabled.get(i) else {
+                break;
+            };
+            mine.push((i, run(&cx, def, severity, Scope::All)));
+        }
+        mine
+    };
+    let mut per_rule: Vec<(usize, Vec<Diagnostic>)> = if workers == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    per_rule.sort_by_key(|(i, _)| *i);
+    per_rule.into_iter().flat_map(|(_, d)| d).collect()
 }
 
 /// The severity of `def` in this project, when it is on.
@@ -454,15 +500,8 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One rule over `scope`, its findings with severity, migration marks and
-/// qualified table names.
-fn run(
-    cx: &Ctx,
-    qualified: &Qualified,
-    def: &RuleDef,
-    severity: Severity,
-    scope: Scope,
-) -> Vec<Diagnostic> {
+/// One rule over `scope`, its findings with severity and migration marks.
+fn run(cx: &Ctx, def: &RuleDef, severity: Severity, scope: Scope) -> Vec<Diagnostic> {
     cx.scope.set(scope);
     let mut out = Vec::new();
     (def.check)(cx, &mut out);
@@ -476,17 +515,16 @@ fn run(
             severity
         };
         keep_migrations_unedited(cx.project, d);
-        qualify_table(qualified, d);
     }
     out
 }
 
 /// Sort, name the tables sharing a definition, and drop duplicates.
-fn finish(mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
+fn finish(project: &Project, schema: &Schema, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
     all.sort_by(|a, b| {
         (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
     });
-    name_sharing_tables(&mut all);
+    name_sharing_tables(&shared_definitions(project, schema), &mut all);
     all.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
@@ -533,94 +571,56 @@ pub fn lint_cached(
     }
     // Report-only: the server computes fixes when a code action asks.
     let cx = Ctx::new(project, schema, Fixes::None);
-    let qualified = qualified_names(schema);
     let mut all = Vec::new();
     for (ri, def) in RULES.iter().enumerate() {
         let Some(severity) = enabled(project, def) else {
             cache.per_table[ri] = None;
             continue;
         };
-        let global = run(&cx, &qualified, def, severity, Scope::None);
+        let global = run(&cx, def, severity, Scope::None);
         if !global.is_empty() {
             cache.per_table[ri] = None;
-            all.extend(run(&cx, &qualified, def, severity, Scope::All));
+            all.extend(run(&cx, def, severity, Scope::All));
             continue;
         }
         match (&mut cache.per_table[ri], dirty) {
             (Some(per), Some(dirty)) => {
                 for &p in dirty {
                     if p < n {
-                        per[p] = run(&cx, &qualified, def, severity, Scope::One(p));
+                        per[p] = run(&cx, def, severity, Scope::One(p));
                     }
                 }
             }
             (slot, _) => {
                 *slot = Some(
                     (0..n)
-                        .map(|p| run(&cx, &qualified, def, severity, Scope::One(p)))
+                        .map(|p| run(&cx, def, severity, Scope::One(p)))
                         .collect(),
                 );
             }
         }
         if let Some(per) = &cache.per_table[ri] {
-            all.extend(per.iter().flatten().cloned());
-        }
-    }
-    finish(all)
-}
-
-/// How findings name tables outside `public`: by the table's anchor or a
-/// column's key (file and span), else by a bare name that names one table only.
-#[derive(Default)]
-struct Qualified {
-    at: HashMap<(FileId, Span), String>,
-    bare: HashMap<String, String>,
-}
-
-fn qualified_names(schema: &Schema) -> Qualified {
-    let mut q = Qualified::default();
-    let mut seen: HashMap<&str, Option<String>> = HashMap::new();
-    for st in &schema.tables {
-        let Some(n) = st.table.name.as_deref() else {
-            continue;
-        };
-        let label = table_label(&st.table);
-        let qualified = (label != n).then(|| label.into_owned());
-        if let Some(l) = &qualified {
-            q.at.insert((st.file, st.table.anchor), l.clone());
-            for c in &st.table.columns {
-                q.at.insert((c.file, c.key_span), l.clone());
+            if ONCE_PER_PLACE.contains(&def.meta.name) {
+                let mut seen = std::collections::HashSet::new();
+                all.extend(
+                    per.iter()
+                        .flatten()
+                        .filter(|d| seen.insert((d.file, d.span)))
+                        .cloned(),
+                );
+            } else {
+                all.extend(per.iter().flatten().cloned());
             }
         }
-        seen.entry(n).and_modify(|v| *v = None).or_insert(qualified);
     }
-    q.bare = seen
-        .into_iter()
-        .filter_map(|(n, l)| Some((n.to_string(), l?)))
-        .collect();
-    q
+    finish(project, schema, all)
 }
 
-/// The `table` of a finding is schema-qualified when the schema is not `public`.
-fn qualify_table(q: &Qualified, d: &mut Diagnostic) {
-    let Some(t) = &d.table else { return };
-    if t.contains('.') {
-        return;
-    }
-    let found =
-        q.at.get(&(d.file, d.span))
-            .filter(|l| l.rsplit('.').next() == Some(t.as_str()))
-            .or_else(|| q.bare.get(t));
-    if let Some(l) = found {
-        // Messages name the table as `table "t"`, `of "t"` or `on "t"`.
-        for lead in ["table", "of", "on"] {
-            d.message = d
-                .message
-                .replace(&format!("{lead} \"{t}\""), &format!("{lead} \"{l}\""));
-        }
-        d.table = Some(l.clone());
-    }
-}
+/// Rules that report a place once however many tables it applies to (a policy
+/// written once in a helper several tables call), naming the first of them in
+/// schema order: [`lint_cached`]'s per-table runs keep only the first finding
+/// at each place, as one run over every table does.
+const ONCE_PER_PLACE: &[&str] = &[rls_initplan::RULE.meta.name];
 
 /// Applied migrations are never edited: fixes with an edit in a SQL or Alembic
 /// migration are dropped, and a finding about a table anchored in one is marked
@@ -633,6 +633,7 @@ const NEW_MIGRATION_RULES: &[&str] = &[
     "rls-initplan",
     "index-tenant-id",
     "index-foreign-keys",
+    "force-rls",
 ];
 
 fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
@@ -659,8 +660,10 @@ fn keep_migrations_unedited(project: &Project, d: &mut Diagnostic) {
 /// A finding on a shared definition (column set, base class) arrives once per
 /// table using it, with the same place and message: name those tables in the
 /// message of each copy, so the one that survives de-duplication says which
-/// tables inherit the mistake. `all` is sorted by place and rule.
-fn name_sharing_tables(all: &mut [Diagnostic]) {
+/// tables inherit the mistake (and, for a shared definition, which set or
+/// class holds it: also when one table uses it). `all` is sorted by place and
+/// rule.
+fn name_sharing_tables(shared: &HashMap<(FileId, Span), String>, all: &mut [Diagnostic]) {
     let same = |a: &Diagnostic, b: &Diagnostic| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     };
@@ -673,9 +676,18 @@ fn name_sharing_tables(all: &mut [Diagnostic]) {
         let mut tables: Vec<String> = all[i..j].iter().filter_map(|d| d.table.clone()).collect();
         tables.sort();
         tables.dedup();
-        if tables.len() > 1 {
+        let base = shared.get(&(all[i].file, all[i].span));
+        if !tables.is_empty() && (tables.len() > 1 || base.is_some()) {
             let quoted: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
-            let suffix = format!(" (used by tables {})", join_and(&quoted));
+            let used = if tables.len() == 1 {
+                format!("used by table {}", quoted[0])
+            } else {
+                format!("used by tables {}", join_and(&quoted))
+            };
+            let suffix = match base {
+                Some(set) => format!(" (in {set}, {used})"),
+                None => format!(" ({used})"),
+            };
             for d in &mut all[i..j] {
                 d.message.push_str(&suffix);
                 d.table = Some(tables[0].clone());
@@ -683,6 +695,47 @@ fn name_sharing_tables(all: &mut [Diagnostic]) {
         }
         i = j;
     }
+}
+
+/// The key anchors (file, span) of column definitions that tables take from a
+/// column set, spread or base class, with the name of that set (`` `timestamps` ``,
+/// `class TimestampMixin`). Columns a later migration adds are not shared.
+fn shared_definitions(project: &Project, schema: &Schema) -> HashMap<(FileId, Span), String> {
+    let mut out = HashMap::new();
+    for st in &schema.tables {
+        for c in &st.table.columns {
+            if !is_shared_column(st, c) || out.contains_key(&(c.file, c.key_span)) {
+                continue;
+            }
+            let Some(set) = project.file(c.file).and_then(|f| {
+                f.model
+                    .column_sets
+                    .iter()
+                    .find(|s| s.span.contains(c.key_span.start))
+                    .map(|s| match s.kind {
+                        crate::model::ColumnSetKind::PyBase => format!("class {}", s.ident),
+                        _ => format!("`{}`", s.ident),
+                    })
+            }) else {
+                continue;
+            };
+            out.insert((c.file, c.key_span), set);
+        }
+    }
+    out
+}
+
+/// What an isolating comparison compares the tenant column with, for messages:
+/// `with current_setting('app.tenant_id')`, plus ` or a [tenancy] isolation
+/// predicate` when some are configured (a policy may compare the column with
+/// something else, `auth.uid()`, and still not isolate tenants).
+pub fn isolation_wording(config: &Config) -> String {
+    let extra = if config.tenancy.isolation.is_empty() {
+        ""
+    } else {
+        " or a [tenancy] isolation predicate"
+    };
+    format!("with current_setting('{}'){extra}", config.tenancy.setting)
 }
 
 /// `a`, `a and b`, `a, b and c`.

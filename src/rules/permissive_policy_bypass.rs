@@ -245,9 +245,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let Some(judge) = Judge::of(cx, st) else {
             continue;
         };
-        let Some(table) = &st.table.name else {
+        if st.table.name.is_none() {
             continue;
-        };
+        }
+        let table = super::table_label(&st.table);
         let column = cx
             .tenant_column(&st.table)
             .map_or(cx.config.tenancy.column.as_str(), |c| c.name.as_str());
@@ -275,13 +276,14 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 p.file,
                 p.span,
                 format!(
-                    "permissive policy \"{}\" on \"{table}\" does not compare {column} for {}: PostgreSQL ORs it with {}, so those commands reach every tenant's rows",
+                    "permissive policy \"{}\" on \"{table}\" does not compare {column} {} for {}: PostgreSQL ORs it with {}, so those commands reach every tenant's rows",
                     p.name,
+                    super::isolation_wording(cx.config),
                     command_list(&cmds),
                     join_and(&names),
                 ),
             )
-            .table(table.clone());
+            .table(table.to_string());
             for i in isolators {
                 d = d.related(
                     Loc {

@@ -59,9 +59,10 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let Some(judge) = Judge::of(cx, st) else {
             continue;
         };
-        let Some(table) = &st.table.name else {
+        if st.table.name.is_none() {
             continue;
-        };
+        }
+        let table = super::table_label(&st.table);
         let column = cx
             .tenant_column(&st.table)
             .map_or(cx.config.tenancy.column.as_str(), |c| c.name.as_str());
@@ -94,12 +95,13 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                     p.file,
                     p.span,
                     format!(
-                        "policy \"{}\" lets {} write rows of any tenant into \"{table}\": {clause} compare {column}",
+                        "policy \"{}\" lets {} write rows of any tenant into \"{table}\": {clause} compare {column} {}",
                         p.name,
                         command_list(&cmds),
+                        super::isolation_wording(cx.config),
                     ),
                 )
-                .table(table.clone()),
+                .table(table.to_string()),
             );
         }
     }

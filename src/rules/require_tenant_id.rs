@@ -23,8 +23,11 @@
 //! **Fix.** Not offered when a key or attribute named like the tenant column
 //! already exists for another database column. Drizzle: adds
 //! `tenant_id: uuid("tenant_id").notNull()` after `id` (or
-//! last), chained with `.references(() => tenants.id)` when exactly one Drizzle table
-//! is named like the tenant table and it is exported (imported with a relative
+//! last; `tenantId: uuid("tenant_id")` or `tenantId: uuid()` under casing when the
+//! file's columns are written that way, the index then on `t.tenantId`), chained
+//! with `.references(() => tenants.id)` when exactly one Drizzle table is named
+//! like the tenant table, it is exported and (with several Drizzle
+//! configurations) it belongs to the same configuration (imported with a relative
 //! import when it lives in another file), and adds
 //! `index("<table>_tenant_id_idx").on(t.tenant_id)` to the table's extra config in
 //! its existing form (array, object with a `tenantIdIdx` key, block), or as a new
@@ -40,7 +43,7 @@
 
 use super::{Ctx, RuleDef, RuleMeta, index_name_taken, py_fk_target, tenant_table};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
-use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::fix::{Src, column_style, drizzle, make_fix, sqlmodel};
 use crate::model::Orm;
 use crate::project::SchemaTable;
 
@@ -67,9 +70,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 RULE.meta.name,
                 st.file,
                 t.anchor,
-                format!("table \"{name}\" has no {col} column"),
+                format!("table \"{}\" has no {col} column", super::table_label(t)),
             )
-            .table(name.clone());
+            .table(super::table_label(t));
             if cx.wants_fix(&mut d, Safety::Unsafe)
                 && let Some(f) = fix(cx, st, name)
             {
@@ -94,12 +97,18 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
         Orm::Drizzle => {
             // A property already keyed `tenant_id` (naming some other database
             // column) would be duplicated: no fix rather than a shadowed key.
-            if t.columns.iter().any(|c| c.key == col) {
-                return None;
+            let mut naming = column_style::DrizzleNaming::of(&src, cx.schema.casing_of(st.file));
+            // `tenantId: text("workspace_id")` holds the file's spelling: fall
+            // back to the snake_case key.
+            if t.columns.iter().any(|c| c.key == naming.key(col)) {
+                naming = naming.snake();
             }
+            let key = naming.key(col);
             let (names, mut edits) = drizzle::pg_core_many(&src, &["uuid", "index"]);
             let mut refs = String::new();
             if let Some(tt) = tenant_table(cx, Orm::Drizzle)
+                // No foreign key into another Drizzle configuration's database.
+                && cx.schema.same_database(st.file, tt.file)
                 && let Some(path) = cx.project.file(tt.file).map(|f| f.path.as_path())
                 && let Some((cb, imp)) = drizzle::reference_target(&src, &tt.table, path, "id")
             {
@@ -107,9 +116,8 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
                 edits.extend(imp);
             }
             let prop = format!(
-                "{col}: {}({}).notNull(){refs}",
-                names[0],
-                src.style.quoted(col)
+                "{}.notNull(){refs}",
+                naming.column(&src, col, &names[0], None)
             );
             edits.extend(drizzle::insert_column(
                 &src,
@@ -122,7 +130,7 @@ fn fix(cx: &Ctx, st: &SchemaTable, name: &str) -> Option<Fix> {
             if index_name_taken(cx, &ix) {
                 return None;
             }
-            let item = format!("{}({}).on({p}.{col})", names[1], src.style.quoted(&ix));
+            let item = format!("{}({}).on({p}.{key})", names[1], src.style.quoted(&ix));
             edits.extend(drizzle::insert_extra(
                 &src,
                 t,

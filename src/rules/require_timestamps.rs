@@ -31,7 +31,14 @@
 //! last): Drizzle
 //! `timestamp("created_at", { withTimezone: true }).notNull().defaultNow()`,
 //! SQLModel `created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))`
-//! (a non-optional `datetime` is NOT NULL in SQLModel). An incomplete column gets
+//! (a non-optional `datetime` is NOT NULL in SQLModel). The new column is written
+//! the way the file writes its columns: camelCase keys with explicit names
+//! (`updatedAt: timestamp("updated_at", ...)`) or no name string under
+//! `casing: "snake_case"` when the file's columns look like that, the options of
+//! the file's timestamps (`{ withTimezone: true, mode: "date" }`, always with the
+//! time zone), and for SQLModel the file's `sa_column=Column(DateTime(timezone=True),
+//! nullable=False, server_default=func.now())` or `sa_type=...` form when its
+//! time-zone-aware timestamps use one. An incomplete column gets
 //! `.notNull()` / `.defaultNow()`, or for SQLModel the `None` alternative dropped and
 //! `default_factory=...` (replacing `default=` or a literal default), or
 //! `server_default=func.now()` on a `sa_column=Column(...)`. A shared definition
@@ -48,7 +55,7 @@ use super::{
     table_diag,
 };
 use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
-use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::fix::{Src, column_style, drizzle, make_fix, sqlmodel};
 use crate::model::{ClientDefault, Column, ColumnType, DbDefault, Orm, Span, Table};
 use crate::project::SchemaTable;
 
@@ -65,12 +72,12 @@ pub const RULE: RuleDef = RuleDef {
 const COLUMNS: [&str; 2] = ["created_at", "updated_at"];
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (st, name) in cx.named_tables() {
+    for (st, _) in cx.named_tables() {
         let t = &st.table;
         for want in COLUMNS {
             let Some(c) = find_column(t, want) else {
                 if !t.partial {
-                    let msg = format!("table \"{name}\" has no {want} column");
+                    let msg = format!("table \"{}\" has no {want} column", super::table_label(t));
                     let mut d = table_diag(RULE.meta.name, st, msg).column(want);
                     if cx.wants_fix(&mut d, Safety::Safe)
                         && let Some(f) = add_fix(cx, st, want)
@@ -155,11 +162,19 @@ fn add_fix(cx: &Ctx, st: &SchemaTable, want: &str) -> Option<Fix> {
     match t.orm {
         Orm::Drizzle => {
             let (ts, imp) = drizzle::pg_core(&src, "timestamp");
+            let naming = column_style::DrizzleNaming::of(&src, cx.schema.casing_of(st.file));
+            let options = column_style::drizzle_timestamp_options(&src, &ts);
             let prop = format!(
-                "{want}: {ts}({}, {{ withTimezone: true }}).notNull().defaultNow()",
-                src.style.quoted(want)
+                "{}.notNull().defaultNow()",
+                naming.column(&src, want, &ts, Some(&options))
             );
-            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::After(after), &prop)?;
+            let keys: Vec<String> = after.iter().map(|k| naming.key(k)).collect();
+            let keys: Vec<&str> = keys
+                .iter()
+                .map(String::as_str)
+                .chain(after.iter().copied())
+                .collect();
+            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::After(&keys), &prop)?;
             edits.extend(imp);
             Some(make_fix(title, Safety::Safe, edits))
         }
@@ -169,11 +184,37 @@ fn add_fix(cx: &Ctx, st: &SchemaTable, want: &str) -> Option<Fix> {
             if !sqlmodel::is_sqlmodel_style(&src, t) {
                 return None;
             }
-            let (now, mut edits) = sqlmodel::now_utc(&src);
+            let style = column_style::py_timestamp_style(&src);
+            let (now, mut edits) = match style {
+                // `datetime` only: the database writes the time.
+                column_style::PyTimestamp::SaColumn { .. } => {
+                    let (dt, imp) = sqlmodel::py(&src, "datetime", "datetime");
+                    (format!("{dt}.now()"), imp.into_iter().collect())
+                }
+                _ => sqlmodel::now_utc(&src),
+            };
             let (field, imp) = sqlmodel::py(&src, "sqlmodel", "Field");
             edits.extend(imp);
-            let dt = now.split(".now(").next().unwrap_or("datetime");
-            let line = format!("{want}: {dt} = {field}(default_factory=lambda: {now})");
+            let dt = now.split(".now(").next().unwrap_or("datetime").to_string();
+            let args = match style {
+                column_style::PyTimestamp::Factory => format!("default_factory=lambda: {now}"),
+                column_style::PyTimestamp::SaColumn { column, ty } => {
+                    // The `Column` decides nullability and default.
+                    let func = match column.strip_suffix("Column") {
+                        Some(module) if !module.is_empty() => format!("{module}func"),
+                        _ => {
+                            let (func, imp) = sqlmodel::py(&src, "sqlalchemy", "func");
+                            edits.extend(imp);
+                            func
+                        }
+                    };
+                    format!("sa_column={column}({ty}, nullable=False, server_default={func}.now())")
+                }
+                column_style::PyTimestamp::SaType { ty } => {
+                    format!("default_factory=lambda: {now}, sa_type={ty}")
+                }
+            };
+            let line = format!("{want}: {dt} = {field}({args})");
             edits.insert(
                 0,
                 sqlmodel::insert_field(&src, t, sqlmodel::Place::After(after), &line)?,

@@ -5,7 +5,10 @@
 //! by default: in Drizzle a database default (`.defaultRandom()`, or
 //! `.default(sql\`gen_random_uuid()\`)`); in SQLModel `default_factory=uuid4` or a
 //! `server_default` calling `gen_random_uuid()`. Drizzle's `.$defaultFn(...)`
-//! runs only in the application and does not count. A table whose columns are
+//! runs only in the application and does not count. An `id` that is also a
+//! foreign key (`id uuid PRIMARY KEY REFERENCES auth.users(id)`, a one-to-one
+//! extension table) takes its value from the referenced row and needs no
+//! default. A table whose columns are
 //! not all known (an unresolved spread or base class) is never said to lack `id`.
 //! A join table keyed by a composite primary key is reported too (the standard
 //! gives every table an `id`); the message names the composite key so the finding
@@ -60,8 +63,9 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (st, name) in cx.named_tables() {
+    for (st, _) in cx.named_tables() {
         let t = &st.table;
+        let name = super::table_label(t);
         let Some(id) = find_column(t, "id") else {
             if t.partial {
                 continue;
@@ -104,7 +108,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             PkRole::Composite => problems.push("is only part of a composite primary key".into()),
             PkRole::None => problems.push("is not the primary key".into()),
         }
-        let no_default = uuid && !has_uuid_default(t, id);
+        // An id that references another table's key (`id uuid PRIMARY KEY
+        // REFERENCES auth.users(id)`: a one-to-one extension) takes its value
+        // from that row: a generated default would be wrong.
+        let borrowed = super::column_foreign_key(t, id).is_some();
+        let no_default = uuid && !borrowed && !has_uuid_default(t, id);
         if no_default {
             problems.push(if is_sqlmodel(t) {
                 "has no default; add default_factory=uuid4".to_string()
@@ -177,9 +185,11 @@ fn add_fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
     match t.orm {
         Orm::Drizzle => {
             let (uuid, imp) = drizzle::pg_core(&src, "uuid");
+            let naming =
+                crate::fix::column_style::DrizzleNaming::of(&src, cx.schema.casing_of(st.file));
             let prop = format!(
-                "id: {uuid}({}).primaryKey().defaultRandom()",
-                src.style.quoted("id")
+                "{}.primaryKey().defaultRandom()",
+                naming.column(&src, "id", &uuid, None)
             );
             let mut edits = drizzle::insert_column(&src, t, drizzle::Place::Start, &prop)?;
             edits.extend(imp);

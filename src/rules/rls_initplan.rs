@@ -68,7 +68,7 @@ pub const RULE: RuleDef = RuleDef {
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     let mut seen: Vec<(FileId, Span)> = Vec::new();
     for st in cx.tenant_tables() {
-        let table = st.table.name.as_deref().unwrap_or(&st.table.ident);
+        let table = super::table_label(&st.table);
         for p in &st.rls.policies {
             // A migration's policy with a twin in the Drizzle source (same
             // name, same table) is judged, reported and fixed there.
@@ -104,8 +104,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         p.name
                     ),
                 );
-                if let Some(n) = &st.table.name {
-                    d = d.table(n.clone());
+                if st.table.name.is_some() {
+                    d = d.table(table.to_string());
                 }
                 if let Some(written) = p
                     .using_span

@@ -55,7 +55,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let (msg, new_name) = if !is_snake_case(name) {
             (
                 format!(
-                    "table \"{name}\" is not snake_case ({})",
+                    "table \"{}\" is not snake_case ({})",
+                    super::table_label(t),
                     to_snake_case(name)
                 ),
                 to_snake_case(bare),

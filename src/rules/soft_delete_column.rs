@@ -25,13 +25,16 @@
 //!
 //! **Fix.** Adds `deleted_at: timestamp("deleted_at", { withTimezone: true })` /
 //! `deleted_at: Optional[datetime] = Field(default=None)` (`datetime | None` when
-//! the file writes `| None`) after `updated_at`, else last. Not offered for an
+//! the file writes `| None`) after `updated_at`, else last, spelled like the
+//! file's other columns (camelCase key with explicit name, no name under casing,
+//! the options of its timestamps; SQLModel `sa_column=Column(DateTime(...),
+//! nullable=True)` or `sa_type=...` when its timestamps use them). Not offered for an
 //! existing but wrong `deleted_at` (its data would change) or SQLAlchemy-style
 //! classes. Safe: a nullable column with no default changes no existing row.
 
 use super::{Ctx, RuleDef, RuleMeta, column_diag, column_label, find_column, join_and, table_diag};
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
-use crate::fix::{Src, drizzle, make_fix, sqlmodel};
+use crate::fix::{Src, column_style, drizzle, make_fix, sqlmodel};
 use crate::model::{ColumnType, Orm};
 use crate::project::SchemaTable;
 
@@ -46,11 +49,14 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (st, name) in cx.named_tables() {
+    for (st, _) in cx.named_tables() {
         let t = &st.table;
         let Some(c) = find_column(t, "deleted_at") else {
             if !t.partial {
-                let msg = format!("table \"{name}\" has no deleted_at column for soft deletes");
+                let msg = format!(
+                    "table \"{}\" has no deleted_at column for soft deletes",
+                    super::table_label(t)
+                );
                 let mut d = table_diag(RULE.meta.name, st, msg).column("deleted_at");
                 if cx.wants_fix(&mut d, Safety::Safe)
                     && let Some(f) = fix(cx, st)
@@ -87,11 +93,16 @@ fn fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
     let edits = match t.orm {
         Orm::Drizzle => {
             let (ts, imp) = drizzle::pg_core(&src, "timestamp");
-            let prop = format!(
-                "deleted_at: {ts}({}, {{ withTimezone: true }})",
-                src.style.quoted("deleted_at")
-            );
-            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::After(after), &prop)?;
+            let naming = column_style::DrizzleNaming::of(&src, cx.schema.casing_of(st.file));
+            let options = column_style::drizzle_timestamp_options(&src, &ts);
+            let prop = naming.column(&src, "deleted_at", &ts, Some(&options));
+            let keys: Vec<String> = after.iter().map(|k| naming.key(k)).collect();
+            let keys: Vec<&str> = keys
+                .iter()
+                .map(String::as_str)
+                .chain(after.iter().copied())
+                .collect();
+            let mut edits = drizzle::insert_column(&src, t, drizzle::Place::After(&keys), &prop)?;
             edits.extend(imp);
             edits
         }
@@ -109,7 +120,14 @@ fn fix(cx: &Ctx, st: &SchemaTable) -> Option<Fix> {
                 let (opt, imp) = sqlmodel::py(&src, "typing", "Optional");
                 (format!("{opt}[{dt}]"), imp)
             };
-            let line = format!("deleted_at: {ty} = {field}(default=None)");
+            let extra = match column_style::py_timestamp_style(&src) {
+                column_style::PyTimestamp::Factory => String::new(),
+                column_style::PyTimestamp::SaColumn { column, ty } => {
+                    format!(", sa_column={column}({ty}, nullable=True)")
+                }
+                column_style::PyTimestamp::SaType { ty } => format!(", sa_type={ty}"),
+            };
+            let line = format!("deleted_at: {ty} = {field}(default=None{extra})");
             let mut edits = vec![sqlmodel::insert_field(
                 &src,
                 t,

@@ -65,18 +65,25 @@
 //! }),
 //! ```
 //!
-//! (`as: "restrictive"` when the table already has a permissive policy that is
-//! not granted only to `[tenancy] admin_roles`: PostgreSQL ORs permissive
-//! policies, so a permissive isolation policy beside it would isolate nothing),
+//! (`as: "restrictive"` when the table's own `pgPolicy` list already has a
+//! permissive policy that is not granted only to `[tenancy] admin_roles`:
+//! PostgreSQL ORs permissive policies, so a permissive isolation policy beside
+//! it would isolate nothing; a permissive policy that only a migration created
+//! does not count, since Drizzle Kit does not know it and a restrictive policy
+//! left alone when it goes denies every row — once the permissive isolation
+//! policy exists, `permissive-policy-bypass` reports that migration's policy),
 //! with the configured tenant column and setting, the cast matching the column's
 //! type (`::uuid`; none for text, `::integer`/`::bigint` for integers), and
 //! `pgPolicy` / `sql` imported when missing. SQL-first and SQLModel tables (whose
 //! RLS lives in migrations) get a new migration with the same policy as
 //! `CREATE POLICY <table>_tenant_isolation ON <table> AS PERMISSIVE FOR ALL
-//! USING (...) WITH CHECK (...)` (Alembic: a new revision chained to the head,
-//! its downgrade dropping the policy), named after the folder's convention
-//! (listed under `index-tenant-id`); applied migrations are never edited, and a
-//! Drizzle Kit journal folder gets nothing. Not offered when the table has no
+//! USING (...) WITH CHECK (...)` — `AS RESTRICTIVE` when a migration already
+//! gave the table a permissive policy that is not only an admin role's (it
+//! stays beside the new one, and ORed with it a permissive one would restore
+//! nothing) — (Alembic: a new revision chained to the head, its downgrade
+//! dropping the policy), named after the folder's convention (listed under
+//! `index-tenant-id`); applied migrations are never edited, and a Drizzle Kit
+//! journal folder gets nothing. Not offered when the table has no
 //! tenant column, when a policy named
 //! `<table>_tenant_isolation` already exists, or when the extra config is not a
 //! literal the fix can extend. Unsafe: it changes which rows every role can read
@@ -118,7 +125,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let t = &st.table;
-        let Some(name) = &t.name else { continue };
+        if t.name.is_none() {
+            continue;
+        }
         let mut columns: Vec<&str> = vec![&cx.config.tenancy.column];
         match cx.tenant_column(t) {
             Some(c) => {
@@ -144,9 +153,12 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             RULE.meta.name,
             st.file,
             t.anchor,
-            format!("table \"{name}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}"),
+            format!(
+                "table \"{}\" has no policy comparing {column} with current_setting('{setting}'){or_configured}",
+                super::table_label(t)
+            ),
         )
-        .table(name.clone());
+        .table(super::table_label(t));
         if may_fix(cx, st)
             && cx.wants_fix(&mut d, Safety::Unsafe)
             && let Some(fix) =
@@ -190,15 +202,12 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
     let src = Src::new(cx.project, st.file)?;
     // PostgreSQL ORs permissive policies: beside a permissive policy that does
     // not isolate (other than an admin role's), only a restrictive one isolates.
-    let admin = &cx.config.tenancy.admin_roles;
-    let restrictive = st.rls.policies.iter().chain(&t.policies).any(|p| {
-        !p.restrictive
-            && (p.roles.is_empty()
-                || p.roles.iter().any(|r| {
-                    r.eq_ignore_ascii_case("public")
-                        || !admin.iter().any(|a| a.eq_ignore_ascii_case(r))
-                }))
-    });
+    // Only the table's own `pgPolicy` declarations count: a policy that only a
+    // migration created is not in Drizzle Kit's schema, may be dropped by the
+    // next `generate` / `push`, and a restrictive policy left alone grants
+    // nothing (every row denied). Such a policy is `permissive-policy-bypass`'s
+    // finding once the permissive isolation policy exists.
+    let restrictive = needs_restrictive(cx, &t.policies);
     let edits = add_policy(
         &src,
         t,
@@ -218,6 +227,22 @@ pub(super) fn isolation_policy_fix<'a>(cx: &Ctx<'a>, st: &'a SchemaTable) -> Opt
         Safety::Unsafe,
         edits,
     ))
+}
+
+/// `true` when one of `policies` is permissive and granted to some role other
+/// than the `[tenancy] admin_roles` (none or `public`: every role): a
+/// permissive isolation policy beside it would be ORed with it and isolate
+/// nothing, so the fix writes a restrictive one.
+pub(super) fn needs_restrictive(cx: &Ctx, policies: &[crate::model::Policy]) -> bool {
+    let admin = &cx.config.tenancy.admin_roles;
+    policies.iter().any(|p| {
+        !p.restrictive
+            && (p.roles.is_empty()
+                || p.roles.iter().any(|r| {
+                    r.eq_ignore_ascii_case("public")
+                        || !admin.iter().any(|a| a.eq_ignore_ascii_case(r))
+                }))
+    })
 }
 
 /// The cast after `current_setting(...)` for a tenant column of type `ty`
@@ -263,10 +288,13 @@ pub(super) fn isolation_policy_migration<'a>(
     let column = cx.tenant_column(&st.table)?;
     let cast = setting_cast(&column.ty)?;
     let name = free_policy_name(st)?;
+    // The new policy and the existing ones all live in applied migrations:
+    // beside a widening permissive policy only a restrictive one isolates.
+    let restrictive = needs_restrictive(cx, &st.rls.policies);
     crate::fix::migration::create_policy(
         cx.project,
         st,
-        enable,
+        (enable, restrictive),
         &name,
         &column.name,
         &cx.config.tenancy.setting,

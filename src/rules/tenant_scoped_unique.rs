@@ -14,8 +14,8 @@
 //! * secrets and digests: a name with the word `token`, `hash`, `digest`, `secret`,
 //!   `nonce`, `signature`, `fingerprint`, `salt` or `otp`, or `api_key` / `apikey`;
 //! * idempotency keys: a name with the word `idempotency` or `dedup`/`dedupe`;
-//! * provider ids: a name with the word `provider`, `external`, `oauth` or `sub`
-//!   (OpenID subject);
+//! * provider ids: a name with the word `provider`, `external`, `oauth`, `sub`
+//!   (OpenID subject) or `uid` (an identity provider's user id: `firebase_uid`);
 //! * a foreign key to a table that has the tenant column (the referenced row's
 //!   tenant scopes the value already);
 //! * column names matching a glob of `[tenancy] global_unique` (added to the
@@ -70,7 +70,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let Some(tc) = cx.tenant_column(t) else {
             continue;
         };
-        let name = t.name.as_deref().unwrap_or_default();
+        let name = super::table_label(t);
         let tenant = &tc.name;
         let has_tenant = |cols: &[&str]| {
             cols.iter().any(|k| *k == tc.name || *k == tc.key)
@@ -148,8 +148,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 fn diag(st: &crate::project::SchemaTable, span: crate::model::Span, msg: String) -> Diagnostic {
     let mut d = Diagnostic::new(RULE.meta.name, st.file_of(span), span, msg);
-    if let Some(n) = &st.table.name {
-        d = d.table(n.clone());
+    if st.table.name.is_some() {
+        d = d.table(super::table_label(&st.table));
     }
     d
 }
@@ -193,6 +193,7 @@ const NATURAL_WORDS: &[&str] = &[
     "external",
     "oauth",
     "sub",
+    "uid",
     "uuid",
     "guid",
     "apikey",

@@ -21,7 +21,18 @@ migrations in journal order, and checks, printing one line per check:
   stderr, for a good and an unreachable database; unreachable is exit 2 with
   no report on stdout;
 * timeout: a catalog query blocked by a lock ends with exit 2 and a statement
-  timeout message within the configured timeout.
+  timeout message within the configured timeout;
+* sqlmodel-app: its Alembic revisions applied by the real `alembic upgrade
+  head` (pinned in tests/live/requirements.txt, installed into a venv beside
+  the binary), then the same audit-equals-source and no-drift checks, and
+  drift of what the database alone changes in depth (a column's type and
+  nullability, an index's columns, a policy's USING, FORCE ROW LEVEL SECURITY);
+* TLS: the cluster is switched to `ssl=on` with a certificate signed by a CA
+  made with openssl: `verify-full` with `sslrootcert=` that CA connects (and
+  the server logs the connection as encrypted), without it or with another CA
+  fails with a clear message, `verify-ca` ignores the host name and
+  `verify-full` does not, `require` encrypts without checking unless given a
+  `sslrootcert`, and an unreadable `sslrootcert` is exit 2 naming the file.
 
     live.py --bin PATH
 
@@ -48,6 +59,25 @@ sys.path.insert(0, str(REPO / "tests" / "realworld"))
 import realworld  # noqa: E402  (the shared throwaway-cluster helper)
 
 APP = REPO / "examples" / "drizzle-app"
+SQLMODEL_APP = REPO / "examples" / "sqlmodel-app"
+REQUIREMENTS = HERE / "requirements.txt"
+
+# The example's alembic/env.py imports its models for autogenerate, and one
+# model is deliberately broken (`__table_args__` that is not a tuple:
+# table-args-tuple's finding), so SQLAlchemy refuses to import it. Running
+# revisions needs no metadata: the test runs them with this env.py instead.
+ALEMBIC_ENV = """\
+import os
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+engine = create_engine(os.environ["DATABASE_URL"], poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
 
 # Rules whose findings a catalog can show (tests/realworld's DB_RULES plus the
 # policy and index rules that read what the database stores).
@@ -299,7 +329,211 @@ def run_all(bin_: Path, cl, work: Path) -> int:
     got2 = keyed(findings(audit2.stdout))
     record("audit: the dropped index is index-tenant-id", ("index-tenant-id", "projects", "tenant_id") in got2, str(sorted(got2)))
     record("audit: disabled RLS is enable-rls", ("enable-rls", "projects", "") in got2, str(sorted(got2)))
+
+    sqlmodel_app(bin_, cl, work)
+    tls(bin_, cl, work, db)
     return summary()
+
+
+def live_venv(bin_: Path) -> Path | None:
+    """A venv with tests/live/requirements.txt, kept beside the binary and
+    reused while the requirements are the same."""
+    venv = bin_.parent / "live-venv"
+    stamp = venv / "requirements.txt"
+    want = REQUIREMENTS.read_text()
+    if stamp.exists() and stamp.read_text() == want and (venv / "bin" / "alembic").exists():
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    for cmd in ([sys.executable, "-m", "venv", str(venv)],
+                [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                 "-r", str(REQUIREMENTS)]):
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            record("live venv (alembic, sqlmodel, psycopg)", False, p.stderr[-800:])
+            return None
+    stamp.write_text(want)
+    return venv
+
+
+def sqlmodel_app(bin_: Path, cl, work: Path) -> None:
+    """examples/sqlmodel-app: migrated by `alembic upgrade head`, audited,
+    compared, then changed in the database only."""
+    venv = live_venv(bin_)
+    if venv is None:
+        return
+    app = work / "sqlmodel-app"
+    shutil.copytree(SQLMODEL_APP, app)
+    (app / "alembic" / "env.py").write_text(ALEMBIC_ENV)
+    db = cl.createdb()
+    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{cl.port}/{db}"}
+    p = subprocess.run([str(venv / "bin" / "alembic"), "upgrade", "head"], cwd=app, env=env,
+                       capture_output=True, text=True, timeout=300)
+    heads, _ = cl.psql(db, sql="select version_num from alembic_version")
+    record("sqlmodel-app: alembic upgrade head applies every revision",
+           p.returncode == 0 and heads.strip() == "8be2f4d61a93", p.stderr[-1500:] + heads)
+    if p.returncode != 0:
+        return
+    url = cl.url(db)
+    empty = work / "no-source-sqlmodel"
+    empty.mkdir()
+    config = ["--config", str(SQLMODEL_APP / "pyproject.toml")]
+    src, _ = check(bin_, ["--format", "json", str(SQLMODEL_APP)])
+    audit, _ = check(bin_, ["--format", "json", *config, str(empty)], env_url=url)
+    ok = audit.returncode in (0, 1) and src.returncode in (0, 1)
+    record("sqlmodel-app: audit runs", ok, audit.stderr[-800:] + src.stderr[-800:])
+    if not ok:
+        return
+    s_diags, a_diags = findings(src.stdout), findings(audit.stdout)
+    want, got = keyed(s_diags), keyed(a_diags)
+    models = "\n".join(f.read_text() for f in sorted((SQLMODEL_APP / "app" / "models").glob("*.py")))
+    # What the catalog cannot show, each checked against the source:
+    # * a Python-side default (`Field(default_factory=...)`) is no database
+    #   default: the audit's "has no database default" findings of those columns;
+    # * SQLAlchemy names `index=True` indexes `ix_<table>_<column>`: the source
+    #   writes no name, so index-naming (names written in the source) judges
+    #   them only in the database's listing, which writes every name;
+    # * a table name SQLModel derives from a CamelCase class (`OrderLine` ->
+    #   `orderline`) is snake-case-table's in the source; the database holds
+    #   only the lower-case name.
+    def client_default(col: str) -> bool:
+        return re.search(rf"\b{re.escape(col)}\s*:[^=\n]*=\s*Field\(\s*default_factory=", models) is not None
+    expected_db_only = {k for k, d in ((x, d) for d in a_diags for x in keyed([d]))
+                        if k[0] in ("require-timestamps", "require-uuid-primary-key")
+                        and "has no database default" in d["message"] and client_default(k[2])}
+    expected_db_only |= {k for d in a_diags for k in keyed([d])
+                         if k[0] == "index-naming" and re.search(r'index name "ix_', d["message"])}
+    expected_src_only = {k for d in s_diags for k in keyed([d])
+                         if k[0] == "snake-case-table" and "comes from class" in d["message"]}
+    only_src, only_db = want - got - expected_src_only, got - want - expected_db_only
+    record("sqlmodel-app: audit = source on DB-visible rules", not only_src and not only_db,
+           f"only in source {sorted(only_src)}; only in database {sorted(only_db)}")
+    record("sqlmodel-app: the expected differences were seen (client defaults, generated index names)",
+           bool(expected_db_only & got) and bool(expected_src_only), str(sorted(expected_db_only)))
+
+    clean, _ = check(bin_, ["--format", "json", str(SQLMODEL_APP)], env_url=url)
+    drift = [d for d in findings(clean.stdout) if d["rule"] == "schema-drift"] if clean.stdout else []
+    record("sqlmodel-app: no drift on the database alembic built", clean.returncode in (0, 1) and not drift,
+           json.dumps(drift)[:1500] + clean.stderr[-500:])
+    rest = sorted((d["rule"], d["path"], d["start"]["line"]) for d in findings(clean.stdout)
+                  if d["rule"] != "schema-drift")
+    base = sorted((d["rule"], d["path"], d["start"]["line"]) for d in s_diags)
+    record("sqlmodel-app: with a database, the source findings stay the same", rest == base,
+           f"{rest} != {base}")
+
+    # --- drift in depth: changes made only in the database -----------------
+    cl.psql(db, sql="alter table orderline alter column quantity type bigint;"
+                    " alter table users alter column full_name drop not null;"
+                    " drop index ix_users_tenant_id;"
+                    " create index ix_users_tenant_id on users (tenant_id, email_address);"
+                    " alter policy tenant_isolation on orders using (true);"
+                    " alter table users force row level security;", strict=True)
+    p, _ = check(bin_, ["--format", "json", str(SQLMODEL_APP)], env_url=url)
+    drift = [d for d in findings(p.stdout) if d["rule"] == "schema-drift"] if p.stdout else []
+    shown = json.dumps([(d["path"].rsplit("/", 1)[-1], d["start"]["line"], d["message"]) for d in drift])[:2500]
+
+    def has(text: str, path_end: str) -> bool:
+        return any(text in d["message"] and d["path"].endswith(path_end) for d in drift)
+    record("sqlmodel-app drift: a column's type", has('column "quantity" of "orderline" is bigint in the database, integer', "order.py"), shown)
+    record("sqlmodel-app drift: a column's nullability",
+           has('column "full_name" of "users" is nullable in the database, NOT NULL', "user.py"), shown)
+    record("sqlmodel-app drift: an index's columns",
+           has('index "ix_users_tenant_id" on "users" is on (tenant_id, email_address) in the database', ".py"), shown)
+    record("sqlmodel-app drift: a policy's USING, on the migration's policy",
+           has('policy "tenant_isolation" on "orders" has USING (true) in the database', "enable_row_level_security.py"), shown)
+    record("sqlmodel-app drift: FORCE ROW LEVEL SECURITY",
+           has('row-level security is forced on "users" in the database but not in the source', "user.py"), shown)
+    record("sqlmodel-app drift: nothing else", len(drift) == 5, shown)
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def make_certs(d: Path) -> None:
+    """A CA, a server certificate it signs for 127.0.0.1 / localhost, one it
+    signs for another name only, and an unrelated CA."""
+    d.mkdir()
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=greyhaven test {ca}",
+                "-keyout", f"{ca}.key", "-out", f"{ca}.crt", cwd=d)
+    for name, san in (("server", "IP:127.0.0.1,DNS:localhost"), ("wrong-name", "DNS:db.invalid")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
+                "-out", f"{name}.csr", cwd=d)
+        (d / f"{name}.ext").write_text(f"subjectAltName={san}\n")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.crt", cwd=d)
+    for f in d.iterdir():
+        if os.geteuid() == 0:
+            shutil.chown(f, "postgres", "postgres")
+        f.chmod(0o600 if f.suffix == ".key" else 0o644)
+    if os.geteuid() == 0:
+        shutil.chown(d, "postgres", "postgres")
+
+
+def tls(bin_: Path, cl, work: Path, db: str) -> None:
+    """sslmode / sslrootcert against the cluster with ssl=on and a certificate
+    signed by a CA made here."""
+    if shutil.which("openssl") is None:
+        record("TLS: openssl is installed", False, "openssl is missing (apt-get install openssl)")
+        return
+    certs = cl.root / "certs"  # the server's user must reach them
+    make_certs(certs)
+
+    def serve(cert: str) -> None:
+        cl.psql("postgres", sql=f"alter system set ssl_cert_file = '{certs / (cert + '.crt')}'", strict=True)
+        cl.psql("postgres", sql=f"alter system set ssl_key_file = '{certs / (cert + '.key')}'", strict=True)
+        cl.psql("postgres", sql="alter system set ssl = on", strict=True)
+        cl.psql("postgres", sql="alter system set log_connections = on", strict=True)
+        cl.psql("postgres", sql="select pg_reload_conf()", strict=True)
+        # The reload is asynchronous: wait until a TCP session is encrypted.
+        for _ in range(50):
+            p = subprocess.run([str(realworld.PG_BIN / "psql"), "-X", "-At", "-c",
+                                "select ssl from pg_stat_ssl where pid = pg_backend_pid()",
+                                f"host=127.0.0.1 port={cl.port} user=postgres dbname=postgres sslmode=require"],
+                               capture_output=True, text=True, timeout=30)
+            if p.stdout.strip() == "t":
+                break
+            time.sleep(0.1)
+        else:
+            log = (cl.root / "server.log").read_text(errors="replace")
+            record(f"TLS: the server serves {cert}.crt", False, p.stderr[-300:] + log[-600:])
+
+    serve("server")
+    base = f"postgresql://postgres@127.0.0.1:{cl.port}/{db}"
+
+    def run(label: str, query: str, ok: bool, stderr_has: tuple[str, ...] = ()) -> None:
+        p, _ = check(bin_, ["--format", "json", str(APP)], env_url=f"{base}?{query}")
+        if ok:
+            good = p.returncode in (0, 1) and p.stdout.startswith("{")
+        else:
+            good = p.returncode == 2 and p.stdout == "" and all(t in p.stderr for t in stderr_has)
+        record(f"TLS: {label}", good, f"exit {p.returncode}; {p.stderr[-500:]!r}")
+
+    ca, other = certs / "ca.crt", certs / "other-ca.crt"
+    run("verify-full with the CA as sslrootcert connects", f"sslmode=verify-full&sslrootcert={ca}", True)
+    log = (cl.root / "server.log").read_text(errors="replace")
+    record("TLS: the server saw the check's connection encrypted",
+           any("application_name=greyhaven-lsp" in l and "SSL enabled" in l for l in log.splitlines()),
+           "no 'SSL enabled' connection line for greyhaven-lsp")
+    run("verify-full without sslrootcert fails (not a Mozilla root) with a clear message",
+        "sslmode=verify-full", False, ("cannot connect", "invalid peer certificate", "sslrootcert=FILE"))
+    run("verify-full with another CA fails", f"sslmode=verify-full&sslrootcert={other}", False,
+        ("invalid peer certificate", str(other)))
+    run("verify-ca with the CA connects", f"sslmode=verify-ca&sslrootcert={ca}", True)
+    run("require without sslrootcert encrypts without checking (libpq's require)", "sslmode=require", True)
+    run("require with another CA as sslrootcert checks the chain (libpq) and fails",
+        f"sslmode=require&sslrootcert={other}", False, ("invalid peer certificate",))
+    run("prefer (the default) with another CA as sslrootcert checks the chain and fails",
+        f"sslrootcert={other}", False, ("invalid peer certificate",))
+    run("prefer (the default) without sslrootcert encrypts", "application_name=greyhaven-lsp", True)
+    run("a missing sslrootcert file: exit 2, named", f"sslmode=verify-full&sslrootcert={certs / 'nope.crt'}",
+        False, ("cannot read sslrootcert", "nope.crt"))
+    run("a sslrootcert that is not PEM: exit 2", f"sslmode=verify-full&sslrootcert={certs / 'server.ext'}",
+        False, ("sslrootcert",))
+    serve("wrong-name")
+    run("verify-full fails when the certificate names another host", f"sslmode=verify-full&sslrootcert={ca}",
+        False, ("invalid peer certificate",))
+    run("verify-ca accepts a certificate naming another host", f"sslmode=verify-ca&sslrootcert={ca}", True)
 
 
 def summary() -> int:
