@@ -352,6 +352,17 @@ fn migration_edit(
             all_rules |= summary(a, &tenant_column) != summary(b, &tenant_column);
         }
     }
+    // Whether a finding's fix may write a new migration (chained to the one
+    // head) depends on every migration being readable and on the revision
+    // chain: a syntax error that appears or goes away in the edited one, or a
+    // changed `revision` / `down_revision`, lints every table again.
+    let chain = |m: &crate::model::FileModel| {
+        m.migration
+            .as_ref()
+            .map(|g| (g.revision.clone(), g.down_revisions.clone()))
+    };
+    all_rules |=
+        old.model.syntax_error != new.model.syntax_error || chain(&old.model) != chain(&new.model);
     all_rules |= before.migration_order != schema.migration_order
         || before.casing != schema.casing
         || before.file_casing != schema.file_casing
