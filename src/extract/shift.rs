@@ -237,3 +237,37 @@ pub fn file_model(e: &TextEdit, m: &mut FileModel) {
         .iter_mut()
         .for_each(|n: &mut Note| n.span = e.span(n.span));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The common prefix and suffix found by chunks equal a byte-by-byte
+    /// search, for edits on both sides of chunk boundaries.
+    #[test]
+    fn between_matches_a_byte_by_byte_search() {
+        let base: String = (0..300).map(|i| char::from(b'a' + (i % 7) as u8)).collect();
+        for at in [0, 1, 63, 64, 65, 127, 128, 150, 299, 300] {
+            for (del, ins) in [(0, "x"), (1, ""), (3, "yz"), (0, "")] {
+                let end = (at + del).min(base.len());
+                let new = format!("{}{}{}", &base[..at], ins, &base[end..]);
+                let (a, b) = (base.as_bytes(), new.as_bytes());
+                let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+                let m = a.len().min(b.len()) - p;
+                let s = a
+                    .iter()
+                    .rev()
+                    .zip(b.iter().rev())
+                    .take(m)
+                    .take_while(|(x, y)| x == y)
+                    .count();
+                let e = TextEdit::between(FileId::default(), &base, &new);
+                assert_eq!(
+                    (e.start, e.old_end, e.new_end),
+                    (p, a.len() - s, b.len() - s),
+                    "edit at {at}: -{del} +{ins:?}"
+                );
+            }
+        }
+    }
+}
