@@ -352,17 +352,17 @@ fn migration_edit(
             all_rules |= summary(a, &tenant_column) != summary(b, &tenant_column);
         }
     }
-    // Whether a finding's fix may write a new migration (chained to the one
-    // head) depends on every migration being readable and on the revision
-    // chain: a syntax error that appears or goes away in the edited one, or a
-    // changed `revision` / `down_revision`, lints every table again.
-    let chain = |m: &crate::model::FileModel| {
-        m.migration
-            .as_ref()
-            .map(|g| (g.revision.clone(), g.down_revisions.clone()))
+    // Where a new migration goes (the head of the Alembic graph) depends on
+    // every revision's ids and on every revision being readable: a changed id,
+    // or a syntax error that appears or goes away in the edited revision,
+    // decides whether other tables' findings can be fixed by a new migration,
+    // so every table is linted again.
+    let graph = |m: &Option<crate::model::Migration>| {
+        m.as_ref()
+            .map(|m| (m.revision.clone(), m.down_revisions.clone()))
     };
-    all_rules |=
-        old.model.syntax_error != new.model.syntax_error || chain(&old.model) != chain(&new.model);
+    all_rules |= graph(&old.model.migration) != graph(&new.model.migration)
+        || old.model.syntax_error != new.model.syntax_error;
     all_rules |= before.migration_order != schema.migration_order
         || before.casing != schema.casing
         || before.file_casing != schema.file_casing

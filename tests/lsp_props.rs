@@ -540,3 +540,19 @@ fn a_syntax_error_in_a_migration_relints_every_table() {
     )
     .unwrap();
 }
+
+/// Regression (found by the property test): breaking the syntax of one Alembic
+/// revision leaves the graph without a head, so no table's finding may keep a
+/// new-migration fix; the edit must re-lint every table, not only the ones
+/// the revision touches.
+#[test]
+fn a_revision_whose_graph_changes_relints_every_table() {
+    multi_file_case(
+        SQLMODEL_PROJECT,
+        "alembic/versions/r3_fk.py",
+        "alembic-graph",
+        vec![(0.23942974848777182, 0, 1, 0)],
+        ALEMBIC_STATEMENTS,
+    )
+    .unwrap();
+}
