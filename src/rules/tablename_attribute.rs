@@ -19,11 +19,12 @@
 //! ```
 //!
 //! **Fix.** Renames the attribute to `__tablename__` (`tablename = "users"` →
-//! `__tablename__ = "users"`). Safe: it makes the table name the one the code
-//! already states. When a migration of the project already created the table
-//! under the default name (`op.create_table("user", ...)`, `CREATE TABLE user`),
-//! the fix is unsafe: the deployed code would then query a table that does not
-//! exist until a new migration renames it, and the fix title says so.
+//! `__tablename__ = "users"`). Unsafe: the code then maps the class to the
+//! table it states, not the one it has been using. A database built from this
+//! code (`create_all`, or a migration that created the table under the default
+//! name, `op.create_table("user", ...)`) holds its rows in `user`; after the fix
+//! the application reads `users`, which `create_all` would create empty. The
+//! title says which table a migration must rename.
 
 use super::{Ctx, RuleDef, RuleMeta};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Safety, Severity};
@@ -34,7 +35,7 @@ pub const RULE: RuleDef = RuleDef {
         name: "tablename-attribute",
         default_severity: Severity::Error,
         summary: "SQLModel classes use __tablename__, not tablename",
-        fix: Some(Safety::Safe),
+        fix: Some(Safety::Unsafe),
     },
     check,
 };
@@ -56,11 +57,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 let fixable = f.text.get(span.start..span.end) == Some("tablename");
                 let default = class.to_lowercase();
                 let migrated = fixable && migration_creates(cx, &default);
-                let safety = if migrated {
-                    Safety::Unsafe
-                } else {
-                    Safety::Safe
-                };
+                // The fix changes which table the code uses: never safe.
+                let safety = Safety::Unsafe;
                 if fixable && cx.wants_fix(&mut d, safety) {
                     let title = if migrated {
                         format!(
@@ -68,7 +66,11 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                              table \"{default}\" to \"{value}\")"
                         )
                     } else {
-                        "Rename `tablename` to `__tablename__`".into()
+                        format!(
+                            "Rename `tablename` to `__tablename__` (a database built from \
+                             this code keeps its rows in \"{default}\" until a migration \
+                             renames it to \"{value}\")"
+                        )
                     };
                     d = d.fix(Fix {
                         title,
