@@ -87,7 +87,9 @@ fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
 /// One keystroke through the server's path; returns the payload size.
 fn keystroke(state: &State, uri: &lsp::Uri, version: &mut i32, at: (u32, u32)) -> usize {
     *version += 1;
-    let out = state.change(uri, *version, &[change(at, *version % 2 == 0)]);
+    // Odd versions type an `x` after the edit point, even ones delete it: the
+    // text stays valid (deleting first would delete the `:` after the key).
+    let out = state.change(uri, *version, &[change(at, *version % 2 == 1)]);
     out.publish.iter().map(|p| p.diagnostics.len()).sum()
 }
 
@@ -179,6 +181,7 @@ fn measure(c: &Case, rounds: usize) {
             ts.push(t.elapsed());
         }
     }
+    print_keystroke_phases(&state, &uri, &mut version, c, rounds.min(100));
     let path = state.engine().incr.last.clone();
     println!("{:<16} last keystroke checked as {path:?}", c.name);
     let (om, op) = stats(ours);
@@ -233,6 +236,77 @@ fn main() {
     }
     crit.final_summary();
     cleanup(&cases);
+}
+
+/// Where one keystroke spends its time: the steps of `State::lint_pending`
+/// done one by one over the same state (rope edit and incremental reparse,
+/// extraction, the incremental check, conversion and diffing of the publish
+/// payload); medians over `rounds` keystrokes.
+fn print_keystroke_phases(
+    state: &State,
+    uri: &lsp::Uri,
+    version: &mut i32,
+    c: &Case,
+    rounds: usize,
+) {
+    use greyhaven_lsp::lsp::state::{convert_open, diff_published, model_of};
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    let enc = state.encoding();
+    let forced: BTreeSet<PathBuf> = [c.path.clone()].into_iter().collect();
+    let mut phases: [Vec<Duration>; 4] = Default::default();
+    let mut counts = None;
+    for _ in 0..rounds {
+        *version += 1;
+        let ch = change(c.at, *version % 2 == 1);
+        let t = Instant::now();
+        let (text, model, tree) = {
+            let mut doc = state.docs.get_mut(&c.path).expect("open document");
+            let r = ch.range.expect("range");
+            let range = (
+                greyhaven_lsp::lsp::convert::to_pos(r.start),
+                greyhaven_lsp::lsp::convert::to_pos(r.end),
+            );
+            doc.edit(Some(range), &ch.text, enc).expect("edit");
+            doc.version = *version;
+            let text = doc.text();
+            doc.reparse(&text);
+            phases[0].push(t.elapsed());
+            if doc.tree.as_ref().is_some_and(|t| t.root_node().has_error()) {
+                println!("{}: a keystroke left a syntax error", c.name);
+            }
+            let t = Instant::now();
+            let model = model_of(&mut doc, &text);
+            phases[1].push(t.elapsed());
+            counts = doc.reuse.as_ref().map(|r| r.counts());
+            (text, model, doc.tree.clone())
+        };
+        let t = Instant::now();
+        let mut guard = state.engine();
+        let e = &mut *guard;
+        if let Some(o) = e.open.get_mut(&c.path) {
+            o.version = *version;
+        }
+        let id = e.project.set_file(c.path.clone(), Arc::from(text), model);
+        if let Some(tree) = tree {
+            e.project.set_tree(id, tree);
+        }
+        let (schema, ds) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
+        e.schema = schema;
+        e.diagnostics = ds;
+        phases[2].push(t.elapsed());
+        let t = Instant::now();
+        let converted = convert_open(e, enc);
+        let out = diff_published(e, converted, &forced);
+        black_box(out);
+        phases[3].push(t.elapsed());
+    }
+    let _ = uri;
+    let [a, b, cc, d] = phases.map(|v| stats(v).0);
+    println!(
+        "{:<16} keystroke phases (median): reparse {a:?}, extract {b:?}, check {cc:?}, payload {d:?}; statements reused / extracted again {counts:?}",
+        c.name
+    );
 }
 
 /// Where a full re-check spends its time (one run of each phase).

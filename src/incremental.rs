@@ -353,13 +353,17 @@ fn migration_edit(
         }
     }
     // Where a new migration goes (the head of the Alembic graph) depends on
-    // every revision's ids: a changed id decides whether other tables'
-    // findings can be fixed by a new migration, so every table is linted again.
-    let graph = |m: &Option<crate::model::Migration>| {
-        m.as_ref()
-            .map(|m| (m.revision.clone(), m.down_revisions.clone()))
+    // every revision's ids: a changed id (or a syntax error appearing or
+    // going) decides whether other tables' findings can be fixed by a new
+    // migration, so every table is linted again.
+    let graph = |m: &crate::model::FileModel| {
+        let ids = m
+            .migration
+            .as_ref()
+            .map(|m| (m.revision.clone(), m.down_revisions.clone()));
+        (ids, m.syntax_error)
     };
-    all_rules |= graph(&old.model.migration) != graph(&new.model.migration);
+    all_rules |= graph(&old.model) != graph(&new.model);
     all_rules |= before.migration_order != schema.migration_order
         || before.casing != schema.casing
         || before.file_casing != schema.file_casing
@@ -367,7 +371,8 @@ fn migration_edit(
         || before.views != schema.views
         || before.functions != schema.functions
         || before.outside_owner != schema.outside_owner
-        || before.unread != schema.unread;
+        || before.unread != schema.unread
+        || before.file_config != schema.file_config;
     prev.lint.shift(&e);
     prev.memo = memo;
     Ok((schema, prev, dirty, all_rules))

@@ -188,3 +188,126 @@ fn truncated_fixtures_never_panic() {
         }
     }
 }
+
+/// One extraction of `new` reusing the extraction of `old` (as the language
+/// server does after an edit), the fresh extraction of `new`, and the
+/// statements reused / extracted again.
+fn reuse_after(path: &Path, old: &str, new: &str) -> (FileModel, FileModel, (usize, usize)) {
+    let kind = extract::classify(path, old);
+    let tree = extract::parse(kind, path, old);
+    let (_, reuse) = extract::extract_reusing(kind, old, tree.as_ref(), None);
+    let kind = extract::classify(path, new);
+    let tree = extract::parse(kind, path, new);
+    let (model, reuse) = extract::extract_reusing(kind, new, tree.as_ref(), Some(reuse));
+    let fresh = extract::extract_with_tree(kind, new, tree.as_ref());
+    (model, fresh, reuse.counts())
+}
+
+/// Reusing the statements an edit did not touch gives the model a fresh
+/// extraction gives, for edits all over every fixture: a character typed, a
+/// line deleted, a line duplicated.
+#[test]
+fn reuse_after_edits_matches_fresh_extraction() {
+    let mut reused_any = false;
+    for path in fixtures() {
+        let text = std::fs::read_to_string(&path).expect("fixture text");
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut edits: Vec<String> = Vec::new();
+        let step = (text.len() / 24).max(1);
+        for at in (0..text.len()).step_by(step) {
+            if text.is_char_boundary(at) {
+                edits.push(format!("{}x{}", &text[..at], &text[at..]));
+            }
+        }
+        for i in (0..lines.len()).step_by((lines.len() / 12).max(1)) {
+            let mut deleted = lines.clone();
+            deleted.remove(i);
+            edits.push(deleted.concat());
+            let mut duplicated = lines.clone();
+            duplicated.insert(i, lines[i]);
+            edits.push(duplicated.concat());
+        }
+        for new in &edits {
+            let (model, fresh, (reused, _)) = reuse_after(&path, &text, new);
+            reused_any |= reused > 0;
+            assert_eq!(
+                model,
+                fresh,
+                "{}: reuse differs from a fresh extraction after an edit to\n{new}",
+                path.display()
+            );
+        }
+    }
+    assert!(reused_any, "no edit reused a statement");
+}
+
+const SCHEMA: &str = r#"import { index, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export const stamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).defaultNow().notNull(),
+};
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey(),
+  tenantId: uuid("tenant_id").notNull(),
+  ...stamps,
+});
+
+export const posts = pgTable("posts", {
+  id: uuid("id").primaryKey(),
+  status: postStatus("status"),
+  authorId: uuid("author_id").references(() => users.id),
+});
+
+export const notes = pgTable("notes", {
+  id: uuid("id").primaryKey(),
+  body: text("body"),
+});
+"#;
+
+/// The statement cache's invalidation: what each edit extracts again.
+#[test]
+fn reuse_is_invalidated_by_what_a_statement_depends_on() {
+    let path = Path::new("schema.ts");
+    let cases: &[(&str, &str, &str, usize)] = &[
+        // (what, from, to, tables extracted again)
+        (
+            "inside one table",
+            "body: text(\"body\")",
+            "body: text(\"bodies\")",
+            1,
+        ),
+        (
+            "a helper the first table spreads",
+            "\"created_at\"",
+            "\"created\"",
+            1,
+        ),
+        ("the imports", "index, pgEnum", "pgEnum, index", 3),
+        (
+            "a declaration a table looked up and did not find",
+            "  body: text(\"body\"),\n});\n",
+            "  body: text(\"body\"),\n});\n\nexport const postStatus = pgEnum(\"post_status\", [\"a\"]);\n",
+            1,
+        ),
+        ("a table removed", "export const notes", "const notes", 1),
+        (
+            "text before every table",
+            "import {",
+            "// schema\nimport {",
+            0,
+        ),
+    ];
+    for (what, from, to, again) in cases {
+        assert!(SCHEMA.contains(from), "{what}");
+        let new = SCHEMA.replacen(from, to, 1);
+        let (model, fresh, (reused, extracted)) = reuse_after(path, SCHEMA, &new);
+        assert_eq!(model, fresh, "{what}");
+        let tables = fresh.tables.len();
+        assert_eq!(
+            (tables - reused.min(tables), reused + extracted >= tables),
+            (*again, true),
+            "{what}: reused {reused}, extracted {extracted}"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! `FileModel` snapshotted; span invariants (anchors point at the names they claim)
 //! are checked on the way so a drifting offset fails even before the snapshot.
 
-use greyhaven_lsp::extract::extract_file;
+use greyhaven_lsp::extract::{self, extract_file};
 use greyhaven_lsp::model::{FileFinding, FileModel, SourceKind, Span};
 use std::path::{Path, PathBuf};
 
@@ -155,5 +155,96 @@ fn truncated_fixtures_never_panic() {
                 let _ = extract_file(&path, &edited);
             }
         }
+    }
+}
+
+/// Reusing the class bodies an edit did not touch gives the model a fresh
+/// extraction gives, for edits all over every SQLModel fixture: a character
+/// typed, a line deleted, a line duplicated.
+#[test]
+fn reuse_after_edits_matches_fresh_extraction() {
+    let mut reused_any = false;
+    for path in fixtures("sqlmodel") {
+        let text = std::fs::read_to_string(&path).expect("fixture text");
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut edits: Vec<String> = Vec::new();
+        for at in (0..text.len()).step_by((text.len() / 24).max(1)) {
+            if text.is_char_boundary(at) {
+                edits.push(format!("{}x{}", &text[..at], &text[at..]));
+            }
+        }
+        for i in (0..lines.len()).step_by((lines.len() / 12).max(1)) {
+            let mut deleted = lines.clone();
+            deleted.remove(i);
+            edits.push(deleted.concat());
+            let mut duplicated = lines.clone();
+            duplicated.insert(i, lines[i]);
+            edits.push(duplicated.concat());
+        }
+        let kind = extract::classify(&path, &text);
+        let tree = extract::parse(kind, &path, &text);
+        let (_, first) = extract::extract_reusing(kind, &text, tree.as_ref(), None);
+        for new in &edits {
+            let kind = extract::classify(&path, new);
+            let tree = extract::parse(kind, &path, new);
+            let (model, reuse) =
+                extract::extract_reusing(kind, new, tree.as_ref(), Some(first.clone()));
+            reused_any |= reuse.counts().0 > 0;
+            let fresh = extract::extract_with_tree(kind, new, tree.as_ref());
+            assert_eq!(
+                model,
+                fresh,
+                "{}: reuse differs from a fresh extraction after an edit to\n{new}",
+                path.display()
+            );
+        }
+    }
+    assert!(reused_any, "no edit reused a class body");
+}
+
+const MODELS: &str = "from typing import Optional\nfrom sqlmodel import Field, SQLModel\n\n\nclass Stamped(SQLModel):\n    created_at: str = \"\"\n\n\nclass Post(Stamped, table=True):\n    __tablename__ = \"posts\"\n    id: int = Field(primary_key=True)\n    title: Optional[str] = None\n\n\nclass Note(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n    body: str = Field(index=True)\n    __table_args__ = {\"schema\": \"app\"}\n";
+
+/// The class-body cache's invalidation: what each edit reads again.
+#[test]
+fn reuse_is_invalidated_by_what_a_class_body_depends_on() {
+    let path = Path::new("models.py");
+    let cases: &[(&str, &str, &str, usize)] = &[
+        // (what, from, to, class bodies read again)
+        (
+            "inside one class",
+            "title: Optional[str]",
+            "titles: Optional[str]",
+            1,
+        ),
+        (
+            "the imports",
+            "from typing import Optional\n",
+            "from typing import List, Optional\n",
+            3,
+        ),
+        (
+            "text before every class",
+            "from typing",
+            "# models\nfrom typing",
+            0,
+        ),
+        (
+            "a new class at the end",
+            "{\"schema\": \"app\"}\n",
+            "{\"schema\": \"app\"}\n\n\nclass Extra(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n",
+            1,
+        ),
+    ];
+    for (what, from, to, again) in cases {
+        assert!(MODELS.contains(from), "{what}");
+        let new = MODELS.replacen(from, to, 1);
+        let kind = extract::classify(path, MODELS);
+        let tree = extract::parse(kind, path, MODELS);
+        let (_, first) = extract::extract_reusing(kind, MODELS, tree.as_ref(), None);
+        let tree = extract::parse(kind, path, &new);
+        let (model, reuse) = extract::extract_reusing(kind, &new, tree.as_ref(), Some(first));
+        let fresh = extract::extract_with_tree(kind, &new, tree.as_ref());
+        assert_eq!(model, fresh, "{what}");
+        assert_eq!(reuse.counts().1, *again, "{what}: {:?}", reuse.counts());
     }
 }

@@ -3,7 +3,11 @@
 //! with LSP positions in UTF-16 or UTF-8. After every edit the rope equals the
 //! same edits applied to a `String`, and the incrementally reparsed tree equals
 //! a fresh parse; at the end the diagnostics the server state maintained
-//! incrementally equal those of a fresh state opened on the final text.
+//! incrementally equal those of a fresh state opened on the final text. The
+//! multi-file cases (projects with migrations) also delete, duplicate and
+//! insert whole statements (tables, imports, helpers), so that extraction's
+//! statement reuse is exercised and invalidated, and compare every finding of
+//! the project with a fresh check after every edit.
 
 use greyhaven_lsp::lsp::state::State;
 use greyhaven_lsp::text::document::{Document, Encoding, Pos, parse_with};
@@ -238,11 +242,79 @@ fn findings(state: &State, path: &Path) -> (Vec<String>, Vec<lsp::Diagnostic>) {
     (all, e.published.get(path).cloned().unwrap_or_default())
 }
 
+/// Whole statements the property tests insert at line starts: a table, an
+/// import, a helper other tables may spread, a declaration under a name the
+/// tables look up.
+const DRIZZLE_STATEMENTS: &[&str] = &[
+    "export const extra = pgTable(\"extra\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\"),\n});\n",
+    "import { boolean } from \"drizzle-orm/pg-core\";\n",
+    "export const timestamps = {\n  created_at: text(\"created_at\"),\n};\n",
+    "const tenants = { id: uuid(\"id\") };\n",
+];
+
+const SQLMODEL_STATEMENTS: &[&str] = &[
+    "class Extra(SQLModel, table=True):\n    __tablename__ = \"extra\"\n    id: int = Field(primary_key=True)\n",
+    "from sqlalchemy import Column\n",
+    "class Stamped(SQLModel):\n    updated_at: str = \"\"\n",
+    "Tenant = None\n",
+];
+
+const SQL_STATEMENTS: &[&str] = &[
+    "ALTER TABLE comments ENABLE ROW LEVEL SECURITY;\n",
+    "CREATE INDEX labels_tenant_idx ON labels (tenant_id);\n",
+    "DROP TABLE audit_log;\n",
+];
+
+const ALEMBIC_STATEMENTS: &[&str] = &[
+    "    op.execute(\"ALTER TABLE comments ENABLE ROW LEVEL SECURITY\")\n",
+    "    op.create_index(\"posts_title_idx\", \"posts\", [\"title\"])\n",
+];
+
+/// The start of the line holding byte `off`.
+fn line_start(text: &str, off: usize) -> usize {
+    text[..off].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The end (after the `\n`) of the `lines`-th line from the line starting at `start`.
+fn lines_end(text: &str, start: usize, lines: usize) -> usize {
+    let mut end = start;
+    for _ in 0..lines.max(1) {
+        end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    }
+    end
+}
+
+/// One edit of `text`: `op` 0 types or deletes characters (`SCHEMA_PIECES`);
+/// 1 deletes whole lines; 2 duplicates them; 3 inserts one of `statements`
+/// at a line start. Returns the replaced range and the inserted text.
+fn edit_of(
+    text: &str,
+    (at, len, piece, op): (f64, usize, usize, u8),
+    statements: &[&str],
+) -> (usize, usize, String) {
+    let start = snap(text, (at * text.len() as f64) as usize);
+    let ls = line_start(text, start);
+    match op % 4 {
+        0 => {
+            let end = snap(text, start + len).max(start);
+            (
+                start,
+                end,
+                SCHEMA_PIECES[piece % SCHEMA_PIECES.len()].to_string(),
+            )
+        }
+        1 => (ls, lines_end(text, ls, len % 4), String::new()),
+        2 => (ls, ls, text[ls..lines_end(text, ls, len % 4)].to_string()),
+        _ => (ls, ls, statements[piece % statements.len()].to_string()),
+    }
+}
+
 fn multi_file_case(
     files: &[(&str, &str)],
     edited: &str,
     tag: &str,
-    edits: Vec<(f64, usize, usize)>,
+    edits: Vec<(f64, usize, usize, u8)>,
+    statements: &[&str],
 ) -> Result<usize, TestCaseError> {
     let root = write_project(files, tag);
     let path = root.join(edited);
@@ -256,22 +328,20 @@ fn multi_file_case(
     let state = open_state(&root, &uri, &text, 1);
     let mut incremental_steps = 0;
     let mut result = Ok(());
-    for (i, (at, len, piece)) in edits.into_iter().enumerate() {
-        let start = snap(&text, (at * text.len() as f64) as usize);
-        let end = snap(&text, start + len).max(start);
+    for (i, e) in edits.into_iter().enumerate() {
+        let (start, end, insert) = edit_of(&text, e, statements);
         let (ps, pe) = (
             pos_of(&text, start, Encoding::Utf8),
             pos_of(&text, end, Encoding::Utf8),
         );
-        let insert = SCHEMA_PIECES[piece];
-        text.replace_range(start..end, insert);
+        text.replace_range(start..end, &insert);
         let change = lsp::TextDocumentContentChangeEvent {
             range: Some(lsp::Range::new(
                 lsp::Position::new(ps.line, ps.character),
                 lsp::Position::new(pe.line, pe.character),
             )),
             range_length: None,
-            text: insert.to_string(),
+            text: insert,
         };
         let version = i as i32 + 2;
         state.change(&uri, version, &[change]);
@@ -308,18 +378,18 @@ proptest! {
     /// edit, every finding of the project equals a fresh check's.
     #[test]
     fn drizzle_project_edits_match_a_fresh_check(
-        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..10),
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len(), 0u8..6), 1..10),
     ) {
-        multi_file_case(DRIZZLE_PROJECT, "src/db/schema.ts", "drizzle", edits)?;
+        multi_file_case(DRIZZLE_PROJECT, "src/db/schema.ts", "drizzle", edits, DRIZZLE_STATEMENTS)?;
     }
 
     /// The same for SQLModel models with inheritance across classes and files
     /// and an Alembic history.
     #[test]
     fn sqlmodel_project_edits_match_a_fresh_check(
-        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..10),
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len(), 0u8..6), 1..10),
     ) {
-        multi_file_case(SQLMODEL_PROJECT, "app/models.py", "sqlmodel", edits)?;
+        multi_file_case(SQLMODEL_PROJECT, "app/models.py", "sqlmodel", edits, SQLMODEL_STATEMENTS)?;
     }
 }
 
@@ -333,20 +403,20 @@ proptest! {
     #[test]
     fn sql_migration_edits_match_a_fresh_check(
         second in any::<bool>(),
-        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..8),
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len(), 0u8..6), 1..8),
     ) {
         let edited = if second { "migrations/0002_more.sql" } else { "migrations/0001_rls.sql" };
-        multi_file_case(DRIZZLE_PROJECT, edited, "sql-migration", edits)?;
+        multi_file_case(DRIZZLE_PROJECT, edited, "sql-migration", edits, SQL_STATEMENTS)?;
     }
 
     /// The same for the Alembic revisions of the SQLModel project.
     #[test]
     fn alembic_migration_edits_match_a_fresh_check(
         which in 0usize..3,
-        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len()), 1..8),
+        edits in prop::collection::vec((0.0f64..1.0, 0usize..6, 0usize..SCHEMA_PIECES.len(), 0u8..6), 1..8),
     ) {
         let edited = ["alembic/versions/r1_rls.py", "alembic/versions/r2_index.py", "alembic/versions/r3_fk.py"][which];
-        multi_file_case(SQLMODEL_PROJECT, edited, "alembic-migration", edits)?;
+        multi_file_case(SQLMODEL_PROJECT, edited, "alembic-migration", edits, ALEMBIC_STATEMENTS)?;
     }
 }
 
@@ -403,6 +473,39 @@ fn migration_edits_lint_only_the_tables_they_touch() {
     }
 }
 
+/// A broken Alembic revision (its import line mistyped) changes which fixes
+/// the other revisions' findings offer (a new revision chains to the head):
+/// the migration path lints every table then, as a fresh check does.
+#[test]
+fn a_broken_revision_relints_every_table() {
+    let edited = "alembic/versions/r3_fk.py";
+    let root = write_project(SQLMODEL_PROJECT, "broken-revision");
+    let path = root.join(edited);
+    let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+    let text = SQLMODEL_PROJECT
+        .iter()
+        .find(|(p, _)| *p == edited)
+        .unwrap()
+        .1;
+    let state = open_state(&root, &uri, text, 1);
+    let off = text.find("import op").unwrap() + "imp".len();
+    let p = pos_of(text, off, Encoding::Utf8);
+    let change = lsp::TextDocumentContentChangeEvent {
+        range: Some(lsp::Range::new(
+            lsp::Position::new(p.line, p.character),
+            lsp::Position::new(p.line, p.character),
+        )),
+        range_length: None,
+        text: "x".into(),
+    };
+    state.change(&uri, 2, &[change]);
+    let mut broken = text.to_string();
+    broken.insert(off, 'x');
+    let fresh = open_state(&root, &uri, &broken, 2);
+    assert_eq!(findings(&state, &path), findings(&fresh, &path));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// Edits inside one table's body take the incremental path (so the property
 /// tests above compare it, not only the fallback).
 #[test]
@@ -431,6 +534,15 @@ fn edits_inside_a_table_take_the_incremental_path() {
             text: "x".into(),
         };
         state.change(&uri, 2, &[change]);
+        let counts = state
+            .docs
+            .get(&path)
+            .and_then(|d| d.reuse.as_ref().map(|r| r.counts()));
+        // The other table statements / class bodies come from the last extraction.
+        assert!(
+            counts.is_some_and(|(reused, _)| reused >= 2),
+            "{edited}: statements reused / extracted {counts:?}"
+        );
         let last = state.engine().incr.last.clone();
         assert!(
             matches!(
@@ -444,19 +556,4 @@ fn edits_inside_a_table_take_the_incremental_path() {
         );
         let _ = std::fs::remove_dir_all(&root);
     }
-}
-
-/// Regression (found by the property test): breaking the syntax of one Alembic
-/// revision leaves the graph without a head, so no table's finding may keep a
-/// new-migration fix; the edit must re-lint every table, not only the ones
-/// the revision touches.
-#[test]
-fn a_revision_whose_graph_changes_relints_every_table() {
-    multi_file_case(
-        SQLMODEL_PROJECT,
-        "alembic/versions/r3_fk.py",
-        "alembic-graph",
-        vec![(0.23942974848777182, 0, 1)],
-    )
-    .unwrap();
 }

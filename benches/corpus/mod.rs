@@ -642,14 +642,23 @@ pub fn write_keystroke_project(
             dir.join("tenants.ts"),
             format!("import {{ boolean, pgTable, text, uuid }} from \"drizzle-orm/pg-core\";\nimport {{ timestamps }} from \"./columns\";\n\n{DRIZZLE_TENANTS}"),
         ));
-        // Denser in findings than the other files: integer primary keys and
-        // timestamps without a time zone in every table.
+        // Denser in findings than the other files (an older schema): integer
+        // primary keys, timestamps without a time zone in every table, and two
+        // columns named in camelCase in the database where a table has them.
         let main = drizzle_file(7, "app", edited_lines, false)
             .replace(
                 "uuid(\"id\").primaryKey().defaultRandom()",
                 "integer(\"id\").primaryKey()",
             )
-            .replace("{ withTimezone: true }", "{ withTimezone: false }");
+            .replace("{ withTimezone: true }", "{ withTimezone: false }")
+            .replace(
+                "external_ref: varchar(\"external_ref\"",
+                "externalRef: varchar(\"externalRef\"",
+            )
+            .replace(
+                "phone_number: varchar(\"phone_number\"",
+                "phoneNumber: varchar(\"phoneNumber\"",
+            );
         names.extend(table_names(&main));
         edited = dir.join("app.ts");
         written.push((edited.clone(), main));

@@ -7,6 +7,7 @@
 //! creators, `sql` constants) is inlined here; spreads of imported objects are left
 //! as [`Pending`] for `project.rs`.
 
+use super::shift::TextEdit;
 use super::syntax::{field, first_named, inner_span, js_string, named_children, span, text};
 use crate::model::{
     Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
@@ -24,9 +25,23 @@ pub const PG_CORE: &str = "drizzle-orm/pg-core";
 const MAX_DEPTH: u32 = 8;
 
 pub fn extract(text: &str, tree: &Tree, kind: SourceKind) -> FileModel {
+    extract_reusing(text, tree, kind, None).0
+}
+
+/// [`extract`] taking the results of the top-level statements that `prev`
+/// (the last extraction of this file, before `edit`) extracted and the edit did
+/// not touch, when the file's imports and the declarations each one looked up
+/// are unchanged; returns what the next extraction may reuse. The model is the
+/// one [`extract`] gives.
+pub(crate) fn extract_reusing(
+    text: &str,
+    tree: &Tree,
+    kind: SourceKind,
+    prev: Option<(Pieces, &TextEdit)>,
+) -> (FileModel, Pieces) {
     let mut x = Extractor::new(text, kind, &tree.language());
-    x.run(tree.root_node());
-    x.model
+    let pieces = x.run(tree.root_node(), prev);
+    (x.model, pieces)
 }
 
 /// Every import binding of a TypeScript program (also used by `drizzle_config`).
@@ -277,6 +292,71 @@ struct Extractor<'a> {
     spread_memo: HashMap<usize, Cols>,
     /// Column helpers already read (by node id of the returned builder).
     column_memo: HashMap<usize, (Column, bool)>,
+    /// Names looked up among this file's declarations while extracting the
+    /// current top-level statement (what its result depends on, for reuse).
+    used: std::cell::RefCell<Vec<&'a str>>,
+}
+
+/// What extracting one top-level table statement added to the model, kept so
+/// that the next extraction of the file, after an edit elsewhere, takes it
+/// instead of extracting the statement again (see [`super::Reuse`]).
+#[derive(Clone, Debug)]
+struct Piece {
+    /// The statement.
+    span: Span,
+    /// The declarations its extraction looked up by name, with the span of
+    /// each one's value (`None`: no such declaration in the file).
+    deps: Vec<(String, Option<Span>)>,
+    tables: Vec<Table>,
+    notes: Vec<Note>,
+    exports: Vec<String>,
+    /// `table_builders` entries, by position among `tables`.
+    table_builders: Vec<(usize, String)>,
+}
+
+/// The reusable statements of one extraction of a Drizzle file, by start
+/// offset, and the context they were extracted in (the file's imports).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Pieces {
+    context: u64,
+    by_start: HashMap<usize, Piece>,
+    /// Statements taken from the last extraction / extracted again (tests).
+    pub(crate) reused: usize,
+    pub(crate) extracted: usize,
+}
+
+/// Lengths of the model's lists before a statement is extracted.
+struct Marks {
+    tables: usize,
+    notes: usize,
+    exports: usize,
+    table_builders: usize,
+    others: [usize; 11],
+}
+
+impl Marks {
+    fn of(x: &Extractor<'_>) -> Marks {
+        let m = &x.model;
+        Marks {
+            tables: m.tables.len(),
+            notes: m.notes.len(),
+            exports: m.exports.len(),
+            table_builders: m.table_builders.len(),
+            others: [
+                m.column_sets.len(),
+                m.imports.len(),
+                m.reexport_all.len(),
+                m.outside_indexes.len(),
+                m.linked_policies.len(),
+                m.enums.len(),
+                m.views.len(),
+                m.findings.len(),
+                m.builders.len(),
+                m.pg_core_names.len(),
+                x.local_exports.len(),
+            ],
+        }
+    }
 }
 
 fn pg_builder_known(name: &str) -> bool {
@@ -403,7 +483,22 @@ impl<'a> Extractor<'a> {
             depth: 0,
             spread_memo: HashMap::new(),
             column_memo: HashMap::new(),
+            used: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// A declaration of this file by name, recorded as a dependency of the
+    /// statement being extracted.
+    fn decl(&self, name: &'a str) -> Option<&Decl<'a>> {
+        self.used.borrow_mut().push(name);
+        self.decls.get(name)
+    }
+
+    /// [`Self::decl`] for the facts registered from declarations (enums,
+    /// schemas, table creators, custom types, roles).
+    fn lookup<'m, V>(&self, map: &'m HashMap<&'a str, V>, name: &'a str) -> Option<&'m V> {
+        self.used.borrow_mut().push(name);
+        map.get(name)
     }
 
     /// `node.kind()` through a per-file table (the binding's `kind()` measures and
@@ -485,18 +580,44 @@ impl<'a> Extractor<'a> {
         });
     }
 
-    fn run(&mut self, root: Node<'a>) {
+    fn run(&mut self, root: Node<'a>, prev: Option<(Pieces, &TextEdit)>) -> Pieces {
+        use std::hash::{Hash, Hasher};
         let stmts = top_statements(root);
+        let mut context = std::collections::hash_map::DefaultHasher::new();
+        self.model.kind.hash(&mut context);
         for &s in &stmts {
             if self.kind(s) == "import_statement" {
+                self.t(s).hash(&mut context);
                 self.import(s);
             }
         }
         for &s in &stmts {
             self.declare(s);
         }
+        // Statements are reused only from and into trees without syntax errors
+        // (error recovery may depend on the text around a statement).
+        let reusable = !root.has_error();
+        let mut pieces = Pieces {
+            context: context.finish(),
+            ..Pieces::default()
+        };
+        let mut prev = prev.filter(|(p, _)| reusable && p.context == pieces.context);
         for &s in &stmts {
+            if let Some((old, e)) = prev.as_mut()
+                && let Some(piece) = self.take_piece(old, e, span(s))
+            {
+                self.replay(&piece);
+                pieces.by_start.insert(piece.span.start, piece);
+                pieces.reused += 1;
+                continue;
+            }
+            let marks = Marks::of(self);
+            self.used.borrow_mut().clear();
             self.statement(s);
+            pieces.extracted += 1;
+            if reusable && let Some(piece) = self.capture(s, &marks) {
+                pieces.by_start.insert(piece.span.start, piece);
+            }
         }
         let exported = std::mem::take(&mut self.local_exports);
         for t in &mut self.model.tables {
@@ -521,6 +642,98 @@ impl<'a> Extractor<'a> {
             }
         }
         self.model.column_sets.extend(aliases);
+        // Notes in text order, once each: a helper's note comes with its first
+        // use, which depends on which statements were extracted again.
+        self.model
+            .notes
+            .sort_by(|a, b| (a.span, &a.message).cmp(&(b.span, &b.message)));
+        self.model.notes.dedup();
+        pieces
+    }
+
+    /// The piece of the last extraction for the statement now at `at`: the
+    /// same statement moved by the edit, untouched by it, whose looked-up
+    /// declarations are the same ones, also untouched. Moved to the new text.
+    fn take_piece(&self, old: &mut Pieces, e: &TextEdit, at: Span) -> Option<Piece> {
+        let delta = e.new_end as isize - e.old_end as isize;
+        let start = if at.start < e.start {
+            at.start
+        } else if at.start >= e.new_end {
+            at.start.checked_add_signed(-delta)?
+        } else {
+            return None;
+        };
+        let piece = old.by_start.get(&start)?;
+        if e.touches(piece.span) || e.span(piece.span) != at {
+            return None;
+        }
+        for (name, was) in &piece.deps {
+            let now = self.decls.get(name.as_str()).map(|d| span(d.value));
+            let same = match (was, now) {
+                (None, None) => true,
+                (Some(w), Some(n)) => !e.touches(*w) && e.span(*w) == n,
+                _ => false,
+            };
+            if !same {
+                return None;
+            }
+        }
+        let mut piece = old.by_start.remove(&start)?;
+        piece.span = at;
+        for (_, s) in &mut piece.deps {
+            if let Some(s) = s {
+                *s = e.span(*s);
+            }
+        }
+        for t in &mut piece.tables {
+            super::shift::table(e, t);
+        }
+        for n in &mut piece.notes {
+            n.span = e.span(n.span);
+        }
+        Some(piece)
+    }
+
+    /// Add what a reused statement gave to the model.
+    fn replay(&mut self, piece: &Piece) {
+        let first = self.model.tables.len();
+        self.model.tables.extend(piece.tables.iter().cloned());
+        self.model.notes.extend(piece.notes.iter().cloned());
+        self.model.exports.extend(piece.exports.iter().cloned());
+        self.model.table_builders.extend(
+            piece
+                .table_builders
+                .iter()
+                .map(|(i, b)| (first + i, b.clone())),
+        );
+    }
+
+    /// What statement `s` just added, when it can be reused: it declared
+    /// tables and touched nothing but tables, notes, exports and table
+    /// builders.
+    fn capture(&self, s: Node<'a>, before: &Marks) -> Option<Piece> {
+        let now = Marks::of(self);
+        if now.tables == before.tables || now.others != before.others || s.has_error() {
+            return None;
+        }
+        let m = &self.model;
+        let mut names: Vec<&str> = std::mem::take(&mut *self.used.borrow_mut());
+        names.sort_unstable();
+        names.dedup();
+        Some(Piece {
+            span: span(s),
+            deps: names
+                .into_iter()
+                .map(|n| (n.to_string(), self.decls.get(n).map(|d| span(d.value))))
+                .collect(),
+            tables: m.tables[before.tables..].to_vec(),
+            notes: m.notes[before.notes..].to_vec(),
+            exports: m.exports[before.exports..].to_vec(),
+            table_builders: m.table_builders[before.table_builders..]
+                .iter()
+                .map(|(i, b)| (i - before.tables, b.clone()))
+                .collect(),
+        })
     }
 
     // ----- pass 0: imports ------------------------------------------------------
@@ -675,15 +888,17 @@ impl<'a> Extractor<'a> {
     /// `const schema = require("./schema")` in a CommonJS module that copies it
     /// into `exports` (a re-export shim): recorded like `export * from`.
     fn require_reexport(&mut self, v: Node<'a>) {
-        if self.kind(v) != "call_expression"
-            || !(self.src.contains("exports[") || self.src.contains("module.exports"))
-        {
+        if self.kind(v) != "call_expression" {
             return;
         }
         let Some(f) = self.fd(v, self.f.function) else {
             return;
         };
-        if self.t(f) != "require" {
+        // The whole text is scanned only for `require` calls (once per
+        // declaration it was quadratic in the file's size).
+        if self.t(f) != "require"
+            || !(self.src.contains("exports[") || self.src.contains("module.exports"))
+        {
             return;
         }
         if let Some(m) = self.args(v).first().and_then(|a| self.js_str(a))
@@ -888,7 +1103,7 @@ impl<'a> Extractor<'a> {
                 let name = self.t(f);
                 if let Some(&canon) = self.pg.get(name) {
                     Callee::Pg(canon, true)
-                } else if self.decls.contains_key(name) {
+                } else if self.decl(name).is_some() {
                     Callee::Local(name)
                 } else if self.imported.contains(name) {
                     Callee::Imported(name)
@@ -1006,7 +1221,7 @@ impl<'a> Extractor<'a> {
                 if let Some((_, v)) = env.iter().rev().find(|(n, _)| *n == name) {
                     return Some(v.clone());
                 }
-                let d = self.decls.get(name)?;
+                let d = self.decl(name)?;
                 if self.is_func(d.value) {
                     return None;
                 }
@@ -1045,7 +1260,7 @@ impl<'a> Extractor<'a> {
     fn local_func(&self, f: Node<'a>) -> Option<Node<'a>> {
         match self.callee(f) {
             Callee::Local(n) => {
-                let v = self.unwrap(self.decls.get(n)?.value);
+                let v = self.unwrap(self.decl(n)?.value);
                 self.is_func(v).then_some(v)
             }
             _ => None,
@@ -1108,7 +1323,7 @@ impl<'a> Extractor<'a> {
                 && self.kind(name) == "string"
                 && match self.callee(f) {
                     Callee::Pg("pgTable", _) => true,
-                    Callee::Local(n) => self.creators.contains_key(n),
+                    Callee::Local(n) => self.lookup(&self.creators, n).is_some(),
                     _ => false,
                 };
             if !is_table {
@@ -1147,7 +1362,7 @@ impl<'a> Extractor<'a> {
                 .map_or(id.start_byte(), |k| k.start_byte());
             let mut name_str = self.eval_str(name, &Vec::new()).map(|s| s.0);
             if let Callee::Local(n) = self.callee(f) {
-                name_str = match (self.creators.get(n).cloned().flatten(), name_str) {
+                name_str = match (self.lookup(&self.creators, n).cloned().flatten(), name_str) {
                     (Some((pre, post)), Some(n)) => Some(format!("{pre}{n}{post}")),
                     _ => None,
                 };
@@ -1652,8 +1867,11 @@ impl<'a> Extractor<'a> {
                 .is_some_and(|p| self.t(p) == "table")
         {
             match self.fd(f, self.f.object).map(|n| self.unwrap(n)) {
-                Some(o) if self.kind(o) == "identifier" && self.schemas.contains_key(self.t(o)) => {
-                    schema = self.schemas.get(self.t(o)).cloned();
+                Some(o)
+                    if self.kind(o) == "identifier"
+                        && self.lookup(&self.schemas, self.t(o)).is_some() =>
+                {
+                    schema = self.lookup(&self.schemas, self.t(o)).cloned();
                     true
                 }
                 Some(o) if self.kind(o) == "identifier" && self.imported.contains(self.t(o)) => {
@@ -1678,8 +1896,8 @@ impl<'a> Extractor<'a> {
         } else {
             match self.callee(f) {
                 Callee::Pg("pgTable", _) => true,
-                Callee::Local(n) if self.creators.contains_key(n) => {
-                    creator = self.creators.get(n).cloned();
+                Callee::Local(n) if self.lookup(&self.creators, n).is_some() => {
+                    creator = self.lookup(&self.creators, n).cloned();
                     true
                 }
                 // `createTable("x", {...})` with the creator from another file:
@@ -1906,7 +2124,7 @@ impl<'a> Extractor<'a> {
             }
         };
         let ident = self.t(ident_node);
-        let local = self.decls.get(ident).map(|d| self.unwrap(d.value));
+        let local = self.decl(ident).map(|d| self.unwrap(d.value));
         let mut fn_param = None;
         let target = match (local, &call_args) {
             (Some(v), None) if self.kind(v) == "object" => Some((v, Vec::new())),
@@ -2024,17 +2242,17 @@ impl<'a> Extractor<'a> {
                         true
                     }
                     Callee::Local(name) => {
-                        if let Some(e) = self.enums.get(name) {
+                        if let Some(e) = self.lookup(&self.enums, name) {
                             col.ty = ColumnType::Enum(e.clone());
                             self.name_arg(col, args, env);
                             return true;
                         }
-                        if let Some(c) = self.custom.get(name) {
+                        if let Some(c) = self.lookup(&self.custom, name) {
                             col.ty = ColumnType::Other(c.clone());
                             self.name_arg(col, args, env);
                             return true;
                         }
-                        let v = self.decls.get(name).map(|d| self.unwrap(d.value));
+                        let v = self.decl(name).map(|d| self.unwrap(d.value));
                         let func = v.filter(|v| self.is_func(*v));
                         let rets = func.map(|f| self.returns(f)).unwrap_or_default();
                         match func {
@@ -2104,7 +2322,7 @@ impl<'a> Extractor<'a> {
             }
             "identifier" | "shorthand_property_identifier" => {
                 let name = self.t(base);
-                let v = self.decls.get(name).map(|d| self.unwrap(d.value));
+                let v = self.decl(name).map(|d| self.unwrap(d.value));
                 match v {
                     Some(v) if self.kind(v) == "call_expression" && self.depth < MAX_DEPTH => {
                         self.depth += 1;
@@ -2321,7 +2539,7 @@ impl<'a> Extractor<'a> {
                         out.push_str(&s);
                         return;
                     }
-                    if let Some(d) = self.decls.get(self.t(e))
+                    if let Some(d) = self.decl(self.t(e))
                         && let Some(tpl) = self.sql_template(self.unwrap(d.value))
                     {
                         out.push_str(&self.render_template(tpl, &Vec::new()).0);
@@ -2366,7 +2584,7 @@ impl<'a> Extractor<'a> {
         match self.kind(node) {
             "null" | "undefined" => None,
             "identifier" => {
-                if let Some(d) = self.decls.get(self.t(node))
+                if let Some(d) = self.decl(self.t(node))
                     && let Some(tpl) = self.sql_template(self.unwrap(d.value))
                 {
                     return Some(self.render_template(tpl, &Vec::new()));
@@ -2454,7 +2672,7 @@ impl<'a> Extractor<'a> {
             }
             "call_expression" => self.extra_call(table, node, env, depth),
             "identifier" => {
-                let v = self.decls.get(self.t(node)).map(|d| self.unwrap(d.value));
+                let v = self.decl(self.t(node)).map(|d| self.unwrap(d.value));
                 match v {
                     Some(v) if !self.is_func(v) => {
                         self.extra_items(table, v, &Vec::new(), depth + 1)
@@ -2771,7 +2989,7 @@ impl<'a> Extractor<'a> {
             if let Some((s, _)) = self.eval_str(n, env) {
                 return s;
             }
-            if let Some(r) = self.roles.get(self.t(n)) {
+            if let Some(r) = self.lookup(&self.roles, self.t(n)) {
                 return r.clone();
             }
             self.t(n).to_string()

@@ -7,6 +7,7 @@
 pub mod alembic;
 pub mod drizzle;
 pub mod drizzle_config;
+pub mod shift;
 pub mod sql;
 pub mod sql_ddl;
 pub mod sqlmodel;
@@ -239,6 +240,68 @@ pub fn extract_with_tree(kind: SourceKind, text: &str, tree: Option<&Tree>) -> F
     };
     model.syntax_error = tree.is_some_and(|t| t.root_node().has_error());
     model
+}
+
+/// What the last extraction of one file leaves for the next: the text it read
+/// and what each reusable top-level statement gave (Drizzle table
+/// statements, SQLModel class bodies), so that after an edit only the statements it touched, and
+/// those whose imports or looked-up declarations changed, are extracted again
+/// ([`extract_reusing`]). The language server keeps one per open document.
+#[derive(Clone, Debug, Default)]
+pub struct Reuse {
+    kind: Option<SourceKind>,
+    text: String,
+    drizzle: drizzle::Pieces,
+    sqlmodel: sqlmodel::Pieces,
+}
+
+impl Reuse {
+    /// Statements the extraction that made this took from the one before it,
+    /// and statements it extracted (for tests and benchmarks).
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.drizzle.reused + self.sqlmodel.reused,
+            self.drizzle.extracted + self.sqlmodel.extracted,
+        )
+    }
+}
+
+/// [`extract_with_tree`] reusing what `prev` (the last extraction of the same
+/// file) extracted from statements the edit since did not touch; returns the
+/// model, always equal to [`extract_with_tree`]'s, and what the next call may
+/// reuse.
+pub fn extract_reusing(
+    kind: SourceKind,
+    text: &str,
+    tree: Option<&Tree>,
+    prev: Option<Reuse>,
+) -> (FileModel, Reuse) {
+    let prev = prev.filter(|p| p.kind == Some(kind));
+    let edit = prev
+        .as_ref()
+        .map(|p| shift::TextEdit::between(crate::model::FileId::default(), &p.text, text));
+    let mut reuse = Reuse {
+        kind: Some(kind),
+        text: text.to_string(),
+        ..Reuse::default()
+    };
+    let mut model = match (kind, tree) {
+        (SourceKind::Drizzle | SourceKind::TypeScriptModule, Some(t)) => {
+            let old = prev.zip(edit.as_ref()).map(|(p, e)| (p.drizzle, e));
+            let (model, pieces) = drizzle::extract_reusing(text, t, kind, old);
+            reuse.drizzle = pieces;
+            model
+        }
+        (SourceKind::SqlModel, Some(t)) => {
+            let old = prev.zip(edit.as_ref()).map(|(p, e)| (p.sqlmodel, e));
+            let (model, pieces) = sqlmodel::extract_reusing(text, t, old);
+            reuse.sqlmodel = pieces;
+            model
+        }
+        _ => return (extract_with_tree(kind, text, tree), reuse),
+    };
+    model.syntax_error = tree.is_some_and(|t| t.root_node().has_error());
+    (model, reuse)
 }
 
 /// Classify, parse and extract in one go (the CLI path).

@@ -8,6 +8,7 @@
 //! the file (an imported base) is marked `partial` and `project.rs` finishes it
 //! through `imports` and the other file's column sets.
 
+use super::shift::TextEdit;
 use crate::extract::syntax::{
     PyArgs, code_children, py_args, py_bool, py_callee, py_dict_items, py_dotted, py_imports,
     py_is_interpolated, py_last_segment, py_named_children, py_sequence_items, py_string,
@@ -62,6 +63,20 @@ const NON_COLUMN_CALLS: &[&str] = &[
 ];
 
 pub fn extract(text: &str, tree: &Tree) -> FileModel {
+    extract_reusing(text, tree, None).0
+}
+
+/// [`extract`] taking the class bodies that `prev` (the last extraction of
+/// this file, before `edit`) read from classes the edit did not touch, when
+/// everything else at the top level of the file (imports, enums, aliases,
+/// factories, column types) is unchanged and the class reads its body in the
+/// same style; returns what the next extraction may reuse. The model is the
+/// one [`extract`] gives.
+pub(crate) fn extract_reusing(
+    text: &str,
+    tree: &Tree,
+    prev: Option<(Pieces, &TextEdit)>,
+) -> (FileModel, Pieces) {
     let mut cx = Cx {
         src: text,
         classes: Vec::new(),
@@ -72,9 +87,20 @@ pub fn extract(text: &str, tree: &Tree) -> FileModel {
         aliases: HashMap::new(),
         decorators: HashMap::new(),
         model: FileModel::empty(SourceKind::SqlModel),
+        context: std::collections::hash_map::DefaultHasher::new(),
+        prev: None,
+        pieces: Pieces::default(),
     };
     cx.collect(tree.root_node());
     cx.export_types();
+    {
+        use std::hash::Hasher;
+        cx.pieces.context = cx.context.finish();
+    }
+    // Bodies are reused only from and into trees without syntax errors.
+    let reusable = !tree.root_node().has_error();
+    cx.prev = prev.filter(|(p, _)| reusable && p.context == cx.pieces.context);
+    cx.pieces.reusable = reusable;
     cx.build();
     scan_utcnow(tree.root_node(), text, &mut cx.model.findings);
     // Inherited computed names are noted once per declaration.
@@ -82,7 +108,42 @@ pub fn extract(text: &str, tree: &Tree) -> FileModel {
     cx.model
         .notes
         .retain(|n| seen.insert((n.span, n.message.clone())));
-    cx.model
+    (cx.model, cx.pieces)
+}
+
+/// What reading one class body gave, kept so that the next extraction of the
+/// file, after an edit elsewhere, takes it instead of reading the body again
+/// (see [`super::Reuse`]).
+#[derive(Clone, Debug)]
+struct BodyPiece {
+    /// The class statement, decorators included.
+    span: Span,
+    style: Style,
+    columns: Vec<(Column, ColFlags)>,
+    tablename: Option<TableName>,
+    /// The `__table_args__` value: its span and node kind (found again in the
+    /// new tree).
+    table_args: Option<(Span, u16)>,
+    is_abstract: bool,
+    tablename_attr: Option<(String, Span)>,
+    uses_sa: bool,
+    uses_field: bool,
+    conditional: bool,
+    notes: Vec<Note>,
+    findings: Vec<FileFinding>,
+}
+
+/// The class bodies of one extraction of a SQLModel file, by the start offset
+/// of their class, and the context they were read in (the text of every
+/// top-level statement other than model classes).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Pieces {
+    context: u64,
+    reusable: bool,
+    by_start: HashMap<usize, BodyPiece>,
+    /// Class bodies taken from the last extraction / read again (tests).
+    pub(crate) reused: usize,
+    pub(crate) extracted: usize,
 }
 
 /// A class statement at the top level of the file.
@@ -114,21 +175,21 @@ struct Body<'t> {
     conditional: bool,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum TableName {
     Literal(String, Span),
     Dynamic(Span),
 }
 
 /// Where a column's flags were written, for the indexes they imply.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 struct ColFlags {
     index: Option<Span>,
     unique: Option<Span>,
     primary_key: Option<Span>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Style {
     /// SQLModel `Field(...)` classes (annotation-only attributes are columns).
     SqlModel,
@@ -151,13 +212,25 @@ struct Cx<'a, 't> {
     /// `TypeDecorator` subclasses → their `impl = ...` value.
     decorators: HashMap<String, Node<'t>>,
     model: FileModel,
+    /// Hash of every top-level statement that is not a model class.
+    context: std::collections::hash_map::DefaultHasher,
+    /// The last extraction's class bodies and the edit since.
+    prev: Option<(Pieces, &'a TextEdit)>,
+    pieces: Pieces,
 }
 
 impl<'a, 't> Cx<'a, 't> {
     /// First pass: imports, classes, declarative-base variables, local factories.
     fn collect(&mut self, root: Node<'t>) {
+        use std::hash::Hash;
         for stmt in code_children(root) {
+            let classes = self.classes.len();
             self.collect_stmt(stmt, true);
+            // Class bodies read the file's imports, enums, aliases, factories
+            // and column types, never other model classes.
+            if self.classes.len() == classes {
+                text(stmt, self.src).hash(&mut self.context);
+            }
         }
     }
 
@@ -936,12 +1009,132 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// Read a class body: columns and the dunder attributes.
     fn body(&mut self, i: usize, style: Style) -> Body<'t> {
+        let at = span(self.classes[i].decl);
+        if let Some(b) = self.reused_body(at, style) {
+            self.pieces.reused += 1;
+            return b;
+        }
+        let (notes, findings, others) = (
+            self.model.notes.len(),
+            self.model.findings.len(),
+            self.lengths(),
+        );
         let mut out = Body::default();
         let Some(block) = self.classes[i].body else {
             return out;
         };
         self.body_statements(code_children(block), style, &mut out, 0);
+        self.pieces.extracted += 1;
+        if self.pieces.reusable && others == self.lengths() && !self.classes[i].decl.has_error() {
+            let piece = BodyPiece {
+                span: at,
+                style,
+                columns: out.columns.clone(),
+                tablename: out.tablename.clone(),
+                table_args: out.table_args.map(|n| (span(n), n.kind_id())),
+                is_abstract: out.is_abstract,
+                tablename_attr: out.tablename_attr.clone(),
+                uses_sa: out.uses_sa,
+                uses_field: out.uses_field,
+                conditional: out.conditional,
+                notes: self.model.notes[notes..].to_vec(),
+                findings: self.model.findings[findings..].to_vec(),
+            };
+            self.pieces.by_start.insert(at.start, piece);
+        }
         out
+    }
+
+    /// Lengths of the model's lists a class body must not add to, to be reused.
+    fn lengths(&self) -> [usize; 6] {
+        let m = &self.model;
+        [
+            m.tables.len(),
+            m.column_sets.len(),
+            m.imports.len(),
+            m.enums.len(),
+            m.builders.len(),
+            m.outside_indexes.len(),
+        ]
+    }
+
+    /// The body the last extraction read for the class now at `at`, when
+    /// the edit did not touch it and it reads in the same `style`; its notes
+    /// and findings go into the model, its spans moved past the edit.
+    fn reused_body(&mut self, at: Span, style: Style) -> Option<Body<'t>> {
+        let (old, e) = self.prev.as_mut()?;
+        let e: &TextEdit = e;
+        let delta = e.new_end as isize - e.old_end as isize;
+        let start = if at.start < e.start {
+            at.start
+        } else if at.start >= e.new_end {
+            at.start.checked_add_signed(-delta)?
+        } else {
+            return None;
+        };
+        let p = old.by_start.get(&start)?;
+        if e.touches(p.span) || e.span(p.span) != at || p.style != style {
+            return None;
+        }
+        let decl = self
+            .classes
+            .iter()
+            .find(|c| span(c.decl) == at)
+            .map(|c| c.decl)?;
+        let table_args = match p.table_args {
+            None => None,
+            Some((s, kind)) => {
+                let s = e.span(s);
+                let n = decl.descendant_for_byte_range(s.start, s.end)?;
+                if n.start_byte() != s.start || n.end_byte() != s.end || n.kind_id() != kind {
+                    return None;
+                }
+                Some(n)
+            }
+        };
+        let mut p = old.by_start.remove(&start)?;
+        p.span = at;
+        let flags = |f: &mut ColFlags| {
+            for s in [&mut f.index, &mut f.unique, &mut f.primary_key]
+                .into_iter()
+                .flatten()
+            {
+                *s = e.span(*s);
+            }
+        };
+        for (c, f) in &mut p.columns {
+            super::shift::column(e, c, true);
+            flags(f);
+        }
+        if let Some(TableName::Literal(_, s) | TableName::Dynamic(s)) = &mut p.tablename {
+            *s = e.span(*s);
+        }
+        if let Some((s, _)) = &mut p.table_args {
+            *s = e.span(*s);
+        }
+        if let Some((_, s)) = &mut p.tablename_attr {
+            *s = e.span(*s);
+        }
+        for n in &mut p.notes {
+            n.span = e.span(n.span);
+        }
+        for f in &mut p.findings {
+            super::shift::finding(e, f);
+        }
+        self.model.notes.extend(p.notes.iter().cloned());
+        self.model.findings.extend(p.findings.iter().cloned());
+        let body = Body {
+            columns: p.columns.clone(),
+            tablename: p.tablename.clone(),
+            table_args,
+            is_abstract: p.is_abstract,
+            tablename_attr: p.tablename_attr.clone(),
+            uses_sa: p.uses_sa,
+            uses_field: p.uses_field,
+            conditional: p.conditional,
+        };
+        self.pieces.by_start.insert(at.start, p);
+        Some(body)
     }
 
     fn body_statements(
@@ -1872,35 +2065,26 @@ fn classify_sql_default(sql: &str) -> DbDefault {
     }
 }
 
-/// Every `datetime.utcnow` (or `datetime.datetime.utcnow`) reference in the file.
+/// Every `datetime.utcnow` (or `datetime.datetime.utcnow`) reference in the
+/// file: each `utcnow` of the text that ends such an attribute (found from
+/// the text, not by walking every node: this runs on every keystroke).
 fn scan_utcnow(root: Node<'_>, src: &str, out: &mut Vec<FileFinding>) {
-    let mut cursor = root.walk();
-    let mut descend = true;
-    loop {
-        let node = cursor.node();
-        if descend && node.kind() == "attribute" {
-            let t = text(node, src);
-            if (t == "datetime.utcnow" || t.ends_with(".datetime.utcnow"))
-                && !py_is_interpolated(node)
-            {
-                out.push(FileFinding::NaiveUtcNow { span: span(node) });
-                descend = false;
-            }
-        }
-        if descend && cursor.goto_first_child() {
+    const WORD: &str = "utcnow";
+    let mut from = 0;
+    while let Some(i) = src[from..].find(WORD) {
+        let at = from + i;
+        from = at + WORD.len();
+        let Some(node) = root.descendant_for_byte_range(at, at + WORD.len()) else {
+            continue;
+        };
+        let Some(attr) = node.parent() else { continue };
+        if attr.kind() != "attribute" || attr.end_byte() != at + WORD.len() {
             continue;
         }
-        descend = true;
-        if cursor.goto_next_sibling() {
-            continue;
-        }
-        loop {
-            if !cursor.goto_parent() {
-                return;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
+        let t = text(attr, src);
+        if (t == "datetime.utcnow" || t.ends_with(".datetime.utcnow")) && !py_is_interpolated(attr)
+        {
+            out.push(FileFinding::NaiveUtcNow { span: span(attr) });
         }
     }
 }

@@ -7,7 +7,8 @@
 //! same width) and Alembic (a new revision chained to the single head of the
 //! revision graph, named and numbered the folder's way: numbered files and
 //! ids, ids equal to file names, else a fresh hex id derived from its content;
-//! an `upgrade()` and the `downgrade()` that undoes it; several heads: none). Drizzle Kit journal folders get nothing:
+//! ids in the quote the folder uses; an `upgrade()` and the `downgrade()` that
+//! undoes it; several heads: none). Drizzle Kit journal folders get nothing:
 //! `drizzle-kit generate --custom` writes the file and its journal entry.
 
 use crate::diagnostic::{Fix, NewFile, Safety};
@@ -37,6 +38,8 @@ enum Kind {
         /// File names start with a number of this width (`0007_x.py`): the last.
         numbered: Option<(usize, u64)>,
         ids: RevisionIds,
+        /// The quote the folder's revisions write their ids with.
+        quote: char,
     },
 }
 
@@ -71,11 +74,19 @@ pub fn folder_of(project: &Project, file: FileId) -> Option<Folder> {
 }
 
 /// Where a new migration for `st` goes: the folder of the SQL migration that
-/// declares it, or (SQLModel) the project's one Alembic versions folder.
+/// declares it, or (SQLModel) the project's one Alembic versions folder when a
+/// revision creates the table.
 pub fn folder_for_table(project: &Project, st: &SchemaTable) -> Option<Folder> {
     match st.table.orm {
         crate::model::Orm::Sql => folder_of(project, st.file),
         crate::model::Orm::SqlModel => {
+            // When the revisions create the tables, a revision about a table
+            // none of them makes fails when it runs (a model not migrated yet,
+            // or renamed in the source only). Projects whose tables come from
+            // `create_all` (no revision creates one) are not held to it.
+            if !migrations_make(project, st) {
+                return None;
+            }
             let mut dirs: Vec<&Path> = project
                 .files()
                 .filter(|(_, f)| f.model.kind == SourceKind::Alembic)
@@ -90,6 +101,35 @@ pub fn folder_for_table(project: &Project, st: &SchemaTable) -> Option<Folder> {
         }
         crate::model::Orm::Drizzle => None,
     }
+}
+
+/// `true` when some migration creates `st`'s table (or renames a table to
+/// it), or when no migration creates any table.
+fn migrations_make(project: &Project, st: &SchemaTable) -> bool {
+    use crate::model::DdlAction;
+    let Some(name) = st.table.name.as_deref() else {
+        return false;
+    };
+    let (schema, name) = match name.split_once('.') {
+        Some((s, n)) => (s, n),
+        None => (st.table.schema.as_deref().unwrap_or("public"), name),
+    };
+    let is = |q: &crate::model::QualifiedName| q.schema == schema && q.name == name;
+    let mut creates_any = false;
+    for (_, f) in project.files() {
+        let Some(m) = f.model.migration.as_ref() else {
+            continue;
+        };
+        for e in &m.ddl {
+            match &e.action {
+                DdlAction::CreateTable { table, .. } if is(table) => return true,
+                DdlAction::RenameTable { to, .. } if is(to) => return true,
+                DdlAction::CreateTable { .. } => creates_any = true,
+                _ => {}
+            }
+        }
+    }
+    !creates_any
 }
 
 fn folder(project: &Project, dir: &Path, kind: SourceKind) -> Option<Folder> {
@@ -198,11 +238,27 @@ fn alembic_kind(project: &Project, names: &[(String, FileId)]) -> Option<Kind> {
     } else {
         RevisionIds::Hex
     };
+    // `revision = '0007'` or `revision: str = "0007"`: the quote most used.
+    let (mut single, mut double) = (0usize, 0usize);
+    for (_, id) in names {
+        let Some(f) = project.file(*id) else { continue };
+        for line in f.text.lines().filter(|l| l.starts_with("revision")) {
+            match line
+                .split_once('=')
+                .and_then(|(_, v)| v.trim_start().chars().next())
+            {
+                Some('\'') => single += 1,
+                Some('"') => double += 1,
+                _ => {}
+            }
+        }
+    }
     Some(Kind::Alembic {
         head: (*head).clone(),
         revisions,
         numbered,
         ids,
+        quote: if single > double { '\'' } else { '"' },
     })
 }
 
@@ -234,6 +290,7 @@ pub fn new_migration(project: &Project, folder: &Folder, change: &Change) -> Opt
             revisions,
             numbered,
             ids,
+            quote,
         } => {
             let number = |width: usize, last: u64| format!("{:0width$}", last + 1);
             let (rev, name) = match (*ids, numbered) {
@@ -262,7 +319,10 @@ pub fn new_migration(project: &Project, folder: &Folder, change: &Change) -> Opt
             if revisions.contains(&rev) {
                 return None;
             }
-            (folder.dir.join(name), alembic_text(change, &rev, head))
+            (
+                folder.dir.join(name),
+                alembic_text(change, &rev, head, *quote),
+            )
         }
     };
     if taken(&path) {
@@ -317,7 +377,9 @@ fn sql_text(change: &Change) -> String {
     out
 }
 
-fn alembic_text(change: &Change, rev: &str, head: &str) -> String {
+fn alembic_text(change: &Change, rev: &str, head: &str, quote: char) -> String {
+    // Ids in the folder's quote; SQL in double quotes (it holds single ones).
+    let q_id = |s: &str| crate::fix::escape::string_literal(s, quote);
     let q = |s: &str| crate::fix::escape::string_literal(s, '"');
     let body = |stmts: &[String]| {
         if stmts.is_empty() {
@@ -337,8 +399,8 @@ fn alembic_text(change: &Change, rev: &str, head: &str) -> String {
         summary = one_line(change.summary)
             .replace('\\', "\\\\")
             .replace('"', "'"),
-        r = q(rev),
-        h = q(head),
+        r = q_id(rev),
+        h = q_id(head),
         up = body(&change.up),
         down = body(&change.down),
     )

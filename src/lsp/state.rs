@@ -374,7 +374,7 @@ impl State {
                 (doc.kind, model, None)
             } else {
                 doc.reparse(&text);
-                (doc.kind, model_of(&doc, &text), doc.tree.clone())
+                (doc.kind, model_of(&mut doc, &text), doc.tree.clone())
             };
             let version = doc.version;
             drop(doc);
@@ -767,8 +767,11 @@ fn within(engine: &Engine, path: &Path) -> bool {
 }
 
 /// The model of an open document (an empty one for `Other`).
-pub fn model_of(doc: &Document, text: &str) -> FileModel {
-    crate::extract::extract_with_tree(doc.kind, text, doc.tree.as_ref())
+pub fn model_of(doc: &mut Document, text: &str) -> FileModel {
+    let prev = doc.reuse.take();
+    let (model, reuse) = crate::extract::extract_reusing(doc.kind, text, doc.tree.as_ref(), prev);
+    doc.reuse = Some(reuse);
+    model
 }
 
 /// Publish (or clear) configuration diagnostics and keep the last good config.

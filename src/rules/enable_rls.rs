@@ -40,7 +40,10 @@
 //! (`AS RESTRICTIVE` when a migration gave the table a permissive policy that
 //! does not isolate; Alembic: a new revision chained to the head whose downgrade drops the
 //! policy and disables RLS), named after the folder's convention (listed under
-//! `index-tenant-id`); none in a Drizzle Kit journal folder. Unsafe: enabling
+//! `index-tenant-id`); none in a Drizzle Kit journal folder, and none for a
+//! SQLModel table that no revision creates when the revisions do create the
+//! tables (the model is not migrated yet, or was renamed in the source only:
+//! the new revision would fail on a table that is not there). Unsafe: enabling
 //! RLS changes what every role without `BYPASSRLS` can read and write.
 
 use super::{Ctx, RuleDef, RuleMeta, table_label};

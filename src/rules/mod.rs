@@ -578,7 +578,7 @@ pub fn lint_cached(
             continue;
         };
         let global = run(&cx, def, severity, Scope::None);
-        if !global.is_empty() {
+        if !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name) {
             cache.per_table[ri] = None;
             all.extend(run(&cx, def, severity, Scope::All));
             continue;
@@ -615,6 +615,12 @@ pub fn lint_cached(
     }
     finish(project, schema, all)
 }
+
+/// Rules whose findings read other files than their table's (`force-rls`
+/// marks a finding fixable only when the table's migrations folder takes a
+/// new file: an edit of any migration can change that): [`lint_cached`] runs
+/// them whole every time.
+const WHOLE_EVERY_TIME: &[&str] = &[force_rls::RULE.meta.name];
 
 /// Rules that report a place once however many tables it applies to (a policy
 /// written once in a helper several tables call), naming the first of them in

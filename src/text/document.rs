@@ -183,6 +183,9 @@ pub struct Document {
     tsx: bool,
     /// Edits since the last [`Document::reparse`] made the tree unusable (full replace).
     fresh: bool,
+    /// What the last extraction of this document leaves for the next
+    /// (`crate::extract::extract_reusing`).
+    pub reuse: Option<crate::extract::Reuse>,
 }
 
 impl Document {
@@ -198,6 +201,7 @@ impl Document {
             tree: parse_with(kind, tsx, text, None),
             tsx,
             fresh: false,
+            reuse: None,
         }
     }
 
@@ -212,6 +216,7 @@ impl Document {
             tree: None,
             tsx: path.extension().is_some_and(|e| e == "tsx" || e == "jsx"),
             fresh: true,
+            reuse: None,
         }
     }
 

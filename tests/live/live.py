@@ -27,6 +27,9 @@ migrations in journal order, and checks, printing one line per check:
   the binary), then the same audit-equals-source and no-drift checks, and
   drift of what the database alone changes in depth (a column's type and
   nullability, an index's columns, a policy's USING, FORCE ROW LEVEL SECURITY);
+  and a copy fixed with `check --fix --unsafe-fixes` migrated by the real
+  alembic: the revisions the fixes wrote form one chain, and PostgreSQL
+  forces RLS and holds the isolation policy the fixes asked for;
 * TLS: the cluster is switched to `ssl=on` with a certificate signed by a CA
   made with openssl: `verify-full` with `sslrootcert=` that CA connects (and
   the server logs the connection as encrypted), without it or with another CA
@@ -443,6 +446,42 @@ def sqlmodel_app(bin_: Path, cl, work: Path) -> None:
     record("sqlmodel-app drift: FORCE ROW LEVEL SECURITY",
            has('row-level security is forced on "users" in the database but not in the source', "user.py"), shown)
     record("sqlmodel-app drift: nothing else", len(drift) == 5, shown)
+    sqlmodel_fixed(bin_, cl, work, venv)
+
+
+def sqlmodel_fixed(bin_: Path, cl, work: Path, venv: Path) -> None:
+    """`check --fix --unsafe-fixes` on a copy of examples/sqlmodel-app, then the
+    real `alembic upgrade head` over the revisions the fixes wrote: the chain
+    has one head, PostgreSQL forces RLS where force-rls asked, the isolation
+    policy exists, and the next check reports no force-rls finding."""
+    app = work / "sqlmodel-fixed"
+    shutil.copytree(SQLMODEL_APP, app)
+    p, _ = check(bin_, ["--fix", "--unsafe-fixes", "."], cwd=app)
+    record("sqlmodel-app fixed: check --fix --unsafe-fixes runs", p.returncode in (0, 1) and "not applied" not in p.stderr,
+           p.stderr[-800:])
+    written = sorted(f.name for f in (app / "alembic" / "versions").glob("*.py")
+                     if not (SQLMODEL_APP / "alembic" / "versions" / f.name).exists())
+    (app / "alembic" / "env.py").write_text(ALEMBIC_ENV)
+    db = cl.createdb()
+    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{cl.port}/{db}"}
+    up = subprocess.run([str(venv / "bin" / "alembic"), "upgrade", "head"], cwd=app, env=env,
+                        capture_output=True, text=True, timeout=300)
+    heads = subprocess.run([str(venv / "bin" / "alembic"), "heads"], cwd=app, env=env,
+                           capture_output=True, text=True, timeout=300)
+    record("sqlmodel-app fixed: alembic upgrade head runs the revisions the fixes wrote (one head)",
+           up.returncode == 0 and len(heads.stdout.split("\n")) - 1 == 1 and len(written) >= 3,
+           f"written {written}; {up.stderr[-1200:]}; heads {heads.stdout!r}")
+    forced, _ = cl.psql(db, sql="select string_agg(relname, ',' order by relname) from pg_class"
+                                " where relforcerowsecurity and relkind = 'r'")
+    record("sqlmodel-app fixed: PostgreSQL forces RLS on every table force-rls reported",
+           {"orderline", "orders", "users"} <= set(forced.strip().split(",")), forced)
+    pol, _ = cl.psql(db, sql="select count(*) from pg_policy p join pg_class c on c.oid = p.polrelid"
+                             " where c.relname = 'orderline' and p.polname = 'orderline_tenant_isolation'")
+    record("sqlmodel-app fixed: the isolation policy the fix wrote is in the database", pol.strip() == "1", pol)
+    after, _ = check(bin_, ["--format", "json", "."], cwd=app)
+    left = [d for d in findings(after.stdout) if d["rule"] in ("force-rls", "tenant-isolation-policy")]
+    record("sqlmodel-app fixed: no force-rls or tenant-isolation-policy finding is left", not left,
+           json.dumps(left)[:800])
 
 
 def openssl(*args: str, cwd: Path) -> None:
