@@ -655,14 +655,7 @@ impl<'a> Extractor<'a> {
     /// same statement moved by the edit, untouched by it, whose looked-up
     /// declarations are the same ones, also untouched. Moved to the new text.
     fn take_piece(&self, old: &mut Pieces, e: &TextEdit, at: Span) -> Option<Piece> {
-        let delta = e.new_end as isize - e.old_end as isize;
-        let start = if at.start < e.start {
-            at.start
-        } else if at.start >= e.new_end {
-            at.start.checked_add_signed(-delta)?
-        } else {
-            return None;
-        };
+        let start = e.old_offset(at.start)?;
         let piece = old.by_start.get(&start)?;
         if e.touches(piece.span) || e.span(piece.span) != at {
             return None;

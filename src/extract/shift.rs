@@ -51,6 +51,18 @@ impl TextEdit {
         }
     }
 
+    /// Where new offset `at` was before the edit, when it lies outside the
+    /// inserted bytes (the inverse of [`TextEdit::offset`] there).
+    pub fn old_offset(&self, at: usize) -> Option<usize> {
+        if at < self.start {
+            Some(at)
+        } else if at >= self.new_end {
+            at.checked_add_signed(self.old_end as isize - self.new_end as isize)
+        } else {
+            None
+        }
+    }
+
     /// `true` when `span` (old offsets) overlaps or touches the replaced bytes.
     pub fn touches(&self, span: Span) -> bool {
         span.end >= self.start && span.start <= self.old_end
@@ -244,6 +256,19 @@ mod tests {
 
     /// The common prefix and suffix found by chunks equal a byte-by-byte
     /// search, for edits on both sides of chunk boundaries.
+    #[test]
+    fn old_offset_inverts_offset_outside_the_insertion() {
+        let e = TextEdit::between(FileId(0), "abcdef", "abXYZdef");
+        for old in [0, 1, 3, 4, 5, 6] {
+            if !e.touches(Span::new(old, old)) || old < e.start {
+                assert_eq!(e.old_offset(e.offset(old)), Some(old), "{old}");
+            }
+        }
+        assert_eq!(e.old_offset(2), None);
+        assert_eq!(e.old_offset(4), None);
+        assert_eq!(e.old_offset(5), Some(3));
+    }
+
     #[test]
     fn between_matches_a_byte_by_byte_search() {
         let base: String = (0..300).map(|i| char::from(b'a' + (i % 7) as u8)).collect();

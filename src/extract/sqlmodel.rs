@@ -1064,14 +1064,7 @@ impl<'a, 't> Cx<'a, 't> {
     fn reused_body(&mut self, at: Span, style: Style) -> Option<Body<'t>> {
         let (old, e) = self.prev.as_mut()?;
         let e: &TextEdit = e;
-        let delta = e.new_end as isize - e.old_end as isize;
-        let start = if at.start < e.start {
-            at.start
-        } else if at.start >= e.new_end {
-            at.start.checked_add_signed(-delta)?
-        } else {
-            return None;
-        };
+        let start = e.old_offset(at.start)?;
         let p = old.by_start.get(&start)?;
         if e.touches(p.span) || e.span(p.span) != at || p.style != style {
             return None;
