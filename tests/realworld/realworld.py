@@ -112,6 +112,9 @@ class Settings:
     # drizzle: several drizzle-kit configs into one database, each
     # {schema = [...], casing = "..."}; replaces schema/casing when given
     generate: list[dict] = field(default_factory=list)
+    # With several drizzle-kit configs (several databases generated into one
+    # cluster database here): the config each generated table belongs to.
+    groups: dict = field(default_factory=dict)
     migrations: str = ""  # sql: migrations folder; drizzle: committed migrations (extras)
     order: str = "file"  # journal | file
     models: list[str] = field(default_factory=list)  # sqlmodel: modules to import
@@ -398,7 +401,13 @@ def build_db(cl: Cluster, db: str, root: Path, s: Settings, cache: Path, work: P
                     cwd=root)
             cfg.unlink()
             outputs += p.stdout + p.stderr
-            gen += sorted(out.glob("*.sql"))
+            made = sorted(out.glob("*.sql"))
+            if len(s.generate) > 1:
+                for f in made:
+                    for m in re.finditer(r'CREATE TABLE (?:IF NOT EXISTS )?(?:"[^"]+"\.)?"([^"]+)"',
+                                         f.read_text()):
+                        s.groups.setdefault(m.group(1), n)
+            gen += made
         committed = ([st for f in migration_files(root, s) for st in split_sql(f.read_text())]
                      if s.migrations else [])
         # Functions and extensions of the committed migrations first: generated
@@ -575,15 +584,18 @@ def type_kind(ty: str) -> str:
     return ty
 
 
-def fk_target(t: dict, x: str, sn: str, col: dict, tables: list[dict]) -> str | None:
+def fk_target(t: dict, x: str, sn: str, col: dict, tables: list[dict],
+              groups: dict | None = None) -> str | None:
     """foreign-key-explicit's confident target of `<x>_id`: exactly one table named
     x, xs, xes or xies (any schema) with a primary-key or unique column of a
-    compatible type; not the column's own table unless it is `parent_id`."""
+    compatible type; not the column's own table unless it is `parent_id`; of
+    the same drizzle-kit config when there are several (another database)."""
     if sn == "parent_id":
         cands = [t]
     else:
         want = {x, x + "s", x + "es", x + "ies", x[:-1] + "ies"}
-        cands = [u for u in tables if u["name"] in want]
+        cands = [u for u in tables if u["name"] in want
+                 and (groups or {}).get(u["name"]) == (groups or {}).get(t["name"])]
         if len(cands) != 1 or cands[0] is t:
             return None
     u = cands[0]
@@ -598,7 +610,8 @@ def fk_target(t: dict, x: str, sn: str, col: dict, tables: list[dict]) -> str | 
 
 
 NATURE_WORDS = {"token", "hash", "digest", "secret", "nonce", "signature", "fingerprint", "salt",
-                "otp", "idempotency", "dedup", "dedupe", "provider", "external", "oauth", "sub"}
+                "otp", "idempotency", "dedup", "dedupe", "provider", "external", "oauth", "sub",
+                "uid"}
 
 
 def unique_by_nature(t: dict, name: str | None, tables: list[dict], s: Settings) -> bool:
@@ -669,7 +682,7 @@ def audit(tables: list[dict], s: Settings) -> dict[tuple, str]:
             m = re.fullmatch(r"(.+)_id", sn)
             if (m and sn != tc_name and not any(c["name"] in (fk["cols"] or []) for fk in fks)
                     and c["name"] not in pk_cols):
-                target = fk_target(t, m.group(1), sn, c, tables)
+                target = fk_target(t, m.group(1), sn, c, tables, s.groups)
                 if target:
                     add("foreign-key-explicit", tname, c["name"], f"{c['type']} without FK to {target}")
         # require-uuid-primary-key
@@ -681,7 +694,9 @@ def audit(tables: list[dict], s: Settings) -> dict[tuple, str]:
             add("require-uuid-primary-key", tname, "", f"id is {idc['type']}")
         elif not pk or pk["cols"] != [idc["name"]]:
             add("require-uuid-primary-key", tname, "", f"primary key is {pk and pk['cols']}")
-        elif not py and not idc["default"]:
+        elif not py and not idc["default"] and not any(fk["cols"] == [idc["name"]] for fk in fks):
+            # An id that is a foreign key (a one-to-one extension of another
+            # table, `auth.users`) takes its value from there: no default.
             add("require-uuid-primary-key", tname, "", "id has no default")
         # require-timestamps
         for want in ("created_at", "updated_at"):
