@@ -788,11 +788,14 @@ pub enum DdlAction {
         /// The column name as written in the `ALTER COLUMN`.
         column_span: Span,
     },
-    /// `ADD [CONSTRAINT n] PRIMARY KEY (...)`.
+    /// `ADD [CONSTRAINT n] PRIMARY KEY (...)`, or `PRIMARY KEY USING INDEX i`
+    /// (no columns: the columns of the existing unique index `i`).
     AddPrimaryKey {
         table: QualifiedName,
         columns: Vec<String>,
         name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        using_index: Option<String>,
     },
     AddUnique {
         table: QualifiedName,

@@ -1230,6 +1230,7 @@ impl<'a, 't> Cx<'a, 't> {
                         table,
                         columns,
                         name,
+                        using_index: None,
                     }]
                 } else {
                     vec![DdlAction::AddUnique {

@@ -350,6 +350,15 @@ fn constraint(
             table,
             columns: plain_columns(&pk.columns),
             name: pk.name.as_ref().map(fold_ident),
+            using_index: None,
+        },
+        // Supabase's `db diff` writes every primary key this way: a unique
+        // index first, then the constraint that promotes it.
+        TableConstraint::PrimaryKeyUsingIndex(u) => DdlAction::AddPrimaryKey {
+            table,
+            columns: Vec::new(),
+            name: u.name.as_ref().map(fold_ident),
+            using_index: Some(fold_ident(&u.index_name)),
         },
         TableConstraint::Unique(u) => DdlAction::AddUnique {
             table,

@@ -627,9 +627,31 @@ impl Replay {
                 table,
                 columns,
                 name,
+                using_index,
             } => {
                 let Some((_, st)) = self.state(table) else {
                     return;
+                };
+                // `USING INDEX i`: the key is the unique index's plain columns.
+                let promoted: Vec<String>;
+                let columns = match using_index {
+                    Some(i) => {
+                        let Some(ix) = st
+                            .table
+                            .indexes
+                            .iter()
+                            .find(|x| x.unique && !x.partial && x.effective_name == *i)
+                        else {
+                            return;
+                        };
+                        let Some(cols) = ix.columns.iter().cloned().collect::<Option<Vec<_>>>()
+                        else {
+                            return;
+                        };
+                        promoted = cols;
+                        &promoted
+                    }
+                    None => columns,
                 };
                 for c in st
                     .table
