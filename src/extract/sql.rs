@@ -270,24 +270,6 @@ fn template_schema(written: &str) -> Option<String> {
     (!schema.is_empty() && !schema.starts_with('%')).then(|| schema.to_string())
 }
 
-/// Number of top-level comma-separated items in `toks` (0 when empty).
-fn top_level_items(toks: &[Token]) -> usize {
-    if toks.is_empty() {
-        return 0;
-    }
-    let mut depth = 0usize;
-    let mut n = 1;
-    for t in toks {
-        match t.kind {
-            Tok::Punct(b'(') => depth += 1,
-            Tok::Punct(b')') => depth = depth.saturating_sub(1),
-            Tok::Punct(b',') if depth == 0 => n += 1,
-            _ => {}
-        }
-    }
-    n
-}
-
 fn memchr_from(b: &[u8], needle: u8, from: usize) -> Option<usize> {
     b[from..]
         .iter()
@@ -652,6 +634,29 @@ fn policy_clauses(text: &str, toks: &[Token]) -> Option<PolicyClauses> {
     Some(p)
 }
 
+/// The items of a comma-separated list `toks`: split at commas outside
+/// parentheses (the last item runs to the end; none when `toks` is empty).
+fn top_level_items(toks: &[Token]) -> Vec<&[Token]> {
+    let mut items = Vec::new();
+    if toks.is_empty() {
+        return items;
+    }
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            Tok::Punct(b'(') => depth += 1,
+            Tok::Punct(b')') => depth = depth.saturating_sub(1),
+            Tok::Punct(b',') if depth == 0 => {
+                items.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&toks[start..]);
+    items
+}
+
 /// Token-level reading of the RLS statements, for when sqlparser fails.
 fn rls_from_tokens(text: &str, toks: &[Token]) -> Vec<(QualifiedName, RlsAction)> {
     let mut c = Cursor::new(text, toks);
@@ -662,39 +667,21 @@ fn rls_from_tokens(text: &str, toks: &[Token]) -> Vec<(QualifiedName, RlsAction)
         let Some(table) = c.qname() else { return out };
         c.eat_punct(b'*');
         // Actions are separated by top-level commas.
-        let mut depth = 0usize;
-        let mut action_start = c.pos;
-        for i in c.pos..=toks.len() {
-            let boundary = match toks.get(i).map(|t| t.kind) {
-                None => true,
-                Some(Tok::Punct(b'(')) => {
-                    depth += 1;
-                    false
-                }
-                Some(Tok::Punct(b')')) => {
-                    depth = depth.saturating_sub(1);
-                    false
-                }
-                Some(Tok::Punct(b',')) => depth == 0,
-                _ => false,
+        for item in top_level_items(&toks[c.pos..]) {
+            let mut a = Cursor::new(text, item);
+            let action = if a.eat_kws(&["enable", "row", "level", "security"]) {
+                Some(RlsAction::Enable)
+            } else if a.eat_kws(&["disable", "row", "level", "security"]) {
+                Some(RlsAction::Disable)
+            } else if a.eat_kws(&["force", "row", "level", "security"]) {
+                Some(RlsAction::Force)
+            } else if a.eat_kws(&["no", "force", "row", "level", "security"]) {
+                Some(RlsAction::NoForce)
+            } else {
+                None
             };
-            if boundary {
-                let mut a = Cursor::new(text, &toks[action_start..i]);
-                let action = if a.eat_kws(&["enable", "row", "level", "security"]) {
-                    Some(RlsAction::Enable)
-                } else if a.eat_kws(&["disable", "row", "level", "security"]) {
-                    Some(RlsAction::Disable)
-                } else if a.eat_kws(&["force", "row", "level", "security"]) {
-                    Some(RlsAction::Force)
-                } else if a.eat_kws(&["no", "force", "row", "level", "security"]) {
-                    Some(RlsAction::NoForce)
-                } else {
-                    None
-                };
-                if let Some(action) = action.filter(|_| a.at_end()) {
-                    out.push((table.clone(), action));
-                }
-                action_start = i + 1;
+            if let Some(action) = action.filter(|_| a.at_end()) {
+                out.push((table.clone(), action));
             }
         }
     } else if c.eat_kws(&["drop", "policy"]) {
@@ -1054,7 +1041,7 @@ impl Analyzer<'_> {
             c.eat_kws(&["only"]);
             let Some(table) = c.qname() else { return };
             let rls = rls_from_tokens(self.text, toks).len();
-            if rls < top_level_items(&toks[c.pos..]) {
+            if rls < top_level_items(&toks[c.pos..]).len() {
                 self.ddl(
                     DdlAction::Unknown {
                         table,

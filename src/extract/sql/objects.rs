@@ -6,7 +6,7 @@
 //! `SET search_path` and the relations its body names, `ALTER FUNCTION` and
 //! `DROP FUNCTION`. Each becomes an [`ObjectEvent`]; nothing here fails.
 
-use super::{Analyzer, Cursor, Tok, Token, fold_token, is_one_of, lex, lex_at};
+use super::{Analyzer, Cursor, Tok, Token, fold_token, is_one_of, lex, lex_at, top_level_items};
 use crate::model::{Function, ObjectAction, ObjectEvent, QualifiedName, Span, View};
 
 impl Analyzer<'_> {
@@ -179,27 +179,7 @@ fn close_of(toks: &[Token], open: usize) -> usize {
 /// `RESET`, `None` when absent.
 fn invoker_option(text: &str, toks: &[Token], reset: bool) -> Option<Option<bool>> {
     let mut found = None;
-    let mut depth = 0usize;
-    let mut start = 0;
-    for i in 0..=toks.len() {
-        let boundary = match toks.get(i).map(|t| t.kind) {
-            None => true,
-            Some(Tok::Punct(b'(')) => {
-                depth += 1;
-                false
-            }
-            Some(Tok::Punct(b')')) => {
-                depth = depth.saturating_sub(1);
-                false
-            }
-            Some(Tok::Punct(b',')) => depth == 0,
-            _ => false,
-        };
-        if !boundary {
-            continue;
-        }
-        let item = &toks[start..i];
-        start = i + 1;
+    for item in top_level_items(toks) {
         let Some(key) = item.first().and_then(|t| fold_token(text, t)) else {
             continue;
         };
