@@ -1115,12 +1115,35 @@ impl<'a> Extractor<'a> {
                     && (Some(o) == self.ns || Some(o) == self.builder_param)
                 {
                     Callee::Pg(self.t(prop), true)
+                } else if let Some(path) = self.namespace_member(f) {
+                    // `import * as b from "./builders"` then `b.mk(...)`: the project
+                    // resolves `b.mk` through the namespace like a named import.
+                    Callee::Imported(path)
                 } else {
                     Callee::Other
                 }
             }
             _ => Callee::Other,
         }
+    }
+
+    /// `ns.name` where `ns` is imported (`import * as ns from "./builders"`) and
+    /// not shadowed: the dotted path the project resolves, as written.
+    fn namespace_member(&self, f: Node<'a>) -> Option<&'a str> {
+        if self.kind(f) != "member_expression" {
+            return None;
+        }
+        let obj = self.fd(f, self.f.object)?;
+        let prop = self.fd(f, self.f.property)?;
+        let o = self.t(obj);
+        let path = self.t(f);
+        let written_plainly = path.len() == o.len() + 1 + self.t(prop).len();
+        (self.kind(obj) == "identifier"
+            && self.kind(prop) == "property_identifier"
+            && written_plainly
+            && self.decl(o).is_none()
+            && self.imported.contains(o))
+        .then_some(path)
     }
 
     /// Split `base(..).a(..).b(..)` into its base and links. Broken links left by a
@@ -1869,6 +1892,11 @@ impl<'a> Extractor<'a> {
                 }
                 Some(o) if self.kind(o) == "identifier" && self.imported.contains(self.t(o)) => {
                     via = Some(self.t(o));
+                    true
+                }
+                // `b.billing.table(...)`: a schema reached through a namespace import.
+                Some(o) if self.namespace_member(o).is_some() => {
+                    via = self.namespace_member(o);
                     true
                 }
                 Some(o) if self.kind(o) == "call_expression" => {
