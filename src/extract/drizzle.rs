@@ -1498,6 +1498,10 @@ impl<'a> Extractor<'a> {
             let v = self.unwrap(v);
             if self.kind(v) == "identifier" {
                 self.local_exports.push((self.t(v), "default"));
+            } else {
+                // `export default pgTable("things", {...})`: Drizzle Kit reads every
+                // export of a schema file, the default one too.
+                self.table("default", v, span(stmt), true);
             }
             return;
         }
