@@ -267,7 +267,7 @@ fn resolve_table(
     let drizzle_casing = scopes.casing_for(file_cfg);
     // Drizzle Kit creates the tables a schema file exports, and only from
     // the files its configuration names.
-    if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, file_cfg)) {
+    if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, &table.ident)) {
         return None;
     }
     let mut t = table.clone();
@@ -409,6 +409,9 @@ struct DrizzleScopes {
     /// Every configuration names its schema files (so files outside them hold no
     /// database tables).
     scoped: bool,
+    /// Which exported tables of each file the configurations' schema files
+    /// export, directly or through re-exports.
+    reach: HashMap<FileId, Reach>,
     default: Option<usize>,
     default_casing: Option<Casing>,
     override_casing: Option<Casing>,
@@ -447,6 +450,7 @@ impl DrizzleScopes {
                 .iter()
                 .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
         let mut claimed: HashMap<FileId, (bool, usize)> = HashMap::new();
+        let mut reach: HashMap<FileId, Reach> = HashMap::new();
         let mut unread = Vec::new();
         for (ci, (cfg_id, path, cfg)) in found.iter().enumerate() {
             let dir = path.parent().unwrap_or(Path::new(""));
@@ -487,15 +491,8 @@ impl DrizzleScopes {
             if matchers.len() != cfg.schema.len() || matched.contains(&false) {
                 scoped = false;
             }
-            let closure = reexport_closure(project, index, seeds);
-            let has_tables = closure.iter().any(|id| {
-                project.file(*id).is_some_and(|f| {
-                    f.model
-                        .tables
-                        .iter()
-                        .any(|t| t.orm == Orm::Drizzle && t.exported)
-                })
-            });
+            let closure = reexport_closure(project, index, seeds.clone());
+            let has_tables = reach_tables(project, index, seeds, &mut reach);
             if !cfg.schema.is_empty() && !cfg.schema_unknown && !has_tables && scoped {
                 // Never a silent zero: read every Drizzle table instead, and say so.
                 scoped = false;
@@ -555,6 +552,7 @@ impl DrizzleScopes {
             configs,
             claimed: claimed.into_iter().map(|(k, (_, c))| (k, c)).collect(),
             scoped,
+            reach,
             default,
             default_casing,
             override_casing,
@@ -574,9 +572,10 @@ impl DrizzleScopes {
         cfg.or(self.default).and_then(|c| self.configs[c].casing)
     }
 
-    /// Whether the Drizzle tables of `file` reach the database.
-    fn in_scope(&self, _file: FileId, cfg: Option<usize>) -> bool {
-        !self.scoped || cfg.is_some()
+    /// Whether the exported Drizzle table `ident` of `file` reaches the database:
+    /// a configuration's schema file exports it, itself or through re-exports.
+    fn in_scope(&self, file: FileId, ident: &str) -> bool {
+        !self.scoped || self.reach.get(&file).is_some_and(|r| r.covers(ident))
     }
 }
 
@@ -595,6 +594,116 @@ fn schema_matcher(dir: &Path, pattern: &str) -> Option<globset::GlobMatcher> {
         .build()
         .ok()
         .map(|g| g.compile_matcher())
+}
+
+/// Which exported tables of one file a schema file exports.
+#[derive(Default)]
+struct Reach {
+    /// Every exported table, the default export too (a schema file itself, or a
+    /// re-export the extractor cannot follow by name).
+    all: bool,
+    /// Every exported table but the default one (`export * from`).
+    star: bool,
+    /// Tables re-exported by name (`export { posts } from`, `export { default as x }`).
+    names: HashSet<String>,
+}
+
+impl Reach {
+    fn covers(&self, ident: &str) -> bool {
+        self.all || (self.star && ident != "default") || self.names.contains(ident)
+    }
+}
+
+/// What a re-export asks of a module.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Want {
+    All,
+    Star,
+    Name(String),
+}
+
+/// Record in `reach` the tables Drizzle Kit sees from the schema files `seeds`:
+/// their own exported tables, `export * from` (all but the default export) and
+/// `export { x } from` (that table only), followed through any depth. A
+/// namespace re-export (`import * as audit` then `export { audit }`) exports an
+/// object, whose tables Drizzle Kit does not read. A name the model cannot
+/// follow (a local alias) keeps every exported table of that file. Returns
+/// whether any exported table was reached.
+fn reach_tables(
+    project: &Project,
+    index: &ModuleIndex,
+    seeds: Vec<FileId>,
+    reach: &mut HashMap<FileId, Reach>,
+) -> bool {
+    let mut seen: HashSet<(FileId, Want)> = HashSet::new();
+    let mut stack: Vec<(FileId, Want)> = seeds.into_iter().map(|s| (s, Want::All)).collect();
+    let mut any = false;
+    while let Some((id, want)) = stack.pop() {
+        if !seen.insert((id, want.clone())) {
+            continue;
+        }
+        let Some(f) = project.file(id) else { continue };
+        let m = &f.model;
+        let exported = |ident: &str| {
+            m.tables
+                .iter()
+                .any(|t| t.orm == Orm::Drizzle && t.exported && t.ident == ident)
+        };
+        let resolve = |module: &str| {
+            index
+                .resolve_ts(&f.path, module, &project.root)
+                .ok()
+                .flatten()
+        };
+        let reexports = m.imports.iter().filter(|i| m.exports.contains(&i.local));
+        match &want {
+            Want::All | Want::Star => {
+                let r = reach.entry(id).or_default();
+                if want == Want::All {
+                    r.all = true;
+                } else {
+                    r.star = true;
+                }
+                any |= m.tables.iter().any(|t| {
+                    t.orm == Orm::Drizzle
+                        && t.exported
+                        && (want == Want::All || t.ident != "default")
+                });
+                for module in &m.reexport_all {
+                    if let Some(t) = resolve(module) {
+                        stack.push((t, Want::Star));
+                    }
+                }
+                for i in reexports.filter(|i| i.imported != "*") {
+                    if let Some(t) = resolve(&i.module) {
+                        stack.push((t, Want::Name(i.imported.clone())));
+                    }
+                }
+            }
+            Want::Name(n) => {
+                if exported(n) {
+                    reach.entry(id).or_default().names.insert(n.clone());
+                    any = true;
+                } else if let Some(i) = m.imports.iter().find(|i| &i.local == n) {
+                    if i.imported != "*"
+                        && let Some(t) = resolve(&i.module)
+                    {
+                        stack.push((t, Want::Name(i.imported.clone())));
+                    }
+                } else if !m.reexport_all.is_empty() && n != "default" {
+                    for module in &m.reexport_all {
+                        if let Some(t) = resolve(module) {
+                            stack.push((t, Want::Name(n.clone())));
+                        }
+                    }
+                } else {
+                    reach.entry(id).or_default().all = true;
+                    any |= m.tables.iter().any(|t| t.orm == Orm::Drizzle && t.exported);
+                }
+            }
+        }
+    }
+    any
 }
 
 /// `seeds` and every project file they re-export (`export * from`, `export { x } from`).
