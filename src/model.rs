@@ -757,6 +757,9 @@ pub enum DdlAction {
     },
     DropTable {
         table: QualifiedName,
+        /// `DROP TABLE ... CASCADE`: the foreign keys other tables hold to it go too.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        cascade: bool,
     },
     RenameTable {
         table: QualifiedName,

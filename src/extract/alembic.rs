@@ -1068,7 +1068,10 @@ impl<'a, 't> Cx<'a, 't> {
         match method {
             "create_table" => self.create_table(call, &args),
             "drop_table" => table_q(0, "table_name", "schema")
-                .map(|table| DdlAction::DropTable { table })
+                .map(|table| DdlAction::DropTable {
+                    table,
+                    cascade: false,
+                })
                 .into_iter()
                 .collect(),
             "rename_table" => {

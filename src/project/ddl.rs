@@ -12,7 +12,7 @@
 use super::{Project, RlsState, SchemaTable};
 use crate::model::{
     Column, ColumnChange, ColumnConstraintKind, DbDefault, DdlAction, FileId, ForeignKey, Index,
-    IndexOrigin, Orm, QualifiedName, Span, Table, UniqueConstraint,
+    IndexOrigin, Orm, QualifiedName, Span, Table, TableRef, UniqueConstraint,
 };
 use std::collections::HashMap;
 
@@ -449,7 +449,7 @@ impl Replay {
                 });
                 self.live.insert(table.clone(), i);
             }
-            DdlAction::DropTable { table } => {
+            DdlAction::DropTable { table, cascade } => {
                 if let Some(i) = self.live.remove(table) {
                     if let Some(n) = self.states[i].names.last_mut() {
                         n.until = Some(at);
@@ -458,6 +458,9 @@ impl Replay {
                         .retain(|_, o| !matches!(o, Owner::Sql(x) if *x == i));
                 } else {
                     self.other.remove(table);
+                }
+                if *cascade {
+                    self.drop_foreign_keys_to(table);
                 }
             }
             DdlAction::RenameTable { table, to } => {
@@ -754,6 +757,40 @@ impl Replay {
             DdlAction::Unknown { table, .. } => {
                 if let Some((_, st)) = self.state(table) {
                     st.table.partial = true;
+                }
+            }
+        }
+    }
+
+    /// `DROP TABLE t CASCADE` drops every foreign key constraint that references
+    /// `t` (the referencing tables and columns stay).
+    fn drop_foreign_keys_to(&mut self, dropped: &QualifiedName) {
+        let targets = |fk: &ForeignKey| match &fk.target {
+            TableRef::Db(n) => {
+                let (schema, name) = n.rsplit_once('.').unwrap_or(("public", n));
+                schema == dropped.schema && name == dropped.name
+            }
+            TableRef::Ident(_) => false,
+        };
+        let live: Vec<usize> = self.live.values().copied().collect();
+        for i in live {
+            let st = &mut self.states[i];
+            let keep: Vec<bool> = st
+                .table
+                .foreign_keys
+                .iter()
+                .map(|fk| !targets(fk))
+                .collect();
+            if keep.contains(&false) {
+                retain_by(&mut st.fk_names, &keep);
+                retain_by(&mut st.table.foreign_keys, &keep);
+            }
+            for c in &mut st.table.columns {
+                if c.references.as_ref().is_some_and(targets) {
+                    c.references = None;
+                    st.column_constraints.retain(|_, (col, k)| {
+                        !(*col == c.name && *k == ColumnConstraintKind::ForeignKey)
+                    });
                 }
             }
         }
