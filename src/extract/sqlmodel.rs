@@ -1185,9 +1185,59 @@ impl<'a, 't> Cx<'a, 't> {
                             span(stmt),
                             "`__table_args__` is computed (`declared_attr`); not followed",
                         );
+                    } else if declared
+                        && def.kind() == "function_definition"
+                        && name.is_some_and(|n| !n.starts_with('_'))
+                    {
+                        self.declared_column(stmt, def, out);
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// `@declared_attr def tenant_id(cls): return Column(...)` (SQLAlchemy
+    /// mixins): the returned `Column(...)` / `mapped_column(...)` is the column,
+    /// typed by the function's `-> Mapped[...]` annotation when written. A
+    /// relationship is no column; any other body leaves the class partial.
+    fn declared_column(&mut self, stmt: Node<'t>, def: Node<'t>, out: &mut Body<'t>) {
+        let src = self.src;
+        let Some(name) = def.child_by_field_name("name") else {
+            return;
+        };
+        let returns: Vec<Node<'t>> = def
+            .child_by_field_name("body")
+            .map(|b| {
+                code_children(b)
+                    .into_iter()
+                    .filter(|s| s.kind() == "return_statement")
+                    .filter_map(|r| py_named_children(r).first().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let call = match returns.as_slice() {
+            [one] => Some(py_unparen(*one))
+                .filter(|r| r.kind() == "call")
+                .and_then(|r| py_callee(r, src).map(|c| (r, py_last_segment(c)))),
+            _ => None,
+        };
+        match call {
+            Some((_, callee)) if NON_COLUMN_CALLS.contains(&callee) => {}
+            Some((call, "mapped_column" | "Column")) => {
+                out.uses_sa = true;
+                let ann = def.child_by_field_name("return_type");
+                let ann_info = ann.map(|t| Ann::of(t, src));
+                let mut col = self.sa_attr_column(stmt, name, ann, ann_info.as_ref(), call);
+                self.settle_type(&mut col.0, 0);
+                out.columns.push(col);
+            }
+            _ => {
+                out.conditional = true;
+                self.note(
+                    span(stmt),
+                    "`declared_attr` whose body is not one `return Column(...)`; not followed",
+                );
             }
         }
     }
