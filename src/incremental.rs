@@ -384,7 +384,7 @@ fn names_columns_of(st: &SchemaTable, target: Loc, columns: &[&str]) -> bool {
     st.table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref())
+        .filter_map(|c| c.references.as_deref())
         .chain(&st.table.foreign_keys)
         .filter(|fk| fk.resolved_loc == Some(target))
         .any(|fk| {

@@ -267,7 +267,9 @@ pub struct Column {
     pub unique: bool,
     pub db_default: Option<DbDefault>,
     pub client_default: Option<ClientDefault>,
-    pub references: Option<ForeignKey>,
+    /// Boxed: most columns have none, and a foreign key is larger than the
+    /// rest of the column (Debug, equality and serialization see through it).
+    pub references: Option<Box<ForeignKey>>,
     /// SQLModel `index=True` (or Column(index=True)).
     pub indexed: bool,
     /// Anchor: the property key / attribute name.
@@ -288,8 +290,9 @@ pub struct Column {
     /// Drizzle: the imported helper that builds this column (`id: id()` with `id`
     /// from another file, or an imported `pgEnum`). `project.rs` fills the column
     /// from the helper's definition; until then the type is `Unknown`.
+    /// Boxed like `references`: most columns call no imported helper.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub helper: Option<HelperCall>,
+    pub helper: Option<Box<HelperCall>>,
 }
 
 /// A call of an imported column helper: its local name and the string value of

@@ -1121,7 +1121,7 @@ fn fk_targets_of(
     st.table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref().map(|fk| (c.file, fk)))
+        .filter_map(|c| c.references.as_deref().map(|fk| (c.file, fk)))
         .chain(st.table.foreign_keys.iter().map(|fk| (st.file, fk)))
         .map(|(file, fk)| match &fk.target {
             TableRef::Ident(id) => match lookup(project, index, file, id) {
