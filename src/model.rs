@@ -1001,7 +1001,35 @@ pub struct FileModel {
     pub syntax_error: bool,
 }
 
+impl Table {
+    /// Give back the spare capacity of the table's lists (a model kept for
+    /// long, as the language server keeps every file's, holds only what it uses).
+    pub fn shrink_to_fit(&mut self) {
+        self.columns.shrink_to_fit();
+        self.pending.shrink_to_fit();
+        self.bases.shrink_to_fit();
+        self.indexes.shrink_to_fit();
+        self.foreign_keys.shrink_to_fit();
+        self.uniques.shrink_to_fit();
+        self.policies.shrink_to_fit();
+    }
+}
+
 impl FileModel {
+    /// [`Table::shrink_to_fit`] for every table and column set, and the
+    /// file's own lists.
+    pub fn shrink_to_fit(&mut self) {
+        self.tables.iter_mut().for_each(Table::shrink_to_fit);
+        self.tables.shrink_to_fit();
+        for s in &mut self.column_sets {
+            s.columns.shrink_to_fit();
+        }
+        self.column_sets.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.exports.shrink_to_fit();
+        self.notes.shrink_to_fit();
+    }
+
     pub fn empty(kind: SourceKind) -> Self {
         FileModel {
             kind,
