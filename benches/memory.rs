@@ -193,6 +193,21 @@ fn main() {
                     * std::mem::size_of::<greyhaven_lsp::model::Index>()
         })
         .sum();
+    let count = |tables: &mut dyn Iterator<Item = &greyhaven_lsp::model::Table>| {
+        tables.fold((0, 0, 0, 0), |(t, c, i, f), x| {
+            (
+                t + 1,
+                c + x.columns.len(),
+                i + x.indexes.len(),
+                f + x.foreign_keys.len()
+                    + x.columns.iter().filter(|c| c.references.is_some()).count(),
+            )
+        })
+    };
+    let (t, c, i, f) = count(&mut e.schema.tables.iter().map(|t| &t.table));
+    println!("  schema: {t} tables, {c} columns, {i} indexes, {f} foreign keys");
+    let (t, c, i, f) = count(&mut e.project.files().flat_map(|(_, f)| &f.model.tables));
+    println!("  models: {t} tables, {c} columns, {i} indexes, {f} foreign keys");
     println!(
         "  spare capacity of columns + indexes: schema {:.1} MiB, models {:.1} MiB",
         mib(slack),
