@@ -264,15 +264,15 @@ fn incremental(
     let mut referrers = Vec::new();
     for &p in &dirty {
         let before = summary(&schema.tables[p], &tenant_column);
-        let keys = prev.memo.target_keys(p).ok_or(NO_TABLE)?.to_vec();
+        let keys = crate::project::resolve::key_pairs(&schema.tables[p]);
         let st = re_resolve(project, &mut prev.memo, p).ok_or(NO_TABLE)?;
         if st.file != schema.tables[p].file || st.table.ident != schema.tables[p].table.ident {
             return Err(NO_TABLE);
         }
         schema.tables[p] = st;
         all_rules |= summary(&schema.tables[p], &tenant_column) != before;
-        let now = prev.memo.target_keys(p).ok_or(NO_TABLE)?;
-        if now != keys.as_slice() {
+        let now = crate::project::resolve::key_pairs(&schema.tables[p]);
+        if now != keys {
             // Foreign keys to this table name its columns by key: the ones naming
             // a key whose name changed are resolved again.
             let mut touched: Vec<&str> = Vec::new();
@@ -384,7 +384,7 @@ fn names_columns_of(st: &SchemaTable, target: Loc, columns: &[&str]) -> bool {
     st.table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref())
+        .filter_map(|c| c.references.as_deref())
         .chain(&st.table.foreign_keys)
         .filter(|fk| fk.resolved_loc == Some(target))
         .any(|fk| {

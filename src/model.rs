@@ -267,7 +267,9 @@ pub struct Column {
     pub unique: bool,
     pub db_default: Option<DbDefault>,
     pub client_default: Option<ClientDefault>,
-    pub references: Option<ForeignKey>,
+    /// Boxed: most columns have none, and a foreign key is larger than the
+    /// rest of the column (Debug, equality and serialization see through it).
+    pub references: Option<Box<ForeignKey>>,
     /// SQLModel `index=True` (or Column(index=True)).
     pub indexed: bool,
     /// Anchor: the property key / attribute name.
@@ -288,8 +290,9 @@ pub struct Column {
     /// Drizzle: the imported helper that builds this column (`id: id()` with `id`
     /// from another file, or an imported `pgEnum`). `project.rs` fills the column
     /// from the helper's definition; until then the type is `Unknown`.
+    /// Boxed like `references`: most columns call no imported helper.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub helper: Option<HelperCall>,
+    pub helper: Option<Box<HelperCall>>,
 }
 
 /// A call of an imported column helper: its local name and the string value of
@@ -1001,7 +1004,35 @@ pub struct FileModel {
     pub syntax_error: bool,
 }
 
+impl Table {
+    /// Give back the spare capacity of the table's lists (a model kept for
+    /// long, as the language server keeps every file's, holds only what it uses).
+    pub fn shrink_to_fit(&mut self) {
+        self.columns.shrink_to_fit();
+        self.pending.shrink_to_fit();
+        self.bases.shrink_to_fit();
+        self.indexes.shrink_to_fit();
+        self.foreign_keys.shrink_to_fit();
+        self.uniques.shrink_to_fit();
+        self.policies.shrink_to_fit();
+    }
+}
+
 impl FileModel {
+    /// [`Table::shrink_to_fit`] for every table and column set, and the
+    /// file's own lists.
+    pub fn shrink_to_fit(&mut self) {
+        self.tables.iter_mut().for_each(Table::shrink_to_fit);
+        self.tables.shrink_to_fit();
+        for s in &mut self.column_sets {
+            s.columns.shrink_to_fit();
+        }
+        self.column_sets.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.exports.shrink_to_fit();
+        self.notes.shrink_to_fit();
+    }
+
     pub fn empty(kind: SourceKind) -> Self {
         FileModel {
             kind,

@@ -980,7 +980,7 @@ impl<'a, 't> Cx<'a, 't> {
                         .and_then(|n| self.string_value(n))
                         .and_then(|s| Self::fk_target(&s));
                     if let Some((t, col)) = target {
-                        c.references = Some(ForeignKey {
+                        c.references = Some(Box::new(ForeignKey {
                             columns: vec![name.clone()],
                             target: TableRef::Db(render(&t)),
                             target_columns: vec![col],
@@ -992,7 +992,7 @@ impl<'a, 't> Cx<'a, 't> {
                                 .positional
                                 .first()
                                 .map_or(span(*arg), |n| span(*n)),
-                        });
+                        }));
                     }
                 }
                 Some("Identity") => {

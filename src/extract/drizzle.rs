@@ -2330,10 +2330,10 @@ impl<'a> Extractor<'a> {
                         // Resolved across files by the project. Not counted as a
                         // recognised builder: a `const x = imported()` is no column set.
                         let args = args.iter().map(|a| self.eval_str(a, env)).collect();
-                        col.helper = Some(HelperCall {
+                        col.helper = Some(Box::new(HelperCall {
                             name: name.to_string(),
                             args,
-                        });
+                        }));
                         false
                     }
                     _ => {
@@ -2360,10 +2360,10 @@ impl<'a> Extractor<'a> {
                     // `{ id }` / `id: id` with `export const id = uuid().primaryKey()`
                     // in another file: resolved by the project like a helper call.
                     None if self.imported.contains(name) => {
-                        col.helper = Some(HelperCall {
+                        col.helper = Some(Box::new(HelperCall {
                             name: name.to_string(),
                             args: Vec::new(),
-                        });
+                        }));
                         false
                     }
                     _ => {
@@ -2468,7 +2468,7 @@ impl<'a> Extractor<'a> {
                 let t = args.first().map_or("", |a| self.t(a));
                 col.client_default = Some(ClientDefault::Other(t.to_string()));
             }
-            "references" => col.references = self.references(col, l, args),
+            "references" => col.references = self.references(col, l, args).map(Box::new),
             _ => {}
         }
     }
@@ -3162,7 +3162,7 @@ mod tests {
             let c = &t.columns[0];
             assert_eq!(c.name, c.key);
             assert!(c.not_null);
-            let fk = c.references.as_ref().expect("fk");
+            let fk = c.references.as_deref().expect("fk");
             assert_eq!(fk.columns, vec![c.key.clone()]);
             assert_eq!(fk.target, TableRef::Ident("parents".into()));
             assert_eq!(t.columns[1].key, "created_at");

@@ -1432,7 +1432,7 @@ impl<'a, 't> Cx<'a, 't> {
             && let Some((s, _)) = py_string(fk, src)
         {
             let (target, target_columns) = split_fk_string(&s);
-            col.references = Some(ForeignKey {
+            col.references = Some(Box::new(ForeignKey {
                 columns: vec![col.key.clone()],
                 target,
                 target_columns,
@@ -1441,7 +1441,7 @@ impl<'a, 't> Cx<'a, 't> {
                 on_delete: kw_string(&args, "ondelete", src),
                 span: args.kw_node("foreign_key").map(span).unwrap_or(span(fk)),
                 target_span: span(fk),
-            });
+            }));
         }
         if let Some(kw) = args.kw("sa_column_kwargs") {
             for (k, v) in py_dict_items(kw, src) {
@@ -1526,7 +1526,7 @@ impl<'a, 't> Cx<'a, 't> {
         flags.unique = sc.unique;
         col.references = sc.fk.clone().map(|mut fk| {
             fk.columns = vec![col.key.clone()];
-            fk
+            Box::new(fk)
         });
         if sc.db_default.is_some() {
             col.db_default = sc.db_default.clone();
@@ -1663,10 +1663,10 @@ impl<'a, 't> Cx<'a, 't> {
             if crate::extract::is_framework_module(Lang::Python, &imp.module) {
                 return;
             }
-            col.helper = Some(HelperCall {
+            col.helper = Some(Box::new(HelperCall {
                 name: head.to_string(),
                 args: Vec::new(),
-            });
+            }));
             col.ty = ColumnType::Unknown;
             return;
         }

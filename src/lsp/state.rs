@@ -629,7 +629,12 @@ impl State {
             .iter()
             .map(|p| {
                 let r = std::panic::catch_unwind(|| crate::project::load_file(p))
-                    .unwrap_or_else(|_| Err(format!("{}: internal error, skipped", p.display())));
+                    .unwrap_or_else(|_| Err(format!("{}: internal error, skipped", p.display())))
+                    .map(|(text, mut model)| {
+                        // Kept until the file changes: no spare capacity.
+                        model.shrink_to_fit();
+                        (text, model)
+                    });
                 (p.clone(), r)
             })
             .collect()

@@ -209,7 +209,7 @@ pub(super) fn add_foreign_keys(st: &mut SchemaTable, extra: Vec<(ForeignKey, Fil
         let declared = t
             .columns
             .iter()
-            .filter_map(|c| c.references.as_ref())
+            .filter_map(|c| c.references.as_deref())
             .chain(&t.foreign_keys)
             .any(|o| o.columns == fk.columns);
         let known = fk
@@ -231,7 +231,7 @@ fn offered_foreign_keys(sql: &State) -> Vec<(ForeignKey, FileId)> {
         .table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref().map(|fk| (fk, c.file)));
+        .filter_map(|c| c.references.as_deref().map(|fk| (fk, c.file)));
     let table_keys = sql
         .table
         .foreign_keys
@@ -394,7 +394,7 @@ impl Replay {
                 }
                 let refs = columns
                     .iter()
-                    .filter_map(|c| c.references.as_ref())
+                    .filter_map(|c| c.references.as_deref())
                     .chain(foreign_keys);
                 if refs.into_iter().any(|fk| self.refers_ahead(fk, at)) {
                     return;

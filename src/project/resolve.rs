@@ -77,11 +77,17 @@ impl Memo {
         }
         self.linked = tables;
     }
+}
 
-    /// The key → name pairs of the table at `pos` as foreign keys to it see them.
-    pub fn target_keys(&self, pos: usize) -> Option<&[(String, String)]> {
-        self.fk.info.get(pos).map(|i| i.2.as_slice())
-    }
+/// Every key → name pair of a resolved table's columns, in order (what
+/// foreign keys to it name its columns by; the memo keeps only the pairs that
+/// rename, see `key_names`).
+pub fn key_pairs(st: &SchemaTable) -> Vec<(String, String)> {
+    st.table
+        .columns
+        .iter()
+        .map(|c| (c.key.clone(), c.name.clone()))
+        .collect()
 }
 
 /// The full resolution, remembering what [`re_resolve`] needs.
@@ -226,7 +232,7 @@ fn resolve_declarations(
 /// schema and export did not change) with what the full resolution gave it from
 /// elsewhere: linked policies, migration indexes, foreign-key targets and RLS
 /// events. `None` when it no longer resolves to one table (the caller resolves
-/// everything then). Updates what foreign keys to it see ([`Memo::target_keys`]).
+/// everything then). Updates what foreign keys to it see ([`key_pairs`]).
 pub fn re_resolve(project: &Project, memo: &mut Memo, pos: usize) -> Option<SchemaTable> {
     let (file, ti) = memo.source.get(pos).copied().flatten()?;
     let mut deps = Vec::new();
@@ -306,6 +312,7 @@ fn resolve_table(
     }
     map_keys_to_names(&mut t);
     name_marked_keys(&mut t);
+    t.shrink_to_fit();
     Some(SchemaTable {
         file,
         table: t,
@@ -1181,7 +1188,8 @@ struct FkLookup {
     info: Vec<FkTarget>,
 }
 
-/// What a foreign key needs of its target: name, anchor, key -> name.
+/// What a foreign key needs of its target: name, anchor, key -> name (only
+/// the pairs that map a key to another name, see [`FkLookup::info_of`]).
 type FkTarget = (Option<String>, Loc, Vec<(String, String)>);
 
 impl FkLookup {
@@ -1210,13 +1218,25 @@ impl FkLookup {
                 file: st.file,
                 span: st.table.anchor,
             },
-            st.table
-                .columns
-                .iter()
-                .map(|c| (c.key.clone(), c.name.clone()))
-                .collect(),
+            key_names(&st.table.columns),
         )
     }
+}
+
+/// The key -> name pairs a foreign key naming `columns` by key maps through
+/// (the first pair of a key wins). A key whose name is the key itself maps to
+/// itself whether listed or not, so it is left out (most keys: the memo of a
+/// large schema would otherwise hold every column's key and name twice),
+/// unless two columns share a key (then every pair is kept, in order).
+fn key_names(columns: &[Column]) -> Vec<(String, String)> {
+    let mut keys: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
+    keys.sort_unstable();
+    let repeated = keys.windows(2).any(|w| w[0] == w[1]);
+    columns
+        .iter()
+        .filter(|c| repeated || c.key != c.name)
+        .map(|c| (c.key.clone(), c.name.clone()))
+        .collect()
 }
 
 /// The target position of each foreign key of `st` (column-level ones first,
@@ -1230,7 +1250,7 @@ fn fk_targets_of(
     st.table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref().map(|fk| (c.file, fk)))
+        .filter_map(|c| c.references.as_deref().map(|fk| (c.file, fk)))
         .chain(st.table.foreign_keys.iter().map(|fk| (st.file, fk)))
         .map(|(file, fk)| match &fk.target {
             TableRef::Ident(id) => match lookup(project, index, file, id) {

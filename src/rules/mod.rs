@@ -242,7 +242,7 @@ pub fn fk_target_table(fk: &ForeignKey) -> Option<&str> {
 /// table-level foreign key listing it (by database name or key). Of several
 /// table-level ones, a single-column key on `c` wins over a composite one.
 pub fn column_foreign_key<'t>(table: &'t Table, c: &'t Column) -> Option<&'t ForeignKey> {
-    c.references.as_ref().or_else(|| {
+    c.references.as_deref().or_else(|| {
         let mut on_c = table
             .foreign_keys
             .iter()
@@ -262,7 +262,7 @@ pub fn column_foreign_keys<'t>(
     table: &'t Table,
     c: &'t Column,
 ) -> impl Iterator<Item = &'t ForeignKey> + 't {
-    c.references.iter().chain(
+    c.references.as_deref().into_iter().chain(
         table
             .foreign_keys
             .iter()
