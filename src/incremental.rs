@@ -30,6 +30,8 @@ use crate::rules::{LintCache, lint_cached};
 #[derive(Default)]
 pub struct Incremental {
     prev: Option<Prev>,
+    /// Suppression comments per file text, kept across checks.
+    suppressions: crate::suppress::Cache,
     /// How the last check ran (for tests and benchmarks).
     pub last: Option<Path>,
 }
@@ -132,7 +134,8 @@ impl Incremental {
             }
         };
         self.prev = Some(prev);
-        let diagnostics = crate::finish_findings(project, diagnostics);
+        let diagnostics =
+            crate::finish_findings_cached(project, diagnostics, &mut self.suppressions);
         (schema, diagnostics)
     }
 }
