@@ -303,7 +303,8 @@ fn print_keystroke_phases(
         }
         let (schema, ds) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
         e.schema = schema;
-        e.diagnostics = ds;
+        // As `State::lint_pending` does: the old findings are freed off the path.
+        greyhaven_lsp::incremental::drop_later(std::mem::replace(&mut e.diagnostics, ds));
         phases[2].push(t.elapsed());
         let t = Instant::now();
         let converted = convert_open(e, enc);
