@@ -1002,6 +1002,11 @@ pub struct FileModel {
     /// fixes look for broken regions only in such files. Not part of snapshots.
     #[serde(skip)]
     pub syntax_error: bool,
+    /// What extraction took from an earlier model of the same file (the
+    /// language server's statement reuse), for the incremental check. Not
+    /// part of what the model says: any two compare equal. Not in snapshots.
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
 impl Table {
@@ -1017,6 +1022,32 @@ impl Table {
         self.policies.shrink_to_fit();
     }
 }
+
+/// Which tables of a model an extraction took unchanged from the model of the
+/// last extraction of the same file (`crate::extract::extract_reusing`), so
+/// that the incremental check need not compare them. Every model compares
+/// equal whatever this holds.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    /// This extraction, unique in the process (0: not stamped).
+    pub stamp: u64,
+    /// The stamp of the model whose statements this one reused (0: none).
+    pub base: u64,
+    /// The edit from the base's text to this one: (start, old end, new end).
+    pub edit: (usize, usize, usize),
+    /// By table position: the position of the base's table this one is, its
+    /// spans moved past the edit (only `exported`, which the whole file
+    /// decides, may differ); `None`: extracted again.
+    pub tables: Vec<Option<usize>>,
+}
+
+impl PartialEq for Provenance {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Provenance {}
 
 impl FileModel {
     /// [`Table::shrink_to_fit`] for every table and column set, and the
@@ -1054,6 +1085,7 @@ impl FileModel {
             builders: Vec::new(),
             table_builders: Vec::new(),
             syntax_error: false,
+            provenance: Provenance::default(),
         }
     }
 }

@@ -304,6 +304,8 @@ struct Extractor<'a> {
 struct Piece {
     /// The statement.
     span: Span,
+    /// Position of its first table in the model of the extraction that kept it.
+    first_table: usize,
     /// The declarations its extraction looked up by name, with the span of
     /// each one's value (`None`: no such declaration in the file).
     deps: Vec<(String, Option<Span>)>,
@@ -323,6 +325,9 @@ pub(crate) struct Pieces {
     /// Statements taken from the last extraction / extracted again (tests).
     pub(crate) reused: usize,
     pub(crate) extracted: usize,
+    /// (position now, position in the last extraction's model) of every table
+    /// taken from it.
+    pub(crate) taken: Vec<(usize, usize)>,
 }
 
 /// Lengths of the model's lists before a statement is extracted.
@@ -604,8 +609,13 @@ impl<'a> Extractor<'a> {
         let mut prev = prev.filter(|(p, _)| reusable && p.context == pieces.context);
         for &s in &stmts {
             if let Some((old, e)) = prev.as_mut()
-                && let Some(piece) = self.take_piece(old, e, span(s))
+                && let Some(mut piece) = self.take_piece(old, e, span(s))
             {
+                let first = self.model.tables.len();
+                pieces
+                    .taken
+                    .extend((0..piece.tables.len()).map(|k| (first + k, piece.first_table + k)));
+                piece.first_table = first;
                 self.replay(&piece);
                 pieces.by_start.insert(piece.span.start, piece);
                 pieces.reused += 1;
@@ -715,6 +725,7 @@ impl<'a> Extractor<'a> {
         names.dedup();
         Some(Piece {
             span: span(s),
+            first_table: before.tables,
             deps: names
                 .into_iter()
                 .map(|n| (n.to_string(), self.decls.get(n).map(|d| span(d.value))))

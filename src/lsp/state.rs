@@ -460,6 +460,8 @@ impl State {
             let before = std::mem::replace(&mut engine.diagnostics, diagnostics);
             owed.extend(forced.iter().cloned());
             only = to_convert(engine, &before, &engine.diagnostics, &owed);
+            // Freed off the keystroke's path.
+            crate::incremental::drop_later(before);
             engine.linting.clear();
             if let Some(ids) = ids {
                 out.refresh = store_result_ids(engine, ids, &forced);
