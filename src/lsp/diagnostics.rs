@@ -7,38 +7,20 @@
 //! JSON-RPC frame (no intermediate JSON tree), and handed to the stdio output
 //! pump, which writes them between tower's frames ([`super::transport`]).
 
+use super::payload;
 use super::state::Outcome;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{self as lsp, MessageType};
+use tower_lsp_server::ls_types::MessageType;
 
 #[derive(Clone)]
 pub struct Outbox {
     tx: mpsc::UnboundedSender<Outcome>,
     /// The client takes `workspace/diagnostic/refresh` (set at `initialize`).
     refresh: Arc<AtomicBool>,
-}
-
-/// A `textDocument/publishDiagnostics` notification, serialised as is.
-#[derive(serde::Serialize)]
-struct PublishFrame<'a> {
-    jsonrpc: &'static str,
-    method: &'static str,
-    params: &'a lsp::PublishDiagnosticsParams,
-}
-
-/// The framed notification publishing `params`.
-pub fn publish_frame(params: &lsp::PublishDiagnosticsParams) -> Option<Vec<u8>> {
-    let body = serde_json::to_vec(&PublishFrame {
-        jsonrpc: "2.0",
-        method: "textDocument/publishDiagnostics",
-        params,
-    })
-    .ok()?;
-    Some(super::transport::frame(&body))
 }
 
 impl Outbox {
@@ -70,19 +52,15 @@ impl Outbox {
                     }
                     *last = p.seq;
                     published += p.diagnostics.len();
-                    let params = lsp::PublishDiagnosticsParams {
-                        uri: p.uri,
-                        diagnostics: p.diagnostics,
-                        version: p.version,
-                    };
-                    let framed = frames.as_ref().zip(publish_frame(&params));
-                    if let Some((tx, frame)) = framed
-                        && tx.send(frame).is_ok()
+                    if let Some(tx) = &frames
+                        && tx
+                            .send(payload::publish_frame(&p.uri, &p.diagnostics, p.version))
+                            .is_ok()
                     {
                         continue;
                     }
                     client
-                        .publish_diagnostics(params.uri, params.diagnostics, params.version)
+                        .publish_diagnostics(p.uri, payload::to_lsp(&p.diagnostics), p.version)
                         .await;
                 }
                 if published > 0 && super::state::timings() {

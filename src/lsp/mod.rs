@@ -15,6 +15,7 @@ pub mod convert;
 pub mod diagnostics;
 pub mod goto;
 pub mod hover;
+pub mod payload;
 pub mod pull;
 pub mod state;
 pub mod symbols;
