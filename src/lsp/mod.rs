@@ -846,7 +846,8 @@ pub fn run() -> i32 {
         // Frames the output pump writes between tower's: error responses to
         // broken input, and publications (serialised by the outbox).
         let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
-        let frames = errors_tx.clone();
+        let stdout = transport::Out::stdout();
+        let frames = stdout.clone();
         let (service, socket) = LspService::new(move |client: Client| {
             let outbox = Outbox::spawn(client.clone(), Some(frames));
             Backend {
@@ -861,11 +862,7 @@ pub fn run() -> i32 {
         });
         let (server_in, server_out, feed, drain) = transport::pipes();
         let input = tokio::spawn(transport::pump_input(tokio::io::stdin(), feed, errors_tx));
-        let output = tokio::spawn(transport::pump_output(
-            drain,
-            tokio::io::stdout(),
-            errors_rx,
-        ));
+        let output = tokio::spawn(transport::pump_output(drain, stdout, errors_rx));
         Server::new(server_in, server_out, socket)
             .serve(service)
             .await;
