@@ -76,7 +76,7 @@ mod lsp_uri {
 
 /// The document worker: applies document notifications in arrival order and,
 /// once no more are queued, lints the newest text of every changed document
-/// once ([`State::lint_pending`]). Edits are cheap (rope and tree edits); the
+/// once ([`State::lint_pending`]). Edits are cheap (text, line index and tree edits); the
 /// costly parse, extraction and lint run once per burst of edits, on this
 /// thread, so the async runtime always has threads free to answer requests.
 fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp>) {

@@ -1,6 +1,6 @@
 //! The language server's state and its synchronous operations, kept apart from
 //! the protocol plumbing so benchmarks and tests can drive them directly: the
-//! open documents (a `DashMap` of rope + tree + version), the engine (project
+//! open documents (a `DashMap` of text + line index + tree + version), the engine (project
 //! model, last resolved schema and findings, open-document versions, the
 //! diagnostics last published per document, configuration diagnostics) behind a
 //! mutex, and the negotiated position encoding. Every operation runs to the end
@@ -353,7 +353,8 @@ impl State {
             kind: SourceKind,
             over: bool,
             len: usize,
-            text: String,
+            text: Arc<str>,
+            lines: crate::text::LineIndex,
             model: FileModel,
             tree: Option<tree_sitter::Tree>,
             version: i32,
@@ -371,7 +372,8 @@ impl State {
                 continue;
             };
             let old_kind = doc.kind;
-            let text = doc.text();
+            // The one copy of the text this lint makes (the project's).
+            let text: Arc<str> = Arc::from(doc.as_str());
             let over = text.len() as u64 > budget;
             let (kind, model, tree) = if over {
                 doc.tree = None;
@@ -382,6 +384,7 @@ impl State {
                 (doc.kind, model_of(&mut doc, &text), doc.tree.clone())
             };
             let version = doc.version;
+            let doc_lines = doc.lines().clone();
             drop(doc);
             parsed.push(Parsed {
                 path,
@@ -389,6 +392,7 @@ impl State {
                 kind,
                 over,
                 len: text.len(),
+                lines: doc_lines,
                 text,
                 model,
                 tree,
@@ -432,7 +436,7 @@ impl State {
                 }
                 let id = engine
                     .project
-                    .set_file(p.path.clone(), Arc::from(p.text), p.model);
+                    .set_file_indexed(p.path.clone(), p.text, p.lines, p.model);
                 // Fixes that rename find references in this tree instead of reparsing.
                 if let Some(tree) = p.tree {
                     engine.project.set_tree(id, tree);
