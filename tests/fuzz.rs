@@ -129,7 +129,7 @@ fn last_publication(
         .flat_map(|o| &o.publish)
         .filter(|p| p.uri == *u)
         .max_by_key(|p| p.seq)
-        .map(|p| p.diagnostics.clone())
+        .map(|p| greyhaven_lsp::lsp::payload::to_lsp(&p.diagnostics))
 }
 
 #[derive(Default, Debug)]

@@ -239,7 +239,11 @@ fn findings(state: &State, path: &Path) -> (Vec<String>, Vec<lsp::Diagnostic>) {
             format!("{p:?} {d:?}")
         })
         .collect();
-    (all, e.published.get(path).cloned().unwrap_or_default())
+    let published = e
+        .published
+        .get(path)
+        .map(|p| greyhaven_lsp::lsp::payload::to_lsp(p));
+    (all, published.unwrap_or_default())
 }
 
 /// Whole statements the property tests insert at line starts: a table, an

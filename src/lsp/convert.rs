@@ -1,6 +1,6 @@
 //! Conversions between the engine and the protocol: byte offsets ↔ LSP
 //! positions in the negotiated encoding (over a project file's text and its
-//! line index, which split lines exactly like the open documents' ropes), model
+//! line index, the same functions the open documents use), model
 //! spans → ranges, file paths ↔ URIs, and engine diagnostics → LSP diagnostics
 //! (code, documentation link, severity, related information, and a small
 //! `data` key: the rule and whether a fix is offered, never edits).
@@ -21,49 +21,15 @@ pub const SOURCE: &str = "greyhaven";
 /// The LSP position of byte `offset` of `text` (clamped, snapped back to a
 /// character boundary).
 pub fn position(text: &str, lines: &LineIndex, offset: usize, enc: Encoding) -> lsp::Position {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let line = lines.line_of(offset);
-    let start = lines.line_start(line).min(offset);
-    let character = match enc {
-        Encoding::Utf8 => offset - start,
-        Encoding::Utf16 => text[start..offset].encode_utf16().count(),
-    };
-    lsp::Position::new(line as u32, character as u32)
+    let p = crate::text::document::position_at(text, lines, offset, enc);
+    lsp::Position::new(p.line, p.character)
 }
 
 /// The byte offset of an LSP position in `text` (see
 /// [`crate::text::document::offset_at`] for the clamping rules); `None` past the
 /// last line.
 pub fn offset(text: &str, lines: &LineIndex, pos: lsp::Position, enc: Encoding) -> Option<usize> {
-    let line = pos.line as usize;
-    if line >= lines.line_count() {
-        return (line == lines.line_count() && pos.character == 0).then_some(text.len());
-    }
-    let (start, end) = lines.line_range(text, line);
-    let line_text = &text[start..end];
-    let ch = pos.character as usize;
-    let mut off = match enc {
-        Encoding::Utf8 => ch.min(line_text.len()),
-        Encoding::Utf16 => {
-            let mut units = 0;
-            let mut at = line_text.len();
-            for (i, c) in line_text.char_indices() {
-                if units + c.len_utf16() > ch {
-                    at = i;
-                    break;
-                }
-                units += c.len_utf16();
-            }
-            at
-        }
-    };
-    while !line_text.is_char_boundary(off) {
-        off -= 1;
-    }
-    Some(start + off)
+    crate::text::document::offset_at(text, lines, to_pos(pos), enc).ok()
 }
 
 pub fn range(text: &str, lines: &LineIndex, span: Span, enc: Encoding) -> lsp::Range {
@@ -229,25 +195,53 @@ fn doc_href(rule: &'static str) -> Option<lsp::Uri> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::document::{offset_at, position_at};
-    use ropey::Rope;
 
+    /// The position of every offset, and the offset of every position, agree
+    /// with a plain walk over the characters (astral characters, CRLF, an
+    /// empty line, a last line without terminator).
     #[test]
-    fn str_and_rope_conversions_agree() {
+    fn conversions_agree_with_a_character_walk() {
         let text = "a😀b\r\nxé\n\nz";
         let lines = LineIndex::new(text);
-        let rope = Rope::from_str(text);
+        let units = |s: &str, enc: Encoding| match enc {
+            Encoding::Utf8 => s.len(),
+            Encoding::Utf16 => s.encode_utf16().count(),
+        };
+        let rows: Vec<&str> = text.split('\n').collect();
         for enc in [Encoding::Utf8, Encoding::Utf16] {
             for off in 0..=text.len() {
-                let p = position(text, &lines, off, enc);
-                assert_eq!(to_pos(p), position_at(&rope, off, enc), "{off} {enc:?}");
+                let mut at = off;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let line = text[..at].matches('\n').count();
+                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                let expected = lsp::Position::new(line as u32, units(&text[start..at], enc) as u32);
+                assert_eq!(position(text, &lines, off, enc), expected, "{off} {enc:?}");
             }
-            for line in 0..6 {
-                for ch in 0..8 {
+            for line in 0..6u32 {
+                for ch in 0..8u32 {
                     let p = lsp::Position::new(line, ch);
+                    let expected = match rows.get(line as usize) {
+                        None if line as usize == rows.len() && ch == 0 => Some(text.len()),
+                        None => None,
+                        Some(row) => {
+                            let row_start: usize =
+                                rows[..line as usize].iter().map(|r| r.len() + 1).sum();
+                            let row = row.strip_suffix('\r').unwrap_or(row);
+                            // The last character starting within `ch` units.
+                            let mut best = 0;
+                            for (i, _) in row.char_indices().chain([(row.len(), ' ')]) {
+                                if units(&row[..i], enc) <= ch as usize {
+                                    best = i;
+                                }
+                            }
+                            Some(row_start + best)
+                        }
+                    };
                     assert_eq!(
                         offset(text, &lines, p, enc),
-                        offset_at(&rope, to_pos(p), enc).ok(),
+                        expected,
                         "{line}:{ch} {enc:?}"
                     );
                 }

@@ -1,51 +1,39 @@
-//! The ordered outbox: one task sends every publication and message the
-//! operations produce, in the order they were computed. A publication for a URI
-//! that is older (by sequence number) than one already sent for it is dropped,
-//! so a slow background re-lint can never overwrite fresher diagnostics. A
-//! pulling client is asked to pull again (`workspace/diagnostic/refresh`) when
-//! an outcome says so. Publications are serialised here, straight to their
-//! JSON-RPC frame (no intermediate JSON tree), and handed to the stdio output
-//! pump, which writes them between tower's frames ([`super::transport`]).
+//! The ordered outbox: every publication and message the operations produce
+//! is sent in the order it was computed. A publication for a URI that is
+//! older (by sequence number) than one already sent for it is dropped, so a
+//! slow background re-lint can never overwrite fresher diagnostics. Over
+//! stdio, publications are written by the thread that computed them (the
+//! document worker, no task hand-off), framed from their JSON texts
+//! ([`super::payload::publish_frame`]), straight to standard output between
+//! tower's frames ([`super::transport::Out`], which also keeps the sequence
+//! numbers sent); without it they go through tower's client on the outbox's
+//! task. Messages (`window/logMessage`, `window/showMessage`) and
+//! `workspace/diagnostic/refresh` requests always go through that task.
 
+use super::payload;
 use super::state::Outcome;
+use super::transport::Out;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{self as lsp, MessageType};
+use tower_lsp_server::ls_types::MessageType;
 
 #[derive(Clone)]
 pub struct Outbox {
     tx: mpsc::UnboundedSender<Outcome>,
     /// The client takes `workspace/diagnostic/refresh` (set at `initialize`).
     refresh: Arc<AtomicBool>,
-}
-
-/// A `textDocument/publishDiagnostics` notification, serialised as is.
-#[derive(serde::Serialize)]
-struct PublishFrame<'a> {
-    jsonrpc: &'static str,
-    method: &'static str,
-    params: &'a lsp::PublishDiagnosticsParams,
-}
-
-/// The framed notification publishing `params`.
-pub fn publish_frame(params: &lsp::PublishDiagnosticsParams) -> Option<Vec<u8>> {
-    let body = serde_json::to_vec(&PublishFrame {
-        jsonrpc: "2.0",
-        method: "textDocument/publishDiagnostics",
-        params,
-    })
-    .ok()?;
-    Some(super::transport::frame(&body))
+    /// Standard output, where publications are written directly.
+    out: Option<Out>,
 }
 
 impl Outbox {
-    /// Start the sending task (inside the runtime). With `frames` (the stdio
-    /// output pump's queue), publications are written there as frames of their
-    /// own; without, they go through tower's client.
-    pub fn spawn(client: Client, frames: Option<mpsc::UnboundedSender<Vec<u8>>>) -> Self {
+    /// Start the sending task (inside the runtime). With `out` (standard
+    /// output, shared with the output pump), publications are written there by
+    /// [`Outbox::send`]; without, they go through tower's client.
+    pub fn spawn(client: Client, out: Option<Out>) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
         let refresh = Arc::new(AtomicBool::new(false));
         let may_refresh = Arc::clone(&refresh);
@@ -61,37 +49,14 @@ impl Outbox {
                 for msg in out.info {
                     client.show_message(MessageType::INFO, msg).await;
                 }
-                let started = std::time::Instant::now();
-                let mut published = 0;
                 for p in out.publish {
                     let last = sent.entry(p.uri.as_str().to_string()).or_insert(0);
                     if p.seq < *last {
                         continue;
                     }
                     *last = p.seq;
-                    published += p.diagnostics.len();
-                    let params = lsp::PublishDiagnosticsParams {
-                        uri: p.uri,
-                        diagnostics: p.diagnostics,
-                        version: p.version,
-                    };
-                    let framed = frames.as_ref().zip(publish_frame(&params));
-                    if let Some((tx, frame)) = framed
-                        && tx.send(frame).is_ok()
-                    {
-                        continue;
-                    }
                     client
-                        .publish_diagnostics(params.uri, params.diagnostics, params.version)
-                        .await;
-                }
-                if published > 0 && super::state::timings() {
-                    let us = started.elapsed().as_micros();
-                    client
-                        .log_message(
-                            MessageType::LOG,
-                            format!("timing publish={us}us diagnostics={published}"),
-                        )
+                        .publish_diagnostics(p.uri, payload::to_lsp(&p.diagnostics), p.version)
                         .await;
                 }
                 if out.refresh && may_refresh.load(Ordering::SeqCst) {
@@ -104,7 +69,7 @@ impl Outbox {
                 }
             }
         });
-        Outbox { tx, refresh }
+        Outbox { tx, refresh, out }
     }
 
     /// Whether the client takes `workspace/diagnostic/refresh`.
@@ -112,7 +77,31 @@ impl Outbox {
         self.refresh.store(supported, Ordering::SeqCst);
     }
 
-    pub fn send(&self, out: Outcome) {
+    /// Send what an operation produced: its publications at once (written
+    /// to standard output by this thread, when there is one), the rest
+    /// through the outbox's task.
+    pub fn send(&self, mut out: Outcome) {
+        if let Some(stdout) = &self.out
+            && !out.publish.is_empty()
+        {
+            let started = std::time::Instant::now();
+            let publish = std::mem::take(&mut out.publish);
+            let written = super::transport::blocking(|| {
+                let mut n = 0;
+                for p in &publish {
+                    let frame = || payload::publish_frame(&p.uri, &p.diagnostics, p.version);
+                    if stdout.publish(p.uri.as_str(), p.seq, frame) {
+                        n += p.diagnostics.len();
+                    }
+                }
+                n
+            });
+            if written > 0 && super::state::timings() {
+                let us = started.elapsed().as_micros();
+                out.log
+                    .push(format!("timing publish={us}us diagnostics={written}"));
+            }
+        }
         if out.publish.is_empty()
             && out.log.is_empty()
             && out.show.is_empty()

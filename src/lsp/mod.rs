@@ -15,6 +15,7 @@ pub mod convert;
 pub mod diagnostics;
 pub mod goto;
 pub mod hover;
+pub mod payload;
 pub mod pull;
 pub mod state;
 pub mod symbols;
@@ -75,7 +76,7 @@ mod lsp_uri {
 
 /// The document worker: applies document notifications in arrival order and,
 /// once no more are queued, lints the newest text of every changed document
-/// once ([`State::lint_pending`]). Edits are cheap (rope and tree edits); the
+/// once ([`State::lint_pending`]). Edits are cheap (text, line index and tree edits); the
 /// costly parse, extraction and lint run once per burst of edits, on this
 /// thread, so the async runtime always has threads free to answer requests.
 fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp>) {
@@ -845,7 +846,8 @@ pub fn run() -> i32 {
         // Frames the output pump writes between tower's: error responses to
         // broken input, and publications (serialised by the outbox).
         let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
-        let frames = errors_tx.clone();
+        let stdout = transport::Out::stdout();
+        let frames = stdout.clone();
         let (service, socket) = LspService::new(move |client: Client| {
             let outbox = Outbox::spawn(client.clone(), Some(frames));
             Backend {
@@ -860,11 +862,7 @@ pub fn run() -> i32 {
         });
         let (server_in, server_out, feed, drain) = transport::pipes();
         let input = tokio::spawn(transport::pump_input(tokio::io::stdin(), feed, errors_tx));
-        let output = tokio::spawn(transport::pump_output(
-            drain,
-            tokio::io::stdout(),
-            errors_rx,
-        ));
+        let output = tokio::spawn(transport::pump_output(drain, stdout, errors_rx));
         Server::new(server_in, server_out, socket)
             .serve(service)
             .await;

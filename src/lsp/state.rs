@@ -1,6 +1,6 @@
 //! The language server's state and its synchronous operations, kept apart from
 //! the protocol plumbing so benchmarks and tests can drive them directly: the
-//! open documents (a `DashMap` of rope + tree + version), the engine (project
+//! open documents (a `DashMap` of text + line index + tree + version), the engine (project
 //! model, last resolved schema and findings, open-document versions, the
 //! diagnostics last published per document, configuration diagnostics) behind a
 //! mutex, and the negotiated position encoding. Every operation runs to the end
@@ -8,6 +8,7 @@
 //! applied in arrival order, and publications leave in the order computed.
 
 use super::convert::{self, OpenInfo};
+use super::payload::{self, Item};
 use crate::config::{self, Config, ConfigErrors};
 use crate::diagnostic::Diagnostic;
 use crate::model::{FileId, FileModel, SourceKind};
@@ -25,7 +26,8 @@ use tower_lsp_server::ls_types as lsp;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Publish {
     pub uri: lsp::Uri,
-    pub diagnostics: Vec<lsp::Diagnostic>,
+    /// The diagnostics as their JSON texts (`payload::to_lsp` reads them back).
+    pub diagnostics: Vec<Item>,
     pub version: Option<i32>,
     /// Order of computation; the sender drops a publication older than one it
     /// already sent for the same URI.
@@ -68,7 +70,10 @@ pub struct Engine {
     pub diagnostics: Vec<Diagnostic>,
     pub open: HashMap<PathBuf, OpenInfo>,
     /// Diagnostics last published per open document.
-    pub published: HashMap<PathBuf, Vec<lsp::Diagnostic>>,
+    pub published: HashMap<PathBuf, Vec<Item>>,
+    /// The converted findings of each open document, reused by its next
+    /// conversion (converting needs only the read lock).
+    pub payload: Mutex<HashMap<PathBuf, payload::Cache>>,
     /// Configuration files that currently carry diagnostics.
     pub config_published: Vec<lsp::Uri>,
     /// Workspace folders.
@@ -348,7 +353,8 @@ impl State {
             kind: SourceKind,
             over: bool,
             len: usize,
-            text: String,
+            text: Arc<str>,
+            lines: crate::text::LineIndex,
             model: FileModel,
             tree: Option<tree_sitter::Tree>,
             version: i32,
@@ -366,7 +372,8 @@ impl State {
                 continue;
             };
             let old_kind = doc.kind;
-            let text = doc.text();
+            // The one copy of the text this lint makes (the project's).
+            let text: Arc<str> = Arc::from(doc.as_str());
             let over = text.len() as u64 > budget;
             let (kind, model, tree) = if over {
                 doc.tree = None;
@@ -377,6 +384,7 @@ impl State {
                 (doc.kind, model_of(&mut doc, &text), doc.tree.clone())
             };
             let version = doc.version;
+            let doc_lines = doc.lines().clone();
             drop(doc);
             parsed.push(Parsed {
                 path,
@@ -384,6 +392,7 @@ impl State {
                 kind,
                 over,
                 len: text.len(),
+                lines: doc_lines,
                 text,
                 model,
                 tree,
@@ -427,7 +436,7 @@ impl State {
                 }
                 let id = engine
                     .project
-                    .set_file(p.path.clone(), Arc::from(p.text), p.model);
+                    .set_file_indexed(p.path.clone(), p.text, p.lines, p.model);
                 // Fixes that rename find references in this tree instead of reparsing.
                 if let Some(tree) = p.tree {
                     engine.project.set_tree(id, tree);
@@ -583,6 +592,11 @@ impl State {
         engine.open.remove(&path);
         engine.dirty.remove(&path);
         engine.oversize.remove(&path);
+        engine
+            .payload
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&path);
         let had = engine
             .published
             .remove(&path)
@@ -788,7 +802,7 @@ fn config_outcome(
     enc: Encoding,
 ) -> Outcome {
     let mut out = Outcome::default();
-    let mut by_file: Vec<(lsp::Uri, Vec<lsp::Diagnostic>)> = Vec::new();
+    let mut by_file: Vec<(lsp::Uri, Vec<Item>)> = Vec::new();
     if let Err(errors) = cfg {
         out.show.push(format!(
             "greyhaven: the configuration has errors; the last good configuration stays in force:\n{errors}"
@@ -821,6 +835,7 @@ fn config_outcome(
                 message: e.message.clone(),
                 ..Default::default()
             };
+            let diag = Item::new(&diag);
             match by_file.iter_mut().find(|(u, _)| *u == uri) {
                 Some((_, v)) => v.push(diag),
                 None => by_file.push((uri, vec![diag])),
@@ -922,45 +937,81 @@ pub fn publications_forced(
     diff_published(engine, converted, forced)
 }
 
-/// The findings of every open document as LSP diagnostics (by path, in order).
-pub fn convert_open(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<lsp::Diagnostic>)> {
+/// The findings of every open document as published diagnostics (by path, in order).
+pub fn convert_open(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<Item>)> {
     convert_open_only(engine, enc, None)
 }
 
-/// [`convert_open`] of the open documents `only` lists (all when `None`).
+/// [`convert_open`] of the open documents `only` lists (all when `None`),
+/// through each document's [`payload::Cache`].
 pub fn convert_open_only(
     engine: &Engine,
     enc: Encoding,
     only: Option<&BTreeSet<PathBuf>>,
-) -> Vec<(PathBuf, Vec<lsp::Diagnostic>)> {
+) -> Vec<(PathBuf, Vec<Item>)> {
     let budget = engine.project.config.max_document_size();
-    let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
-    for d in &engine.diagnostics {
-        by_file.entry(d.file).or_default().push(d);
-    }
     let paths: BTreeSet<&PathBuf> = engine
         .open
         .keys()
         .filter(|p| only.is_none_or(|o| o.contains(*p)))
         .collect();
+    let ids: HashMap<FileId, &PathBuf> = paths
+        .iter()
+        .filter_map(|p| Some((engine.project.file_id(p)?, *p)))
+        .collect();
+    let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
+    for d in &engine.diagnostics {
+        if ids.contains_key(&d.file) {
+            by_file.entry(d.file).or_default().push(d);
+        }
+    }
+    let mut caches = engine.payload.lock().unwrap_or_else(|e| e.into_inner());
+    caches.retain(|p, _| engine.open.contains_key(p));
     paths
         .into_iter()
         .map(|path| {
-            let converted: Vec<lsp::Diagnostic> = if engine.oversize.contains(path) {
-                vec![oversize_diagnostic(budget)]
+            let converted: Vec<Item> = if engine.oversize.contains(path) {
+                vec![Item::new(&oversize_diagnostic(budget))]
             } else {
-                engine
+                let ds = engine
                     .project
                     .file_id(path)
                     .and_then(|id| by_file.get(&id))
-                    .map(|ds| {
-                        ds.iter()
-                            .map(|d| convert::diagnostic(&engine.project, &engine.open, d, enc))
-                            .collect()
-                    })
-                    .unwrap_or_default()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                caches.entry(path.clone()).or_default().convert(
+                    &engine.project,
+                    &engine.open,
+                    ds,
+                    enc,
+                )
             };
             (path.clone(), converted)
+        })
+        .collect()
+}
+
+/// [`convert_open`] without the caches: every finding converted and
+/// serialised afresh (what the cached conversion must equal).
+pub fn convert_open_fresh(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<Item>)> {
+    let budget = engine.project.config.max_document_size();
+    let mut paths: Vec<&PathBuf> = engine.open.keys().collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let items = if engine.oversize.contains(path) {
+                vec![Item::new(&oversize_diagnostic(budget))]
+            } else {
+                let id = engine.project.file_id(path);
+                engine
+                    .diagnostics
+                    .iter()
+                    .filter(|d| Some(d.file) == id)
+                    .map(|d| Item::new(&convert::diagnostic(&engine.project, &engine.open, d, enc)))
+                    .collect()
+            };
+            (path.clone(), items)
         })
         .collect()
 }
@@ -1010,7 +1061,7 @@ fn to_convert(
 /// always, each with its version; recorded as published.
 pub fn diff_published(
     engine: &mut Engine,
-    converted: Vec<(PathBuf, Vec<lsp::Diagnostic>)>,
+    converted: Vec<(PathBuf, Vec<Item>)>,
     forced: &BTreeSet<PathBuf>,
 ) -> Vec<Publish> {
     let mut out = Vec::new();
@@ -1101,8 +1152,8 @@ mod tests {
         s.open(&b, more, 1);
         let full = |s: &State| {
             let e = s.read();
-            let all: HashMap<PathBuf, Vec<lsp::Diagnostic>> =
-                convert_open(&e, s.encoding()).into_iter().collect();
+            let all: HashMap<PathBuf, Vec<Item>> =
+                convert_open_fresh(&e, s.encoding()).into_iter().collect();
             for (path, ds) in &all {
                 assert_eq!(e.published.get(path).unwrap_or(&Vec::new()), ds, "{path:?}");
             }
@@ -1175,6 +1226,125 @@ mod tests {
         let (out, gave_up) = s.lint_newest(&|| false);
         assert!(!gave_up);
         assert!(out.refresh, "the schema's findings changed: pull again");
+    }
+
+    /// The cached conversion of a document's findings equals converting and
+    /// serialising every finding afresh, in both position encodings, after
+    /// edits that leave the findings' lines alone (items reused), insert lines
+    /// above them (items moved: their line numbers written again) and put
+    /// astral and accented characters before them on their lines (converted
+    /// afresh); related locations in the same file move with their finding.
+    #[test]
+    fn cached_payload_equals_a_fresh_conversion_after_edits() {
+        let text = "import { pgTable, uuid, text, index, boolean } from \"drizzle-orm/pg-core\";\n\n// 😀 café\nexport const tenants = pgTable(\"tenants\", {\n  id: uuid(\"id\").primaryKey(),\n});\n\nexport const posts = pgTable(\"posts\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\").notNull().references(() => tenants.id),\n  /* é😀 */ title: text(\"title\"),\n  /* ü */ active: boolean(\"active\"),\n}, (t) => [\n  index(\"posts_tenant_id_idx\").on(t.tenant_id),\n  /* 😀 */ index(\"posts_tenant_idx\").on(t.tenant_id),\n]);\n";
+        let at = |line: u32, ch: u32, del: u32, text: &str| lsp::TextDocumentContentChangeEvent {
+            range: Some(lsp::Range::new(
+                lsp::Position::new(line, ch),
+                lsp::Position::new(line, ch + del),
+            )),
+            range_length: None,
+            text: text.into(),
+        };
+        for enc in [Encoding::Utf16, Encoding::Utf8] {
+            let s = State::new();
+            s.set_encoding(enc);
+            let u = uri("file:///w/schema.ts");
+            s.open(&u, text, 1);
+            let p = Path::new("/w/schema.ts");
+            let check = |what: &str| -> (usize, usize, usize) {
+                let e = s.read();
+                let fresh: HashMap<PathBuf, Vec<Item>> =
+                    convert_open_fresh(&e, enc).into_iter().collect();
+                assert_eq!(e.published.get(p), fresh.get(p), "{what} {enc:?}");
+                let published = e.published.get(p).map(Vec::len).unwrap_or(0);
+                assert!(published >= 4, "{what}: {published} findings");
+                let related = e
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.related.iter().any(|r| r.loc.file == d.file));
+                assert!(
+                    related,
+                    "a finding with a related location in the same file"
+                );
+                let caches = e.payload.lock().unwrap();
+                caches.get(p).map(|c| c.counts).unwrap_or_default()
+            };
+            let (_, _, fresh) = check("opened");
+            assert!(fresh > 0);
+            // A character typed in an import name's comment: nothing moves.
+            let (reused, moved, _) = {
+                s.change(&u, 2, &[at(2, 3, 0, "x")]);
+                check("typed")
+            };
+            assert!(reused > 0 && moved == 0, "{reused} {moved}");
+            // A line inserted above every finding: all of them move.
+            s.change(&u, 3, &[at(1, 0, 0, "// 😀 inserted\n")]);
+            let (_, moved, _) = check("line inserted");
+            assert!(moved >= 4, "{moved}");
+            // An astral character before the findings of one line.
+            s.change(&u, 4, &[at(12, 2, 0, "😀")]);
+            check("astral character");
+            s.change(
+                &u,
+                5,
+                &[at(12, 2, if enc == Encoding::Utf16 { 2 } else { 4 }, "")],
+            );
+            check("astral character removed");
+            // The line removed again: the findings move back up.
+            let removed = lsp::TextDocumentContentChangeEvent {
+                range: Some(lsp::Range::new(
+                    lsp::Position::new(1, 0),
+                    lsp::Position::new(2, 0),
+                )),
+                range_length: None,
+                text: String::new(),
+            };
+            s.change(&u, 6, &[removed]);
+            let (_, moved, _) = check("line removed");
+            assert!(moved >= 4, "{moved}");
+        }
+    }
+
+    /// A publication's frame is what serde_json writes for the notification.
+    #[test]
+    fn publish_frames_equal_serde_output() {
+        let s = State::new();
+        let u = uri("file:///w/sch%C3%A9ma.ts");
+        let text = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const t = pgTable(\"t\", { id: uuid(), \"é\": uuid() });\n";
+        let out = s.open(&u, text, 7);
+        let p = &out.publish[0];
+        assert!(!p.diagnostics.is_empty());
+        for version in [Some(7), None] {
+            let frame = payload::publish_frame(&p.uri, &p.diagnostics, version);
+            #[derive(serde::Serialize)]
+            struct Frame {
+                jsonrpc: &'static str,
+                method: &'static str,
+                params: lsp::PublishDiagnosticsParams,
+            }
+            let body = serde_json::to_vec(&Frame {
+                jsonrpc: "2.0",
+                method: "textDocument/publishDiagnostics",
+                params: lsp::PublishDiagnosticsParams {
+                    uri: p.uri.clone(),
+                    diagnostics: payload::to_lsp(&p.diagnostics),
+                    version,
+                },
+            })
+            .unwrap();
+            let mut expected = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+            expected.extend_from_slice(&body);
+            assert_eq!(
+                String::from_utf8(frame).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+        let empty = payload::publish_frame(&p.uri, &[], None);
+        assert!(
+            String::from_utf8(empty)
+                .unwrap()
+                .ends_with(r#""diagnostics":[]}}"#)
+        );
     }
 
     #[test]

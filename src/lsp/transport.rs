@@ -10,7 +10,10 @@
 //! serialises itself ([`super::diagnostics`]), in between frames.
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;
 
 /// The largest message accepted (larger ones are refused and skipped).
@@ -266,11 +269,105 @@ pub async fn pump_input<R: AsyncRead + Unpin>(
     let _ = to_server.shutdown().await;
 }
 
+/// Standard output (or any writer), shared by the output pump (tower's
+/// frames and error responses) and the outbox (publications, written by the
+/// thread that computed them): one frame at a time, whole, under one lock,
+/// which also keeps the last publication sequence number sent per URI.
+#[derive(Clone)]
+pub struct Out(Arc<Mutex<OutInner>>);
+
+struct OutInner {
+    writer: Box<dyn Write + Send>,
+    /// The newest publication sent per URI.
+    sent: HashMap<String, u64>,
+}
+
+impl Out {
+    pub fn new(writer: impl Write + Send + 'static) -> Out {
+        Out(Arc::new(Mutex::new(OutInner {
+            writer: Box::new(writer),
+            sent: HashMap::new(),
+        })))
+    }
+
+    /// The process's standard output, unbuffered (every frame is one
+    /// `write_all`), its pipe enlarged where the system allows so that a
+    /// large publication is written without waiting for the client to read.
+    pub fn stdout() -> Out {
+        let out = std::io::stdout();
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            if let Ok(fd) = out.as_fd().try_clone_to_owned() {
+                let file = std::fs::File::from(fd);
+                enlarge_pipe(&file);
+                return Out::new(file);
+            }
+        }
+        Out::new(out)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OutInner> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Write one whole frame.
+    pub fn write_frame(&self, frame: &[u8]) -> std::io::Result<()> {
+        let mut inner = self.lock();
+        inner.writer.write_all(frame)?;
+        inner.writer.flush()
+    }
+
+    /// Write the publication numbered `seq` for `uri` (its frame made by
+    /// `frame`) unless a newer one for `uri` was written; `true` when written.
+    pub fn publish(&self, uri: &str, seq: u64, frame: impl FnOnce() -> Vec<u8>) -> bool {
+        let mut inner = self.lock();
+        let last = inner.sent.get(uri).copied().unwrap_or(0);
+        if seq < last {
+            return false;
+        }
+        inner.sent.insert(uri.to_string(), seq);
+        let frame = frame();
+        let ok = inner.writer.write_all(&frame).is_ok();
+        let _ = inner.writer.flush();
+        ok
+    }
+}
+
+/// Linux: raise the capacity of `file`'s pipe (when it is one) to 1 MiB, the
+/// unprivileged maximum by default, so a publication of some hundred KiB goes
+/// into the pipe in one write. Failure changes nothing.
+#[cfg(target_os = "linux")]
+fn enlarge_pipe(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl with F_SETPIPE_SZ on a descriptor this process owns
+    // takes an integer and touches no memory; on anything but a pipe it
+    // fails with EBADF/EINVAL, which is ignored.
+    unsafe {
+        libc::fcntl(file.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn enlarge_pipe(_: &std::fs::File) {}
+
+/// Run blocking `f` (a write to standard output) from any thread: inside a
+/// multi-threaded runtime the worker thread is handed over to `f` (its other
+/// tasks move on), elsewhere `f` just runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 /// Copy tower's output frames to `out` whole, writing error responses from
 /// `errors` only between frames. Ends when tower's side closes.
-pub async fn pump_output<W: AsyncWrite + Unpin>(
+pub async fn pump_output(
     mut from_server: DuplexStream,
-    mut out: W,
+    out: Out,
     mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
     let mut buf: Vec<u8> = Vec::with_capacity(PIPE);
@@ -285,18 +382,17 @@ pub async fn pump_output<W: AsyncWrite + Unpin>(
                 break;
             }
             let f: Vec<u8> = buf.drain(..end + 4 + n).collect();
-            if out.write_all(&f).await.is_err() {
+            if blocking(|| out.write_frame(&f)).is_err() {
                 return;
             }
         }
         if buf.is_empty() {
             for e in pending.drain(..) {
-                if out.write_all(&e).await.is_err() {
+                if blocking(|| out.write_frame(&e)).is_err() {
                     return;
                 }
             }
         }
-        let _ = out.flush().await;
         tokio::select! {
             r = from_server.read(&mut chunk) => match r {
                 Ok(0) | Err(_) => break,
@@ -309,9 +405,8 @@ pub async fn pump_output<W: AsyncWrite + Unpin>(
         }
     }
     for e in pending {
-        let _ = out.write_all(&e).await;
+        let _ = blocking(|| out.write_frame(&e));
     }
-    let _ = out.flush().await;
 }
 
 /// The in-memory pipes: (tower's input, tower's output, input end, output end).

@@ -1,15 +1,19 @@
-//! Open editor documents for the language server: a [`Document`] is a rope (ropey,
-//! lines split at `\n` only, so its rows are tree-sitter's rows), the tree-sitter
+//! Open editor documents for the language server: a [`Document`] is the text
+//! (one `String`) with its [`LineIndex`] (lines split at `\n` only, so its rows
+//! are tree-sitter's rows), both kept up to date by every edit, the tree-sitter
 //! tree of its last parse and the client's version. Incremental edits arrive as
 //! LSP ranges in the negotiated [`Encoding`] (UTF-8 or UTF-16 code units per line);
 //! they are converted to byte offsets (clamped to the line's end without its
-//! `\r\n`, snapped back to a character boundary), applied to the rope and mirrored
-//! as a tree-sitter [`InputEdit`], and [`Document::reparse`] then reparses with the
-//! old tree. Positions past the last line are errors, never panics.
+//! `\r\n`, snapped back to a character boundary), applied to the text and the
+//! line index (line starts after the edit move, those inside it go, those of
+//! the inserted text come) and mirrored as a tree-sitter [`InputEdit`], and
+//! [`Document::reparse`] then reparses with the old tree. The text and the line
+//! index go to the project as they are (one copy, no second scan for lines).
+//! Positions past the last line are errors, never panics.
 
+use super::LineIndex;
 use crate::extract::{classify, parser_for};
 use crate::model::SourceKind;
-use ropey::Rope;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use tree_sitter::{InputEdit, Parser, Point, Tree};
@@ -58,75 +62,76 @@ impl std::fmt::Display for DocError {
     }
 }
 
-/// Byte range of `line` without its `\n` / `\r\n` terminator.
-fn line_bounds(rope: &Rope, line: usize) -> (usize, usize) {
-    let start = rope.line_to_byte(line);
-    let mut end = rope.line_to_byte(line + 1);
-    if end > start && rope.byte(end - 1) == b'\n' {
-        end -= 1;
-        if end > start && rope.byte(end - 1) == b'\r' {
-            end -= 1;
-        }
-    }
-    (start, end)
-}
-
-/// The byte offset of an LSP position in `rope`. A character past the end of its
-/// line clamps to the line's end (as LSP requires); a position inside a
-/// multi-byte character or a surrogate pair snaps back to that character's start.
-/// `line == line count` with character 0 means the end of the text.
-pub fn offset_at(rope: &Rope, pos: Pos, enc: Encoding) -> Result<usize, DocError> {
+/// The byte offset of an LSP position in `text` (with its line index). A
+/// character past the end of its line clamps to the line's end (before its
+/// `\n` or `\r\n`, as LSP requires); a position inside a multi-byte character
+/// or a surrogate pair snaps back to that character's start. `line == line
+/// count` with character 0 means the end of the text.
+pub fn offset_at(
+    text: &str,
+    lines: &LineIndex,
+    pos: Pos,
+    enc: Encoding,
+) -> Result<usize, DocError> {
     let line = pos.line as usize;
-    let lines = rope.len_lines();
-    if line >= lines {
-        if line == lines && pos.character == 0 {
-            return Ok(rope.len_bytes());
+    let count = lines.line_count();
+    if line >= count {
+        if line == count && pos.character == 0 {
+            return Ok(text.len());
         }
         return Err(DocError::LineOutOfRange {
             line: pos.line,
-            lines,
+            lines: count,
         });
     }
-    let (start, end) = line_bounds(rope, line);
+    let (start, end) = lines.line_range(text, line);
+    let line_text = &text[start..end];
     let ch = pos.character as usize;
-    Ok(match enc {
-        Encoding::Utf8 => {
-            let b = start.saturating_add(ch).min(end);
-            rope.char_to_byte(rope.byte_to_char(b))
-        }
+    let mut off = match enc {
+        Encoding::Utf8 => ch.min(line_text.len()),
         Encoding::Utf16 => {
-            let start_cu = rope.char_to_utf16_cu(rope.byte_to_char(start));
-            let end_cu = rope.char_to_utf16_cu(rope.byte_to_char(end));
-            let target = start_cu.saturating_add(ch).min(end_cu);
-            let mut c = rope.utf16_cu_to_char(target);
-            // Inside a surrogate pair: ropey may round either way; go back.
-            if rope.char_to_utf16_cu(c) > target {
-                c -= 1;
+            let mut units = 0;
+            let mut at = line_text.len();
+            for (i, c) in line_text.char_indices() {
+                if units + c.len_utf16() > ch {
+                    at = i;
+                    break;
+                }
+                units += c.len_utf16();
             }
-            rope.char_to_byte(c)
+            at
         }
-    })
+    };
+    while !line_text.is_char_boundary(off) {
+        off -= 1;
+    }
+    Ok(start + off)
 }
 
-/// The LSP position of byte `offset` in `rope` (clamped to the text, snapped back
-/// to a character boundary).
-pub fn position_at(rope: &Rope, offset: usize, enc: Encoding) -> Pos {
-    let offset = offset.min(rope.len_bytes());
-    let c = rope.byte_to_char(offset);
-    let line = rope.char_to_line(c);
-    let line_char = rope.line_to_char(line);
+/// The LSP position of byte `offset` of `text` (clamped to the text, snapped
+/// back to a character boundary).
+pub fn position_at(text: &str, lines: &LineIndex, offset: usize, enc: Encoding) -> Pos {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line = lines.line_of(offset);
+    let start = lines.line_start(line).min(offset);
+    let prefix = &text[start..offset];
     let character = match enc {
-        Encoding::Utf8 => rope.char_to_byte(c) - rope.line_to_byte(line),
-        Encoding::Utf16 => rope.char_to_utf16_cu(c) - rope.char_to_utf16_cu(line_char),
+        Encoding::Utf8 => prefix.len(),
+        // ASCII (the usual case) counts one unit per byte.
+        Encoding::Utf16 if prefix.is_ascii() => prefix.len(),
+        Encoding::Utf16 => prefix.encode_utf16().count(),
     };
     Pos::new(line as u32, character as u32)
 }
 
 /// The tree-sitter point (row, byte column) of a byte offset.
-pub fn point_at(rope: &Rope, offset: usize) -> Point {
-    let offset = offset.min(rope.len_bytes());
-    let row = rope.byte_to_line(offset);
-    Point::new(row, offset - rope.line_to_byte(row))
+pub fn point_at(text: &str, lines: &LineIndex, offset: usize) -> Point {
+    let offset = offset.min(text.len());
+    let row = lines.line_of(offset);
+    Point::new(row, offset - lines.line_start(row))
 }
 
 /// The point reached from `start` after inserting `text`.
@@ -175,7 +180,9 @@ pub fn parse_with(kind: SourceKind, tsx: bool, text: &str, old: Option<&Tree>) -
 #[derive(Debug)]
 pub struct Document {
     pub path: PathBuf,
-    pub rope: Rope,
+    text: String,
+    /// The line starts of `text`.
+    lines: LineIndex,
     pub version: i32,
     pub kind: SourceKind,
     /// The tree of the last parse, edited (not yet reparsed) after [`Document::edit`].
@@ -195,7 +202,8 @@ impl Document {
         let tsx = path.extension().is_some_and(|e| e == "tsx" || e == "jsx");
         Document {
             path: path.to_path_buf(),
-            rope: Rope::from_str(text),
+            text: text.to_string(),
+            lines: LineIndex::new(text),
             version,
             kind,
             tree: parse_with(kind, tsx, text, None),
@@ -210,7 +218,8 @@ impl Document {
     pub fn unparsed(path: &Path, text: &str, version: i32) -> Self {
         Document {
             path: path.to_path_buf(),
-            rope: Rope::from_str(text),
+            text: text.to_string(),
+            lines: LineIndex::new(text),
             version,
             kind: classify(path, text),
             tree: None,
@@ -220,17 +229,27 @@ impl Document {
         }
     }
 
-    /// The whole text.
+    /// The whole text (a copy).
     pub fn text(&self) -> String {
-        self.rope.to_string()
+        self.text.clone()
+    }
+
+    /// The whole text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The line index of the text.
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
     }
 
     pub fn offset_at(&self, pos: Pos, enc: Encoding) -> Result<usize, DocError> {
-        offset_at(&self.rope, pos, enc)
+        offset_at(&self.text, &self.lines, pos, enc)
     }
 
     pub fn position_at(&self, offset: usize, enc: Encoding) -> Pos {
-        position_at(&self.rope, offset, enc)
+        position_at(&self.text, &self.lines, offset, enc)
     }
 
     /// Apply one content change: replace `range` (the whole text when `None`)
@@ -243,7 +262,8 @@ impl Document {
         enc: Encoding,
     ) -> Result<(), DocError> {
         let Some((from, to)) = range else {
-            self.rope = Rope::from_str(text);
+            self.text = text.to_string();
+            self.lines = LineIndex::new(text);
             self.fresh = true;
             return Ok(());
         };
@@ -256,18 +276,22 @@ impl Document {
         Ok(())
     }
 
-    /// Replace bytes `start..end` (character boundaries) with `text`.
+    /// Replace bytes `start..end` with `text` (both clamped to the text and
+    /// snapped back to character boundaries).
     pub fn splice(&mut self, start: usize, end: usize, text: &str) {
-        let start_position = point_at(&self.rope, start);
-        let old_end_position = point_at(&self.rope, end);
-        let sc = self.rope.byte_to_char(start);
-        let ec = self.rope.byte_to_char(end);
-        if ec > sc {
-            self.rope.remove(sc..ec);
-        }
-        if !text.is_empty() {
-            self.rope.insert(sc, text);
-        }
+        let snap = |mut at: usize| {
+            at = at.min(self.text.len());
+            while !self.text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        let (start, end) = (snap(start), snap(end));
+        let end = end.max(start);
+        let start_position = point_at(&self.text, &self.lines, start);
+        let old_end_position = point_at(&self.text, &self.lines, end);
+        self.text.replace_range(start..end, text);
+        self.lines.splice(start, end, text);
         if let Some(tree) = self.tree.as_mut() {
             tree.edit(&InputEdit {
                 start_byte: start,
@@ -309,35 +333,33 @@ mod tests {
     #[test]
     fn positions_round_trip_around_astral_chars_and_crlf() {
         let text = "a😀b\r\nxé\n";
-        let rope = Rope::from_str(text);
+        let lines = LineIndex::new(text);
+        let (t, l) = (text, &lines);
         // UTF-16: the emoji is two code units.
         let b = text.find('b').unwrap();
-        assert_eq!(position_at(&rope, b, Encoding::Utf16), Pos::new(0, 3));
-        assert_eq!(position_at(&rope, b, Encoding::Utf8), Pos::new(0, 5));
-        assert_eq!(offset_at(&rope, Pos::new(0, 3), Encoding::Utf16), Ok(b));
-        assert_eq!(offset_at(&rope, Pos::new(0, 5), Encoding::Utf8), Ok(b));
+        assert_eq!(position_at(t, l, b, Encoding::Utf16), Pos::new(0, 3));
+        assert_eq!(position_at(t, l, b, Encoding::Utf8), Pos::new(0, 5));
+        assert_eq!(offset_at(t, l, Pos::new(0, 3), Encoding::Utf16), Ok(b));
+        assert_eq!(offset_at(t, l, Pos::new(0, 5), Encoding::Utf8), Ok(b));
         // Inside the surrogate pair / the UTF-8 sequence: back to the emoji.
-        assert_eq!(offset_at(&rope, Pos::new(0, 2), Encoding::Utf16), Ok(1));
-        assert_eq!(offset_at(&rope, Pos::new(0, 3), Encoding::Utf8), Ok(1));
+        assert_eq!(offset_at(t, l, Pos::new(0, 2), Encoding::Utf16), Ok(1));
+        assert_eq!(offset_at(t, l, Pos::new(0, 3), Encoding::Utf8), Ok(1));
         // Past the line's end clamps before `\r\n`.
+        assert_eq!(offset_at(t, l, Pos::new(0, 99), Encoding::Utf16), Ok(b + 1));
         assert_eq!(
-            offset_at(&rope, Pos::new(0, 99), Encoding::Utf16),
-            Ok(b + 1)
-        );
-        assert_eq!(
-            offset_at(&rope, Pos::new(1, 99), Encoding::Utf8),
+            offset_at(t, l, Pos::new(1, 99), Encoding::Utf8),
             Ok(text.len() - 1)
         );
         assert_eq!(
-            offset_at(&rope, Pos::new(2, 0), Encoding::Utf8),
+            offset_at(t, l, Pos::new(2, 0), Encoding::Utf8),
             Ok(text.len())
         );
         assert_eq!(
-            offset_at(&rope, Pos::new(3, 0), Encoding::Utf8),
+            offset_at(t, l, Pos::new(3, 0), Encoding::Utf8),
             Ok(text.len())
         );
-        assert!(offset_at(&rope, Pos::new(3, 1), Encoding::Utf8).is_err());
-        assert!(offset_at(&rope, Pos::new(9, 0), Encoding::Utf16).is_err());
+        assert!(offset_at(t, l, Pos::new(3, 1), Encoding::Utf8).is_err());
+        assert!(offset_at(t, l, Pos::new(9, 0), Encoding::Utf16).is_err());
     }
 
     #[test]
