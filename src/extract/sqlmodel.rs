@@ -84,6 +84,7 @@ pub(crate) fn extract_reusing(
         decl_vars: Vec::new(),
         enums: HashSet::new(),
         factories: HashMap::new(),
+        column_fns: HashMap::new(),
         aliases: HashMap::new(),
         decorators: HashMap::new(),
         model: FileModel::empty(SourceKind::SqlModel),
@@ -234,6 +235,10 @@ struct Cx<'a, 't> {
     enums: HashSet<String>,
     /// Top-level functions usable as `default_factory`, classified by their body.
     factories: HashMap<String, ClientDefault>,
+    /// Top-level column helpers: `def _pk() -> Mapped[UUID]: return
+    /// mapped_column(primary_key=True, ...)` → the returned call, and whether the
+    /// function takes parameters (what it returns then depends on them).
+    column_fns: HashMap<String, (Node<'t>, bool)>,
     /// Top-level type aliases: `OwnerID = uuid.UUID`, `X: TypeAlias = ...`,
     /// `X = NewType("X", UUID)`, `X = Annotated[UUID, ...]` (name → value).
     aliases: HashMap<String, Node<'t>>,
@@ -398,6 +403,17 @@ impl<'a, 't> Cx<'a, 't> {
             .into_iter()
             .find(|s| s.kind() == "return_statement")
             .and_then(|r| code_children(r).first().copied());
+        if let Some(call) = ret.map(py_unparen).filter(|r| r.kind() == "call")
+            && py_callee(call, src)
+                .is_some_and(|c| matches!(py_last_segment(c), "mapped_column" | "Column" | "Field"))
+        {
+            let takes_params = def
+                .child_by_field_name("parameters")
+                .is_some_and(|p| p.named_child_count() > 0);
+            self.column_fns
+                .insert(text(name, src).to_string(), (call, takes_params));
+            return;
+        }
         if let Some(expr) = ret {
             let kind = classify_factory_body(expr, src, &HashMap::new());
             if !matches!(kind, ClientDefault::Other(_)) {
@@ -1378,10 +1394,27 @@ impl<'a, 't> Cx<'a, 't> {
                 out.uses_sa = true;
             }
         }
-        let call = right
+        let mut call = right
             .map(py_unparen)
             .filter(|r| r.kind() == "call")
             .and_then(|r| py_callee(r, src).map(|c| (r, py_last_segment(c))));
+        // `id: Mapped[UUID] = _pk()`: a column helper of this file is the column
+        // it returns. When it takes arguments, what the returned call says
+        // literally holds, what depends on the arguments is unknown, and the
+        // table is partial.
+        if let Some((r, helper)) = call
+            && py_callee(r, src) == Some(helper)
+            && let Some((body, takes_params)) = self.column_fns.get(helper).copied()
+        {
+            if takes_params {
+                out.conditional = true;
+                self.note(
+                    span(r),
+                    "column helper with parameters: what depends on them is unknown, the table is partial",
+                );
+            }
+            call = py_callee(body, src).map(|c| (body, py_last_segment(c)));
+        }
         match call {
             Some((_, name)) if NON_COLUMN_CALLS.contains(&name) => {}
             Some((call, "Field")) => {

@@ -114,7 +114,9 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         let borrowed = super::column_foreign_key(t, id).is_some();
         let no_default = uuid && !borrowed && !has_uuid_default(t, id);
         if no_default {
-            problems.push(if is_sqlmodel(t) {
+            problems.push(if is_sqlmodel(t) && sqlalchemy_column(cx, id) {
+                "has no default; add default=uuid.uuid4".to_string()
+            } else if is_sqlmodel(t) {
                 "has no default; add default_factory=uuid4".to_string()
             } else if t.orm == crate::model::Orm::Sql {
                 "has no database default; add DEFAULT gen_random_uuid()".to_string()
@@ -284,4 +286,18 @@ fn complete_fix(
         Safety::Unsafe,
         edits,
     ))
+}
+
+/// `true` when the Python column is written as SQLAlchemy's `mapped_column(...)`
+/// or `Column(...)` (whose keyword is `default=`, not SQLModel's `default_factory=`).
+fn sqlalchemy_column(cx: &Ctx, c: &crate::model::Column) -> bool {
+    let Some(text) = cx
+        .project
+        .file(c.file)
+        .and_then(|f| f.text.get(c.value_span.start..c.value_span.end))
+    else {
+        return false;
+    };
+    let callee = text.split('(').next().unwrap_or("").trim();
+    matches!(callee.rsplit('.').next(), Some("mapped_column" | "Column")) && !c.sa_column
 }
