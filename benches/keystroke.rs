@@ -301,10 +301,17 @@ fn print_keystroke_phases(
         if let Some(tree) = tree {
             e.project.set_tree(id, tree);
         }
-        let (schema, ds) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
+        // As `State::lint_pending` does: the last findings patched in place
+        // when the edit allows, else replaced and freed off the path.
+        let mut ds = std::mem::take(&mut e.diagnostics);
+        let (schema, changed) =
+            e.incr
+                .check_into(&mut e.project, std::mem::take(&mut e.schema), &mut ds);
         e.schema = schema;
-        // As `State::lint_pending` does: the old findings are freed off the path.
-        greyhaven_lsp::incremental::drop_later(std::mem::replace(&mut e.diagnostics, ds));
+        e.diagnostics = ds;
+        if let greyhaven_lsp::incremental::Changed::All(before) = changed {
+            greyhaven_lsp::incremental::drop_later(before);
+        }
         phases[2].push(t.elapsed());
         let t = Instant::now();
         let converted = convert_open(e, enc);

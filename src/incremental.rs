@@ -24,7 +24,7 @@ use crate::model::{ColumnType, FileId, Loc, Orm, SourceKind, Span};
 use crate::project::resolve::{Memo, re_resolve, resolve_with_memo};
 use crate::project::shift::{self, TextEdit};
 use crate::project::{Project, Schema, SchemaTable, SourceFile};
-use crate::rules::{LintCache, lint_cached};
+use crate::rules::{LintCache, lint_cached, lint_patch};
 
 /// What the last check left for the next one.
 #[derive(Default)]
@@ -32,12 +32,17 @@ pub struct Incremental {
     prev: Option<Prev>,
     /// Suppression comments per file text, kept across checks.
     suppressions: crate::suppress::Cache,
+    /// The findings the last check left ([`Incremental::check_into`]).
+    output: Output,
     /// How the last check ran (for tests and benchmarks).
     pub last: Option<Path>,
     /// Tables of the edited file the last check compared with their old
     /// models (the others came unchanged from the last extraction; for tests
     /// and benchmarks).
     pub compared: usize,
+    /// The last check patched the findings it was given in place
+    /// ([`Incremental::check_into`]; for tests and benchmarks).
+    pub patched: bool,
 }
 
 /// Which way a check went.
@@ -81,6 +86,24 @@ impl Incremental {
     /// reusing the last check when possible. `schema` must be the schema the
     /// last call returned (or anything, the first time: it is then ignored).
     pub fn check(&mut self, project: &mut Project, schema: Schema) -> (Schema, Vec<Diagnostic>) {
+        let mut out = Vec::new();
+        let (schema, _) = self.check_into(project, schema, &mut out);
+        (schema, out)
+    }
+
+    /// [`Incremental::check`] leaving the findings in `out`, which should
+    /// hold what the last check left there: after an edit of one schema file
+    /// that only the explicit dependencies reach, `out` is patched in place
+    /// (spans moved past the edit, the findings at the places whose findings
+    /// changed replaced) instead of built again, and the files whose findings
+    /// changed are returned; otherwise `out` is built again and what it held
+    /// before is returned.
+    pub fn check_into(
+        &mut self,
+        project: &mut Project,
+        schema: Schema,
+        out: &mut Vec<Diagnostic>,
+    ) -> (Schema, Changed) {
         // A project that did not track its changes yet is not the one the last
         // check saw (the server replaces it when the index loads): nothing of
         // the last check can be reused.
@@ -98,7 +121,7 @@ impl Incremental {
                 Err("not the schema of the last check")
             }
             Some(prev) => match changes.replaced.into_iter().next() {
-                None => Ok((schema, prev, Vec::new(), false, 0)),
+                None => Ok((schema, prev, Vec::new(), false, 0, None)),
                 Some((id, old)) if is_migration_edit(project, id, &old) => {
                     migrated = true;
                     migration_edit(project, schema, prev, id, old)
@@ -106,15 +129,11 @@ impl Incremental {
                 Some((id, old)) => incremental(project, schema, prev, id, old),
             },
         };
+        let patchable = std::mem::take(&mut self.output) == Output::of(out);
+        self.patched = false;
         let (schema, prev, diagnostics) = match reuse {
-            Ok((schema, mut prev, dirty, all_rules, compared)) => {
+            Ok((schema, mut prev, dirty, all_rules, compared, edit)) => {
                 self.compared = compared;
-                let ds = lint_cached(
-                    project,
-                    &schema,
-                    &mut prev.lint,
-                    (!all_rules).then_some(dirty.as_slice()),
-                );
                 self.last = Some(if migrated {
                     Path::Migration {
                         linted: dirty.len(),
@@ -126,6 +145,23 @@ impl Incremental {
                         all_rules,
                     }
                 });
+                // Findings near a syntax error lose their fix markers: one
+                // coming or going changes findings away from the edit.
+                if let Some((e, false)) = edit.filter(|_| patchable && !all_rules && !migrated)
+                    && let Some(files) =
+                        self.patch(project, &schema, &mut prev.lint, &dirty, &e, out)
+                {
+                    self.prev = Some(prev);
+                    self.output = Output::of(out);
+                    self.patched = true;
+                    return (schema, Changed::Files(files));
+                }
+                let ds = lint_cached(
+                    project,
+                    &schema,
+                    &mut prev.lint,
+                    (!all_rules).then_some(dirty.as_slice()),
+                );
                 (schema, prev, ds)
             }
             Err(why) => {
@@ -146,7 +182,87 @@ impl Incremental {
         self.prev = Some(prev);
         let diagnostics =
             crate::finish_findings_cached(project, diagnostics, &mut self.suppressions);
-        (schema, diagnostics)
+        let before = std::mem::replace(out, diagnostics);
+        self.output = Output::of(out);
+        (schema, Changed::All(before))
+    }
+
+    /// Patch the last findings `out` after edit `e` of one schema file whose
+    /// tables at `dirty` were resolved again: `None` (nothing changed, the
+    /// cache ready for [`lint_cached`] to collect) when a file whose findings
+    /// change holds suppression comments or a syntax error (what the pipeline
+    /// does after the rules then reads more than the places that changed), or
+    /// a baseline is configured.
+    fn patch(
+        &mut self,
+        project: &Project,
+        schema: &Schema,
+        lint: &mut LintCache,
+        dirty: &[usize],
+        e: &TextEdit,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<std::collections::BTreeSet<FileId>> {
+        if project.config.baseline.is_some() {
+            return None;
+        }
+        let (places, fresh) = lint_patch(project, schema, lint, dirty)?;
+        let mut files: std::collections::BTreeSet<FileId> = places.iter().map(|p| p.0).collect();
+        files.insert(e.file);
+        for &f in &files {
+            let src = project.file(f)?;
+            if src.model.syntax_error || self.suppressions.changes_or_holds(f, src) {
+                return None;
+            }
+        }
+        for d in out.iter_mut() {
+            if d.file != e.file
+                && d.related
+                    .iter()
+                    .any(|r| r.loc.file == e.file && e.span(r.loc.span) != r.loc.span)
+            {
+                files.insert(d.file);
+            }
+            shift::diagnostic(e, d);
+        }
+        if !places.is_empty() {
+            out.retain(|d| !places.contains(&(d.file, d.span, d.rule)));
+            out.extend(fresh);
+            // Stable: the findings at one place keep their order.
+            out.sort_by(|a, b| (a.file, a.span, a.rule).cmp(&(b.file, b.span, b.rule)));
+        }
+        Some(files)
+    }
+}
+
+/// What [`Incremental::check_into`] changed in the findings it was given.
+#[derive(Debug)]
+pub enum Changed {
+    /// They were built again; these are the findings before.
+    All(Vec<Diagnostic>),
+    /// They were patched in place: only the findings of these files changed
+    /// (moved, added or removed).
+    Files(std::collections::BTreeSet<FileId>),
+}
+
+/// The findings vector the last check left (its buffer, length and ends), so
+/// that the next one patches only that one.
+#[derive(Debug, Default, PartialEq)]
+struct Output {
+    at: usize,
+    len: usize,
+    ends: Option<(FileId, Span, FileId, Span)>,
+}
+
+impl Output {
+    fn of(out: &[Diagnostic]) -> Self {
+        Output {
+            at: out.as_ptr() as usize,
+            len: out.len(),
+            ends: out
+                .first()
+                .zip(out.last())
+                .map(|(a, b)| (a.file, a.span, b.file, b.span)),
+        }
     }
 }
 
@@ -189,8 +305,17 @@ fn summary(st: &SchemaTable, tenant_column: &str) -> Summary {
 }
 
 /// The schema, what the next check reuses, the positions to lint again,
-/// whether every table must be, and how many tables were compared.
-type Reused = (Schema, Prev, Vec<usize>, bool, usize);
+/// whether every table must be, how many tables were compared, and the edit
+/// of the schema file with whether its old version had a syntax error (none
+/// for a migration).
+type Reused = (
+    Schema,
+    Prev,
+    Vec<usize>,
+    bool,
+    usize,
+    Option<(TextEdit, bool)>,
+);
 
 /// The incremental path for one changed file (`old`: its previous version):
 /// the schema with the changed tables resolved again, the positions to lint
@@ -225,12 +350,14 @@ fn incremental(
         && prov.base == old.model.provenance.stamp
         && prov.edit == (e.start, e.old_end, e.new_end)
         && prov.tables.len() == nm.tables.len();
+    let was_broken = old.model.syntax_error;
     let SourceFile {
         model: mut om,
         text: old_text,
         ..
     } = old;
-    drop_later(old_text);
+    // One block (or, while the suppression cache holds it, a count).
+    drop(old_text);
     shift::file_facts(&e, &mut om);
     let same_facts = om.column_sets == nm.column_sets
         && om.imports == nm.imports
@@ -363,7 +490,14 @@ fn incremental(
         .collect();
     positions.sort_unstable();
     prev.mentions = Some((id, positions));
-    Ok((schema, prev, dirty, all_rules, compared))
+    Ok((
+        schema,
+        prev,
+        dirty,
+        all_rules,
+        compared,
+        Some((e, was_broken)),
+    ))
 }
 
 /// `true` when the one changed file is a migration (SQL or Alembic) before
@@ -435,7 +569,7 @@ fn migration_edit(
     prev.memo = memo;
     // Every table was resolved again: which hold spans where is read anew.
     prev.mentions = None;
-    Ok((schema, prev, dirty, all_rules, 0))
+    Ok((schema, prev, dirty, all_rules, 0, None))
 }
 
 /// `true` when a foreign key of `st` to the table anchored at `target` names

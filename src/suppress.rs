@@ -509,6 +509,17 @@ pub struct Cache {
 type Parsed = (std::sync::Arc<str>, SourceKind, Vec<Suppression>);
 
 impl Cache {
+    /// `true` when file `id` held suppression comments when last read, or
+    /// holds some now (`f`: the file now); reads it again if it changed.
+    pub fn changes_or_holds(&mut self, id: FileId, f: &crate::project::SourceFile) -> bool {
+        let held = self
+            .files
+            .get(id.0 as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|(_, _, s)| !s.is_empty());
+        held || !self.of(id, f).is_empty()
+    }
+
     /// The suppressions of `f` (file `id`), parsed when its text or kind
     /// changed since the last call.
     fn of(&mut self, id: FileId, f: &crate::project::SourceFile) -> &[Suppression] {

@@ -566,6 +566,15 @@ fn edits_inside_a_table_take_the_incremental_path() {
         // not compared with their old models again.
         let compared = state.engine().incr.compared;
         assert_eq!(compared, compare, "{edited}: tables compared");
+        // The findings were patched in place, and equal a fresh check's.
+        assert!(state.engine().incr.patched, "{edited}: findings patched");
+        let fresh = open_state(
+            &root,
+            &uri,
+            &text.replacen(needle, &needle.replacen("title", "titlex", 1), 1),
+            2,
+        );
+        assert_eq!(findings(&state, &path), findings(&fresh, &path));
         let _ = std::fs::remove_dir_all(&root);
     }
 }
@@ -647,5 +656,53 @@ fn renaming_a_local_base_class_checks_its_subclass_again() {
     let fresh = open_state(&root, &uri, &text, 2);
     assert_eq!(findings(&state, &path), findings(&fresh, &path));
     assert_ne!(findings(&state, &path), before);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A schema file with a suppression comment: an edit elsewhere in it may
+/// change which suppressions are used (and the lines they cover), so the
+/// findings are built again rather than patched, and equal a fresh check's.
+#[test]
+fn edits_of_a_file_with_suppressions_build_the_findings_again() {
+    let files: Vec<(&str, String)> = DRIZZLE_PROJECT
+        .iter()
+        .map(|(p, t)| {
+            let t = if *p == "src/db/schema.ts" {
+                t.replacen("  isDraft:", "  // greyhaven-ignore\n  isDraft:", 1)
+            } else {
+                t.to_string()
+            };
+            (*p, t)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let root = write_project(&files, "suppressed");
+    let edited = "src/db/schema.ts";
+    let path = root.join(edited);
+    let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+    let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
+    let state = open_state(&root, &uri, text, 1);
+    // Renaming the suppressed column: its finding moves and changes, and
+    // must stay suppressed.
+    let needle = "isDraft: integer";
+    let off = text.find(needle).unwrap() + "isDraft".len();
+    let p = pos_of(text, off, Encoding::Utf8);
+    let change = lsp::TextDocumentContentChangeEvent {
+        range: Some(lsp::Range::new(
+            lsp::Position::new(p.line, p.character),
+            lsp::Position::new(p.line, p.character),
+        )),
+        range_length: None,
+        text: "x".into(),
+    };
+    state.change(&uri, 2, &[change]);
+    assert!(matches!(
+        state.engine().incr.last,
+        Some(greyhaven_lsp::incremental::Path::Tables { .. })
+    ));
+    let new_text = format!("{}x{}", &text[..off], &text[off..]);
+    let fresh = open_state(&root, &uri, &new_text, 2);
+    assert_eq!(findings(&state, &path), findings(&fresh, &path));
+    assert!(!state.engine().incr.patched);
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -136,7 +136,7 @@ struct BodyPiece {
     /// The class statement, decorators included.
     span: Span,
     style: Style,
-    columns: Vec<(Column, ColFlags)>,
+    columns: Columns,
     tablename: Option<TableName>,
     /// The `__table_args__` value: its span and node kind (found again in the
     /// new tree).
@@ -171,6 +171,10 @@ pub(crate) struct Pieces {
     pub(crate) taken: Vec<(usize, usize)>,
 }
 
+/// A class body's columns with the flags they were written with, shared by
+/// the body being built and what the next extraction may take.
+type Columns = std::sync::Arc<Vec<(Column, ColFlags)>>;
+
 /// A class statement at the top level of the file.
 struct ClassInfo<'t> {
     name: String,
@@ -186,7 +190,7 @@ struct ClassInfo<'t> {
 /// What a class body declares, before inheritance.
 #[derive(Default)]
 struct Body<'t> {
-    columns: Vec<(Column, ColFlags)>,
+    columns: Columns,
     tablename: Option<TableName>,
     table_args: Option<Node<'t>>,
     is_abstract: bool,
@@ -684,7 +688,7 @@ impl<'a, 't> Cx<'a, 't> {
                 merge(cols, &mut out);
             }
         }
-        merge(bodies[i].columns.clone(), &mut out);
+        merge(bodies[i].columns.as_ref().clone(), &mut out);
         out
     }
 
@@ -1195,7 +1199,7 @@ impl<'a, 't> Cx<'a, 't> {
                 *s = e.span(*s);
             }
         };
-        for (c, f) in &mut p.columns {
+        for (c, f) in std::sync::Arc::make_mut(&mut p.columns) {
             super::shift::column(e, c, true);
             flags(f);
         }
@@ -1330,7 +1334,7 @@ impl<'a, 't> Cx<'a, 't> {
                 let ann_info = ann.map(|t| Ann::of(t, src));
                 let mut col = self.sa_attr_column(stmt, name, ann, ann_info.as_ref(), call);
                 self.settle_type(&mut col.0, 0);
-                out.columns.push(col);
+                std::sync::Arc::make_mut(&mut out.columns).push(col);
             }
             _ => {
                 out.conditional = true;
@@ -1417,13 +1421,13 @@ impl<'a, 't> Cx<'a, 't> {
                 out.uses_field = true;
                 let mut col = self.field_column(stmt, left, ann, ann_info.as_ref(), call);
                 self.settle_type(&mut col.0, 0);
-                out.columns.push(col);
+                std::sync::Arc::make_mut(&mut out.columns).push(col);
             }
             Some((call, "mapped_column" | "Column")) => {
                 out.uses_sa = true;
                 let mut col = self.sa_attr_column(stmt, left, ann, ann_info.as_ref(), call);
                 self.settle_type(&mut col.0, 0);
-                out.columns.push(col);
+                std::sync::Arc::make_mut(&mut out.columns).push(col);
             }
             _ => {
                 let Some(info) = ann_info.as_ref() else {
@@ -1434,7 +1438,7 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 let mut col = self.plain_column(stmt, left, ann, info, right, style);
                 self.settle_type(&mut col.0, 0);
-                out.columns.push(col);
+                std::sync::Arc::make_mut(&mut out.columns).push(col);
             }
         }
     }

@@ -459,18 +459,30 @@ impl State {
             // state and the project's change log move with the check.
             let mut guard = self.engine();
             let engine = &mut *guard;
-            let (schema, diagnostics) = engine
-                .incr
-                .check(&mut engine.project, std::mem::take(&mut engine.schema));
+            // The last findings are patched in place when the edit allows.
+            let mut diagnostics = std::mem::take(&mut engine.diagnostics);
+            let (schema, changed) = engine.incr.check_into(
+                &mut engine.project,
+                std::mem::take(&mut engine.schema),
+                &mut diagnostics,
+            );
             let ids = engine
                 .pull
                 .then(|| super::pull::result_ids(&engine.project, &diagnostics));
             engine.schema = schema;
-            let before = std::mem::replace(&mut engine.diagnostics, diagnostics);
+            engine.diagnostics = diagnostics;
             owed.extend(forced.iter().cloned());
-            only = to_convert(engine, &before, &engine.diagnostics, &owed);
-            // Freed off the keystroke's path.
-            crate::incremental::drop_later(before);
+            only = match changed {
+                crate::incremental::Changed::All(before) => {
+                    let only = to_convert(engine, &before, &engine.diagnostics, &owed);
+                    // Freed off the keystroke's path.
+                    crate::incremental::drop_later(before);
+                    only
+                }
+                crate::incremental::Changed::Files(files) => {
+                    to_convert_files(engine, &files, &owed)
+                }
+            };
             engine.linting.clear();
             if let Some(ids) = ids {
                 out.refresh = store_result_ids(engine, ids, &forced);
@@ -1014,6 +1026,32 @@ pub fn convert_open_fresh(engine: &Engine, enc: Encoding) -> Vec<(PathBuf, Vec<I
             (path.clone(), items)
         })
         .collect()
+}
+
+/// [`to_convert`] after a check that patched the findings in place: the open
+/// documents of `forced`, those never published, and those of `files` (the
+/// files whose findings the check changed).
+fn to_convert_files(
+    engine: &Engine,
+    files: &BTreeSet<FileId>,
+    forced: &BTreeSet<PathBuf>,
+) -> Option<BTreeSet<PathBuf>> {
+    if forced.iter().any(|p| !engine.published.contains_key(p)) {
+        return None;
+    }
+    let mut out = forced.clone();
+    for path in engine.open.keys() {
+        let same = !engine.oversize.contains(path)
+            && engine.published.contains_key(path)
+            && engine
+                .project
+                .file_id(path)
+                .is_some_and(|id| !files.contains(&id));
+        if !same {
+            out.insert(path.clone());
+        }
+    }
+    Some(out)
 }
 
 /// The open documents a lint must convert again: those of `forced` (their

@@ -550,8 +550,19 @@ pub struct LintCache {
     /// reports findings that come from no table (it reads files, or iterates
     /// tables itself), so it runs whole.
     per_table: Vec<Option<PerTable>>,
+    /// By rule: the findings of the rules that ran whole.
+    whole: Vec<Vec<Diagnostic>>,
     /// Tables of the schema the cache was built for.
     tables: usize,
+}
+
+/// Where findings are reported: file, span and rule. A check that patches
+/// its last result ([`lint_patch`]) replaces every finding at a place whose
+/// findings changed.
+pub type Place = (FileId, Span, &'static str);
+
+fn place(d: &Diagnostic) -> Place {
+    (d.file, d.span, d.rule)
 }
 
 impl LintCache {
@@ -561,6 +572,9 @@ impl LintCache {
             for d in ds {
                 crate::project::shift::diagnostic(e, d);
             }
+        }
+        for d in self.whole.iter_mut().flatten() {
+            crate::project::shift::diagnostic(e, d);
         }
     }
 
@@ -604,11 +618,11 @@ pub fn lint_cached(
         cache.per_table = vec![None; RULES.len()];
         cache.tables = n;
     }
+    cache.whole.resize_with(RULES.len(), Vec::new);
     // Report-only: the server computes fixes when a code action asks.
     let cx = Ctx::new(project, schema, Fixes::None);
-    // Findings of the rules that run whole this time, by rule.
-    let mut whole: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
     for (ri, def) in RULES.iter().enumerate() {
+        cache.whole[ri].clear();
         let Some(severity) = enabled(project, def) else {
             cache.per_table[ri] = None;
             continue;
@@ -616,7 +630,7 @@ pub fn lint_cached(
         let global = run(&cx, def, severity, Scope::None);
         if !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name) {
             cache.per_table[ri] = None;
-            whole.push((ri, run(&cx, def, severity, Scope::All)));
+            cache.whole[ri] = run(&cx, def, severity, Scope::All);
             continue;
         }
         match (&mut cache.per_table[ri], dirty) {
@@ -641,11 +655,25 @@ pub fn lint_cached(
     }
     // Every finding in rule order (tables in schema order within a rule), by
     // reference: sorted, then copied once into the result.
+    let refs = cached_findings(cache, None);
+    let all = refs.into_iter().cloned().collect();
+    finish_sorted(project, schema, all)
+}
+
+/// The cached findings in rule order (tables in schema order within a rule),
+/// only those at `places` when given, sorted by place and message.
+fn cached_findings<'c>(
+    cache: &'c LintCache,
+    places: Option<&std::collections::HashSet<Place>>,
+) -> Vec<&'c Diagnostic> {
+    let at = |d: &&Diagnostic| places.is_none_or(|ps| ps.contains(&place(d)));
     let mut refs: Vec<&Diagnostic> = Vec::new();
-    let mut whole = whole.iter().peekable();
     for (ri, def) in RULES.iter().enumerate() {
-        if let Some((_, ds)) = whole.next_if(|(r, _)| *r == ri) {
-            refs.extend(ds);
+        if places.is_some_and(|ps| !ps.iter().any(|p| p.2 == def.meta.name)) {
+            continue;
+        }
+        if let Some(ds) = cache.whole.get(ri).filter(|ds| !ds.is_empty()) {
+            refs.extend(ds.iter().filter(at));
             continue;
         }
         let Some(per) = &cache.per_table[ri] else {
@@ -656,17 +684,82 @@ pub fn lint_cached(
             refs.extend(
                 per.iter()
                     .flat_map(|(_, ds)| ds)
-                    .filter(|d| seen.insert((d.file, d.span))),
+                    .filter(|d| seen.insert((d.file, d.span)))
+                    .filter(at),
             );
         } else {
-            refs.extend(per.iter().flat_map(|(_, ds)| ds));
+            refs.extend(per.iter().flat_map(|(_, ds)| ds).filter(at));
         }
     }
     refs.sort_by(|a, b| {
         (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
     });
-    let all = refs.into_iter().cloned().collect();
-    finish_sorted(project, schema, all)
+    refs
+}
+
+/// [`lint_cached`] for a check that patches its last result instead of
+/// building it again: the tables at `dirty` are checked again (and the rules
+/// that run whole), and only what changed is returned: the places whose
+/// findings differ from the cached ones, and every finding now at those
+/// places, finished as [`lint_cached`] finishes them (sorted by place and
+/// message). `None` when the cache cannot say (a rule switched between
+/// running whole and per table, or the cache is for another schema); the
+/// cache must then be built again ([`lint_cached`] without `dirty`).
+pub fn lint_patch(
+    project: &Project,
+    schema: &Schema,
+    cache: &mut LintCache,
+    dirty: &[usize],
+) -> Option<(std::collections::HashSet<Place>, Vec<Diagnostic>)> {
+    let n = schema.tables.len();
+    if cache.tables != n || cache.per_table.len() != RULES.len() || cache.whole.len() != RULES.len()
+    {
+        return None;
+    }
+    let cx = Ctx::new(project, schema, Fixes::None);
+    let mut places = std::collections::HashSet::new();
+    let mut changed = |old: &[Diagnostic], new: &[Diagnostic]| {
+        if old != new {
+            places.extend(old.iter().chain(new).map(place));
+        }
+    };
+    for (ri, def) in RULES.iter().enumerate() {
+        let Some(severity) = enabled(project, def) else {
+            if cache.per_table[ri].is_some() || !cache.whole[ri].is_empty() {
+                return None;
+            }
+            continue;
+        };
+        let global = run(&cx, def, severity, Scope::None);
+        let whole = !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name);
+        match (&mut cache.per_table[ri], whole) {
+            (None, true) => {
+                let new = run(&cx, def, severity, Scope::All);
+                changed(&cache.whole[ri], &new);
+                cache.whole[ri] = new;
+            }
+            (Some(per), false) => {
+                for &p in dirty.iter().filter(|&&p| p < n) {
+                    let new = run(&cx, def, severity, Scope::One(p));
+                    let old = per
+                        .binary_search_by_key(&(p as u32), |(q, _)| *q)
+                        .map_or(&[][..], |i| per[i].1.as_slice());
+                    changed(old, &new);
+                    set_table_findings(per, p, new);
+                }
+            }
+            // A rule that ran whole now runs per table, or the reverse.
+            _ => return None,
+        }
+    }
+    if places.is_empty() {
+        return Some((places, Vec::new()));
+    }
+    let all = cached_findings(cache, Some(&places))
+        .into_iter()
+        .cloned()
+        .collect();
+    Some((places, finish_sorted(project, schema, all)))
 }
 
 /// Rules whose findings read other files than their table's (`force-rls`
