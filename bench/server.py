@@ -527,6 +527,8 @@ def bench_memory(binary, tmp, files):
     show("RSS (VmRSS) after indexing + open", f"{rss.get('VmRSS', 0) / 1024:.1f} MiB", f"<= {limit:.1f} MiB")
     show("peak RSS (VmHWM)", f"{rss.get('VmHWM', 0) / 1024:.1f} MiB", f"<= {limit:.1f} MiB")
     show("ratio peak / (4x source + 30 MB)", f"{rss.get('VmHWM', 0) / 1024 / limit:.2f}", "<= 1.00")
+    show("ratio resident / source", f"{rss.get('VmRSS', 0) / 1024 / mib:.2f}", "")
+    print("  (what the heap holds, by part: cargo bench --bench memory)")
 
 
 def main():

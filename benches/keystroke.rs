@@ -7,6 +7,9 @@
 //! own incremental reparse of the same edit and a full re-check of the project.
 //! Prints median and p99 of each and their ratio, then runs the same work under
 //! criterion. `bench/keystroke.py` runs it and checks the figures.
+//! Allocations go through mimalloc, as in the binary (Rust code and
+//! tree-sitter's C core). `GREYHAVEN_KEYSTROKE_CASE=drizzle` (or `sqlmodel`)
+//! runs one case only.
 
 #[path = "corpus/mod.rs"]
 #[allow(dead_code)]
@@ -21,6 +24,9 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tower_lsp_server::ls_types as lsp;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 struct Case {
     name: &'static str,
@@ -203,10 +209,14 @@ fn measure(c: &Case, rounds: usize) {
 }
 
 fn main() {
-    let cases = [
-        case("drizzle-5000", false, 5000),
-        case("sqlmodel-2000", true, 2000),
-    ];
+    // Before anything parses, as the binary does.
+    greyhaven_lsp::extract::use_mimalloc_for_tree_sitter();
+    let only = std::env::var("GREYHAVEN_KEYSTROKE_CASE").unwrap_or_default();
+    let cases: Vec<Case> = [("drizzle-5000", false, 5000), ("sqlmodel-2000", true, 2000)]
+        .into_iter()
+        .filter(|(name, _, _)| only.is_empty() || name.starts_with(only.as_str()))
+        .map(|(name, python, lines)| case(name, python, lines))
+        .collect();
     let quick = std::env::args().any(|a| a == "--quick-stats");
     // `cargo test --benches` runs this without `--bench`: a smoke run only.
     let bench = std::env::args().any(|a| a == "--bench");
@@ -295,7 +305,8 @@ fn print_keystroke_phases(
         }
         let (schema, ds) = e.incr.check(&mut e.project, std::mem::take(&mut e.schema));
         e.schema = schema;
-        e.diagnostics = ds;
+        // As `State::lint_pending` does: the old findings are freed off the path.
+        greyhaven_lsp::incremental::drop_later(std::mem::replace(&mut e.diagnostics, ds));
         phases[2].push(t.elapsed());
         let t = Instant::now();
         let converted = convert_open(e, enc);

@@ -114,12 +114,16 @@ pub struct NewMigration {
 
 impl Diagnostic {
     pub fn new(rule: &'static str, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        // A `format!`ted message may have up to twice the room it uses, and
+        // the language server keeps every finding (twice: see `LintCache`).
+        let mut message = message.into();
+        message.shrink_to_fit();
         Diagnostic {
             rule,
             severity: Severity::Error,
             file,
             span,
-            message: message.into(),
+            message,
             table: None,
             column: None,
             related: Vec::new(),

@@ -30,8 +30,14 @@ use crate::rules::{LintCache, lint_cached};
 #[derive(Default)]
 pub struct Incremental {
     prev: Option<Prev>,
+    /// Suppression comments per file text, kept across checks.
+    suppressions: crate::suppress::Cache,
     /// How the last check ran (for tests and benchmarks).
     pub last: Option<Path>,
+    /// Tables of the edited file the last check compared with their old
+    /// models (the others came unchanged from the last extraction; for tests
+    /// and benchmarks).
+    pub compared: usize,
 }
 
 /// Which way a check went.
@@ -52,6 +58,9 @@ struct Prev {
     memo: Memo,
     lint: LintCache,
     config: Config,
+    /// The schema positions of the tables holding a span in one file (the last
+    /// file edited), so that an edit of it moves only those ([`mentions`]).
+    mentions: Option<(FileId, Vec<usize>)>,
 }
 
 impl std::fmt::Debug for Incremental {
@@ -89,7 +98,7 @@ impl Incremental {
                 Err("not the schema of the last check")
             }
             Some(prev) => match changes.replaced.into_iter().next() {
-                None => Ok((schema, prev, Vec::new(), false)),
+                None => Ok((schema, prev, Vec::new(), false, 0)),
                 Some((id, old)) if is_migration_edit(project, id, &old) => {
                     migrated = true;
                     migration_edit(project, schema, prev, id, old)
@@ -98,7 +107,8 @@ impl Incremental {
             },
         };
         let (schema, prev, diagnostics) = match reuse {
-            Ok((schema, mut prev, dirty, all_rules)) => {
+            Ok((schema, mut prev, dirty, all_rules, compared)) => {
+                self.compared = compared;
                 let ds = lint_cached(
                     project,
                     &schema,
@@ -119,6 +129,7 @@ impl Incremental {
                 (schema, prev, ds)
             }
             Err(why) => {
+                self.compared = 0;
                 let (schema, memo) = resolve_with_memo(project);
                 let mut lint = LintCache::default();
                 let ds = lint_cached(project, &schema, &mut lint, None);
@@ -127,12 +138,14 @@ impl Incremental {
                     memo,
                     lint,
                     config: project.config.clone(),
+                    mentions: None,
                 };
                 (schema, prev, ds)
             }
         };
         self.prev = Some(prev);
-        let diagnostics = crate::finish_findings(project, diagnostics);
+        let diagnostics =
+            crate::finish_findings_cached(project, diagnostics, &mut self.suppressions);
         (schema, diagnostics)
     }
 }
@@ -175,7 +188,9 @@ fn summary(st: &SchemaTable, tenant_column: &str) -> Summary {
     }
 }
 
-type Reused = (Schema, Prev, Vec<usize>, bool);
+/// The schema, what the next check reuses, the positions to lint again,
+/// whether every table must be, and how many tables were compared.
+type Reused = (Schema, Prev, Vec<usize>, bool, usize);
 
 /// The incremental path for one changed file (`old`: its previous version):
 /// the schema with the changed tables resolved again, the positions to lint
@@ -202,9 +217,21 @@ fn incremental(
         return Err("not a schema file");
     }
     let e = TextEdit::between(id, &old.text, &new.text);
-    let mut om = old.model;
-    shift::file_model(&e, &mut om);
     let nm = &new.model;
+    // Tables the extraction took from the old model's, moved past this same
+    // edit, need no comparison ([`crate::model::Provenance`]).
+    let prov = &nm.provenance;
+    let trusted = prov.base != 0
+        && prov.base == old.model.provenance.stamp
+        && prov.edit == (e.start, e.old_end, e.new_end)
+        && prov.tables.len() == nm.tables.len();
+    let SourceFile {
+        model: mut om,
+        text: old_text,
+        ..
+    } = old;
+    drop_later(old_text);
+    shift::file_facts(&e, &mut om);
     let same_facts = om.column_sets == nm.column_sets
         && om.imports == nm.imports
         && om.exports == nm.exports
@@ -222,10 +249,12 @@ fn incremental(
         && om.table_builders == nm.table_builders
         && om.tables.len() == nm.tables.len();
     if !same_facts {
+        drop_later(om);
         return Err("the file's facts other than its tables changed");
     }
     let mut changed = Vec::new();
-    for (i, (a, b)) in om.tables.iter().zip(&nm.tables).enumerate() {
+    let mut compared = 0;
+    for (i, (a, b)) in om.tables.iter_mut().zip(&nm.tables).enumerate() {
         if a.ident != b.ident
             || a.name != b.name
             || a.schema != b.schema
@@ -237,12 +266,28 @@ fn incremental(
         // A table whose text the edit touched is checked again even when its
         // model looks the same.
         let touched = b.span.end >= e.start && b.span.start <= e.new_end;
-        if a != b || touched {
+        if touched {
+            changed.push(i);
+            continue;
+        }
+        if trusted && prov.tables[i] == Some(i) {
+            continue;
+        }
+        compared += 1;
+        shift::table(&e, a);
+        if a != b {
             changed.push(i);
         }
     }
-    for st in &mut schema.tables {
-        shift::schema_table(&e, st);
+    drop_later(om);
+    let positions = match prev.mentions.take() {
+        Some((file, positions)) if file == id => positions,
+        _ => (0..schema.tables.len())
+            .filter(|&p| shift::mentions(&schema.tables[p], id))
+            .collect(),
+    };
+    for &p in &positions {
+        shift::schema_table(&e, &mut schema.tables[p]);
     }
     prev.memo.shift(&e);
     prev.lint.shift(&e);
@@ -264,15 +309,15 @@ fn incremental(
     let mut referrers = Vec::new();
     for &p in &dirty {
         let before = summary(&schema.tables[p], &tenant_column);
-        let keys = prev.memo.target_keys(p).ok_or(NO_TABLE)?.to_vec();
+        let keys = crate::project::resolve::key_pairs(&schema.tables[p]);
         let st = re_resolve(project, &mut prev.memo, p).ok_or(NO_TABLE)?;
         if st.file != schema.tables[p].file || st.table.ident != schema.tables[p].table.ident {
             return Err(NO_TABLE);
         }
         schema.tables[p] = st;
         all_rules |= summary(&schema.tables[p], &tenant_column) != before;
-        let now = prev.memo.target_keys(p).ok_or(NO_TABLE)?;
-        if now != keys.as_slice() {
+        let now = crate::project::resolve::key_pairs(&schema.tables[p]);
+        if now != keys {
             // Foreign keys to this table name its columns by key: the ones naming
             // a key whose name changed are resolved again.
             let mut touched: Vec<&str> = Vec::new();
@@ -305,7 +350,20 @@ fn incremental(
     dirty.extend(referrers);
     dirty.sort_unstable();
     dirty.dedup();
-    Ok((schema, prev, dirty, all_rules))
+    // The tables resolved again may hold spans in the file now, or no longer.
+    let mut positions: Vec<usize> = positions
+        .into_iter()
+        .filter(|p| dirty.binary_search(p).is_err())
+        .chain(
+            dirty
+                .iter()
+                .copied()
+                .filter(|&p| shift::mentions(&schema.tables[p], id)),
+        )
+        .collect();
+    positions.sort_unstable();
+    prev.mentions = Some((id, positions));
+    Ok((schema, prev, dirty, all_rules, compared))
 }
 
 /// `true` when the one changed file is a migration (SQL or Alembic) before
@@ -375,7 +433,9 @@ fn migration_edit(
         || before.file_config != schema.file_config;
     prev.lint.shift(&e);
     prev.memo = memo;
-    Ok((schema, prev, dirty, all_rules))
+    // Every table was resolved again: which hold spans where is read anew.
+    prev.mentions = None;
+    Ok((schema, prev, dirty, all_rules, 0))
 }
 
 /// `true` when a foreign key of `st` to the table anchored at `target` names
@@ -384,7 +444,7 @@ fn names_columns_of(st: &SchemaTable, target: Loc, columns: &[&str]) -> bool {
     st.table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref())
+        .filter_map(|c| c.references.as_deref())
         .chain(&st.table.foreign_keys)
         .filter(|fk| fk.resolved_loc == Some(target))
         .any(|fk| {
@@ -395,3 +455,25 @@ fn names_columns_of(st: &SchemaTable, target: Loc, columns: &[&str]) -> bool {
 }
 
 const NO_TABLE: &str = "a changed table no longer resolves alone";
+
+/// Free `x` off the keystroke's path: on a thread that only frees what it is
+/// sent (an old file model holds thousands of small allocations; freeing them
+/// is no part of the answer). Freed here when that thread cannot be started.
+pub fn drop_later<T: Send + 'static>(x: T) {
+    use std::sync::{Mutex, OnceLock, mpsc};
+    type Garbage = Box<dyn Send>;
+    static BIN: OnceLock<Option<Mutex<mpsc::Sender<Garbage>>>> = OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Garbage>();
+        std::thread::Builder::new()
+            .name("greyhaven-free".into())
+            .spawn(move || rx.into_iter().for_each(drop))
+            .ok()
+            .map(|_| Mutex::new(tx))
+    });
+    let Some(tx) = bin else { return };
+    if let Ok(tx) = tx.lock() {
+        // A closed channel hands the value back inside the error: freed here.
+        let _ = tx.send(Box::new(x));
+    }
+}

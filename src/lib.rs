@@ -51,11 +51,21 @@ pub fn check_project_with(project: &Project, fixes: rules::Fixes) -> (Schema, Ve
 /// What follows the rules (also for the language server's incremental
 /// engine, `incremental::Incremental::check`): fixes near broken syntax
 /// dropped, suppressions applied, the configured baseline left out.
-pub fn finish_findings(project: &Project, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub fn finish_findings(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    finish_findings_cached(project, diagnostics, &mut suppress::Cache::default())
+}
+
+/// [`finish_findings`] reading suppression comments through `cache` (only
+/// the files whose text changed since are read again).
+pub fn finish_findings_cached(
+    project: &Project,
+    mut diagnostics: Vec<Diagnostic>,
+    cache: &mut suppress::Cache,
+) -> Vec<Diagnostic> {
     // No fix is offered in or next to broken syntax (the text there is a guess).
     fix::verify::drop_fixes_near_errors(project, &mut diagnostics);
     fix::verify::drop_markers_near_errors(project, &mut diagnostics);
-    let mut diagnostics = suppress::apply(project, diagnostics);
+    let mut diagnostics = suppress::apply_cached(project, diagnostics, cache);
     if let Some(b) = &project.config.baseline {
         diagnostics = baseline::apply(project, b, diagnostics).kept;
     }

@@ -267,7 +267,9 @@ pub struct Column {
     pub unique: bool,
     pub db_default: Option<DbDefault>,
     pub client_default: Option<ClientDefault>,
-    pub references: Option<ForeignKey>,
+    /// Boxed: most columns have none, and a foreign key is larger than the
+    /// rest of the column (Debug, equality and serialization see through it).
+    pub references: Option<Box<ForeignKey>>,
     /// SQLModel `index=True` (or Column(index=True)).
     pub indexed: bool,
     /// Anchor: the property key / attribute name.
@@ -288,8 +290,9 @@ pub struct Column {
     /// Drizzle: the imported helper that builds this column (`id: id()` with `id`
     /// from another file, or an imported `pgEnum`). `project.rs` fills the column
     /// from the helper's definition; until then the type is `Unknown`.
+    /// Boxed like `references`: most columns call no imported helper.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub helper: Option<HelperCall>,
+    pub helper: Option<Box<HelperCall>>,
 }
 
 /// A call of an imported column helper: its local name and the string value of
@@ -757,6 +760,9 @@ pub enum DdlAction {
     },
     DropTable {
         table: QualifiedName,
+        /// `DROP TABLE ... CASCADE`: the foreign keys other tables hold to it go too.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        cascade: bool,
     },
     RenameTable {
         table: QualifiedName,
@@ -996,9 +1002,68 @@ pub struct FileModel {
     /// fixes look for broken regions only in such files. Not part of snapshots.
     #[serde(skip)]
     pub syntax_error: bool,
+    /// What extraction took from an earlier model of the same file (the
+    /// language server's statement reuse), for the incremental check. Not
+    /// part of what the model says: any two compare equal. Not in snapshots.
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
+impl Table {
+    /// Give back the spare capacity of the table's lists (a model kept for
+    /// long, as the language server keeps every file's, holds only what it uses).
+    pub fn shrink_to_fit(&mut self) {
+        self.columns.shrink_to_fit();
+        self.pending.shrink_to_fit();
+        self.bases.shrink_to_fit();
+        self.indexes.shrink_to_fit();
+        self.foreign_keys.shrink_to_fit();
+        self.uniques.shrink_to_fit();
+        self.policies.shrink_to_fit();
+    }
+}
+
+/// Which tables of a model an extraction took unchanged from the model of the
+/// last extraction of the same file (`crate::extract::extract_reusing`), so
+/// that the incremental check need not compare them. Every model compares
+/// equal whatever this holds.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    /// This extraction, unique in the process (0: not stamped).
+    pub stamp: u64,
+    /// The stamp of the model whose statements this one reused (0: none).
+    pub base: u64,
+    /// The edit from the base's text to this one: (start, old end, new end).
+    pub edit: (usize, usize, usize),
+    /// By table position: the position of the base's table this one is, its
+    /// spans moved past the edit (only `exported`, which the whole file
+    /// decides, may differ); `None`: extracted again.
+    pub tables: Vec<Option<usize>>,
+}
+
+impl PartialEq for Provenance {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Provenance {}
+
 impl FileModel {
+    /// [`Table::shrink_to_fit`] for every table and column set, and the
+    /// file's own lists.
+    pub fn shrink_to_fit(&mut self) {
+        self.tables.iter_mut().for_each(Table::shrink_to_fit);
+        self.tables.shrink_to_fit();
+        for s in &mut self.column_sets {
+            s.columns.shrink_to_fit();
+        }
+        self.column_sets.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.exports.shrink_to_fit();
+        self.notes.shrink_to_fit();
+    }
+
     pub fn empty(kind: SourceKind) -> Self {
         FileModel {
             kind,
@@ -1020,6 +1085,7 @@ impl FileModel {
             builders: Vec::new(),
             table_builders: Vec::new(),
             syntax_error: false,
+            provenance: Provenance::default(),
         }
     }
 }

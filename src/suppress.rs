@@ -492,13 +492,53 @@ impl Tracked {
 /// Drop suppressed diagnostics and add `unused-suppression` findings (unless that
 /// rule is off). The result is sorted by file, span and rule.
 pub fn apply(project: &Project, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    apply_cached(project, diagnostics, &mut Cache::default())
+}
+
+/// The suppressions of each file's text as last parsed, so that a check after
+/// an edit of one file reads the comments of that file only
+/// ([`apply_cached`]). A file's entry holds when its text is the same `Arc`
+/// (texts are replaced, never changed in place) and its kind the same.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// By file id: the text parsed, its kind, and its suppressions.
+    files: Vec<Option<Parsed>>,
+}
+
+/// One file's text as parsed, its kind, and its suppressions.
+type Parsed = (std::sync::Arc<str>, SourceKind, Vec<Suppression>);
+
+impl Cache {
+    /// The suppressions of `f` (file `id`), parsed when its text or kind
+    /// changed since the last call.
+    fn of(&mut self, id: FileId, f: &crate::project::SourceFile) -> &[Suppression] {
+        let i = id.0 as usize;
+        if self.files.len() <= i {
+            self.files.resize_with(i + 1, || None);
+        }
+        let slot = &mut self.files[i];
+        let fresh = slot
+            .as_ref()
+            .is_some_and(|(t, k, _)| std::sync::Arc::ptr_eq(t, &f.text) && *k == f.model.kind);
+        if !fresh {
+            let sups = lang_of(f.model.kind).map_or_else(Vec::new, |lang| parse(lang, &f.text));
+            *slot = Some((f.text.clone(), f.model.kind, sups));
+        }
+        slot.as_ref().map_or(&[], |(_, _, s)| s.as_slice())
+    }
+}
+
+/// [`apply`] reading each file's suppressions through `cache`.
+pub fn apply_cached(
+    project: &Project,
+    diagnostics: Vec<Diagnostic>,
+    cache: &mut Cache,
+) -> Vec<Diagnostic> {
     let mut per_file: HashMap<FileId, Vec<Tracked>> = HashMap::new();
     for (id, f) in project.files() {
-        let Some(lang) = lang_of(f.model.kind) else {
-            continue;
-        };
-        let sups = parse(lang, &f.text);
+        let sups = cache.of(id, f);
         if !sups.is_empty() {
+            let sups = sups.to_vec();
             per_file.insert(
                 id,
                 sups.into_iter()
@@ -776,5 +816,68 @@ mod tests {
         assert_eq!(s[3].scope, Scope::Line(6));
         assert_eq!(s[4].scope, Scope::Line(6));
         assert_eq!(&text[s[0].rules[1].1.start..s[0].rules[1].1.end], "b");
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    fn project_with(text: &str) -> (Project, FileId) {
+        let mut p = Project::new(PathBuf::from("/w"), Config::default());
+        let path = PathBuf::from("/w/m.sql");
+        let model = crate::extract::extract_file(&path, text);
+        let id = p.set_file(path, Arc::from(text), model);
+        (p, id)
+    }
+
+    fn unused(p: &Project, cache: &mut Cache) -> usize {
+        apply_cached(p, Vec::new(), cache)
+            .iter()
+            .filter(|d| d.rule == UNUSED_RULE)
+            .count()
+    }
+
+    /// A file's suppressions are read again when its text is replaced (even
+    /// by an equal text in a new `Arc`), and kept while it is the same `Arc`.
+    #[test]
+    fn a_replaced_text_is_read_again() {
+        let (mut p, id) = project_with("-- greyhaven-ignore: enable-rls\nselect 1;\n");
+        let mut cache = Cache::default();
+        assert_eq!(unused(&p, &mut cache), 1);
+        assert_eq!(unused(&p, &mut cache), 1, "same text, from the cache");
+        let path = p.file(id).unwrap().path.clone();
+        let text = "select 1;\n";
+        let model = crate::extract::extract_file(&path, text);
+        p.set_file(path.clone(), Arc::from(text), model);
+        assert_eq!(unused(&p, &mut cache), 0, "the comment is gone");
+        let text = "-- greyhaven-ignore: enable-rls, force-rls\nselect 1;\n";
+        let model = crate::extract::extract_file(&path, text);
+        p.set_file(path, Arc::from(text), model);
+        assert_eq!(unused(&p, &mut cache), 2, "two names listed now");
+        // The cache answers as a fresh parse does.
+        assert_eq!(unused(&p, &mut Cache::default()), 2);
+    }
+
+    /// A file whose kind changed (same text) is read in its new language.
+    #[test]
+    fn a_changed_kind_is_read_again() {
+        let text = "# greyhaven-ignore: enable-rls, index-naming\n-- greyhaven-ignore: force-rls\n";
+        let (mut p, id) = project_with(text);
+        let mut cache = Cache::default();
+        assert_eq!(unused(&p, &mut cache), 1, "read as SQL: the `--` comment");
+        let f = p.file(id).unwrap();
+        let (path, text) = (f.path.clone(), f.text.clone());
+        let mut model = crate::model::FileModel::empty(SourceKind::Alembic);
+        model.kind = SourceKind::Alembic;
+        p.set_file(path, text, model);
+        // Python now: `# greyhaven-ignore` is the comment (the `--` line is
+        // not a Python comment).
+        let fresh = unused(&p, &mut Cache::default());
+        assert_eq!(fresh, 2);
+        assert_eq!(unused(&p, &mut cache), fresh);
     }
 }

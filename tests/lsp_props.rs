@@ -514,13 +514,17 @@ fn a_broken_revision_relints_every_table() {
 /// tests above compare it, not only the fallback).
 #[test]
 fn edits_inside_a_table_take_the_incremental_path() {
-    for (files, edited, needle) in [
+    // The last: tables compared with their old models (the edited one is
+    // checked again without comparing; `Pinned` inherits from the edited
+    // `Post`, so its body alone is not what it was built from).
+    for (files, edited, needle, compare) in [
         (
             DRIZZLE_PROJECT,
             "src/db/schema.ts",
             "title: text(\"title\")",
+            0,
         ),
-        (SQLMODEL_PROJECT, "app/models.py", "title: Optional[str]"),
+        (SQLMODEL_PROJECT, "app/models.py", "title: Optional[str]", 1),
     ] {
         let root = write_project(files, "path");
         let path = root.join(edited);
@@ -558,6 +562,90 @@ fn edits_inside_a_table_take_the_incremental_path() {
             ),
             "{edited}: {last:?}"
         );
+        // The tables of the statements taken from the last extraction are
+        // not compared with their old models again.
+        let compared = state.engine().incr.compared;
+        assert_eq!(compared, compare, "{edited}: tables compared");
         let _ = std::fs::remove_dir_all(&root);
     }
+}
+
+/// `project::shift::mentions` says exactly which resolved tables hold a span
+/// in a file: an insertion at the start of the file moves a table's spans if
+/// and only if it mentions the file (the incremental check moves only those).
+#[test]
+fn mentions_names_exactly_the_tables_an_edit_moves() {
+    use greyhaven_lsp::model::FileId;
+    use greyhaven_lsp::project::shift::{TextEdit, mentions, schema_table};
+    for files in [DRIZZLE_PROJECT, SQLMODEL_PROJECT] {
+        let mut project = greyhaven_lsp::project::Project::new(
+            "/w".into(),
+            greyhaven_lsp::config::Config::default(),
+        );
+        for (p, text) in files {
+            let path = Path::new("/w").join(p);
+            let model = greyhaven_lsp::extract::extract_file(&path, text);
+            project.set_file(path, std::sync::Arc::from(*text), model);
+        }
+        let schema = project.resolve();
+        let ids: Vec<FileId> = project.files().map(|(id, _)| id).collect();
+        let mut cross = 0;
+        for &file in &ids {
+            let e = TextEdit {
+                file,
+                start: 0,
+                old_end: 0,
+                new_end: 1,
+            };
+            for st in &schema.tables {
+                let mut moved = st.clone();
+                schema_table(&e, &mut moved);
+                assert_eq!(
+                    mentions(st, file),
+                    moved != *st,
+                    "table {:?} and file {file:?}",
+                    st.table.name
+                );
+                cross += usize::from(mentions(st, file) && st.file != file);
+            }
+        }
+        // Some tables hold spans in other files than their own (columns
+        // spread from another file, migrations' RLS, indexes, foreign keys).
+        assert!(cross > 0);
+    }
+}
+
+/// Renaming a local base class (a mixin) leaves the body of the table class
+/// using it untouched, but that class no longer inherits the mixin's
+/// columns: its table must not be taken as the last extraction built it
+/// (SQLModel statement reuse); the findings equal a fresh check's.
+#[test]
+fn renaming_a_local_base_class_checks_its_subclass_again() {
+    let models = "from datetime import datetime\nfrom sqlmodel import Field, SQLModel\n\n\nclass Mixin(SQLModel):\n    createdAt: datetime = Field(default_factory=datetime.utcnow)\n\n\nclass Post(Mixin, table=True):\n    __tablename__ = \"posts\"\n    id: int = Field(primary_key=True)\n";
+    let root = write_project(&[("app/models.py", models)], "rename-base");
+    let path = root.join("app/models.py");
+    let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+    let state = open_state(&root, &uri, models, 1);
+    let before = findings(&state, &path);
+    assert!(
+        before.0.iter().any(|d| d.contains("createdAt")),
+        "the mixin's column is checked in posts: {:#?}",
+        before.0
+    );
+    let off = models.find("class Mixin").unwrap() + "class Mixin".len();
+    let p = pos_of(models, off, Encoding::Utf8);
+    let change = lsp::TextDocumentContentChangeEvent {
+        range: Some(lsp::Range::new(
+            lsp::Position::new(p.line, p.character),
+            lsp::Position::new(p.line, p.character),
+        )),
+        range_length: None,
+        text: "2".into(),
+    };
+    state.change(&uri, 2, &[change]);
+    let text = models.replacen("class Mixin", "class Mixin2", 1);
+    let fresh = open_state(&root, &uri, &text, 2);
+    assert_eq!(findings(&state, &path), findings(&fresh, &path));
+    assert_ne!(findings(&state, &path), before);
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -68,7 +68,7 @@ fn ts(sp: &mut Spans, key: &str) -> Column {
 
 fn tenant(sp: &mut Spans) -> Column {
     let mut c = not_null(col(sp, "tenant_id", Some("tenant_id"), ColumnType::Uuid));
-    c.references = Some(fk(&["tenant_id"], "tenants"));
+    c.references = Some(Box::new(fk(&["tenant_id"], "tenants")));
     c
 }
 
@@ -225,7 +225,7 @@ fn misnamed_standard_columns_get_one_naming_finding_each() {
     let cols = vec![id(sp)];
     let mut t = table(sp, "posts", cols);
     let mut tid = not_null(col(sp, "tenantId", None, ColumnType::Uuid));
-    tid.references = Some(fk(&["tenantId"], "tenants"));
+    tid.references = Some(Box::new(fk(&["tenantId"], "tenants")));
     let mut created = not_null(col(
         sp,
         "createdAt",
@@ -317,9 +317,9 @@ fn composite_key_join_table_is_named_in_the_message() {
     let cols = vec![tenant(sp), ts(sp, "created_at"), ts(sp, "updated_at")];
     let mut t = table(sp, "post_tags", cols);
     let mut post = not_null(col(sp, "post_id", Some("post_id"), ColumnType::Uuid));
-    post.references = Some(fk(&["post_id"], "posts"));
+    post.references = Some(Box::new(fk(&["post_id"], "posts")));
     let mut tag = not_null(col(sp, "tag_id", Some("tag_id"), ColumnType::Uuid));
-    tag.references = Some(fk(&["tag_id"], "tags"));
+    tag.references = Some(Box::new(fk(&["tag_id"], "tags")));
     t.columns.extend([post, tag]);
     t.primary_key = Some(vec!["post_id".into(), "tag_id".into()]);
     let found = run(Config::default(), model(vec![tenants(sp), t]));
@@ -391,7 +391,7 @@ fn table_level_and_unresolvable_foreign_keys() {
     a.columns[1].references = None;
     a.foreign_keys.push(fk(&["tenant_id"], "tenants"));
     let mut b = good(sp, "comments", vec![]);
-    b.columns[1].references = Some(fk(&["tenant_id"], "importedOrgs"));
+    b.columns[1].references = Some(Box::new(fk(&["tenant_id"], "importedOrgs")));
     let mut c = good(sp, "likes", vec![]);
     c.columns[1].references = None;
     let found = run(Config::default(), model(vec![tenants(sp), a, b, c]));

@@ -980,7 +980,7 @@ impl<'a, 't> Cx<'a, 't> {
                         .and_then(|n| self.string_value(n))
                         .and_then(|s| Self::fk_target(&s));
                     if let Some((t, col)) = target {
-                        c.references = Some(ForeignKey {
+                        c.references = Some(Box::new(ForeignKey {
                             columns: vec![name.clone()],
                             target: TableRef::Db(render(&t)),
                             target_columns: vec![col],
@@ -992,7 +992,7 @@ impl<'a, 't> Cx<'a, 't> {
                                 .positional
                                 .first()
                                 .map_or(span(*arg), |n| span(*n)),
-                        });
+                        }));
                     }
                 }
                 Some("Identity") => {
@@ -1068,7 +1068,10 @@ impl<'a, 't> Cx<'a, 't> {
         match method {
             "create_table" => self.create_table(call, &args),
             "drop_table" => table_q(0, "table_name", "schema")
-                .map(|table| DdlAction::DropTable { table })
+                .map(|table| DdlAction::DropTable {
+                    table,
+                    cascade: false,
+                })
                 .into_iter()
                 .collect(),
             "rename_table" => {

@@ -304,6 +304,8 @@ struct Extractor<'a> {
 struct Piece {
     /// The statement.
     span: Span,
+    /// Position of its first table in the model of the extraction that kept it.
+    first_table: usize,
     /// The declarations its extraction looked up by name, with the span of
     /// each one's value (`None`: no such declaration in the file).
     deps: Vec<(String, Option<Span>)>,
@@ -323,6 +325,9 @@ pub(crate) struct Pieces {
     /// Statements taken from the last extraction / extracted again (tests).
     pub(crate) reused: usize,
     pub(crate) extracted: usize,
+    /// (position now, position in the last extraction's model) of every table
+    /// taken from it.
+    pub(crate) taken: Vec<(usize, usize)>,
 }
 
 /// Lengths of the model's lists before a statement is extracted.
@@ -604,8 +609,13 @@ impl<'a> Extractor<'a> {
         let mut prev = prev.filter(|(p, _)| reusable && p.context == pieces.context);
         for &s in &stmts {
             if let Some((old, e)) = prev.as_mut()
-                && let Some(piece) = self.take_piece(old, e, span(s))
+                && let Some(mut piece) = self.take_piece(old, e, span(s))
             {
+                let first = self.model.tables.len();
+                pieces
+                    .taken
+                    .extend((0..piece.tables.len()).map(|k| (first + k, piece.first_table + k)));
+                piece.first_table = first;
                 self.replay(&piece);
                 pieces.by_start.insert(piece.span.start, piece);
                 pieces.reused += 1;
@@ -715,6 +725,7 @@ impl<'a> Extractor<'a> {
         names.dedup();
         Some(Piece {
             span: span(s),
+            first_table: before.tables,
             deps: names
                 .into_iter()
                 .map(|n| (n.to_string(), self.decls.get(n).map(|d| span(d.value))))
@@ -1115,12 +1126,35 @@ impl<'a> Extractor<'a> {
                     && (Some(o) == self.ns || Some(o) == self.builder_param)
                 {
                     Callee::Pg(self.t(prop), true)
+                } else if let Some(path) = self.namespace_member(f) {
+                    // `import * as b from "./builders"` then `b.mk(...)`: the project
+                    // resolves `b.mk` through the namespace like a named import.
+                    Callee::Imported(path)
                 } else {
                     Callee::Other
                 }
             }
             _ => Callee::Other,
         }
+    }
+
+    /// `ns.name` where `ns` is imported (`import * as ns from "./builders"`) and
+    /// not shadowed: the dotted path the project resolves, as written.
+    fn namespace_member(&self, f: Node<'a>) -> Option<&'a str> {
+        if self.kind(f) != "member_expression" {
+            return None;
+        }
+        let obj = self.fd(f, self.f.object)?;
+        let prop = self.fd(f, self.f.property)?;
+        let o = self.t(obj);
+        let path = self.t(f);
+        let written_plainly = path.len() == o.len() + 1 + self.t(prop).len();
+        (self.kind(obj) == "identifier"
+            && self.kind(prop) == "property_identifier"
+            && written_plainly
+            && self.decl(o).is_none()
+            && self.imported.contains(o))
+        .then_some(path)
     }
 
     /// Split `base(..).a(..).b(..)` into its base and links. Broken links left by a
@@ -1475,6 +1509,10 @@ impl<'a> Extractor<'a> {
             let v = self.unwrap(v);
             if self.kind(v) == "identifier" {
                 self.local_exports.push((self.t(v), "default"));
+            } else {
+                // `export default pgTable("things", {...})`: Drizzle Kit reads every
+                // export of a schema file, the default one too.
+                self.table("default", v, span(stmt), true);
             }
             return;
         }
@@ -1869,6 +1907,11 @@ impl<'a> Extractor<'a> {
                 }
                 Some(o) if self.kind(o) == "identifier" && self.imported.contains(self.t(o)) => {
                     via = Some(self.t(o));
+                    true
+                }
+                // `b.billing.table(...)`: a schema reached through a namespace import.
+                Some(o) if self.namespace_member(o).is_some() => {
+                    via = self.namespace_member(o);
                     true
                 }
                 Some(o) if self.kind(o) == "call_expression" => {
@@ -2298,10 +2341,10 @@ impl<'a> Extractor<'a> {
                         // Resolved across files by the project. Not counted as a
                         // recognised builder: a `const x = imported()` is no column set.
                         let args = args.iter().map(|a| self.eval_str(a, env)).collect();
-                        col.helper = Some(HelperCall {
+                        col.helper = Some(Box::new(HelperCall {
                             name: name.to_string(),
                             args,
-                        });
+                        }));
                         false
                     }
                     _ => {
@@ -2328,10 +2371,10 @@ impl<'a> Extractor<'a> {
                     // `{ id }` / `id: id` with `export const id = uuid().primaryKey()`
                     // in another file: resolved by the project like a helper call.
                     None if self.imported.contains(name) => {
-                        col.helper = Some(HelperCall {
+                        col.helper = Some(Box::new(HelperCall {
                             name: name.to_string(),
                             args: Vec::new(),
-                        });
+                        }));
                         false
                     }
                     _ => {
@@ -2436,7 +2479,7 @@ impl<'a> Extractor<'a> {
                 let t = args.first().map_or("", |a| self.t(a));
                 col.client_default = Some(ClientDefault::Other(t.to_string()));
             }
-            "references" => col.references = self.references(col, l, args),
+            "references" => col.references = self.references(col, l, args).map(Box::new),
             _ => {}
         }
     }
@@ -3130,7 +3173,7 @@ mod tests {
             let c = &t.columns[0];
             assert_eq!(c.name, c.key);
             assert!(c.not_null);
-            let fk = c.references.as_ref().expect("fk");
+            let fk = c.references.as_deref().expect("fk");
             assert_eq!(fk.columns, vec![c.key.clone()]);
             assert_eq!(fk.target, TableRef::Ident("parents".into()));
             assert_eq!(t.columns[1].key, "created_at");

@@ -250,6 +250,8 @@ pub fn extract_with_tree(kind: SourceKind, text: &str, tree: Option<&Tree>) -> F
 #[derive(Clone, Debug, Default)]
 pub struct Reuse {
     kind: Option<SourceKind>,
+    /// The stamp of the model this extraction gave ([`crate::model::Provenance`]).
+    stamp: u64,
     text: String,
     drizzle: drizzle::Pieces,
     sqlmodel: sqlmodel::Pieces,
@@ -280,28 +282,50 @@ pub fn extract_reusing(
     let edit = prev
         .as_ref()
         .map(|p| shift::TextEdit::between(crate::model::FileId::default(), &p.text, text));
+    let base = prev.as_ref().map_or(0, |p| p.stamp);
     let mut reuse = Reuse {
         kind: Some(kind),
+        stamp: next_stamp(),
         text: text.to_string(),
         ..Reuse::default()
     };
-    let mut model = match (kind, tree) {
+    let (mut model, taken) = match (kind, tree) {
         (SourceKind::Drizzle | SourceKind::TypeScriptModule, Some(t)) => {
             let old = prev.zip(edit.as_ref()).map(|(p, e)| (p.drizzle, e));
-            let (model, pieces) = drizzle::extract_reusing(text, t, kind, old);
+            let (model, mut pieces) = drizzle::extract_reusing(text, t, kind, old);
+            let taken = std::mem::take(&mut pieces.taken);
             reuse.drizzle = pieces;
-            model
+            (model, taken)
         }
         (SourceKind::SqlModel, Some(t)) => {
             let old = prev.zip(edit.as_ref()).map(|(p, e)| (p.sqlmodel, e));
-            let (model, pieces) = sqlmodel::extract_reusing(text, t, old);
+            let (model, mut pieces) = sqlmodel::extract_reusing(text, t, old);
+            let taken = std::mem::take(&mut pieces.taken);
             reuse.sqlmodel = pieces;
-            model
+            (model, taken)
         }
         _ => return (extract_with_tree(kind, text, tree), reuse),
     };
     model.syntax_error = tree.is_some_and(|t| t.root_node().has_error());
+    let mut tables = vec![None; model.tables.len()];
+    for (now, was) in taken {
+        if let Some(slot) = tables.get_mut(now) {
+            *slot = Some(was);
+        }
+    }
+    model.provenance = crate::model::Provenance {
+        stamp: reuse.stamp,
+        base,
+        edit: edit.map_or((0, 0, 0), |e| (e.start, e.old_end, e.new_end)),
+        tables,
+    };
     (model, reuse)
+}
+
+/// A stamp no other extraction of this process has ([`crate::model::Provenance`]).
+fn next_stamp() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Classify, parse and extract in one go (the CLI path).

@@ -234,6 +234,12 @@ pub(crate) fn finding(e: &TextEdit, f: &mut FileFinding) {
 /// whose models the incremental engine never keeps, are left alone).
 pub fn file_model(e: &TextEdit, m: &mut FileModel) {
     m.tables.iter_mut().for_each(|t| table(e, t));
+    file_facts(e, m);
+}
+
+/// [`file_model`] for everything but the tables (the incremental check moves
+/// only the tables it compares).
+pub fn file_facts(e: &TextEdit, m: &mut FileModel) {
     m.column_sets.iter_mut().for_each(|s| column_set(e, s));
     m.imports.iter_mut().for_each(|i| i.span = e.span(i.span));
     for o in &mut m.outside_indexes {

@@ -1371,12 +1371,19 @@ impl Analyzer<'_> {
             Statement::Drop {
                 object_type: ObjectType::Table,
                 names,
+                cascade,
                 ..
             } => {
                 for n in names {
                     self.op(SchemaOp::DropTable(render(&object_name(n))), span);
                     let table = object_name(n);
-                    self.ddl(DdlAction::DropTable { table }, span);
+                    self.ddl(
+                        DdlAction::DropTable {
+                            table,
+                            cascade: *cascade,
+                        },
+                        span,
+                    );
                 }
             }
             Statement::Drop {

@@ -311,14 +311,14 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
             ColumnOption::Unique(_) => c.unique = true,
             ColumnOption::ForeignKey(fk) => {
                 let fspan = loc.of(fk, c.span);
-                c.references = Some(foreign_key(
+                c.references = Some(Box::new(foreign_key(
                     loc,
                     vec![c.name.clone()],
                     &fk.foreign_table,
                     &fk.referred_columns,
                     fk.on_delete.map(|a| a.to_string().to_ascii_lowercase()),
                     fspan,
-                ));
+                )));
             }
             ColumnOption::Generated {
                 generation_expr: None,

@@ -90,16 +90,32 @@ pub(crate) fn extract_reusing(
         context: std::collections::hash_map::DefaultHasher::new(),
         prev: None,
         pieces: Pieces::default(),
+        reused: Vec::new(),
+        old_table: Vec::new(),
+        same_classes: false,
     };
     cx.collect(tree.root_node());
     cx.export_types();
     {
-        use std::hash::Hasher;
+        use std::hash::{Hash, Hasher};
         cx.pieces.context = cx.context.finish();
+        let mut names = std::collections::hash_map::DefaultHasher::new();
+        for c in &cx.classes {
+            c.name.hash(&mut names);
+        }
+        cx.pieces.classes = names.finish();
     }
+    cx.reused = vec![false; cx.classes.len()];
+    cx.old_table = vec![None; cx.classes.len()];
     // Bodies are reused only from and into trees without syntax errors.
     let reusable = !tree.root_node().has_error();
     cx.prev = prev.filter(|(p, _)| reusable && p.context == cx.pieces.context);
+    // Which local class each base names is the same as last time only when
+    // the file declares the same classes in the same order.
+    cx.same_classes = cx
+        .prev
+        .as_ref()
+        .is_some_and(|(p, _)| p.classes == cx.pieces.classes);
     cx.pieces.reusable = reusable;
     cx.build();
     scan_utcnow(tree.root_node(), text, &mut cx.model.findings);
@@ -131,6 +147,9 @@ struct BodyPiece {
     conditional: bool,
     notes: Vec<Note>,
     findings: Vec<FileFinding>,
+    /// Position of the table built from this class in the model of the
+    /// extraction that kept it, when one was.
+    table: Option<usize>,
 }
 
 /// The class bodies of one extraction of a SQLModel file, by the start offset
@@ -139,11 +158,16 @@ struct BodyPiece {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Pieces {
     context: u64,
+    /// Hash of the names of the file's classes, in order.
+    classes: u64,
     reusable: bool,
     by_start: HashMap<usize, BodyPiece>,
     /// Class bodies taken from the last extraction / read again (tests).
     pub(crate) reused: usize,
     pub(crate) extracted: usize,
+    /// (position now, position in the last extraction's model) of every
+    /// table built only from bodies taken from it.
+    pub(crate) taken: Vec<(usize, usize)>,
 }
 
 /// A class statement at the top level of the file.
@@ -217,6 +241,12 @@ struct Cx<'a, 't> {
     /// The last extraction's class bodies and the edit since.
     prev: Option<(Pieces, &'a TextEdit)>,
     pieces: Pieces,
+    /// By class: its body was taken from the last extraction.
+    reused: Vec<bool>,
+    /// By class: the position of the table the last extraction built from it.
+    old_table: Vec<Option<usize>>,
+    /// The last extraction read the same classes in the same order.
+    same_classes: bool,
 }
 
 impl<'a, 't> Cx<'a, 't> {
@@ -536,11 +566,57 @@ impl<'a, 't> Cx<'a, 't> {
             match kind {
                 // Bases from other files are merged (or found unknowable) by
                 // `project.rs`; only what this file hides makes a class partial here.
-                Some(true) => self.build_table(i, &bodies, broken || bodies[i].conditional),
+                Some(true) => {
+                    let t = self.model.tables.len();
+                    self.build_table(i, &bodies, broken || bodies[i].conditional);
+                    if self.model.tables.len() == t + 1 {
+                        self.built(i, t);
+                    }
+                }
                 Some(false) => self.build_set(i, &bodies, broken || bodies[i].conditional),
                 None => {}
             }
         }
+    }
+
+    /// Class `i` gave the table at position `t`: remembered for the next
+    /// extraction, and recorded as taken from the last one when every body
+    /// it was built from was ([`crate::model::Provenance`]).
+    fn built(&mut self, i: usize, t: usize) {
+        if let Some(p) = self
+            .pieces
+            .by_start
+            .get_mut(&span(self.classes[i].decl).start)
+        {
+            p.table = Some(t);
+        }
+        if let Some(was) = self.old_table[i]
+            && self.same_classes
+            && self.chain_reused(i)
+        {
+            self.pieces.taken.push((t, was));
+        }
+    }
+
+    /// Every class of the local base chain of `i` (itself included) had its
+    /// body taken from the last extraction.
+    fn chain_reused(&self, i: usize) -> bool {
+        let mut seen = vec![i];
+        let mut stack = vec![i];
+        while let Some(j) = stack.pop() {
+            if !self.reused[j] {
+                return false;
+            }
+            for b in &self.classes[j].bases {
+                if let Some(k) = self.local(b)
+                    && !seen.contains(&k)
+                {
+                    seen.push(k);
+                    stack.push(k);
+                }
+            }
+        }
+        true
     }
 
     fn style(&self, i: usize) -> Style {
@@ -1012,6 +1088,13 @@ impl<'a, 't> Cx<'a, 't> {
         let at = span(self.classes[i].decl);
         if let Some(b) = self.reused_body(at, style) {
             self.pieces.reused += 1;
+            self.reused[i] = true;
+            // Set again when a table is built from the class this time.
+            self.old_table[i] = self
+                .pieces
+                .by_start
+                .get_mut(&at.start)
+                .and_then(|p| p.table.take());
             return b;
         }
         let (notes, findings, others) = (
@@ -1039,6 +1122,7 @@ impl<'a, 't> Cx<'a, 't> {
                 conditional: out.conditional,
                 notes: self.model.notes[notes..].to_vec(),
                 findings: self.model.findings[findings..].to_vec(),
+                table: None,
             };
             self.pieces.by_start.insert(at.start, piece);
         }
@@ -1185,9 +1269,59 @@ impl<'a, 't> Cx<'a, 't> {
                             span(stmt),
                             "`__table_args__` is computed (`declared_attr`); not followed",
                         );
+                    } else if declared
+                        && def.kind() == "function_definition"
+                        && name.is_some_and(|n| !n.starts_with('_'))
+                    {
+                        self.declared_column(stmt, def, out);
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// `@declared_attr def tenant_id(cls): return Column(...)` (SQLAlchemy
+    /// mixins): the returned `Column(...)` / `mapped_column(...)` is the column,
+    /// typed by the function's `-> Mapped[...]` annotation when written. A
+    /// relationship is no column; any other body leaves the class partial.
+    fn declared_column(&mut self, stmt: Node<'t>, def: Node<'t>, out: &mut Body<'t>) {
+        let src = self.src;
+        let Some(name) = def.child_by_field_name("name") else {
+            return;
+        };
+        let returns: Vec<Node<'t>> = def
+            .child_by_field_name("body")
+            .map(|b| {
+                code_children(b)
+                    .into_iter()
+                    .filter(|s| s.kind() == "return_statement")
+                    .filter_map(|r| py_named_children(r).first().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let call = match returns.as_slice() {
+            [one] => Some(py_unparen(*one))
+                .filter(|r| r.kind() == "call")
+                .and_then(|r| py_callee(r, src).map(|c| (r, py_last_segment(c)))),
+            _ => None,
+        };
+        match call {
+            Some((_, callee)) if NON_COLUMN_CALLS.contains(&callee) => {}
+            Some((call, "mapped_column" | "Column")) => {
+                out.uses_sa = true;
+                let ann = def.child_by_field_name("return_type");
+                let ann_info = ann.map(|t| Ann::of(t, src));
+                let mut col = self.sa_attr_column(stmt, name, ann, ann_info.as_ref(), call);
+                self.settle_type(&mut col.0, 0);
+                out.columns.push(col);
+            }
+            _ => {
+                out.conditional = true;
+                self.note(
+                    span(stmt),
+                    "`declared_attr` whose body is not one `return Column(...)`; not followed",
+                );
             }
         }
     }
@@ -1382,7 +1516,7 @@ impl<'a, 't> Cx<'a, 't> {
             && let Some((s, _)) = py_string(fk, src)
         {
             let (target, target_columns) = split_fk_string(&s);
-            col.references = Some(ForeignKey {
+            col.references = Some(Box::new(ForeignKey {
                 columns: vec![col.key.clone()],
                 target,
                 target_columns,
@@ -1391,7 +1525,7 @@ impl<'a, 't> Cx<'a, 't> {
                 on_delete: kw_string(&args, "ondelete", src),
                 span: args.kw_node("foreign_key").map(span).unwrap_or(span(fk)),
                 target_span: span(fk),
-            });
+            }));
         }
         if let Some(kw) = args.kw("sa_column_kwargs") {
             for (k, v) in py_dict_items(kw, src) {
@@ -1476,7 +1610,7 @@ impl<'a, 't> Cx<'a, 't> {
         flags.unique = sc.unique;
         col.references = sc.fk.clone().map(|mut fk| {
             fk.columns = vec![col.key.clone()];
-            fk
+            Box::new(fk)
         });
         if sc.db_default.is_some() {
             col.db_default = sc.db_default.clone();
@@ -1613,10 +1747,10 @@ impl<'a, 't> Cx<'a, 't> {
             if crate::extract::is_framework_module(Lang::Python, &imp.module) {
                 return;
             }
-            col.helper = Some(HelperCall {
+            col.helper = Some(Box::new(HelperCall {
                 name: head.to_string(),
                 args: Vec::new(),
-            });
+            }));
             col.ty = ColumnType::Unknown;
             return;
         }

@@ -60,7 +60,7 @@ pub fn definition(
     for st in &engine.schema.tables {
         for c in &st.table.columns {
             if c.file == id
-                && let Some(fk) = c.references.as_ref().filter(|fk| hit(fk))
+                && let Some(fk) = c.references.as_deref().filter(|fk| hit(fk))
             {
                 found = Some(fk);
             }

@@ -469,6 +469,8 @@ impl State {
             let before = std::mem::replace(&mut engine.diagnostics, diagnostics);
             owed.extend(forced.iter().cloned());
             only = to_convert(engine, &before, &engine.diagnostics, &owed);
+            // Freed off the keystroke's path.
+            crate::incremental::drop_later(before);
             engine.linting.clear();
             if let Some(ids) = ids {
                 out.refresh = store_result_ids(engine, ids, &forced);
@@ -643,7 +645,12 @@ impl State {
             .iter()
             .map(|p| {
                 let r = std::panic::catch_unwind(|| crate::project::load_file(p))
-                    .unwrap_or_else(|_| Err(format!("{}: internal error, skipped", p.display())));
+                    .unwrap_or_else(|_| Err(format!("{}: internal error, skipped", p.display())))
+                    .map(|(text, mut model)| {
+                        // Kept until the file changes: no spare capacity.
+                        model.shrink_to_fit();
+                        (text, model)
+                    });
                 (p.clone(), r)
             })
             .collect()

@@ -12,7 +12,7 @@
 use super::{Project, RlsState, SchemaTable};
 use crate::model::{
     Column, ColumnChange, ColumnConstraintKind, DbDefault, DdlAction, FileId, ForeignKey, Index,
-    IndexOrigin, Orm, QualifiedName, Span, Table, UniqueConstraint,
+    IndexOrigin, Orm, QualifiedName, Span, Table, TableRef, UniqueConstraint,
 };
 use std::collections::HashMap;
 
@@ -209,7 +209,7 @@ pub(super) fn add_foreign_keys(st: &mut SchemaTable, extra: Vec<(ForeignKey, Fil
         let declared = t
             .columns
             .iter()
-            .filter_map(|c| c.references.as_ref())
+            .filter_map(|c| c.references.as_deref())
             .chain(&t.foreign_keys)
             .any(|o| o.columns == fk.columns);
         let known = fk
@@ -231,7 +231,7 @@ fn offered_foreign_keys(sql: &State) -> Vec<(ForeignKey, FileId)> {
         .table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref().map(|fk| (fk, c.file)));
+        .filter_map(|c| c.references.as_deref().map(|fk| (fk, c.file)));
     let table_keys = sql
         .table
         .foreign_keys
@@ -394,7 +394,7 @@ impl Replay {
                 }
                 let refs = columns
                     .iter()
-                    .filter_map(|c| c.references.as_ref())
+                    .filter_map(|c| c.references.as_deref())
                     .chain(foreign_keys);
                 if refs.into_iter().any(|fk| self.refers_ahead(fk, at)) {
                     return;
@@ -449,7 +449,7 @@ impl Replay {
                 });
                 self.live.insert(table.clone(), i);
             }
-            DdlAction::DropTable { table } => {
+            DdlAction::DropTable { table, cascade } => {
                 if let Some(i) = self.live.remove(table) {
                     if let Some(n) = self.states[i].names.last_mut() {
                         n.until = Some(at);
@@ -458,6 +458,9 @@ impl Replay {
                         .retain(|_, o| !matches!(o, Owner::Sql(x) if *x == i));
                 } else {
                     self.other.remove(table);
+                }
+                if *cascade {
+                    self.drop_foreign_keys_to(table);
                 }
             }
             DdlAction::RenameTable { table, to } => {
@@ -754,6 +757,40 @@ impl Replay {
             DdlAction::Unknown { table, .. } => {
                 if let Some((_, st)) = self.state(table) {
                     st.table.partial = true;
+                }
+            }
+        }
+    }
+
+    /// `DROP TABLE t CASCADE` drops every foreign key constraint that references
+    /// `t` (the referencing tables and columns stay).
+    fn drop_foreign_keys_to(&mut self, dropped: &QualifiedName) {
+        let targets = |fk: &ForeignKey| match &fk.target {
+            TableRef::Db(n) => {
+                let (schema, name) = n.rsplit_once('.').unwrap_or(("public", n));
+                schema == dropped.schema && name == dropped.name
+            }
+            TableRef::Ident(_) => false,
+        };
+        let live: Vec<usize> = self.live.values().copied().collect();
+        for i in live {
+            let st = &mut self.states[i];
+            let keep: Vec<bool> = st
+                .table
+                .foreign_keys
+                .iter()
+                .map(|fk| !targets(fk))
+                .collect();
+            if keep.contains(&false) {
+                retain_by(&mut st.fk_names, &keep);
+                retain_by(&mut st.table.foreign_keys, &keep);
+            }
+            for c in &mut st.table.columns {
+                if c.references.as_ref().is_some_and(targets) {
+                    c.references = None;
+                    st.column_constraints.retain(|_, (col, k)| {
+                        !(*col == c.name && *k == ColumnConstraintKind::ForeignKey)
+                    });
                 }
             }
         }

@@ -77,11 +77,17 @@ impl Memo {
         }
         self.linked = tables;
     }
+}
 
-    /// The key → name pairs of the table at `pos` as foreign keys to it see them.
-    pub fn target_keys(&self, pos: usize) -> Option<&[(String, String)]> {
-        self.fk.info.get(pos).map(|i| i.2.as_slice())
-    }
+/// Every key → name pair of a resolved table's columns, in order (what
+/// foreign keys to it name its columns by; the memo keeps only the pairs that
+/// rename, see `key_names`).
+pub fn key_pairs(st: &SchemaTable) -> Vec<(String, String)> {
+    st.table
+        .columns
+        .iter()
+        .map(|c| (c.key.clone(), c.name.clone()))
+        .collect()
 }
 
 /// The full resolution, remembering what [`re_resolve`] needs.
@@ -226,7 +232,7 @@ fn resolve_declarations(
 /// schema and export did not change) with what the full resolution gave it from
 /// elsewhere: linked policies, migration indexes, foreign-key targets and RLS
 /// events. `None` when it no longer resolves to one table (the caller resolves
-/// everything then). Updates what foreign keys to it see ([`Memo::target_keys`]).
+/// everything then). Updates what foreign keys to it see ([`key_pairs`]).
 pub fn re_resolve(project: &Project, memo: &mut Memo, pos: usize) -> Option<SchemaTable> {
     let (file, ti) = memo.source.get(pos).copied().flatten()?;
     let mut deps = Vec::new();
@@ -267,7 +273,7 @@ fn resolve_table(
     let drizzle_casing = scopes.casing_for(file_cfg);
     // Drizzle Kit creates the tables a schema file exports, and only from
     // the files its configuration names.
-    if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, file_cfg)) {
+    if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, &table.ident)) {
         return None;
     }
     let mut t = table.clone();
@@ -306,6 +312,7 @@ fn resolve_table(
     }
     map_keys_to_names(&mut t);
     name_marked_keys(&mut t);
+    t.shrink_to_fit();
     Some(SchemaTable {
         file,
         table: t,
@@ -409,6 +416,9 @@ struct DrizzleScopes {
     /// Every configuration names its schema files (so files outside them hold no
     /// database tables).
     scoped: bool,
+    /// Which exported tables of each file the configurations' schema files
+    /// export, directly or through re-exports.
+    reach: HashMap<FileId, Reach>,
     default: Option<usize>,
     default_casing: Option<Casing>,
     override_casing: Option<Casing>,
@@ -447,6 +457,7 @@ impl DrizzleScopes {
                 .iter()
                 .all(|(_, _, cfg)| !cfg.schema.is_empty() && !cfg.schema_unknown);
         let mut claimed: HashMap<FileId, (bool, usize)> = HashMap::new();
+        let mut reach: HashMap<FileId, Reach> = HashMap::new();
         let mut unread = Vec::new();
         for (ci, (cfg_id, path, cfg)) in found.iter().enumerate() {
             let dir = path.parent().unwrap_or(Path::new(""));
@@ -487,15 +498,8 @@ impl DrizzleScopes {
             if matchers.len() != cfg.schema.len() || matched.contains(&false) {
                 scoped = false;
             }
-            let closure = reexport_closure(project, index, seeds);
-            let has_tables = closure.iter().any(|id| {
-                project.file(*id).is_some_and(|f| {
-                    f.model
-                        .tables
-                        .iter()
-                        .any(|t| t.orm == Orm::Drizzle && t.exported)
-                })
-            });
+            let closure = reexport_closure(project, index, seeds.clone());
+            let has_tables = reach_tables(project, index, seeds, &mut reach);
             if !cfg.schema.is_empty() && !cfg.schema_unknown && !has_tables && scoped {
                 // Never a silent zero: read every Drizzle table instead, and say so.
                 scoped = false;
@@ -555,6 +559,7 @@ impl DrizzleScopes {
             configs,
             claimed: claimed.into_iter().map(|(k, (_, c))| (k, c)).collect(),
             scoped,
+            reach,
             default,
             default_casing,
             override_casing,
@@ -574,9 +579,10 @@ impl DrizzleScopes {
         cfg.or(self.default).and_then(|c| self.configs[c].casing)
     }
 
-    /// Whether the Drizzle tables of `file` reach the database.
-    fn in_scope(&self, _file: FileId, cfg: Option<usize>) -> bool {
-        !self.scoped || cfg.is_some()
+    /// Whether the exported Drizzle table `ident` of `file` reaches the database:
+    /// a configuration's schema file exports it, itself or through re-exports.
+    fn in_scope(&self, file: FileId, ident: &str) -> bool {
+        !self.scoped || self.reach.get(&file).is_some_and(|r| r.covers(ident))
     }
 }
 
@@ -595,6 +601,116 @@ fn schema_matcher(dir: &Path, pattern: &str) -> Option<globset::GlobMatcher> {
         .build()
         .ok()
         .map(|g| g.compile_matcher())
+}
+
+/// Which exported tables of one file a schema file exports.
+#[derive(Default)]
+struct Reach {
+    /// Every exported table, the default export too (a schema file itself, or a
+    /// re-export the extractor cannot follow by name).
+    all: bool,
+    /// Every exported table but the default one (`export * from`).
+    star: bool,
+    /// Tables re-exported by name (`export { posts } from`, `export { default as x }`).
+    names: HashSet<String>,
+}
+
+impl Reach {
+    fn covers(&self, ident: &str) -> bool {
+        self.all || (self.star && ident != "default") || self.names.contains(ident)
+    }
+}
+
+/// What a re-export asks of a module.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Want {
+    All,
+    Star,
+    Name(String),
+}
+
+/// Record in `reach` the tables Drizzle Kit sees from the schema files `seeds`:
+/// their own exported tables, `export * from` (all but the default export) and
+/// `export { x } from` (that table only), followed through any depth. A
+/// namespace re-export (`import * as audit` then `export { audit }`) exports an
+/// object, whose tables Drizzle Kit does not read. A name the model cannot
+/// follow (a local alias) keeps every exported table of that file. Returns
+/// whether any exported table was reached.
+fn reach_tables(
+    project: &Project,
+    index: &ModuleIndex,
+    seeds: Vec<FileId>,
+    reach: &mut HashMap<FileId, Reach>,
+) -> bool {
+    let mut seen: HashSet<(FileId, Want)> = HashSet::new();
+    let mut stack: Vec<(FileId, Want)> = seeds.into_iter().map(|s| (s, Want::All)).collect();
+    let mut any = false;
+    while let Some((id, want)) = stack.pop() {
+        if !seen.insert((id, want.clone())) {
+            continue;
+        }
+        let Some(f) = project.file(id) else { continue };
+        let m = &f.model;
+        let exported = |ident: &str| {
+            m.tables
+                .iter()
+                .any(|t| t.orm == Orm::Drizzle && t.exported && t.ident == ident)
+        };
+        let resolve = |module: &str| {
+            index
+                .resolve_ts(&f.path, module, &project.root)
+                .ok()
+                .flatten()
+        };
+        let reexports = m.imports.iter().filter(|i| m.exports.contains(&i.local));
+        match &want {
+            Want::All | Want::Star => {
+                let r = reach.entry(id).or_default();
+                if want == Want::All {
+                    r.all = true;
+                } else {
+                    r.star = true;
+                }
+                any |= m.tables.iter().any(|t| {
+                    t.orm == Orm::Drizzle
+                        && t.exported
+                        && (want == Want::All || t.ident != "default")
+                });
+                for module in &m.reexport_all {
+                    if let Some(t) = resolve(module) {
+                        stack.push((t, Want::Star));
+                    }
+                }
+                for i in reexports.filter(|i| i.imported != "*") {
+                    if let Some(t) = resolve(&i.module) {
+                        stack.push((t, Want::Name(i.imported.clone())));
+                    }
+                }
+            }
+            Want::Name(n) => {
+                if exported(n) {
+                    reach.entry(id).or_default().names.insert(n.clone());
+                    any = true;
+                } else if let Some(i) = m.imports.iter().find(|i| &i.local == n) {
+                    if i.imported != "*"
+                        && let Some(t) = resolve(&i.module)
+                    {
+                        stack.push((t, Want::Name(i.imported.clone())));
+                    }
+                } else if !m.reexport_all.is_empty() && n != "default" {
+                    for module in &m.reexport_all {
+                        if let Some(t) = resolve(module) {
+                            stack.push((t, Want::Name(n.clone())));
+                        }
+                    }
+                } else {
+                    reach.entry(id).or_default().all = true;
+                    any |= m.tables.iter().any(|t| t.orm == Orm::Drizzle && t.exported);
+                }
+            }
+        }
+    }
+    any
 }
 
 /// `seeds` and every project file they re-export (`export * from`, `export { x } from`).
@@ -1072,7 +1188,8 @@ struct FkLookup {
     info: Vec<FkTarget>,
 }
 
-/// What a foreign key needs of its target: name, anchor, key -> name.
+/// What a foreign key needs of its target: name, anchor, key -> name (only
+/// the pairs that map a key to another name, see [`FkLookup::info_of`]).
 type FkTarget = (Option<String>, Loc, Vec<(String, String)>);
 
 impl FkLookup {
@@ -1101,13 +1218,25 @@ impl FkLookup {
                 file: st.file,
                 span: st.table.anchor,
             },
-            st.table
-                .columns
-                .iter()
-                .map(|c| (c.key.clone(), c.name.clone()))
-                .collect(),
+            key_names(&st.table.columns),
         )
     }
+}
+
+/// The key -> name pairs a foreign key naming `columns` by key maps through
+/// (the first pair of a key wins). A key whose name is the key itself maps to
+/// itself whether listed or not, so it is left out (most keys: the memo of a
+/// large schema would otherwise hold every column's key and name twice),
+/// unless two columns share a key (then every pair is kept, in order).
+fn key_names(columns: &[Column]) -> Vec<(String, String)> {
+    let mut keys: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
+    keys.sort_unstable();
+    let repeated = keys.windows(2).any(|w| w[0] == w[1]);
+    columns
+        .iter()
+        .filter(|c| repeated || c.key != c.name)
+        .map(|c| (c.key.clone(), c.name.clone()))
+        .collect()
 }
 
 /// The target position of each foreign key of `st` (column-level ones first,
@@ -1121,7 +1250,7 @@ fn fk_targets_of(
     st.table
         .columns
         .iter()
-        .filter_map(|c| c.references.as_ref().map(|fk| (c.file, fk)))
+        .filter_map(|c| c.references.as_deref().map(|fk| (c.file, fk)))
         .chain(st.table.foreign_keys.iter().map(|fk| (st.file, fk)))
         .map(|(file, fk)| match &fk.target {
             TableRef::Ident(id) => match lookup(project, index, file, id) {

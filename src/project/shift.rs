@@ -7,7 +7,7 @@
 
 use super::{RlsState, SchemaTable};
 use crate::diagnostic::Diagnostic;
-pub use crate::extract::shift::{TextEdit, file_model, table};
+pub use crate::extract::shift::{TextEdit, file_facts, file_model, table};
 use crate::extract::shift::{column, policy, table_parts};
 use crate::model::Span;
 
@@ -56,6 +56,32 @@ pub fn schema_table(e: &TextEdit, st: &mut SchemaTable) {
         }
     }
     rls(e, &mut st.rls);
+}
+
+/// `true` when `st` holds a span in `file`: [`schema_table`] leaves a table
+/// for which this is `false` as it is after any edit of `file` (the same
+/// places, read without moving them; keep the two in step).
+pub fn mentions(st: &SchemaTable, file: crate::model::FileId) -> bool {
+    let loc = |l: &Option<crate::model::Loc>| l.is_some_and(|l| l.file == file);
+    let fk = |k: &crate::model::ForeignKey| loc(&k.resolved_loc);
+    st.file == file
+        || st.elsewhere.iter().any(|(_, f)| *f == file)
+        || st
+            .table
+            .columns
+            .iter()
+            .any(|c| c.file == file || c.references.as_ref().is_some_and(fk))
+        || st.table.foreign_keys.iter().any(fk)
+        || st.table.policies.iter().any(|p| p.file == file)
+        || st.rls.policies.iter().any(|p| p.file == file)
+        || [
+            &st.rls.enabled_at,
+            &st.rls.disabled_at,
+            &st.rls.enabled_unknown,
+            &st.rls.policies_unknown,
+        ]
+        .into_iter()
+        .any(loc)
 }
 
 /// The spans of a finding that lie in the edited file.

@@ -8,9 +8,11 @@
 //! tool can name its target with confidence:
 //!
 //! * exactly one table of the project is named `<x>`, `<x>s`, `<x>es` or `<x>ies`
-//!   (schema qualifier ignored), and it has a primary-key or unique column whose
-//!   type is compatible with the column's (uuid with uuid, integer kinds with
-//!   integer kinds, text kinds with text kinds; an unknown type is never assumed);
+//!   (schema qualifier ignored), and it has a key the column can reference: its
+//!   single-column primary key when the types are compatible (uuid with uuid,
+//!   integer kinds with integer kinds, text kinds with text kinds; an unknown type
+//!   is never assumed), else its only unique column of a compatible type whose
+//!   name ends the column's (`onnx_model_id` → `onnx_models.model_id`);
 //! * with several `drizzle.config.*` (a global and a per-tenant database, say),
 //!   the target belongs to the same configuration as the column's table: no
 //!   foreign key crosses databases;
@@ -168,7 +170,7 @@ fn likely_target<'a>(
             .collect()
     };
     for st in pool {
-        if let Some(key) = key_column(&st.table).filter(|k| family(&k.ty).as_ref() == Some(&want)) {
+        if let Some(key) = key_column(&st.table, c, &want) {
             found.push((st, key));
         }
     }
@@ -178,9 +180,14 @@ fn likely_target<'a>(
     }
 }
 
-/// The column a foreign key to `t` would name: its single-column primary key,
-/// else its only unique column.
-fn key_column(t: &Table) -> Option<&Column> {
+/// The column a foreign key `c` (of type family `want`) to `t` would name: its
+/// single-column primary key when the types agree, else its only unique column
+/// (a column flag, a one-column unique constraint or unique index without a
+/// predicate) whose type agrees and whose name ends `c`'s: `onnx_model_id text`
+/// next to a uuid-keyed `onnx_models` with a unique text `model_id` names
+/// `model_id`; a text `user_id` next to a unique `email` names nothing.
+fn key_column<'t>(t: &'t Table, c: &Column, want: &str) -> Option<&'t Column> {
+    let agrees = |k: &&Column| family(&k.ty).as_deref() == Some(want);
     let pk: Vec<&Column> = match &t.primary_key {
         Some(cols) if cols.len() == 1 => t
             .columns
@@ -190,13 +197,42 @@ fn key_column(t: &Table) -> Option<&Column> {
         Some(_) => Vec::new(),
         None => t.columns.iter().filter(|c| c.primary_key).collect(),
     };
-    if let [one] = pk.as_slice() {
+    if let [one] = pk.as_slice()
+        && agrees(one)
+    {
         return Some(one);
     }
-    if !pk.is_empty() {
-        return None;
+    let named = |n: &str| t.columns.iter().position(|c| c.name == n || c.key == n);
+    let mut keyed: Vec<usize> = t
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.unique && !c.primary_key)
+        .map(|(i, _)| i)
+        .collect();
+    for u in t.uniques.iter().filter(|u| u.columns.len() == 1) {
+        keyed.extend(named(&u.columns[0]));
     }
-    let unique: Vec<&Column> = t.columns.iter().filter(|c| c.unique).collect();
+    for ix in t
+        .indexes
+        .iter()
+        .filter(|ix| ix.unique && !ix.partial && ix.columns.len() == 1)
+    {
+        keyed.extend(ix.columns[0].as_deref().and_then(named));
+    }
+    keyed.sort_unstable();
+    keyed.dedup();
+    let own = to_snake_case(&c.name);
+    let ends_name = |k: &&Column| {
+        let k = to_snake_case(&k.name);
+        own == k || own.ends_with(&format!("_{k}"))
+    };
+    let unique: Vec<&Column> = keyed
+        .iter()
+        .map(|&i| &t.columns[i])
+        .filter(agrees)
+        .filter(ends_name)
+        .collect();
     match unique.as_slice() {
         [one] => Some(one),
         _ => None,

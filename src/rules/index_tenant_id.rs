@@ -464,7 +464,7 @@ mod tests {
         );
         for c in &mut t.columns {
             if c.key != "order_id" {
-                c.references = Some(fk(&c.key, "x"));
+                c.references = Some(Box::new(fk(&c.key, "x")));
             }
         }
         t.foreign_keys.push(crate::model::ForeignKey {

@@ -242,7 +242,7 @@ pub fn fk_target_table(fk: &ForeignKey) -> Option<&str> {
 /// table-level foreign key listing it (by database name or key). Of several
 /// table-level ones, a single-column key on `c` wins over a composite one.
 pub fn column_foreign_key<'t>(table: &'t Table, c: &'t Column) -> Option<&'t ForeignKey> {
-    c.references.as_ref().or_else(|| {
+    c.references.as_deref().or_else(|| {
         let mut on_c = table
             .foreign_keys
             .iter()
@@ -262,7 +262,7 @@ pub fn column_foreign_keys<'t>(
     table: &'t Table,
     c: &'t Column,
 ) -> impl Iterator<Item = &'t ForeignKey> + 't {
-    c.references.iter().chain(
+    c.references.as_deref().into_iter().chain(
         table
             .foreign_keys
             .iter()
@@ -524,6 +524,11 @@ fn finish(project: &Project, schema: &Schema, mut all: Vec<Diagnostic>) -> Vec<D
     all.sort_by(|a, b| {
         (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
     });
+    finish_sorted(project, schema, all)
+}
+
+/// [`finish`] of findings already sorted by place, rule and message.
+fn finish_sorted(project: &Project, schema: &Schema, mut all: Vec<Diagnostic>) -> Vec<Diagnostic> {
     name_sharing_tables(&shared_definitions(project, schema), &mut all);
     all.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
@@ -533,12 +538,15 @@ fn finish(project: &Project, schema: &Schema, mut all: Vec<Diagnostic>) -> Vec<D
 
 /// The findings of the last lint, per rule and table, so that the next lint
 /// re-runs rules only over the tables that changed (see `crate::incremental`).
+/// Stored sparsely: only tables with findings have an entry (most tables have
+/// none for most rules).
 #[derive(Debug, Default)]
 pub struct LintCache {
-    /// By rule (position in [`RULES`]): the findings of each table's run, by
-    /// table position; `None` when the rule reports findings that come from no
-    /// table (it reads files, or iterates tables itself), so it runs whole.
-    per_table: Vec<Option<Vec<Vec<Diagnostic>>>>,
+    /// By rule (position in [`RULES`]): the findings of each table's run that
+    /// found something, by table position (ascending); `None` when the rule
+    /// reports findings that come from no table (it reads files, or iterates
+    /// tables itself), so it runs whole.
+    per_table: Vec<Option<PerTable>>,
     /// Tables of the schema the cache was built for.
     tables: usize,
 }
@@ -546,9 +554,33 @@ pub struct LintCache {
 impl LintCache {
     /// Move the cached findings' spans in the edited file.
     pub fn shift(&mut self, e: &crate::project::shift::TextEdit) {
-        for d in self.per_table.iter_mut().flatten().flatten().flatten() {
-            crate::project::shift::diagnostic(e, d);
+        for (_, ds) in self.per_table.iter_mut().flatten().flatten() {
+            for d in ds {
+                crate::project::shift::diagnostic(e, d);
+            }
         }
+    }
+
+    /// Cached entries (rule, table) holding findings (for tests: the cache
+    /// keeps no entry for a table without findings).
+    pub fn entries(&self) -> usize {
+        self.per_table.iter().flatten().map(Vec::len).sum()
+    }
+}
+
+/// One rule's findings by table position, only for tables with findings.
+type PerTable = Vec<(u32, Vec<Diagnostic>)>;
+
+/// Set the findings of table `p` in one rule's sparse per-table list.
+fn set_table_findings(per: &mut PerTable, p: usize, ds: Vec<Diagnostic>) {
+    let p = p as u32;
+    match (per.binary_search_by_key(&p, |(q, _)| *q), ds.is_empty()) {
+        (Ok(i), true) => {
+            per.remove(i);
+        }
+        (Ok(i), false) => per[i].1 = ds,
+        (Err(_), true) => {}
+        (Err(i), false) => per.insert(i, (p, ds)),
     }
 }
 
@@ -571,7 +603,8 @@ pub fn lint_cached(
     }
     // Report-only: the server computes fixes when a code action asks.
     let cx = Ctx::new(project, schema, Fixes::None);
-    let mut all = Vec::new();
+    // Findings of the rules that run whole this time, by rule.
+    let mut whole: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
     for (ri, def) in RULES.iter().enumerate() {
         let Some(severity) = enabled(project, def) else {
             cache.per_table[ri] = None;
@@ -580,40 +613,57 @@ pub fn lint_cached(
         let global = run(&cx, def, severity, Scope::None);
         if !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name) {
             cache.per_table[ri] = None;
-            all.extend(run(&cx, def, severity, Scope::All));
+            whole.push((ri, run(&cx, def, severity, Scope::All)));
             continue;
         }
         match (&mut cache.per_table[ri], dirty) {
             (Some(per), Some(dirty)) => {
                 for &p in dirty {
                     if p < n {
-                        per[p] = run(&cx, def, severity, Scope::One(p));
+                        set_table_findings(per, p, run(&cx, def, severity, Scope::One(p)));
                     }
                 }
             }
             (slot, _) => {
                 *slot = Some(
                     (0..n)
-                        .map(|p| run(&cx, def, severity, Scope::One(p)))
+                        .filter_map(|p| {
+                            let ds = run(&cx, def, severity, Scope::One(p));
+                            (!ds.is_empty()).then_some((p as u32, ds))
+                        })
                         .collect(),
                 );
             }
         }
-        if let Some(per) = &cache.per_table[ri] {
-            if ONCE_PER_PLACE.contains(&def.meta.name) {
-                let mut seen = std::collections::HashSet::new();
-                all.extend(
-                    per.iter()
-                        .flatten()
-                        .filter(|d| seen.insert((d.file, d.span)))
-                        .cloned(),
-                );
-            } else {
-                all.extend(per.iter().flatten().cloned());
-            }
+    }
+    // Every finding in rule order (tables in schema order within a rule), by
+    // reference: sorted, then copied once into the result.
+    let mut refs: Vec<&Diagnostic> = Vec::new();
+    let mut whole = whole.iter().peekable();
+    for (ri, def) in RULES.iter().enumerate() {
+        if let Some((_, ds)) = whole.next_if(|(r, _)| *r == ri) {
+            refs.extend(ds);
+            continue;
+        }
+        let Some(per) = &cache.per_table[ri] else {
+            continue;
+        };
+        if ONCE_PER_PLACE.contains(&def.meta.name) {
+            let mut seen = std::collections::HashSet::new();
+            refs.extend(
+                per.iter()
+                    .flat_map(|(_, ds)| ds)
+                    .filter(|d| seen.insert((d.file, d.span))),
+            );
+        } else {
+            refs.extend(per.iter().flat_map(|(_, ds)| ds));
         }
     }
-    finish(project, schema, all)
+    refs.sort_by(|a, b| {
+        (a.file, a.span, a.rule, &a.message).cmp(&(b.file, b.span, b.rule, &b.message))
+    });
+    let all = refs.into_iter().cloned().collect();
+    finish_sorted(project, schema, all)
 }
 
 /// Rules whose findings read other files than their table's (`force-rls`
@@ -679,10 +729,15 @@ fn name_sharing_tables(shared: &HashMap<(FileId, Span), String>, all: &mut [Diag
         while j < all.len() && same(&all[i], &all[j]) {
             j += 1;
         }
+        let base = shared.get(&(all[i].file, all[i].span));
+        if j == i + 1 && base.is_none() {
+            // One finding at its place, on no shared definition: nothing to name.
+            i = j;
+            continue;
+        }
         let mut tables: Vec<String> = all[i..j].iter().filter_map(|d| d.table.clone()).collect();
         tables.sort();
         tables.dedup();
-        let base = shared.get(&(all[i].file, all[i].span));
         if !tables.is_empty() && (tables.len() > 1 || base.is_some()) {
             let quoted: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
             let used = if tables.len() == 1 {
@@ -840,5 +895,39 @@ mod registry_tests {
             crate::registry::RULE_NAMES,
             "src/registry.rs must list rules::RULES"
         );
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn finding(n: usize) -> Diagnostic {
+        Diagnostic::new(
+            "enable-rls",
+            FileId(0),
+            Span::new(n, n + 1),
+            format!("m{n}"),
+        )
+    }
+
+    /// The sparse per-table list keeps only tables with findings, in table
+    /// order: a table's findings are added, replaced, and removed when a run
+    /// finds nothing.
+    #[test]
+    fn per_table_findings_are_sparse_and_ordered() {
+        let mut per = Vec::new();
+        set_table_findings(&mut per, 7, vec![finding(7)]);
+        set_table_findings(&mut per, 2, vec![finding(2), finding(3)]);
+        set_table_findings(&mut per, 5, Vec::new());
+        let keys =
+            |per: &Vec<(u32, Vec<Diagnostic>)>| per.iter().map(|(p, _)| *p).collect::<Vec<_>>();
+        assert_eq!(keys(&per), [2, 7]);
+        set_table_findings(&mut per, 7, vec![finding(8)]);
+        assert_eq!(per[1].1, [finding(8)]);
+        set_table_findings(&mut per, 2, Vec::new());
+        assert_eq!(keys(&per), [7]);
+        set_table_findings(&mut per, 9, Vec::new());
+        assert_eq!(keys(&per), [7]);
     }
 }

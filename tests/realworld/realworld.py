@@ -587,8 +587,9 @@ def type_kind(ty: str) -> str:
 def fk_target(t: dict, x: str, sn: str, col: dict, tables: list[dict],
               groups: dict | None = None) -> str | None:
     """foreign-key-explicit's confident target of `<x>_id`: exactly one table named
-    x, xs, xes or xies (any schema) with a primary-key or unique column of a
-    compatible type; not the column's own table unless it is `parent_id`; of
+    x, xs, xes or xies (any schema) whose one-column primary key has a compatible
+    type, else with one unique column of a compatible type whose name ends the
+    column's; not the column's own table unless it is `parent_id`; of
     the same drizzle-kit config when there are several (another database)."""
     if sn == "parent_id":
         cands = [t]
@@ -599,14 +600,21 @@ def fk_target(t: dict, x: str, sn: str, col: dict, tables: list[dict],
         if len(cands) != 1 or cands[0] is t:
             return None
     u = cands[0]
-    keyed = {c for k in u["constraints"] if k["type"] in ("p", "u") and len(k["cols"] or []) == 1
+    kind = type_kind(col["type"])
+    types = {c["name"]: type_kind(c["type"]) for c in u["columns"]}
+    pk = next((k["cols"] for k in u["constraints"] if k["type"] == "p"), None) or []
+    if len(pk) == 1 and types.get(pk[0]) == kind:
+        return u["name"]
+    # Else the only unique column of a compatible type whose name ends the
+    # column's (`onnx_model_id` -> onnx_models.model_id).
+    keyed = {c for k in u["constraints"] if k["type"] == "u" and len(k["cols"] or []) == 1
              for c in k["cols"]}
     keyed |= {i["cols"][0] for i in u["indexes"] if i["unique"] and len(i["cols"] or []) == 1
               and not i["pred"]}
-    kind = type_kind(col["type"])
-    if any(c["name"] in keyed and type_kind(c["type"]) == kind for c in u["columns"]):
-        return u["name"]
-    return None
+    keyed -= set(pk)
+    ok = [k for k in keyed if types.get(k) == kind
+          and (sn == to_snake(k) or sn.endswith("_" + to_snake(k)))]
+    return u["name"] if len(ok) == 1 else None
 
 
 NATURE_WORDS = {"token", "hash", "digest", "secret", "nonce", "signature", "fingerprint", "salt",
@@ -851,12 +859,18 @@ def compare(name: str, db: dict[tuple, str], chk: dict[tuple, dict], tables: lis
     # on one table: the other tables' catalog findings of the same rule and
     # column count as found.
     reported = {(rule, col) for (rule, _t, col) in norm if col}
+    # One mistake, one finding: a column whose name is not snake_case gets
+    # snake-case-column only, and its suggested name also fixes the email and
+    # boolean names (`govIqEnabled` -> `is_gov_iq_enabled`).
+    renamed = {(t, col) for (rule, t, col) in norm if rule == "snake-case-column"}
     for key, why in sorted(db.items()):
         if key in norm:
             continue
         rule, _t, col = key
         if DB_RULES[rule] == "column" and (rule, col) in reported and rule in (
                 "snake-case-column", "email-column-name", "boolean-prefix"):
+            r.tp.append(key)
+        elif rule in ("email-column-name", "boolean-prefix") and (_t, col) in renamed:
             r.tp.append(key)
         elif rule in ("index-foreign-keys", "index-tenant-id") and _t in outside:
             r.tp.append(key)
