@@ -299,7 +299,9 @@ fn print_keystroke_phases(
         if let Some(o) = e.open.get_mut(&c.path) {
             o.version = *version;
         }
-        let id = e.project.set_file_indexed(c.path.clone(), text, lines, model);
+        let id = e
+            .project
+            .set_file_indexed(c.path.clone(), text, lines, model);
         if let Some(tree) = tree {
             e.project.set_tree(id, tree);
         }
