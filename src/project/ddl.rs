@@ -786,7 +786,7 @@ impl Replay {
                 retain_by(&mut st.table.foreign_keys, &keep);
             }
             for c in &mut st.table.columns {
-                if c.references.as_deref().is_some_and(targets) {
+                if c.references.as_ref().is_some_and(|k| targets(k)) {
                     c.references = None;
                     st.column_constraints.retain(|_, (col, k)| {
                         !(*col == c.name && *k == ColumnConstraintKind::ForeignKey)

@@ -70,7 +70,7 @@ pub fn mentions(st: &SchemaTable, file: crate::model::FileId) -> bool {
             .table
             .columns
             .iter()
-            .any(|c| c.file == file || c.references.as_deref().is_some_and(fk))
+            .any(|c| c.file == file || c.references.as_ref().is_some_and(|k| fk(k)))
         || st.table.foreign_keys.iter().any(fk)
         || st.table.policies.iter().any(|p| p.file == file)
         || st.rls.policies.iter().any(|p| p.file == file)
