@@ -270,7 +270,7 @@ fn print_keystroke_phases(
         *version += 1;
         let ch = change(c.at, *version % 2 == 1);
         let t = Instant::now();
-        let (text, model, tree) = {
+        let (text, model, tree, lines) = {
             let mut doc = state.docs.get_mut(&c.path).expect("open document");
             let r = ch.range.expect("range");
             let range = (
@@ -279,7 +279,9 @@ fn print_keystroke_phases(
             );
             doc.edit(Some(range), &ch.text, enc).expect("edit");
             doc.version = *version;
-            let text = doc.text();
+            // As `State::lint_newest`: one copy of the text, the document's
+            // line index handed over (no second scan).
+            let text: Arc<str> = Arc::from(doc.as_str());
             doc.reparse(&text);
             phases[0].push(t.elapsed());
             if doc.tree.as_ref().is_some_and(|t| t.root_node().has_error()) {
@@ -289,7 +291,7 @@ fn print_keystroke_phases(
             let model = model_of(&mut doc, &text);
             phases[1].push(t.elapsed());
             counts = doc.reuse.as_ref().map(|r| r.counts());
-            (text, model, doc.tree.clone())
+            (text, model, doc.tree.clone(), doc.lines().clone())
         };
         let t = Instant::now();
         let mut guard = state.engine();
@@ -297,7 +299,9 @@ fn print_keystroke_phases(
         if let Some(o) = e.open.get_mut(&c.path) {
             o.version = *version;
         }
-        let id = e.project.set_file(c.path.clone(), Arc::from(text), model);
+        let id = e
+            .project
+            .set_file_indexed(c.path.clone(), text, lines, model);
         if let Some(tree) = tree {
             e.project.set_tree(id, tree);
         }

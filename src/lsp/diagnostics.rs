@@ -89,7 +89,9 @@ impl Outbox {
             let written = super::transport::blocking(|| {
                 let mut n = 0;
                 for p in &publish {
-                    let frame = || payload::publish_frame(&p.uri, &p.diagnostics, p.version);
+                    let frame = |buf: &mut Vec<u8>| {
+                        payload::write_publish_frame(buf, &p.uri, &p.diagnostics, p.version)
+                    };
                     if stdout.publish(p.uri.as_str(), p.seq, frame) {
                         n += p.diagnostics.len();
                     }

@@ -73,6 +73,19 @@ pub fn items(ds: &[lsp::Diagnostic]) -> Vec<Item> {
 /// what serde_json writes for `{"jsonrpc", "method", "params":
 /// PublishDiagnosticsParams}`, with a `Content-Length` header.
 pub fn publish_frame(uri: &lsp::Uri, items: &[Item], version: Option<i32>) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_publish_frame(&mut out, uri, items, version);
+    out
+}
+
+/// [`publish_frame`] into `out` (cleared first; its memory is reused, so a
+/// large publication does not take fresh pages from the system each time).
+pub fn write_publish_frame(
+    out: &mut Vec<u8>,
+    uri: &lsp::Uri,
+    items: &[Item],
+    version: Option<i32>,
+) {
     const HEAD: &str =
         r#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#;
     const LIST: &str = r#","diagnostics":["#;
@@ -90,7 +103,8 @@ pub fn publish_frame(uri: &lsp::Uri, items: &[Item], version: Option<i32>) -> Ve
         + commas
         + tail.len();
     let header = format!("Content-Length: {len}\r\n\r\n");
-    let mut out = Vec::with_capacity(header.len() + len);
+    out.clear();
+    out.reserve(header.len() + len);
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(HEAD.as_bytes());
     out.extend_from_slice(uri_json.as_bytes());
@@ -102,7 +116,6 @@ pub fn publish_frame(uri: &lsp::Uri, items: &[Item], version: Option<i32>) -> Ve
         out.extend_from_slice(item.0.as_bytes());
     }
     out.extend_from_slice(tail.as_bytes());
-    out
 }
 
 // ---------------------------------------------------------------- the cache

@@ -967,14 +967,16 @@ pub fn convert_open_only(
         .keys()
         .filter(|p| only.is_none_or(|o| o.contains(*p)))
         .collect();
-    let ids: HashMap<FileId, &PathBuf> = paths
+    // A few open documents: a list is quicker to ask than a hash map.
+    let ids: Vec<FileId> = paths
         .iter()
-        .filter_map(|p| Some((engine.project.file_id(p)?, *p)))
+        .filter_map(|p| engine.project.file_id(p))
         .collect();
-    let mut by_file: HashMap<FileId, Vec<&Diagnostic>> = HashMap::new();
+    let mut by_file: Vec<(FileId, Vec<&Diagnostic>)> =
+        ids.iter().map(|&id| (id, Vec::new())).collect();
     for d in &engine.diagnostics {
-        if ids.contains_key(&d.file) {
-            by_file.entry(d.file).or_default().push(d);
+        if let Some(k) = ids.iter().position(|&id| id == d.file) {
+            by_file[k].1.push(d);
         }
     }
     let mut caches = engine.payload.lock().unwrap_or_else(|e| e.into_inner());
@@ -988,8 +990,8 @@ pub fn convert_open_only(
                 let ds = engine
                     .project
                     .file_id(path)
-                    .and_then(|id| by_file.get(&id))
-                    .map(Vec::as_slice)
+                    .and_then(|id| by_file.iter().find(|(f, _)| *f == id))
+                    .map(|(_, ds)| ds.as_slice())
                     .unwrap_or_default();
                 caches.entry(path.clone()).or_default().convert(
                     &engine.project,

@@ -280,6 +280,8 @@ struct OutInner {
     writer: Box<dyn Write + Send>,
     /// The newest publication sent per URI.
     sent: HashMap<String, u64>,
+    /// The buffer publications are framed in, reused.
+    buf: Vec<u8>,
 }
 
 impl Out {
@@ -287,6 +289,7 @@ impl Out {
         Out(Arc::new(Mutex::new(OutInner {
             writer: Box::new(writer),
             sent: HashMap::new(),
+            buf: Vec::new(),
         })))
     }
 
@@ -318,18 +321,24 @@ impl Out {
         inner.writer.flush()
     }
 
-    /// Write the publication numbered `seq` for `uri` (its frame made by
-    /// `frame`) unless a newer one for `uri` was written; `true` when written.
-    pub fn publish(&self, uri: &str, seq: u64, frame: impl FnOnce() -> Vec<u8>) -> bool {
+    /// Write the publication numbered `seq` for `uri` (`frame` writes its
+    /// frame into the buffer it is given) unless a newer one for `uri` was
+    /// written; `true` when written.
+    pub fn publish(&self, uri: &str, seq: u64, frame: impl FnOnce(&mut Vec<u8>)) -> bool {
         let mut inner = self.lock();
         let last = inner.sent.get(uri).copied().unwrap_or(0);
         if seq < last {
             return false;
         }
         inner.sent.insert(uri.to_string(), seq);
-        let frame = frame();
-        let ok = inner.writer.write_all(&frame).is_ok();
+        let mut buf = std::mem::take(&mut inner.buf);
+        frame(&mut buf);
+        let ok = inner.writer.write_all(&buf).is_ok();
         let _ = inner.writer.flush();
+        // Keep up to 16 MiB for the next publication.
+        if buf.capacity() <= 16 << 20 {
+            inner.buf = buf;
+        }
         ok
     }
 }
