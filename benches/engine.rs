@@ -111,15 +111,37 @@ fn sanity_check(schema_path: &Path, schema: &str, project: &corpus::ProjectCorpu
     );
 }
 
-/// Tree-sitter parse by file extension (`None` for other files).
+/// Tree-sitter parse by file extension (`None` for other files), with one
+/// parser per thread and grammar reused from file to file, as the engine's
+/// loader does: the floor is the fastest plain read + parse, not one that
+/// pays a parser's set-up per file.
 fn parse(path: &Path, text: &str) -> Option<tree_sitter::Tree> {
-    let mut parser = tree_sitter::Parser::new();
-    set_language(&mut parser, path)?;
-    parser.parse(text, None)
+    thread_local! {
+        static PARSERS: std::cell::RefCell<Vec<(&'static str, tree_sitter::Parser)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let ext: &'static str = match path.extension()?.to_str()? {
+        "ts" => "ts",
+        "py" => "py",
+        _ => return None,
+    };
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let at = match parsers.iter().position(|(e, _)| *e == ext) {
+            Some(at) => at,
+            None => {
+                let mut parser = tree_sitter::Parser::new();
+                set_language(&mut parser, ext)?;
+                parsers.push((ext, parser));
+                parsers.len() - 1
+            }
+        };
+        parsers[at].1.parse(text, None)
+    })
 }
 
-fn set_language(parser: &mut tree_sitter::Parser, path: &Path) -> Option<()> {
-    let language: tree_sitter::Language = match path.extension()?.to_str()? {
+fn set_language(parser: &mut tree_sitter::Parser, ext: &str) -> Option<()> {
+    let language: tree_sitter::Language = match ext {
         "ts" => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         "py" => tree_sitter_python::LANGUAGE.into(),
         _ => return None,

@@ -221,8 +221,34 @@ pub fn parse(kind: SourceKind, path: &Path, text: &str) -> Option<Tree> {
         return None;
     }
     let tsx = path.extension().is_some_and(|e| e == "tsx" || e == "jsx");
-    let mut parser = parser_for(lang, tsx)?;
-    parser.parse(text, None)
+    // One parser per thread and grammar, reused from file to file (the bulk
+    // loader parses thousands of files on a few threads): no parser set-up
+    // and its stacks' memory kept warm. A fresh parse reads only the text, so
+    // the tree is the same as a new parser's.
+    thread_local! {
+        static PARSERS: std::cell::RefCell<Vec<((Lang, bool), Parser)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PARSERS.with(|cell| {
+        let Ok(mut parsers) = cell.try_borrow_mut() else {
+            // Re-entered (never today): a parser of its own.
+            return parser_for(lang, tsx)?.parse(text, None);
+        };
+        let at = match parsers.iter().position(|(key, _)| *key == (lang, tsx)) {
+            Some(at) => at,
+            None => {
+                parsers.push(((lang, tsx), parser_for(lang, tsx)?));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers[at].1;
+        let tree = parser.parse(text, None);
+        if tree.is_none() {
+            // Only a cancelled parse returns nothing; start the next one clean.
+            parser.reset();
+        }
+        tree
+    })
 }
 
 /// Extract the model of one file from its text and (for TypeScript/Python) tree.
@@ -373,6 +399,58 @@ mod tests {
 
     fn kind(text: &str) -> SourceKind {
         classify(Path::new("src/db/x.ts"), text)
+    }
+
+    /// The thread's reused parsers give the tree a new parser gives, whatever
+    /// was parsed before on the thread (other grammars, TSX, broken text).
+    #[test]
+    fn reused_parsers_parse_as_fresh_ones() {
+        let inputs = [
+            (
+                "a.ts",
+                SourceKind::Drizzle,
+                "export const t = pgTable(\"t\", { id: uuid() });\n",
+            ),
+            (
+                "b.py",
+                SourceKind::SqlModel,
+                "class A(SQLModel, table=True):\n    id: int\n",
+            ),
+            (
+                "c.tsx",
+                SourceKind::TypeScriptModule,
+                "export const x = <div a={1} />;\n",
+            ),
+            (
+                "d.ts",
+                SourceKind::Drizzle,
+                "export const broken = pgTable(\"t\", { id: ;\n",
+            ),
+            ("e.ts", SourceKind::Drizzle, "const y = <T,>(v: T) => v;\n"),
+            ("f.py", SourceKind::SqlModel, "def f(:\n"),
+            (
+                "g.ts",
+                SourceKind::Drizzle,
+                "export const t = pgTable(\"t\", { id: uuid() });\n",
+            ),
+        ];
+        for _ in 0..2 {
+            for (path, kind, text) in inputs {
+                let path = Path::new(path);
+                let tsx = path.extension().is_some_and(|e| e == "tsx");
+                let fresh = parser_for(kind.lang().unwrap(), tsx)
+                    .unwrap()
+                    .parse(text, None)
+                    .unwrap();
+                let reused = parse(kind, path, text).unwrap();
+                assert_eq!(
+                    reused.root_node().to_sexp(),
+                    fresh.root_node().to_sexp(),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
     }
 
     #[test]
