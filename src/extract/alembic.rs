@@ -12,6 +12,7 @@
 
 use crate::extract::sql;
 use crate::extract::sql_ddl::{db_default, qualified, render};
+use crate::extract::syntax::Fields as _;
 use crate::extract::syntax::{
     PyArgs, code_children, py_args, py_bool, py_callee, py_dotted, py_imports, py_is_interpolated,
     py_last_segment, py_named_children, py_sequence_items, py_string, py_unparen, span, text,
@@ -130,8 +131,8 @@ impl<'a, 't> Cx<'a, 't> {
         if a.kind() != "assignment" {
             return None;
         }
-        let left = a.child_by_field_name("left")?;
-        let right = a.child_by_field_name("right")?;
+        let left = a.field("left")?;
+        let right = a.field("right")?;
         (left.kind() == "identifier").then_some((left, right))
     }
 
@@ -139,16 +140,13 @@ impl<'a, 't> Cx<'a, 't> {
     fn helper(&mut self, stmt: Node<'t>) {
         let def = match stmt.kind() {
             "function_definition" => stmt,
-            "decorated_definition" => match stmt.child_by_field_name("definition") {
+            "decorated_definition" => match stmt.field("definition") {
                 Some(d) if d.kind() == "function_definition" => d,
                 _ => return,
             },
             _ => return,
         };
-        let (Some(name), Some(body)) = (
-            def.child_by_field_name("name"),
-            def.child_by_field_name("body"),
-        ) else {
+        let (Some(name), Some(body)) = (def.field("name"), def.field("body")) else {
             return;
         };
         let name = text(name, self.src);
@@ -211,7 +209,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "function_definition" => self.function(stmt),
             "decorated_definition" => {
-                if let Some(def) = stmt.child_by_field_name("definition")
+                if let Some(def) = stmt.field("definition")
                     && def.kind() == "function_definition"
                 {
                     self.function(def);
@@ -223,10 +221,10 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn function(&mut self, def: Node<'t>) {
         let src = self.src;
-        let Some(name) = def.child_by_field_name("name") else {
+        let Some(name) = def.field("name") else {
             return;
         };
-        let body = def.child_by_field_name("body");
+        let body = def.field("body");
         match text(name, src) {
             "upgrade" => {
                 self.mig.upgrade = Some(span(name));
@@ -261,7 +259,7 @@ impl<'a, 't> Cx<'a, 't> {
             return;
         }
         if node.kind() == "call"
-            && let Some(func) = node.child_by_field_name("function")
+            && let Some(func) = node.field("function")
             && func.kind() == "attribute"
         {
             self.call(node, scope);
@@ -287,7 +285,7 @@ impl<'a, 't> Cx<'a, 't> {
             "expression_statement" => {
                 for e in code_children(stmt) {
                     let e = match e.kind() {
-                        "assignment" => match e.child_by_field_name("right") {
+                        "assignment" => match e.field("right") {
                             Some(r) => r,
                             None => continue,
                         },
@@ -311,16 +309,14 @@ impl<'a, 't> Cx<'a, 't> {
                         continue;
                     }
                     for item in code_children(clause) {
-                        let Some(value) = item.child_by_field_name("value") else {
+                        let Some(value) = item.field("value") else {
                             continue;
                         };
                         if value.kind() != "as_pattern" {
                             continue;
                         }
                         let kids = code_children(value);
-                        let (Some(call), Some(alias)) =
-                            (kids.first(), value.child_by_field_name("alias"))
-                        else {
+                        let (Some(call), Some(alias)) = (kids.first(), value.field("alias")) else {
                             continue;
                         };
                         if py_callee(*call, src)
@@ -339,16 +335,14 @@ impl<'a, 't> Cx<'a, 't> {
                         }
                     }
                 }
-                if let Some(body) = stmt.child_by_field_name("body") {
+                if let Some(body) = stmt.field("body") {
                     self.block(body, &inner);
                 }
             }
             "for_statement" => {
                 let mut inner = scope.clone();
-                if let (Some(left), Some(right)) = (
-                    stmt.child_by_field_name("left"),
-                    stmt.child_by_field_name("right"),
-                ) && left.kind() == "identifier"
+                if let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right"))
+                    && left.kind() == "identifier"
                     && let Some(values) = self.list_value(right, scope)
                 {
                     inner.loops.insert(text(left, src).to_string(), values);
@@ -439,7 +433,7 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn call(&mut self, call: Node<'t>, scope: &Scope) {
         let src = self.src;
-        let Some(func) = call.child_by_field_name("function") else {
+        let Some(func) = call.field("function") else {
             return;
         };
         if func.kind() == "identifier" {
@@ -458,10 +452,7 @@ impl<'a, 't> Cx<'a, 't> {
         if func.kind() != "attribute" {
             return;
         }
-        let (Some(object), Some(method)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("attribute"),
-        ) else {
+        let (Some(object), Some(method)) = (func.field("object"), func.field("attribute")) else {
             return;
         };
         let method = text(method, src);
@@ -741,10 +732,10 @@ impl<'a, 't> Cx<'a, 't> {
                 "interpolation" => {
                     let start = cursor_start?;
                     pieces.push(Ok(src.get(start..c.start_byte())?));
-                    let expr = c.child_by_field_name("expression")?;
+                    let expr = c.field("expression")?;
                     if expr.kind() != "identifier"
-                        || c.child_by_field_name("format_specifier").is_some()
-                        || c.child_by_field_name("type_conversion").is_some()
+                        || c.field("format_specifier").is_some()
+                        || c.field("type_conversion").is_some()
                     {
                         return None;
                     }
@@ -1370,7 +1361,7 @@ impl<'a, 't> Cx<'a, 't> {
         };
         // `*columns` splats cannot be read.
         let mut partial = call
-            .child_by_field_name("arguments")
+            .field("arguments")
             .is_some_and(|l| code_children(l).iter().any(|a| a.kind() == "list_splat"));
         let mut columns = Vec::new();
         let mut indexes = Vec::new();
@@ -1559,7 +1550,7 @@ fn body_is_empty(block: Node<'_>, src: &str) -> bool {
             .all(|e| matches!(e.kind(), "ellipsis" | "string" | "concatenated_string")),
         "raise_statement" => code_children(s).first().is_some_and(|e| {
             let e = if e.kind() == "call" {
-                e.child_by_field_name("function").unwrap_or(*e)
+                e.field("function").unwrap_or(*e)
             } else {
                 *e
             };

@@ -9,6 +9,7 @@
 //! through `imports` and the other file's column sets.
 
 use super::shift::TextEdit;
+use crate::extract::syntax::Fields as _;
 use crate::extract::syntax::{
     PyArgs, code_children, py_args, py_bool, py_callee, py_dict_items, py_dotted, py_imports,
     py_is_interpolated, py_last_segment, py_named_children, py_sequence_items, py_string,
@@ -281,7 +282,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "class_definition" if top => self.add_class(stmt, stmt),
             "decorated_definition" if top => {
-                if let Some(def) = stmt.child_by_field_name("definition") {
+                if let Some(def) = stmt.field("definition") {
                     if def.kind() == "class_definition" {
                         self.add_class(stmt, def);
                     } else if def.kind() == "function_definition" {
@@ -293,10 +294,7 @@ impl<'a, 't> Cx<'a, 't> {
             "expression_statement" if top => {
                 if let Some(a) = py_named_children(stmt).first().copied()
                     && a.kind() == "assignment"
-                    && let (Some(left), Some(right)) = (
-                        a.child_by_field_name("left"),
-                        a.child_by_field_name("right"),
-                    )
+                    && let (Some(left), Some(right)) = (a.field("left"), a.field("right"))
                     && left.kind() == "identifier"
                     && let Some(callee) = py_callee(right, src)
                     && matches!(
@@ -308,10 +306,7 @@ impl<'a, 't> Cx<'a, 't> {
                         .push((text(left, src).to_string(), span(stmt)));
                 } else if let Some(a) = py_named_children(stmt).first().copied()
                     && a.kind() == "assignment"
-                    && let (Some(left), Some(right)) = (
-                        a.child_by_field_name("left"),
-                        a.child_by_field_name("right"),
-                    )
+                    && let (Some(left), Some(right)) = (a.field("left"), a.field("right"))
                     && left.kind() == "identifier"
                     && looks_like_type(right, src)
                 {
@@ -331,13 +326,13 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn add_class(&mut self, decl: Node<'t>, class: Node<'t>) {
         let src = self.src;
-        let Some(name_node) = class.child_by_field_name("name") else {
+        let Some(name_node) = class.field("name") else {
             return;
         };
         let name = text(name_node, src).to_string();
         let mut bases = Vec::new();
         let mut table_kw = None;
-        if let Some(sup) = class.child_by_field_name("superclasses") {
+        if let Some(sup) = class.field("superclasses") {
             let args = py_args(sup, src);
             for b in &args.positional {
                 bases.push(text(*b, src).to_string());
@@ -355,12 +350,12 @@ impl<'a, 't> Cx<'a, 't> {
             .any(|b| py_last_segment(b) == "TypeDecorator" || self.decorators.contains_key(b))
         {
             // A custom column type: the database sees its `impl`.
-            let imp = class.child_by_field_name("body").and_then(|body| {
+            let imp = class.field("body").and_then(|body| {
                 code_children(body).into_iter().find_map(|st| {
                     let a = py_named_children(st).first().copied()?;
-                    let left = a.child_by_field_name("left")?;
+                    let left = a.field("left")?;
                     (a.kind() == "assignment" && text(left, src) == "impl")
-                        .then(|| a.child_by_field_name("right"))
+                        .then(|| a.field("right"))
                         .flatten()
                 })
             });
@@ -383,7 +378,7 @@ impl<'a, 't> Cx<'a, 't> {
             name,
             name_span: span(name_node),
             decl,
-            body: class.child_by_field_name("body"),
+            body: class.field("body"),
             bases,
             table_kw,
             as_declarative,
@@ -392,10 +387,7 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn add_factory(&mut self, def: Node<'t>) {
         let src = self.src;
-        let (Some(name), Some(body)) = (
-            def.child_by_field_name("name"),
-            def.child_by_field_name("body"),
-        ) else {
+        let (Some(name), Some(body)) = (def.field("name"), def.field("body")) else {
             return;
         };
         // `def utc_now() -> datetime: return datetime.now(timezone.utc)`
@@ -408,7 +400,7 @@ impl<'a, 't> Cx<'a, 't> {
                 .is_some_and(|c| matches!(py_last_segment(c), "mapped_column" | "Column" | "Field"))
         {
             let takes_params = def
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .is_some_and(|p| p.named_child_count() > 0);
             self.column_fns
                 .insert(text(name, src).to_string(), (call, takes_params));
@@ -1247,7 +1239,7 @@ impl<'a, 't> Cx<'a, 't> {
                 // `if TYPE_CHECKING: ... else: ...`: the runtime branch declares the
                 // columns. Any other condition may hide columns.
                 "if_statement" => {
-                    let cond = stmt.child_by_field_name("condition").map(|c| text(c, src));
+                    let cond = stmt.field("condition").map(|c| text(c, src));
                     let type_checking =
                         cond.is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING"));
                     let mut cursor = stmt.walk();
@@ -1257,7 +1249,7 @@ impl<'a, 't> Cx<'a, 't> {
                     if type_checking && depth < 4 && alternatives.len() <= 1 {
                         if let Some(alt) = alternatives.first()
                             && alt.kind() == "else_clause"
-                            && let Some(b) = alt.child_by_field_name("body")
+                            && let Some(b) = alt.field("body")
                         {
                             self.body_statements(code_children(b), style, out, depth + 1);
                         }
@@ -1275,10 +1267,10 @@ impl<'a, 't> Cx<'a, 't> {
                     self.assignment(stmt, a, style, out);
                 }
                 "decorated_definition" => {
-                    let Some(def) = stmt.child_by_field_name("definition") else {
+                    let Some(def) = stmt.field("definition") else {
                         continue;
                     };
-                    let name = def.child_by_field_name("name").map(|n| text(n, src));
+                    let name = def.field("name").map(|n| text(n, src));
                     let declared = py_named_children(stmt).iter().any(|d| {
                         d.kind() == "decorator" && text(*d, src).contains("declared_attr")
                     });
@@ -1307,11 +1299,11 @@ impl<'a, 't> Cx<'a, 't> {
     /// relationship is no column; any other body leaves the class partial.
     fn declared_column(&mut self, stmt: Node<'t>, def: Node<'t>, out: &mut Body<'t>) {
         let src = self.src;
-        let Some(name) = def.child_by_field_name("name") else {
+        let Some(name) = def.field("name") else {
             return;
         };
         let returns: Vec<Node<'t>> = def
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| {
                 code_children(b)
                     .into_iter()
@@ -1330,7 +1322,7 @@ impl<'a, 't> Cx<'a, 't> {
             Some((_, callee)) if NON_COLUMN_CALLS.contains(&callee) => {}
             Some((call, "mapped_column" | "Column")) => {
                 out.uses_sa = true;
-                let ann = def.child_by_field_name("return_type");
+                let ann = def.field("return_type");
                 let ann_info = ann.map(|t| Ann::of(t, src));
                 let mut col = self.sa_attr_column(stmt, name, ann, ann_info.as_ref(), call);
                 self.settle_type(&mut col.0, 0);
@@ -1348,15 +1340,15 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn assignment(&mut self, stmt: Node<'t>, a: Node<'t>, style: Style, out: &mut Body<'t>) {
         let src = self.src;
-        let Some(left) = a.child_by_field_name("left") else {
+        let Some(left) = a.field("left") else {
             return;
         };
         if left.kind() != "identifier" {
             return;
         }
         let key = text(left, src);
-        let right = a.child_by_field_name("right");
-        let ann = a.child_by_field_name("type");
+        let right = a.field("right");
+        let ann = a.field("type");
         match key {
             "__tablename__" => {
                 if let Some(r) = right {
@@ -1953,7 +1945,7 @@ impl Ann {
                         let params = node
                             .children_by_field_name("subscript", &mut cursor)
                             .collect();
-                        (node.child_by_field_name("value"), params)
+                        (node.field("value"), params)
                     } else {
                         let kids = code_children(node);
                         let params = kids
@@ -1992,8 +1984,8 @@ impl Ann {
                 }
             }
             "binary_operator" => {
-                for f in ["left", "right"] {
-                    if let Some(c) = node.child_by_field_name(f) {
+                for f in ["left", "right"] as [&'static str; 2] {
+                    if let Some(c) = node.field(f) {
                         self.walk(c, src, depth + 1);
                     }
                 }
@@ -2124,7 +2116,7 @@ fn classify_factory(
     }
     match node.kind() {
         "lambda" => node
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| classify_factory_body(b, src, factories))
             .unwrap_or_else(written),
         "call" => {

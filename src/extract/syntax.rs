@@ -49,8 +49,79 @@ pub fn first_named(node: Node<'_>) -> Option<Node<'_>> {
 }
 
 /// The child in field `name`.
-pub fn field<'t>(node: Node<'t>, name: &str) -> Option<Node<'t>> {
-    node.child_by_field_name(name)
+///
+/// Looks the field's id up once per grammar and name (per thread):
+/// `child_by_field_name` compares the name with every field name of the
+/// grammar on each call, which showed as a sixth of the time spent reading a
+/// SQLModel file. The name is a `'static` literal, so its address identifies it.
+pub fn field<'t>(node: Node<'t>, name: &'static str) -> Option<Node<'t>> {
+    match field_id(&node.language(), name) {
+        Some(id) => node.child_by_field_id(id),
+        None => None,
+    }
+}
+
+/// `node.field(name)` for [`field`].
+pub trait Fields<'t> {
+    fn field(&self, name: &'static str) -> Option<Node<'t>>;
+}
+
+impl<'t> Fields<'t> for Node<'t> {
+    fn field(&self, name: &'static str) -> Option<Node<'t>> {
+        field(*self, name)
+    }
+}
+
+/// Hashes the address of a field name (already a good spread).
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FieldIds = std::collections::HashMap<
+    (usize, usize),
+    Option<u16>,
+    std::hash::BuildHasherDefault<AddrHasher>,
+>;
+
+thread_local! {
+    /// Per grammar (at most the three this crate parses), field ids by the
+    /// address and length of the name.
+    static FIELD_IDS: std::cell::RefCell<Vec<(tree_sitter::Language, FieldIds)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn field_id(language: &tree_sitter::Language, name: &'static str) -> Option<u16> {
+    let key = (name.as_ptr() as usize, name.len());
+    FIELD_IDS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let at = match cache.iter().position(|(l, _)| l == language) {
+            Some(i) => i,
+            None => {
+                cache.push((language.clone(), FieldIds::default()));
+                cache.len() - 1
+            }
+        };
+        *cache[at]
+            .1
+            .entry(key)
+            .or_insert_with(|| language.field_id_for_name(name).map(|id| id.get()))
+    })
 }
 
 /// Strip wrappers that do not change a JavaScript/TypeScript value:
@@ -189,10 +260,7 @@ pub fn py_dotted<'a>(node: Node<'_>, src: &'a str) -> Option<&'a str> {
     fn ok(n: Node<'_>) -> bool {
         match n.kind() {
             "identifier" => true,
-            "attribute" => {
-                n.child_by_field_name("object").is_some_and(ok)
-                    && n.child_by_field_name("attribute").is_some()
-            }
+            "attribute" => n.field("object").is_some_and(ok) && n.field("attribute").is_some(),
             _ => false,
         }
     }
@@ -213,7 +281,7 @@ pub fn py_callee<'a>(call: Node<'_>, src: &'a str) -> Option<&'a str> {
     if call.kind() != "call" {
         return None;
     }
-    py_dotted(call.child_by_field_name("function")?, src)
+    py_dotted(call.field("function")?, src)
 }
 
 /// Python: positional and keyword arguments of a call (or a class's superclass list).
@@ -244,7 +312,7 @@ impl<'t> PyArgs<'t> {
 /// keyword arguments. `*args` / `**kw` splats are skipped.
 pub fn py_args<'t>(node: Node<'t>, src: &str) -> PyArgs<'t> {
     let list = if node.kind() == "call" {
-        node.child_by_field_name("arguments")
+        node.field("arguments")
     } else {
         Some(node)
     };
@@ -259,10 +327,7 @@ pub fn py_args<'t>(node: Node<'t>, src: &str) -> PyArgs<'t> {
     for arg in code_children(list) {
         match arg.kind() {
             "keyword_argument" => {
-                if let (Some(name), Some(value)) = (
-                    arg.child_by_field_name("name"),
-                    arg.child_by_field_name("value"),
-                ) {
+                if let (Some(name), Some(value)) = (arg.field("name"), arg.field("value")) {
                     out.keywords.push((text(name, src).to_string(), value, arg));
                 }
             }
@@ -319,10 +384,7 @@ pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
                         span: span(n),
                     }),
                     "aliased_import" => {
-                        if let (Some(name), Some(alias)) = (
-                            n.child_by_field_name("name"),
-                            n.child_by_field_name("alias"),
-                        ) {
+                        if let (Some(name), Some(alias)) = (n.field("name"), n.field("alias")) {
                             out.push(Import {
                                 local: text(alias, src).to_string(),
                                 imported: "*".into(),
@@ -336,7 +398,7 @@ pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
             }
         }
         "import_from_statement" => {
-            let Some(module) = stmt.child_by_field_name("module_name") else {
+            let Some(module) = stmt.field("module_name") else {
                 return out;
             };
             let module_text = text(module, src).to_string();
@@ -362,10 +424,7 @@ pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
                         span: span(n),
                     }),
                     "aliased_import" => {
-                        if let (Some(name), Some(alias)) = (
-                            n.child_by_field_name("name"),
-                            n.child_by_field_name("alias"),
-                        ) {
+                        if let (Some(name), Some(alias)) = (n.field("name"), n.field("alias")) {
                             out.push(Import {
                                 local: text(alias, src).to_string(),
                                 imported: text(name, src).to_string(),
@@ -392,10 +451,8 @@ pub fn py_dict_items<'t>(node: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
             .into_iter()
             .filter(|p| p.kind() == "pair")
             .filter_map(|p| {
-                let key = py_string(p.child_by_field_name("key")?, src)?
-                    .0
-                    .into_owned();
-                Some((key, p.child_by_field_name("value")?))
+                let key = py_string(p.field("key")?, src)?.0.into_owned();
+                Some((key, p.field("value")?))
             })
             .collect(),
         "call" if py_callee(node, src) == Some("dict") => py_args(node, src)

@@ -12,6 +12,7 @@
 //! open workspace files).
 
 use crate::diagnostic::Edit;
+use crate::extract::syntax::Fields as _;
 use crate::model::{Column, FileId, Lang, Orm, SourceKind, Span, Table, to_snake_case};
 use crate::project::modules::{ModuleIndex, Symbol, lookup};
 use crate::project::{Project, SchemaTable};
@@ -627,14 +628,8 @@ pub fn reference_edits_among(
             }
             "member_expression" | "attribute" => {
                 let (o, p) = match obj.kind() {
-                    "member_expression" => (
-                        obj.child_by_field_name("object"),
-                        obj.child_by_field_name("property"),
-                    ),
-                    _ => (
-                        obj.child_by_field_name("object"),
-                        obj.child_by_field_name("attribute"),
-                    ),
+                    "member_expression" => (obj.field("object"), obj.field("property")),
+                    _ => (obj.field("object"), obj.field("attribute")),
                 };
                 match (o, p) {
                     (Some(o), Some(p)) if o.kind() == "identifier" => {
@@ -649,10 +644,8 @@ pub fn reference_edits_among(
     };
     let mut visit = |n: Node<'_>| match (r.orm, n.kind()) {
         (Orm::Drizzle, "member_expression") if key_changes => {
-            if let (Some(o), Some(p)) = (
-                n.child_by_field_name("object"),
-                n.child_by_field_name("property"),
-            ) && p.kind() == "property_identifier"
+            if let (Some(o), Some(p)) = (n.field("object"), n.field("property"))
+                && p.kind() == "property_identifier"
                 && node_text(p, text) == r.old_key
                 && is_table_obj(o, n.start_byte())
             {
@@ -664,10 +657,8 @@ pub fn reference_edits_among(
             }
         }
         (Orm::Drizzle, "subscript_expression") if key_changes => {
-            if let (Some(o), Some(i)) = (
-                n.child_by_field_name("object"),
-                n.child_by_field_name("index"),
-            ) && i.kind() == "string"
+            if let (Some(o), Some(i)) = (n.field("object"), n.field("index"))
+                && i.kind() == "string"
                 && is_table_obj(o, n.start_byte())
                 && let Some(e) = replace_string(
                     text,
@@ -681,10 +672,8 @@ pub fn reference_edits_among(
             }
         }
         (Orm::SqlModel, "attribute") if key_changes => {
-            if let (Some(o), Some(a)) = (
-                n.child_by_field_name("object"),
-                n.child_by_field_name("attribute"),
-            ) && node_text(a, text) == r.old_key
+            if let (Some(o), Some(a)) = (n.field("object"), n.field("attribute"))
+                && node_text(a, text) == r.old_key
                 && is_table_obj(o, n.start_byte())
             {
                 out.push(Edit {
@@ -750,17 +739,17 @@ impl RefIndex {
         };
         walk(root, |n| match n.kind() {
             "member_expression" => {
-                if let Some(p) = n.child_by_field_name("property") {
+                if let Some(p) = n.field("property") {
                     add(node_text(p, text), n);
                 }
             }
             "attribute" => {
-                if let Some(a) = n.child_by_field_name("attribute") {
+                if let Some(a) = n.field("attribute") {
                     add(node_text(a, text), n);
                 }
             }
             "subscript_expression" => {
-                if let Some(i) = n.child_by_field_name("index")
+                if let Some(i) = n.field("index")
                     && i.kind() == "string"
                 {
                     let lit = node_text(i, text);
@@ -854,9 +843,9 @@ fn count_words(text: &str, word: &str) -> usize {
 fn is_argument(n: Node<'_>) -> bool {
     match n.parent() {
         Some(p) if p.kind() == "argument_list" => true,
-        Some(p) if p.kind() == "keyword_argument" => p
-            .child_by_field_name("value")
-            .is_some_and(|v| v.id() == n.id()),
+        Some(p) if p.kind() == "keyword_argument" => {
+            p.field("value").is_some_and(|v| v.id() == n.id())
+        }
         _ => false,
     }
 }
