@@ -152,6 +152,19 @@ struct BodyPiece {
     /// Position of the table built from this class in the model of the
     /// extraction that kept it, when one was.
     table: Option<usize>,
+    /// What building the table from this class gave (the table, and the
+    /// notes and findings it added), taken again when this class and every
+    /// local class it inherits from were reused and the file declares the
+    /// same classes in the same context ([`Cx::build`]).
+    built: Option<Box<Built>>,
+}
+
+/// A table built from a class, with the notes and findings building it added.
+#[derive(Clone, Debug)]
+struct Built {
+    table: Table,
+    notes: Vec<Note>,
+    findings: Vec<FileFinding>,
 }
 
 /// The class bodies of one extraction of a SQLModel file, by the start offset
@@ -580,7 +593,15 @@ impl<'a, 't> Cx<'a, 't> {
                 // `project.rs`; only what this file hides makes a class partial here.
                 Some(true) => {
                     let t = self.model.tables.len();
-                    self.build_table(i, &bodies, broken || bodies[i].conditional);
+                    if !self.rebuild(i) {
+                        let (notes, findings, others) = (
+                            self.model.notes.len(),
+                            self.model.findings.len(),
+                            self.lengths(),
+                        );
+                        self.build_table(i, &bodies, broken || bodies[i].conditional);
+                        self.keep_built(i, t, notes, findings, others);
+                    }
                     if self.model.tables.len() == t + 1 {
                         self.built(i, t);
                     }
@@ -588,6 +609,55 @@ impl<'a, 't> Cx<'a, 't> {
                 Some(false) => self.build_set(i, &bodies, broken || bodies[i].conditional),
                 None => {}
             }
+        }
+    }
+
+    /// Take the table the last extraction built from class `i` (moved past
+    /// the edit with its piece) when nothing it was built from changed: the
+    /// class and every local class it inherits from were reused, the file
+    /// declares the same classes, and the context is the same (no piece is
+    /// reused otherwise). Building it again (merging the inherited columns,
+    /// reading `__table_args__`) was most of a keystroke's extraction.
+    fn rebuild(&mut self, i: usize) -> bool {
+        if !self.same_classes || !self.chain_reused(i) {
+            return false;
+        }
+        let at = span(self.classes[i].decl).start;
+        let Some(b) = self.pieces.by_start.get(&at).and_then(|p| p.built.as_ref()) else {
+            return false;
+        };
+        self.model.tables.push(b.table.clone());
+        self.model.notes.extend(b.notes.iter().cloned());
+        self.model.findings.extend(b.findings.iter().cloned());
+        true
+    }
+
+    /// Keep what building the table at position `t` from class `i` added
+    /// (notes and findings from the given lengths on) in the class's piece,
+    /// when it added that one table and nothing else.
+    fn keep_built(
+        &mut self,
+        i: usize,
+        t: usize,
+        notes: usize,
+        findings: usize,
+        others: [usize; 6],
+    ) {
+        if self.model.tables.len() != t + 1 {
+            return;
+        }
+        let mut now = self.lengths();
+        now[0] = t;
+        if now != others {
+            return;
+        }
+        let at = span(self.classes[i].decl).start;
+        if let Some(p) = self.pieces.by_start.get_mut(&at) {
+            p.built = Some(Box::new(Built {
+                table: self.model.tables[t].clone(),
+                notes: self.model.notes[notes..].to_vec(),
+                findings: self.model.findings[findings..].to_vec(),
+            }));
         }
     }
 
@@ -1135,6 +1205,7 @@ impl<'a, 't> Cx<'a, 't> {
                 notes: self.model.notes[notes..].to_vec(),
                 findings: self.model.findings[findings..].to_vec(),
                 table: None,
+                built: None,
             };
             self.pieces.by_start.insert(at.start, piece);
         }
@@ -1209,6 +1280,15 @@ impl<'a, 't> Cx<'a, 't> {
         }
         for f in &mut p.findings {
             super::shift::finding(e, f);
+        }
+        if let Some(b) = &mut p.built {
+            super::shift::table(e, &mut b.table);
+            for n in &mut b.notes {
+                n.span = e.span(n.span);
+            }
+            for f in &mut b.findings {
+                super::shift::finding(e, f);
+            }
         }
         self.model.notes.extend(p.notes.iter().cloned());
         self.model.findings.extend(p.findings.iter().cloned());
