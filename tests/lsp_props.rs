@@ -47,6 +47,18 @@ fn pos_of(text: &str, off: usize, enc: Encoding) -> Pos {
     Pos::new(line, character)
 }
 
+/// The change event replacing the text between two positions with `text`.
+fn event(start: Pos, end: Pos, text: impl Into<String>) -> lsp::TextDocumentContentChangeEvent {
+    lsp::TextDocumentContentChangeEvent {
+        range: Some(lsp::Range::new(
+            lsp::Position::new(start.line, start.character),
+            lsp::Position::new(end.line, end.character),
+        )),
+        range_length: None,
+        text: text.into(),
+    }
+}
+
 /// Snap `off` to a char boundary that is not between `\r` and `\n`.
 fn snap(text: &str, mut off: usize) -> usize {
     off = off.min(text.len());
@@ -93,14 +105,7 @@ proptest! {
             let fresh = parse_with(doc.kind, false, &model, None);
             prop_assert_eq!(sexp(doc.tree.as_ref()), sexp(fresh.as_ref()));
             prop_assert_eq!(doc.kind, greyhaven_lsp::extract::classify(path, &model));
-            let change = lsp::TextDocumentContentChangeEvent {
-                range: Some(lsp::Range::new(
-                    lsp::Position::new(ps.line, ps.character),
-                    lsp::Position::new(pe.line, pe.character),
-                )),
-                range_length: None,
-                text: insert.to_string(),
-            };
+            let change = event(ps, pe, insert);
             state.change(&uri, i as i32 + 2, &[change]);
         }
         let kept = state.docs.get(Path::new("/w/schema.ts")).unwrap().text();
@@ -339,14 +344,7 @@ fn multi_file_case(
             pos_of(&text, end, Encoding::Utf8),
         );
         text.replace_range(start..end, &insert);
-        let change = lsp::TextDocumentContentChangeEvent {
-            range: Some(lsp::Range::new(
-                lsp::Position::new(ps.line, ps.character),
-                lsp::Position::new(pe.line, pe.character),
-            )),
-            range_length: None,
-            text: insert,
-        };
+        let change = event(ps, pe, insert);
         let version = i as i32 + 2;
         state.change(&uri, version, &[change]);
         if matches!(
@@ -449,14 +447,7 @@ fn migration_edits_lint_only_the_tables_they_touch() {
         let state = open_state(&root, &uri, text, 1);
         let off = text.find(needle).unwrap() + needle.len();
         let p = pos_of(text, off, Encoding::Utf8);
-        let change = lsp::TextDocumentContentChangeEvent {
-            range: Some(lsp::Range::new(
-                lsp::Position::new(p.line, p.character),
-                lsp::Position::new(p.line, p.character),
-            )),
-            range_length: None,
-            text: insert.into(),
-        };
+        let change = event(p, p, insert);
         state.change(&uri, 2, &[change]);
         let last = state.engine().incr.last.clone();
         assert!(
@@ -494,14 +485,7 @@ fn a_broken_revision_relints_every_table() {
     let state = open_state(&root, &uri, text, 1);
     let off = text.find("import op").unwrap() + "imp".len();
     let p = pos_of(text, off, Encoding::Utf8);
-    let change = lsp::TextDocumentContentChangeEvent {
-        range: Some(lsp::Range::new(
-            lsp::Position::new(p.line, p.character),
-            lsp::Position::new(p.line, p.character),
-        )),
-        range_length: None,
-        text: "x".into(),
-    };
+    let change = event(p, p, "x");
     state.change(&uri, 2, &[change]);
     let mut broken = text.to_string();
     broken.insert(off, 'x');
@@ -533,14 +517,7 @@ fn edits_inside_a_table_take_the_incremental_path() {
         let state = open_state(&root, &uri, text, 1);
         let off = text.find(needle).unwrap() + "title".len();
         let p = pos_of(text, off, Encoding::Utf8);
-        let change = lsp::TextDocumentContentChangeEvent {
-            range: Some(lsp::Range::new(
-                lsp::Position::new(p.line, p.character),
-                lsp::Position::new(p.line, p.character),
-            )),
-            range_length: None,
-            text: "x".into(),
-        };
+        let change = event(p, p, "x");
         state.change(&uri, 2, &[change]);
         let counts = state
             .docs
@@ -643,14 +620,7 @@ fn renaming_a_local_base_class_checks_its_subclass_again() {
     );
     let off = models.find("class Mixin").unwrap() + "class Mixin".len();
     let p = pos_of(models, off, Encoding::Utf8);
-    let change = lsp::TextDocumentContentChangeEvent {
-        range: Some(lsp::Range::new(
-            lsp::Position::new(p.line, p.character),
-            lsp::Position::new(p.line, p.character),
-        )),
-        range_length: None,
-        text: "2".into(),
-    };
+    let change = event(p, p, "2");
     state.change(&uri, 2, &[change]);
     let text = models.replacen("class Mixin", "class Mixin2", 1);
     let fresh = open_state(&root, &uri, &text, 2);
@@ -687,14 +657,7 @@ fn edits_of_a_file_with_suppressions_build_the_findings_again() {
     let needle = "isDraft: integer";
     let off = text.find(needle).unwrap() + "isDraft".len();
     let p = pos_of(text, off, Encoding::Utf8);
-    let change = lsp::TextDocumentContentChangeEvent {
-        range: Some(lsp::Range::new(
-            lsp::Position::new(p.line, p.character),
-            lsp::Position::new(p.line, p.character),
-        )),
-        range_length: None,
-        text: "x".into(),
-    };
+    let change = event(p, p, "x");
     state.change(&uri, 2, &[change]);
     assert!(matches!(
         state.engine().incr.last,
