@@ -288,7 +288,7 @@ fn summary(st: &SchemaTable, tenant_column: &str) -> Summary {
             .columns
             .iter()
             .filter(|c| c.primary_key || c.name == "id")
-            .map(|c| (c.key.clone(), c.name.clone(), c.ty.clone()))
+            .map(|c| (c.key.to_string(), c.name.to_string(), c.ty.clone()))
             .collect(),
         pk: t.primary_key.clone(),
         tenant: crate::rules::find_column(t, tenant_column).is_some(),

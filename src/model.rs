@@ -255,12 +255,12 @@ pub struct UniqueConstraint {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Column {
     /// The property key (Drizzle) or attribute name (SQLModel).
-    pub key: String,
+    pub key: compact_str::CompactString,
     /// The explicit database name string, when written (`uuid("tenant_id")`, `Column("db")`).
     pub explicit_name: Option<String>,
     /// The effective database name. Extractors set `explicit_name` or `key`;
     /// `project.rs` applies Drizzle casing.
-    pub name: String,
+    pub name: compact_str::CompactString,
     pub ty: ColumnType,
     pub not_null: bool,
     pub primary_key: bool,

@@ -95,7 +95,7 @@ fn spans_point_at_their_source() {
                 );
                 let key = slice(&text, c.key_span);
                 assert!(
-                    key == c.key || key.contains(&c.key),
+                    key == c.key || key.contains(c.key.as_str()),
                     "{file}: key span `{key}` for {}",
                     c.key
                 );

@@ -44,7 +44,10 @@ fn check_spans(path: &Path, text: &str, m: &FileModel) {
         }
         for c in &t.columns {
             assert_eq!(at(text, c.key_span), c.key, "{p}: column key span");
-            assert!(at(text, c.span).starts_with(&c.key), "{p}: column span");
+            assert!(
+                at(text, c.span).starts_with(c.key.as_str()),
+                "{p}: column span"
+            );
             assert!(c.span.start <= c.value_span.start && c.value_span.end <= c.span.end);
             if let Some(a) = c.annotation_span {
                 assert!(c.span.start <= a.start && a.end <= c.span.end);

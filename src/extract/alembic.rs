@@ -937,9 +937,9 @@ impl<'a, 't> Cx<'a, 't> {
             .and_then(|n| self.string_at(n))?;
         let whole = span(node);
         let mut c = Column {
-            key: name.clone(),
+            key: name.clone().into(),
             explicit_name: Some(name.clone()),
-            name: name.clone(),
+            name: name.clone().into(),
             ty: ColumnType::Unknown,
             not_null: false,
             primary_key: false,
@@ -1488,12 +1488,12 @@ impl<'a, 't> Cx<'a, 't> {
             None => columns
                 .iter()
                 .filter(|c| c.primary_key)
-                .map(|c| c.name.clone())
+                .map(|c| c.name.to_string())
                 .collect(),
         };
         if let [one] = pk_cols.as_slice()
-            && !no_autoincrement.contains(one)
-            && let Some(c) = columns.iter_mut().find(|c| &c.name == one)
+            && !no_autoincrement.iter().any(|n| n == one)
+            && let Some(c) = columns.iter_mut().find(|c| c.name == one)
             && matches!(
                 c.ty,
                 ColumnType::Integer | ColumnType::BigInt | ColumnType::SmallInt

@@ -2236,9 +2236,9 @@ impl<'a> Extractor<'a> {
         env: &Env<'a>,
     ) -> (Column, bool) {
         let mut col = Column {
-            key: key.to_string(),
+            key: key.to_string().into(),
             explicit_name: None,
-            name: key.to_string(),
+            name: key.to_string().into(),
             ty: ColumnType::Unknown,
             not_null: false,
             primary_key: false,
@@ -2261,7 +2261,11 @@ impl<'a> Extractor<'a> {
         for l in &ch.links {
             self.modifier(&mut col, l, env);
         }
-        col.name = col.explicit_name.clone().unwrap_or_else(|| col.key.clone());
+        col.name = col
+            .explicit_name
+            .clone()
+            .unwrap_or_else(|| col.key.to_string())
+            .into();
         (col, ok)
     }
 
@@ -2505,7 +2509,7 @@ impl<'a> Extractor<'a> {
             .and_then(|v| self.eval_str(v, &Vec::new()))
             .map(|s| s.0);
         Some(ForeignKey {
-            columns: vec![col.key.clone()],
+            columns: vec![col.key.to_string()],
             target: TableRef::Ident(self.t(obj).to_string()),
             target_columns: vec![self.t(prop).to_string()],
             resolved_table: None,
@@ -3099,7 +3103,7 @@ fn inherit(col: &mut Column, inner: Column) {
     col.db_default = inner.db_default.or(col.db_default.take());
     col.client_default = inner.client_default.or(col.client_default.take());
     col.references = inner.references.map(|mut fk| {
-        fk.columns = vec![col.key.clone()];
+        fk.columns = vec![col.key.to_string()];
         fk
     });
     col.indexed |= inner.indexed;

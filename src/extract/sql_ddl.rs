@@ -274,9 +274,9 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
     let span = Span::new(key_span.start, loc.item_end(key_span.end));
     let ty = column_type(&def.data_type);
     let mut c = Column {
-        key: name.clone(),
+        key: name.clone().into(),
         explicit_name: Some(name.clone()),
-        name,
+        name: name.into(),
         ty,
         not_null: false,
         primary_key: false,
@@ -313,7 +313,7 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
                 let fspan = loc.of(fk, c.span);
                 c.references = Some(Box::new(foreign_key(
                     loc,
-                    vec![c.name.clone()],
+                    vec![c.name.to_string()],
                     &fk.foreign_table,
                     &fk.referred_columns,
                     fk.on_delete.map(|a| a.to_string().to_ascii_lowercase()),

@@ -872,7 +872,7 @@ impl<'a, 't> Cx<'a, 't> {
         let mut pk_span = None;
         for (col, flags) in &merged {
             if col.primary_key {
-                pk_cols.push(col.key.clone());
+                pk_cols.push(col.key.to_string());
                 pk_span.get_or_insert(flags.primary_key.unwrap_or(col.span));
             }
             if col.indexed {
@@ -880,7 +880,7 @@ impl<'a, 't> Cx<'a, 't> {
                     method: None,
                     name: None,
                     effective_name: format!("ix_{table_name}_{}", col.name),
-                    columns: vec![Some(col.key.clone())],
+                    columns: vec![Some(col.key.to_string())],
                     unique: col.unique,
                     partial: false,
                     predicate: None,
@@ -893,7 +893,7 @@ impl<'a, 't> Cx<'a, 't> {
                     method: None,
                     name: None,
                     effective_name: format!("{table_name}_{}_key", col.name),
-                    columns: vec![Some(col.key.clone())],
+                    columns: vec![Some(col.key.to_string())],
                     unique: true,
                     partial: false,
                     predicate: None,
@@ -1524,8 +1524,8 @@ impl<'a, 't> Cx<'a, 't> {
     ) -> Column {
         let key = text(left, self.src).to_string();
         Column {
-            name: key.clone(),
-            key,
+            name: key.clone().into(),
+            key: key.into(),
             explicit_name: None,
             ty: ColumnType::Unknown,
             not_null: false,
@@ -1626,7 +1626,7 @@ impl<'a, 't> Cx<'a, 't> {
         {
             let (target, target_columns) = split_fk_string(&s);
             col.references = Some(Box::new(ForeignKey {
-                columns: vec![col.key.clone()],
+                columns: vec![col.key.to_string()],
                 target,
                 target_columns,
                 resolved_table: None,
@@ -1647,7 +1647,7 @@ impl<'a, 't> Cx<'a, 't> {
                     "name" => {
                         if let Some((s, _)) = py_string(v, src) {
                             col.explicit_name = Some(s.to_string());
-                            col.name = s.into_owned();
+                            col.name = s.into_owned().into();
                             col.name_span = Some(span(v));
                         }
                     }
@@ -1702,7 +1702,7 @@ impl<'a, 't> Cx<'a, 't> {
     ) {
         if let Some((n, sp)) = &sc.name {
             col.explicit_name = Some(n.clone());
-            col.name = n.clone();
+            col.name = n.clone().into();
             col.name_span = Some(*sp);
         }
         col.ty = match &sc.ty {
@@ -1718,7 +1718,7 @@ impl<'a, 't> Cx<'a, 't> {
         col.unique = sc.unique.is_some();
         flags.unique = sc.unique;
         col.references = sc.fk.clone().map(|mut fk| {
-            fk.columns = vec![col.key.clone()];
+            fk.columns = vec![col.key.to_string()];
             Box::new(fk)
         });
         if sc.db_default.is_some() {

@@ -58,7 +58,7 @@ pub fn key_for(c: &Column, new_name: &str) -> String {
     } else if to_snake_case(&c.key) == c.name {
         to_camel(new_name)
     } else if c.explicit_name.is_some() {
-        c.key.clone()
+        c.key.to_string()
     } else {
         new_name.to_string()
     }

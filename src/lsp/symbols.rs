@@ -57,7 +57,7 @@ pub fn document_symbols(
         let mut children = Vec::new();
         for c in t.columns.iter().filter(|c| inside(outer, c.span)) {
             children.push(symbol(
-                c.key.clone(),
+                c.key.to_string(),
                 Some(c.ty.display()),
                 lsp::SymbolKind::FIELD,
                 r(c.span),

@@ -215,7 +215,7 @@ pub(super) fn add_foreign_keys(st: &mut SchemaTable, extra: Vec<(ForeignKey, Fil
         let known = fk
             .columns
             .iter()
-            .all(|c| t.columns.iter().any(|tc| &tc.name == c));
+            .all(|c| t.columns.iter().any(|tc| tc.name == c));
         if declared || !known {
             continue;
         }
@@ -279,7 +279,7 @@ fn materialize(st: &State) -> SchemaTable {
         ));
     } else if let [c] = pk_cols[..] {
         extra.push(implied(
-            vec![c.name.clone()],
+            vec![c.name.to_string()],
             IndexOrigin::PrimaryKey,
             c.key_span,
             format!("{name}_pkey"),
@@ -287,7 +287,7 @@ fn materialize(st: &State) -> SchemaTable {
     }
     for c in t.columns.iter().filter(|c| c.unique && !c.primary_key) {
         extra.push(implied(
-            vec![c.name.clone()],
+            vec![c.name.to_string()],
             IndexOrigin::UniqueConstraint,
             c.key_span,
             format!("{name}_{}_key", c.name),
@@ -407,13 +407,17 @@ impl Replay {
                 t.partial = *partial;
                 match primary_key.as_deref() {
                     Some([one]) => {
-                        if let Some(c) = t.columns.iter_mut().find(|c| &c.name == one) {
+                        if let Some(c) = t.columns.iter_mut().find(|c| c.name == one) {
                             c.primary_key = true;
                             c.not_null = true;
                         }
                     }
                     Some(cols) => {
-                        for c in t.columns.iter_mut().filter(|c| cols.contains(&c.name)) {
+                        for c in t
+                            .columns
+                            .iter_mut()
+                            .filter(|c| cols.iter().any(|n| *n == c.name))
+                        {
                             c.not_null = true;
                         }
                         t.primary_key = Some(cols.to_vec());
@@ -512,7 +516,7 @@ impl Replay {
                 let Some((_, st)) = self.state(table) else {
                     return;
                 };
-                st.table.columns.retain(|c| &c.name != column);
+                st.table.columns.retain(|c| c.name != column);
                 // PostgreSQL drops the indexes and constraints that use the column.
                 let uses = |cols: &[Option<String>]| cols.iter().flatten().any(|c| c == column);
                 let dropped: Vec<String> = st
@@ -560,8 +564,8 @@ impl Replay {
                 let Some(c) = st.column_mut(from) else {
                     return;
                 };
-                c.name.clone_from(to);
-                c.key.clone_from(to);
+                c.name = to.as_str().into();
+                c.key = to.as_str().into();
                 c.explicit_name = Some(to.clone());
                 c.key_span = *to_span;
                 c.name_span = Some(*to_span);
@@ -660,7 +664,7 @@ impl Replay {
                     .table
                     .columns
                     .iter_mut()
-                    .filter(|c| columns.contains(&c.name))
+                    .filter(|c| columns.iter().any(|n| *n == c.name))
                 {
                     c.not_null = true;
                     if columns.len() == 1 {

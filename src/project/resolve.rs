@@ -86,7 +86,7 @@ pub fn key_pairs(st: &SchemaTable) -> Vec<(String, String)> {
     st.table
         .columns
         .iter()
-        .map(|c| (c.key.clone(), c.name.clone()))
+        .map(|c| (c.key.to_string(), c.name.to_string()))
         .collect()
 }
 
@@ -303,7 +303,7 @@ fn resolve_table(
     if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
         for c in &mut t.columns {
             if c.explicit_name.is_none() {
-                c.name = to_snake_case(&c.key);
+                c.name = to_snake_case(&c.key).into();
             }
         }
     }
@@ -799,7 +799,7 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
                 && let Some(Some((n, sp))) = call.args.get(i)
             {
                 c.explicit_name = Some(n.clone());
-                c.name = n.clone();
+                c.name = n.clone().into();
                 c.name_span = Some(*sp);
             }
         };
@@ -853,7 +853,7 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
         if c.references.is_none()
             && let Some(mut fk) = base.references.clone()
         {
-            fk.columns = vec![c.key.clone()];
+            fk.columns = vec![c.key.to_string()];
             c.references = Some(fk);
         }
     }
@@ -941,12 +941,17 @@ fn resolve_bases(
     // Indexes from inherited `index=True` fields, named as SQLAlchemy would.
     let table_name = t.name.clone().unwrap_or_default();
     for c in &merged {
-        if c.indexed && !t.indexes.iter().any(|i| i.columns == [Some(c.key.clone())]) {
+        if c.indexed
+            && !t
+                .indexes
+                .iter()
+                .any(|i| matches!(i.columns.as_slice(), [Some(k)] if *k == c.key))
+        {
             t.indexes.push(Index {
                 method: None,
                 name: None,
                 effective_name: format!("ix_{table_name}_{}", c.name),
-                columns: vec![Some(c.key.clone())],
+                columns: vec![Some(c.key.to_string())],
                 unique: c.unique,
                 partial: false,
                 predicate: None,
@@ -971,7 +976,7 @@ fn resolve_bases(
             method: None,
             name: None,
             effective_name: format!("{table_name}_pkey"),
-            columns: pk.iter().map(|c| Some(c.key.clone())).collect(),
+            columns: pk.iter().map(|c| Some(c.key.to_string())).collect(),
             unique: true,
             partial: false,
             predicate: None,
@@ -1084,7 +1089,7 @@ fn add_implied_indexes(t: &mut Table) {
             .columns
             .iter()
             .filter(|c| c.primary_key)
-            .map(|c| Some(c.key.clone()))
+            .map(|c| Some(c.key.to_string()))
             .collect(),
     };
     let implied = |columns: Vec<Option<String>>, origin, span| Index {
@@ -1113,7 +1118,7 @@ fn add_implied_indexes(t: &mut Table) {
         .filter(|c| c.unique && !c.primary_key)
         .map(|c| {
             implied(
-                vec![Some(c.key.clone())],
+                vec![Some(c.key.to_string())],
                 IndexOrigin::UniqueConstraint,
                 c.span,
             )
@@ -1135,8 +1140,7 @@ fn map_keys_to_names(t: &mut Table) {
     let name_of = |key: &str, cols: &[Column]| -> String {
         cols.iter()
             .find(|c| c.key == key)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| key.to_string())
+            .map_or_else(|| key.to_string(), |c| c.name.to_string())
     };
     let cols = t.columns.clone();
     let table_name = t.name.clone().unwrap_or_default();
@@ -1175,7 +1179,7 @@ fn map_keys_to_names(t: &mut Table) {
     }
     for c in &mut t.columns {
         if let Some(fk) = &mut c.references {
-            fk.columns = vec![c.name.clone()];
+            fk.columns = vec![c.name.to_string()];
         }
     }
 }
@@ -1235,7 +1239,7 @@ fn key_names(columns: &[Column]) -> Vec<(String, String)> {
     columns
         .iter()
         .filter(|c| repeated || c.key != c.name)
-        .map(|c| (c.key.clone(), c.name.clone()))
+        .map(|c| (c.key.to_string(), c.name.to_string()))
         .collect()
 }
 

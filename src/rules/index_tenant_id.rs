@@ -213,7 +213,7 @@ pub(super) fn index_column_lists(t: &Table) -> Vec<Vec<Option<String>>> {
     }
     for c in &t.columns {
         if (c.primary_key && pk_columns.len() == 1) || c.unique || c.indexed {
-            lists.push(vec![Some(c.name.clone())]);
+            lists.push(vec![Some(c.name.to_string())]);
         }
     }
     lists
@@ -242,7 +242,7 @@ pub(super) fn outside_index_db_columns(t: &Table, oi: &OutsideIndex) -> Vec<Opti
                 t.columns
                     .iter()
                     .find(|col| col.key == *k)
-                    .map(|col| col.name.clone())
+                    .map(|col| col.name.to_string())
                     .unwrap_or_else(|| k.clone())
             })
         })

@@ -370,7 +370,7 @@ fn not_null(t: &crate::model::Table, c: &Column) -> bool {
         || c.primary_key
         || t.primary_key
             .as_ref()
-            .is_some_and(|pk| pk.contains(&c.name))
+            .is_some_and(|pk| pk.iter().any(|n| *n == c.name))
 }
 
 fn at(file: FileId, span: Span) -> Loc {

@@ -154,12 +154,12 @@ fn new_key(c: &Column, target: &str, maps: bool) -> String {
         if same_words {
             to_camel(target)
         } else {
-            c.key.clone()
+            c.key.to_string()
         }
     } else if c.key == c.name || same_words {
         target.to_string()
     } else if is_snake_case(&c.key) {
-        c.key.clone()
+        c.key.to_string()
     } else {
         naming::snake(&c.key)
     }

@@ -79,7 +79,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             // snake_case (`tenantId: text("workspace_id")` → `workspace_id`), else
             // the key's own snake_case form.
             let new_key = if is_snake_case(&c.name) {
-                c.name.clone()
+                c.name.to_string()
             } else {
                 naming::snake(&c.key)
             };
