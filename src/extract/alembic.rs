@@ -937,9 +937,9 @@ impl<'a, 't> Cx<'a, 't> {
             .and_then(|n| self.string_at(n))?;
         let whole = span(node);
         let mut c = Column {
-            key: name.clone().into(),
+            key: name.as_str().into(),
             explicit_name: Some(name.clone()),
-            name: name.clone().into(),
+            name: name.as_str().into(),
             ty: ColumnType::Unknown,
             not_null: false,
             primary_key: false,

@@ -2236,9 +2236,9 @@ impl<'a> Extractor<'a> {
         env: &Env<'a>,
     ) -> (Column, bool) {
         let mut col = Column {
-            key: key.to_string().into(),
+            key: key.into(),
             explicit_name: None,
-            name: key.to_string().into(),
+            name: key.into(),
             ty: ColumnType::Unknown,
             not_null: false,
             primary_key: false,
@@ -2261,11 +2261,10 @@ impl<'a> Extractor<'a> {
         for l in &ch.links {
             self.modifier(&mut col, l, env);
         }
-        col.name = col
-            .explicit_name
-            .clone()
-            .unwrap_or_else(|| col.key.to_string())
-            .into();
+        col.name = match &col.explicit_name {
+            Some(n) => n.as_str().into(),
+            None => col.key.clone(),
+        };
         (col, ok)
     }
 

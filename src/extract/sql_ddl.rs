@@ -274,7 +274,7 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
     let span = Span::new(key_span.start, loc.item_end(key_span.end));
     let ty = column_type(&def.data_type);
     let mut c = Column {
-        key: name.clone().into(),
+        key: name.as_str().into(),
         explicit_name: Some(name.clone()),
         name: name.into(),
         ty,

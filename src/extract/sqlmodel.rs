@@ -1522,9 +1522,9 @@ impl<'a, 't> Cx<'a, 't> {
         ann: Option<Node<'t>>,
         value: Option<Node<'t>>,
     ) -> Column {
-        let key = text(left, self.src).to_string();
+        let key = text(left, self.src);
         Column {
-            name: key.clone().into(),
+            name: key.into(),
             key: key.into(),
             explicit_name: None,
             ty: ColumnType::Unknown,
@@ -1647,7 +1647,7 @@ impl<'a, 't> Cx<'a, 't> {
                     "name" => {
                         if let Some((s, _)) = py_string(v, src) {
                             col.explicit_name = Some(s.to_string());
-                            col.name = s.into_owned().into();
+                            col.name = s.as_ref().into();
                             col.name_span = Some(span(v));
                         }
                     }
@@ -1702,7 +1702,7 @@ impl<'a, 't> Cx<'a, 't> {
     ) {
         if let Some((n, sp)) = &sc.name {
             col.explicit_name = Some(n.clone());
-            col.name = n.clone().into();
+            col.name = n.as_str().into();
             col.name_span = Some(*sp);
         }
         col.ty = match &sc.ty {

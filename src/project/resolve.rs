@@ -799,7 +799,7 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
                 && let Some(Some((n, sp))) = call.args.get(i)
             {
                 c.explicit_name = Some(n.clone());
-                c.name = n.clone().into();
+                c.name = n.as_str().into();
                 c.name_span = Some(*sp);
             }
         };
