@@ -593,7 +593,9 @@ impl<'a, 't> Cx<'a, 't> {
                 // `project.rs`; only what this file hides makes a class partial here.
                 Some(true) => {
                     let t = self.model.tables.len();
-                    if !self.rebuild(i) {
+                    // Nothing the table is built from changed since the last extraction.
+                    let unchanged = self.same_classes && self.chain_reused(i);
+                    if !(unchanged && self.take_built(i)) {
                         let (notes, findings, others) = (
                             self.model.notes.len(),
                             self.model.findings.len(),
@@ -603,7 +605,7 @@ impl<'a, 't> Cx<'a, 't> {
                         self.keep_built(i, t, notes, findings, others);
                     }
                     if self.model.tables.len() == t + 1 {
-                        self.built(i, t);
+                        self.built(i, t, unchanged);
                     }
                 }
                 Some(false) => self.build_set(i, &bodies, broken || bodies[i].conditional),
@@ -613,15 +615,13 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     /// Take the table the last extraction built from class `i` (moved past
-    /// the edit with its piece) when nothing it was built from changed: the
-    /// class and every local class it inherits from were reused, the file
-    /// declares the same classes, and the context is the same (no piece is
-    /// reused otherwise). Building it again (merging the inherited columns,
-    /// reading `__table_args__`) was most of a keystroke's extraction.
-    fn rebuild(&mut self, i: usize) -> bool {
-        if !self.same_classes || !self.chain_reused(i) {
-            return false;
-        }
+    /// the edit with its piece), for a class nothing it was built from
+    /// changed in: the class and every local class it inherits from were
+    /// reused, the file declares the same classes, and the context is the
+    /// same (no piece is reused otherwise). Building it again (merging the
+    /// inherited columns, reading `__table_args__`) was most of a keystroke's
+    /// extraction. False when the last extraction kept no table for it.
+    fn take_built(&mut self, i: usize) -> bool {
         let at = span(self.classes[i].decl).start;
         let Some(b) = self.pieces.by_start.get(&at).and_then(|p| p.built.as_ref()) else {
             return false;
@@ -643,12 +643,7 @@ impl<'a, 't> Cx<'a, 't> {
         findings: usize,
         others: [usize; 6],
     ) {
-        if self.model.tables.len() != t + 1 {
-            return;
-        }
-        let mut now = self.lengths();
-        now[0] = t;
-        if now != others {
+        if self.model.tables.len() != t + 1 || self.lengths()[1..] != others[1..] {
             return;
         }
         let at = span(self.classes[i].decl).start;
@@ -663,8 +658,8 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// Class `i` gave the table at position `t`: remembered for the next
     /// extraction, and recorded as taken from the last one when every body
-    /// it was built from was ([`crate::model::Provenance`]).
-    fn built(&mut self, i: usize, t: usize) {
+    /// it was built from was (`unchanged`, [`crate::model::Provenance`]).
+    fn built(&mut self, i: usize, t: usize, unchanged: bool) {
         if let Some(p) = self
             .pieces
             .by_start
@@ -673,8 +668,7 @@ impl<'a, 't> Cx<'a, 't> {
             p.table = Some(t);
         }
         if let Some(was) = self.old_table[i]
-            && self.same_classes
-            && self.chain_reused(i)
+            && unchanged
         {
             self.pieces.taken.push((t, was));
         }
