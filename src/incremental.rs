@@ -341,15 +341,26 @@ fn incremental(
     {
         return Err("not a schema file");
     }
-    let e = TextEdit::between(id, &old.text, &new.text);
     let nm = &new.model;
-    // Tables the extraction took from the old model's, moved past this same
-    // edit, need no comparison ([`crate::model::Provenance`]).
+    // The new model was extracted reusing the old one: the edit between
+    // their texts is the one extraction found (the texts are the ones the
+    // two extractions read), and the tables it took from the old model,
+    // moved past that edit, need no comparison ([`crate::model::Provenance`]).
     let prov = &nm.provenance;
-    let trusted = prov.base != 0
-        && prov.base == old.model.provenance.stamp
-        && prov.edit == (e.start, e.old_end, e.new_end)
-        && prov.tables.len() == nm.tables.len();
+    let from_old = prov.base != 0 && prov.base == old.model.provenance.stamp;
+    let e = if from_old {
+        let (start, old_end, new_end) = prov.edit;
+        TextEdit {
+            file: id,
+            start,
+            old_end,
+            new_end,
+        }
+    } else {
+        TextEdit::between(id, &old.text, &new.text)
+    };
+    debug_assert!(!from_old || e == TextEdit::between(id, &old.text, &new.text));
+    let trusted = from_old && prov.tables.len() == nm.tables.len();
     let was_broken = old.model.syntax_error;
     let SourceFile {
         model: mut om,
