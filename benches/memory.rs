@@ -206,7 +206,12 @@ fn main() {
     };
     let (t, c, i, f) = count(&mut e.schema.tables.iter().map(|t| &t.table));
     println!("  schema: {t} tables, {c} columns, {i} indexes, {f} foreign keys");
-    let (t, c, i, f) = count(&mut e.project.files().flat_map(|(_, f)| &f.model.tables));
+    let (t, c, i, f) = count(
+        &mut e
+            .project
+            .files()
+            .flat_map(|(_, f)| f.model.tables.iter().map(|t| &**t)),
+    );
     println!("  models: {t} tables, {c} columns, {i} indexes, {f} foreign keys");
     println!(
         "  spare capacity of columns + indexes: schema {:.1} MiB, models {:.1} MiB",

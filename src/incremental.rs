@@ -412,8 +412,8 @@ fn incremental(
             continue;
         }
         compared += 1;
-        shift::table(&e, a);
-        if a != b {
+        shift::shared_table(&e, a);
+        if **a != **b {
             changed.push(i);
         }
     }

@@ -967,7 +967,7 @@ pub struct Note {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FileModel {
     pub kind: SourceKind,
-    pub tables: Vec<Table>,
+    pub tables: Vec<std::sync::Arc<Table>>,
     pub column_sets: Vec<ColumnSet>,
     pub imports: Vec<Import>,
     /// Names this file exports (Drizzle `export const`, re-exports); Python: all
@@ -1053,7 +1053,11 @@ impl FileModel {
     /// [`Table::shrink_to_fit`] for every table and column set, and the
     /// file's own lists.
     pub fn shrink_to_fit(&mut self) {
-        self.tables.iter_mut().for_each(Table::shrink_to_fit);
+        // Shared tables (an open document's reuse cache holds them too) stay as they are.
+        self.tables
+            .iter_mut()
+            .filter_map(std::sync::Arc::get_mut)
+            .for_each(Table::shrink_to_fit);
         self.tables.shrink_to_fit();
         for s in &mut self.column_sets {
             s.columns.shrink_to_fit();

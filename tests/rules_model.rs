@@ -199,7 +199,7 @@ fn run(mut config: Config, model: FileModel) -> Vec<(String, String)> {
 
 fn model(tables: Vec<Table>) -> FileModel {
     let mut m = FileModel::empty(SourceKind::Drizzle);
-    m.tables = tables;
+    m.tables = tables.into_iter().map(std::sync::Arc::new).collect();
     m
 }
 

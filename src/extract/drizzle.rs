@@ -16,6 +16,7 @@ use crate::model::{
     Span, Table, TableRef, UniqueConstraint, View,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 /// The module whose exports make a file a Drizzle schema file.
@@ -309,7 +310,7 @@ struct Piece {
     /// The declarations its extraction looked up by name, with the span of
     /// each one's value (`None`: no such declaration in the file).
     deps: Vec<(String, Option<Span>)>,
-    tables: Vec<Table>,
+    tables: Vec<Arc<Table>>,
     notes: Vec<Note>,
     exports: Vec<String>,
     /// `table_builders` entries, by position among `tables`.
@@ -631,8 +632,8 @@ impl<'a> Extractor<'a> {
         }
         let exported = std::mem::take(&mut self.local_exports);
         for t in &mut self.model.tables {
-            if exported.iter().any(|(l, _)| *l == t.ident) {
-                t.exported = true;
+            if !t.exported && exported.iter().any(|(l, _)| *l == t.ident) {
+                Arc::make_mut(t).exported = true;
             }
         }
         // A column set exported under another name is importable by that name only.
@@ -689,7 +690,7 @@ impl<'a> Extractor<'a> {
             }
         }
         for t in &mut piece.tables {
-            super::shift::table(e, t);
+            super::shift::shared_table(e, t);
         }
         for n in &mut piece.notes {
             n.span = e.span(n.span);
@@ -1398,7 +1399,7 @@ impl<'a> Extractor<'a> {
                 err,
                 format!("table `{ident}` has a syntax error; columns partly known"),
             );
-            self.model.tables.push(Table {
+            self.model.tables.push(Arc::new(Table {
                 name: name_str,
                 schema: None,
                 ident: ident.to_string(),
@@ -1425,7 +1426,7 @@ impl<'a> Extractor<'a> {
                         .map_or(name.end_byte(), |o| name.end_byte() + o),
                     err.end_byte(),
                 ),
-            });
+            }));
             return;
         }
     }
@@ -2044,7 +2045,7 @@ impl<'a> Extractor<'a> {
                 .table_builders
                 .push((self.model.tables.len(), v.to_string()));
         }
-        self.model.tables.push(table);
+        self.model.tables.push(Arc::new(table));
         true
     }
 

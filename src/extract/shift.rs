@@ -177,6 +177,83 @@ pub fn table(e: &TextEdit, t: &mut Table) {
     }
 }
 
+/// The largest offset [`table`] would move: an edit starting after it leaves
+/// the table as it is, so a table shared with an older model (an
+/// `Arc<Table>`) is kept, not copied to be moved. Mirrors [`table`]; the
+/// tests check the two agree on every fixture's tables, and reuse checks it
+/// in debug builds.
+pub fn reach(t: &Table) -> usize {
+    let mut r = t.anchor.end.max(t.span.end).max(t.body_span.end);
+    let opt = |s: Option<Span>| s.map_or(0, |s| s.end);
+    r = r
+        .max(opt(t.rls_enabled))
+        .max(opt(t.tablename_span))
+        .max(opt(t.table_args_span));
+    if let Some(x) = &t.extra {
+        r = r.max(x.container.end);
+    }
+    for p in &t.pending {
+        let Pending::Spread { span, .. } = p;
+        r = r.max(span.end);
+    }
+    for u in &t.uniques {
+        r = r.max(u.span.end);
+    }
+    for ix in &t.indexes {
+        r = r.max(ix.span.end).max(opt(ix.name_span));
+    }
+    let fk_reach = |k: &ForeignKey| {
+        k.span
+            .end
+            .max(k.target_span.end)
+            .max(k.resolved_loc.as_ref().map_or(0, |l| l.span.end))
+    };
+    for k in &t.foreign_keys {
+        r = r.max(fk_reach(k));
+    }
+    for c in &t.columns {
+        r = r
+            .max(c.key_span.end)
+            .max(opt(c.name_span))
+            .max(c.span.end)
+            .max(c.value_span.end)
+            .max(opt(c.annotation_span));
+        if let Some(h) = &c.helper {
+            for (_, s) in h.args.iter().flatten() {
+                r = r.max(s.end);
+            }
+        }
+        if let Some(k) = &c.references {
+            r = r.max(fk_reach(k));
+        }
+    }
+    for p in &t.policies {
+        r = r
+            .max(p.span.end)
+            .max(opt(p.using_span))
+            .max(opt(p.with_check_span));
+    }
+    r
+}
+
+/// [`table`] for a table that may be shared: copied only when the edit moves
+/// something in it (it starts at or before [`reach`]).
+pub fn shared_table(e: &TextEdit, t: &mut std::sync::Arc<Table>) {
+    if reach(t) < e.start {
+        debug_assert!(
+            {
+                let mut moved = Table::clone(t);
+                table(e, &mut moved);
+                moved == **t
+            },
+            "shift::reach missed a span of table {}",
+            t.ident
+        );
+        return;
+    }
+    table(e, std::sync::Arc::make_mut(t));
+}
+
 /// The spans of `t` that its declaring file owns (`own`), the indexes for which
 /// `index_here` holds; foreign-key targets are followed whatever the file.
 pub(crate) fn table_parts(
@@ -233,7 +310,7 @@ pub(crate) fn finding(e: &TextEdit, f: &mut FileFinding) {
 /// Every span of a file model extracted from the edited file (migrations,
 /// whose models the incremental engine never keeps, are left alone).
 pub fn file_model(e: &TextEdit, m: &mut FileModel) {
-    m.tables.iter_mut().for_each(|t| table(e, t));
+    m.tables.iter_mut().for_each(|t| shared_table(e, t));
     file_facts(e, m);
 }
 

@@ -162,7 +162,7 @@ struct BodyPiece {
 /// A table built from a class, with the notes and findings building it added.
 #[derive(Clone, Debug)]
 struct Built {
-    table: Table,
+    table: std::sync::Arc<Table>,
     notes: Vec<Note>,
     findings: Vec<FileFinding>,
 }
@@ -940,7 +940,7 @@ impl<'a, 't> Cx<'a, 't> {
                 },
             );
         }
-        self.model.tables.push(table);
+        self.model.tables.push(std::sync::Arc::new(table));
     }
 
     /// `__table_args__`: a tuple of constraints / indexes with an optional trailing
@@ -1276,7 +1276,7 @@ impl<'a, 't> Cx<'a, 't> {
             super::shift::finding(e, f);
         }
         if let Some(b) = &mut p.built {
-            super::shift::table(e, &mut b.table);
+            super::shift::shared_table(e, &mut b.table);
             for n in &mut b.notes {
                 n.span = e.span(n.span);
             }

@@ -276,7 +276,7 @@ fn resolve_table(
     if table.orm == Orm::Drizzle && (!table.exported || !scopes.in_scope(file, &table.ident)) {
         return None;
     }
-    let mut t = table.clone();
+    let mut t = Table::clone(table);
     if t.orm == Orm::Drizzle
         && let Some((_, via)) = src.model.table_builders.iter().find(|(i, _)| *i == ti)
         && !apply_builder(project, index, file, via, &mut t)

@@ -7,7 +7,7 @@
 
 use super::{RlsState, SchemaTable};
 use crate::diagnostic::Diagnostic;
-pub use crate::extract::shift::{TextEdit, file_facts, file_model, table};
+pub use crate::extract::shift::{TextEdit, file_facts, file_model, shared_table, table};
 use crate::extract::shift::{column, policy, table_parts};
 use crate::model::Span;
 

@@ -350,7 +350,7 @@ pub(super) mod testing {
 
     pub fn drizzle_file(tables: Vec<Table>) -> FileModel {
         let mut m = FileModel::empty(SourceKind::Drizzle);
-        m.tables = tables;
+        m.tables = tables.into_iter().map(std::sync::Arc::new).collect();
         m
     }
 
