@@ -15,7 +15,11 @@ use crate::model::{
     KEY_MARK, LinkedPolicy, Note, Orm, OutsideIndex, Pending, Policy, QualifiedName, SourceKind,
     Span, Table, TableRef, UniqueConstraint, View,
 };
-use std::collections::{HashMap, HashSet};
+/// The extractor's maps, keyed by names and offsets of one file: foldhash
+/// (already built for hashbrown) rather than SipHash, which showed as a tenth
+/// of a keystroke's extraction of a big schema file.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
@@ -26,7 +30,11 @@ pub const PG_CORE: &str = "drizzle-orm/pg-core";
 const MAX_DEPTH: u32 = 8;
 
 pub fn extract(text: &str, tree: &Tree, kind: SourceKind) -> FileModel {
-    extract_reusing(text, tree, kind, None).0
+    let mut x = Extractor::new(text, kind, &tree.language());
+    // Nothing extracts this text again: no reusable pieces are kept.
+    x.keep_pieces = false;
+    x.run(tree.root_node(), None);
+    x.model
 }
 
 /// [`extract`] taking the results of the top-level statements that `prev`
@@ -275,6 +283,8 @@ struct Extractor<'a> {
     /// Local names imported from other modules.
     imported: HashSet<&'a str>,
     decls: HashMap<&'a str, Decl<'a>>,
+    /// Keep what each statement gave for the next extraction ([`Pieces`]).
+    keep_pieces: bool,
     schemas: HashMap<&'a str, String>,
     /// Table creators: `Some((prefix, suffix))`, or `None` when the transform is not understood.
     creators: HashMap<&'a str, Option<(String, String)>>,
@@ -475,20 +485,21 @@ impl<'a> Extractor<'a> {
                 .map(|i| lang.node_kind_for_id(i as u16).unwrap_or(""))
                 .collect(),
             model: FileModel::empty(kind),
-            pg: HashMap::new(),
+            pg: HashMap::default(),
             ns: None,
-            imported: HashSet::new(),
-            decls: HashMap::new(),
-            schemas: HashMap::new(),
-            creators: HashMap::new(),
-            enums: HashMap::new(),
-            custom: HashMap::new(),
-            roles: HashMap::new(),
+            imported: HashSet::default(),
+            decls: HashMap::default(),
+            keep_pieces: true,
+            schemas: HashMap::default(),
+            creators: HashMap::default(),
+            enums: HashMap::default(),
+            custom: HashMap::default(),
+            roles: HashMap::default(),
             local_exports: Vec::new(),
             builder_param: None,
             depth: 0,
-            spread_memo: HashMap::new(),
-            column_memo: HashMap::new(),
+            spread_memo: HashMap::default(),
+            column_memo: HashMap::default(),
             used: std::cell::RefCell::new(Vec::new()),
         }
     }
@@ -597,6 +608,7 @@ impl<'a> Extractor<'a> {
                 self.import(s);
             }
         }
+        self.decls.reserve(stmts.len());
         for &s in &stmts {
             self.declare(s);
         }
@@ -607,6 +619,9 @@ impl<'a> Extractor<'a> {
             context: context.finish(),
             ..Pieces::default()
         };
+        if self.keep_pieces {
+            pieces.by_start.reserve(stmts.len());
+        }
         let mut prev = prev.filter(|(p, _)| reusable && p.context == pieces.context);
         for &s in &stmts {
             if let Some((old, e)) = prev.as_mut()
@@ -626,7 +641,10 @@ impl<'a> Extractor<'a> {
             self.used.borrow_mut().clear();
             self.statement(s);
             pieces.extracted += 1;
-            if reusable && let Some(piece) = self.capture(s, &marks) {
+            if reusable
+                && self.keep_pieces
+                && let Some(piece) = self.capture(s, &marks)
+            {
                 pieces.by_start.insert(piece.span.start, piece);
             }
         }
