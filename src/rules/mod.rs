@@ -336,10 +336,17 @@ pub fn is_sqlmodel(t: &Table) -> bool {
 /// An exact database-name match wins over a normalised one.
 pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
     table.columns.iter().find(|c| c.name == name).or_else(|| {
+        // A name without capitals, `-` or spaces is its own snake_case, and it
+        // is not `name`: only the others are converted (this ran for every
+        // column of every table without the column, on each keystroke).
+        let changes = |n: &str| {
+            n.bytes()
+                .any(|b| b.is_ascii_uppercase() || b == b'-' || b == b' ' || !b.is_ascii())
+        };
         table
             .columns
             .iter()
-            .find(|c| to_snake_case(&c.name) == name)
+            .find(|c| changes(&c.name) && to_snake_case(&c.name) == name)
     })
 }
 
