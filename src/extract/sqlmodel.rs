@@ -1162,7 +1162,7 @@ impl<'a, 't> Cx<'a, 't> {
     /// Read a class body: columns and the dunder attributes.
     fn body(&mut self, i: usize, style: Style) -> Body<'t> {
         let at = span(self.classes[i].decl);
-        if let Some(b) = self.reused_body(at, style) {
+        if let Some(b) = self.reused_body(i, style) {
             self.pieces.reused += 1;
             self.reused[i] = true;
             // Set again when a table is built from the class this time.
@@ -1219,10 +1219,12 @@ impl<'a, 't> Cx<'a, 't> {
         ]
     }
 
-    /// The body the last extraction read for the class now at `at`, when
+    /// The body the last extraction read for class `i`, when
     /// the edit did not touch it and it reads in the same `style`; its notes
     /// and findings go into the model, its spans moved past the edit.
-    fn reused_body(&mut self, at: Span, style: Style) -> Option<Body<'t>> {
+    fn reused_body(&mut self, i: usize, style: Style) -> Option<Body<'t>> {
+        let decl = self.classes[i].decl;
+        let at = span(decl);
         let (old, e) = self.prev.as_mut()?;
         let e: &TextEdit = e;
         let start = e.old_offset(at.start)?;
@@ -1230,11 +1232,6 @@ impl<'a, 't> Cx<'a, 't> {
         if e.touches(p.span) || e.span(p.span) != at || p.style != style {
             return None;
         }
-        let decl = self
-            .classes
-            .iter()
-            .find(|c| span(c.decl) == at)
-            .map(|c| c.decl)?;
         let table_args = match p.table_args {
             None => None,
             Some((s, kind)) => {
