@@ -15,6 +15,7 @@ pub mod syntax;
 
 use crate::model::{FileModel, Lang, SourceKind};
 use std::path::Path;
+use std::sync::Arc;
 use tree_sitter::{Parser, Tree};
 
 /// A second Drizzle Kit configuration named after what it holds
@@ -278,7 +279,7 @@ pub struct Reuse {
     kind: Option<SourceKind>,
     /// The stamp of the model this extraction gave ([`crate::model::Provenance`]).
     stamp: u64,
-    text: String,
+    text: Arc<str>,
     drizzle: drizzle::Pieces,
     sqlmodel: sqlmodel::Pieces,
 }
@@ -304,6 +305,20 @@ pub fn extract_reusing(
     tree: Option<&Tree>,
     prev: Option<Reuse>,
 ) -> (FileModel, Reuse) {
+    extract_reusing_shared(kind, &Arc::from(text), tree, prev)
+}
+
+/// [`extract_reusing`] of a text the caller shares (the language server's
+/// project holds the same `Arc<str>`): the next extraction compares with it
+/// without a copy of its own.
+pub fn extract_reusing_shared(
+    kind: SourceKind,
+    text: &Arc<str>,
+    tree: Option<&Tree>,
+    prev: Option<Reuse>,
+) -> (FileModel, Reuse) {
+    let shared = text;
+    let text: &str = text;
     let prev = prev.filter(|p| p.kind == Some(kind));
     let edit = prev
         .as_ref()
@@ -312,7 +327,7 @@ pub fn extract_reusing(
     let mut reuse = Reuse {
         kind: Some(kind),
         stamp: next_stamp(),
-        text: text.to_string(),
+        text: Arc::clone(shared),
         ..Reuse::default()
     };
     let (mut model, taken) = match (kind, tree) {

@@ -800,9 +800,10 @@ fn within(engine: &Engine, path: &Path) -> bool {
 }
 
 /// The model of an open document (an empty one for `Other`).
-pub fn model_of(doc: &mut Document, text: &str) -> FileModel {
+pub fn model_of(doc: &mut Document, text: &Arc<str>) -> FileModel {
     let prev = doc.reuse.take();
-    let (model, reuse) = crate::extract::extract_reusing(doc.kind, text, doc.tree.as_ref(), prev);
+    let (model, reuse) =
+        crate::extract::extract_reusing_shared(doc.kind, text, doc.tree.as_ref(), prev);
     doc.reuse = Some(reuse);
     model
 }
