@@ -73,3 +73,72 @@ fn reach_bounds_what_a_shift_moves() {
     }
     assert!(tables >= 200, "only {tables} tables in the fixtures");
 }
+
+/// A resolved table declared in one file with columns spread from another:
+/// an edit of the other file before those columns moves them, one after
+/// them moves nothing (`project::shift::schema_table` decides from the
+/// spans in the edited file only).
+#[test]
+fn resolved_tables_move_with_the_file_their_columns_come_from() {
+    use greyhaven_lsp::config::Config;
+    use greyhaven_lsp::project::Project;
+    let helper = "import { timestamp } from \"drizzle-orm/pg-core\";\n\
+                  // Padding, so that the spread columns start after every offset\n\
+                  // the table's own file gives it (its primary key's index):\n\
+                  // an edit just before them must still move them.\n\
+                  export const stamps = {\n  created_at: timestamp(\"created_at\").defaultNow(),\n};\n";
+    let table = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\n\
+                 import { stamps } from \"./helpers\";\n\
+                 export const posts = pgTable(\"posts\", { id: uuid(\"id\").primaryKey(), ...stamps });\n";
+    let mut project = Project::new("/p".into(), Config::default());
+    let mut add = |name: &str, text: &str| {
+        let path = PathBuf::from(format!("/p/{name}"));
+        let model = extract::extract_file(&path, text);
+        project.set_file(path, text.into(), model)
+    };
+    let helpers = add("helpers.ts", helper);
+    add("schema.ts", table);
+    let schema = project.resolve();
+    let posts = schema
+        .tables
+        .iter()
+        .find(|t| t.table.name.as_deref() == Some("posts"))
+        .expect("posts resolved");
+    let col = |st: &greyhaven_lsp::project::SchemaTable| {
+        st.table
+            .columns
+            .iter()
+            .find(|c| c.name == "created_at")
+            .map(|c| (c.file, c.key_span))
+            .expect("created_at spread into posts")
+    };
+    let (file, span) = col(posts);
+    assert_eq!(file, helpers);
+    let edit = |at: usize| shift::TextEdit {
+        file: helpers,
+        start: at,
+        old_end: at,
+        new_end: at + 1,
+    };
+    let mut moved = posts.clone();
+    let own_reach = posts
+        .table
+        .indexes
+        .iter()
+        .map(|ix| ix.span.end)
+        .max()
+        .unwrap_or(0);
+    assert!(own_reach < span.start - 1, "{own_reach} {span:?}");
+    greyhaven_lsp::project::shift::schema_table(&edit(span.start - 1), &mut moved);
+    assert_eq!(
+        col(&moved).1.start,
+        span.start + 1,
+        "an edit just before the column"
+    );
+    let mut kept = posts.clone();
+    greyhaven_lsp::project::shift::schema_table(&edit(helper.len()), &mut kept);
+    assert!(
+        kept == *posts,
+        "an edit after every span of the table in that file"
+    );
+}

@@ -30,8 +30,118 @@ fn rls(e: &TextEdit, r: &mut RlsState) {
     }
 }
 
+/// The largest offset of a span of `st` in `file` that [`schema_table`]
+/// would move (the same places, read without moving them; keep the two in
+/// step): an edit of `file` starting after it moves nothing in `st`, and
+/// [`schema_table`] returns at once (debug builds check it). Indexes count
+/// whichever file declared them (a little more than needed, never less).
+fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
+    let loc = |l: &Option<crate::model::Loc>| {
+        l.as_ref()
+            .filter(|l| l.file == file)
+            .map_or(0, |l| l.span.end)
+    };
+    let opt = |s: Option<Span>| s.map_or(0, |s| s.end);
+    let fk = |k: &crate::model::ForeignKey, own: bool| {
+        let here = if own {
+            k.span.end.max(k.target_span.end)
+        } else {
+            0
+        };
+        here.max(loc(&k.resolved_loc))
+    };
+    let policy = |p: &crate::model::Policy| {
+        if p.file == file {
+            p.span
+                .end
+                .max(opt(p.using_span))
+                .max(opt(p.with_check_span))
+        } else {
+            0
+        }
+    };
+    let t = &st.table;
+    let own = st.file == file;
+    let mut r = 0;
+    if own {
+        r = t.anchor.end.max(t.span.end).max(t.body_span.end);
+        r = r
+            .max(opt(t.rls_enabled))
+            .max(opt(t.tablename_span))
+            .max(opt(t.table_args_span));
+        if let Some(x) = &t.extra {
+            r = r.max(x.container.end);
+        }
+        for p in &t.pending {
+            let crate::model::Pending::Spread { span, .. } = p;
+            r = r.max(span.end);
+        }
+        for u in &t.uniques {
+            r = r.max(u.span.end);
+        }
+    }
+    for ix in &t.indexes {
+        r = r.max(ix.span.end).max(opt(ix.name_span));
+    }
+    for k in &t.foreign_keys {
+        r = r.max(fk(k, own));
+    }
+    for c in &t.columns {
+        let mine = c.file == file;
+        if mine {
+            r = r
+                .max(c.key_span.end)
+                .max(opt(c.name_span))
+                .max(c.span.end)
+                .max(c.value_span.end)
+                .max(opt(c.annotation_span));
+            if let Some(h) = &c.helper {
+                for (_, s) in h.args.iter().flatten() {
+                    r = r.max(s.end);
+                }
+            }
+        }
+        if let Some(k) = &c.references {
+            r = r.max(fk(k, mine));
+        }
+    }
+    for p in t.policies.iter().chain(&st.rls.policies) {
+        r = r.max(policy(p));
+    }
+    for (s, f) in &st.elsewhere {
+        if *f == file {
+            r = r.max(s.end);
+        }
+    }
+    for l in [
+        &st.rls.enabled_at,
+        &st.rls.disabled_at,
+        &st.rls.enabled_unknown,
+        &st.rls.policies_unknown,
+    ] {
+        r = r.max(loc(l));
+    }
+    r
+}
+
 /// The spans of a resolved table that lie in the edited file.
 pub fn schema_table(e: &TextEdit, st: &mut SchemaTable) {
+    if schema_reach(st, e.file) < e.start {
+        debug_assert!(
+            {
+                let mut moved = st.clone();
+                move_schema_table(e, &mut moved);
+                moved == *st
+            },
+            "shift::schema_reach missed a span of table {}",
+            st.table.ident
+        );
+        return;
+    }
+    move_schema_table(e, st);
+}
+
+fn move_schema_table(e: &TextEdit, st: &mut SchemaTable) {
     let own = st.file == e.file;
     let elsewhere = std::mem::take(&mut st.elsewhere);
     let here = |s: Span| {
