@@ -185,8 +185,8 @@ pub fn py_named_children(node: Node<'_>) -> Vec<Node<'_>> {
 
 /// Named children of `node`, without comments.
 pub fn code_children(node: Node<'_>) -> Vec<Node<'_>> {
-    py_named_children(node)
-        .into_iter()
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
         .filter(|n| n.kind() != "comment")
         .collect()
 }
