@@ -181,14 +181,38 @@ pub fn table(e: &TextEdit, t: &mut Table) {
 /// the table as it is, so a table shared with an older model (an
 /// `Arc<Table>`) is kept, not copied to be moved. Mirrors [`table`]; the
 /// tests check the two agree on every fixture's tables, and reuse checks it
-/// in debug builds.
+/// in debug builds. The parts are shared with `project::shift::schema_reach`.
 pub fn reach(t: &Table) -> usize {
+    let mut r = parts_reach(t);
+    for ix in &t.indexes {
+        r = r.max(index_reach(ix));
+    }
+    for k in &t.foreign_keys {
+        r = r.max(fk_reach(k, true, None));
+    }
+    for c in &t.columns {
+        r = r.max(column_reach(c));
+        if let Some(k) = &c.references {
+            r = r.max(fk_reach(k, true, None));
+        }
+    }
+    for p in &t.policies {
+        r = r.max(policy_reach(p));
+    }
+    r
+}
+
+fn end_of(s: Option<Span>) -> usize {
+    s.map_or(0, |s| s.end)
+}
+
+/// The spans [`table_parts`] moves for the declaring file (`own`).
+pub(crate) fn parts_reach(t: &Table) -> usize {
     let mut r = t.anchor.end.max(t.span.end).max(t.body_span.end);
-    let opt = |s: Option<Span>| s.map_or(0, |s| s.end);
     r = r
-        .max(opt(t.rls_enabled))
-        .max(opt(t.tablename_span))
-        .max(opt(t.table_args_span));
+        .max(end_of(t.rls_enabled))
+        .max(end_of(t.tablename_span))
+        .max(end_of(t.table_args_span));
     if let Some(x) = &t.extra {
         r = r.max(x.container.end);
     }
@@ -199,41 +223,52 @@ pub fn reach(t: &Table) -> usize {
     for u in &t.uniques {
         r = r.max(u.span.end);
     }
-    for ix in &t.indexes {
-        r = r.max(ix.span.end).max(opt(ix.name_span));
-    }
-    let fk_reach = |k: &ForeignKey| {
-        k.span
-            .end
-            .max(k.target_span.end)
-            .max(k.resolved_loc.as_ref().map_or(0, |l| l.span.end))
+    r
+}
+
+pub(crate) fn index_reach(ix: &Index) -> usize {
+    ix.span.end.max(end_of(ix.name_span))
+}
+
+/// What [`fk`] moves: its own spans when `own`, its resolved target when in
+/// `file` (any file when `None`).
+pub(crate) fn fk_reach(k: &ForeignKey, own: bool, file: Option<FileId>) -> usize {
+    let here = if own {
+        k.span.end.max(k.target_span.end)
+    } else {
+        0
     };
-    for k in &t.foreign_keys {
-        r = r.max(fk_reach(k));
-    }
-    for c in &t.columns {
-        r = r
-            .max(c.key_span.end)
-            .max(opt(c.name_span))
-            .max(c.span.end)
-            .max(c.value_span.end)
-            .max(opt(c.annotation_span));
-        if let Some(h) = &c.helper {
-            for (_, s) in h.args.iter().flatten() {
-                r = r.max(s.end);
-            }
+    let target = k
+        .resolved_loc
+        .as_ref()
+        .filter(|l| file.is_none_or(|f| l.file == f))
+        .map_or(0, |l| l.span.end);
+    here.max(target)
+}
+
+/// What [`column`] moves of a column written in the edited file, but its
+/// foreign key ([`fk_reach`]).
+pub(crate) fn column_reach(c: &Column) -> usize {
+    let mut r = c
+        .key_span
+        .end
+        .max(end_of(c.name_span))
+        .max(c.span.end)
+        .max(c.value_span.end)
+        .max(end_of(c.annotation_span));
+    if let Some(h) = &c.helper {
+        for (_, s) in h.args.iter().flatten() {
+            r = r.max(s.end);
         }
-        if let Some(k) = &c.references {
-            r = r.max(fk_reach(k));
-        }
-    }
-    for p in &t.policies {
-        r = r
-            .max(p.span.end)
-            .max(opt(p.using_span))
-            .max(opt(p.with_check_span));
     }
     r
+}
+
+pub(crate) fn policy_reach(p: &Policy) -> usize {
+    p.span
+        .end
+        .max(end_of(p.using_span))
+        .max(end_of(p.with_check_span))
 }
 
 /// [`table`] for a table that may be shared: copied only when the edit moves

@@ -8,7 +8,9 @@
 use super::{RlsState, SchemaTable};
 use crate::diagnostic::Diagnostic;
 pub use crate::extract::shift::{TextEdit, file_facts, file_model, shared_table, table};
-use crate::extract::shift::{column, policy, table_parts};
+use crate::extract::shift::{
+    column, column_reach, fk_reach, index_reach, parts_reach, policy, policy_reach, table_parts,
+};
 use crate::model::Span;
 
 fn rls(e: &TextEdit, r: &mut RlsState) {
@@ -41,72 +43,28 @@ fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
             .filter(|l| l.file == file)
             .map_or(0, |l| l.span.end)
     };
-    let opt = |s: Option<Span>| s.map_or(0, |s| s.end);
-    let fk = |k: &crate::model::ForeignKey, own: bool| {
-        let here = if own {
-            k.span.end.max(k.target_span.end)
-        } else {
-            0
-        };
-        here.max(loc(&k.resolved_loc))
-    };
-    let policy = |p: &crate::model::Policy| {
-        if p.file == file {
-            p.span
-                .end
-                .max(opt(p.using_span))
-                .max(opt(p.with_check_span))
-        } else {
-            0
-        }
-    };
     let t = &st.table;
     let own = st.file == file;
-    let mut r = 0;
-    if own {
-        r = t.anchor.end.max(t.span.end).max(t.body_span.end);
-        r = r
-            .max(opt(t.rls_enabled))
-            .max(opt(t.tablename_span))
-            .max(opt(t.table_args_span));
-        if let Some(x) = &t.extra {
-            r = r.max(x.container.end);
-        }
-        for p in &t.pending {
-            let crate::model::Pending::Spread { span, .. } = p;
-            r = r.max(span.end);
-        }
-        for u in &t.uniques {
-            r = r.max(u.span.end);
-        }
-    }
+    let mut r = if own { parts_reach(t) } else { 0 };
     for ix in &t.indexes {
-        r = r.max(ix.span.end).max(opt(ix.name_span));
+        r = r.max(index_reach(ix));
     }
     for k in &t.foreign_keys {
-        r = r.max(fk(k, own));
+        r = r.max(fk_reach(k, own, Some(file)));
     }
     for c in &t.columns {
         let mine = c.file == file;
         if mine {
-            r = r
-                .max(c.key_span.end)
-                .max(opt(c.name_span))
-                .max(c.span.end)
-                .max(c.value_span.end)
-                .max(opt(c.annotation_span));
-            if let Some(h) = &c.helper {
-                for (_, s) in h.args.iter().flatten() {
-                    r = r.max(s.end);
-                }
-            }
+            r = r.max(column_reach(c));
         }
         if let Some(k) = &c.references {
-            r = r.max(fk(k, mine));
+            r = r.max(fk_reach(k, mine, Some(file)));
         }
     }
     for p in t.policies.iter().chain(&st.rls.policies) {
-        r = r.max(policy(p));
+        if p.file == file {
+            r = r.max(policy_reach(p));
+        }
     }
     for (s, f) in &st.elsewhere {
         if *f == file {
