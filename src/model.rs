@@ -1151,6 +1151,14 @@ pub fn to_snake_case(s: &str) -> String {
     out
 }
 
+/// `false` when [`to_snake_case`] gives `s` back unchanged (no capital, `-`,
+/// space or non-ASCII character): callers comparing many names skip the
+/// conversion (and its allocation) for those.
+pub fn snake_case_changes(s: &str) -> bool {
+    s.bytes()
+        .any(|b| b.is_ascii_uppercase() || b == b'-' || b == b' ' || !b.is_ascii())
+}
+
 /// `true` when `s` is lower snake_case: `[a-z][a-z0-9_]*` without `__` runs at edges.
 pub fn is_snake_case(s: &str) -> bool {
     let mut chars = s.chars();
@@ -1165,6 +1173,17 @@ pub fn is_snake_case(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A name `snake_case_changes` lets through unconverted is its own
+        /// snake_case.
+        #[test]
+        fn unchanged_names_are_their_own_snake_case(s in "[a-zA-Z0-9_ \\-éÉß]{0,12}") {
+            if !snake_case_changes(&s) {
+                proptest::prop_assert_eq!(to_snake_case(&s), s);
+            }
+        }
+    }
 
     #[test]
     fn snake_case_conversion() {

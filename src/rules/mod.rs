@@ -7,7 +7,9 @@
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Safety, Severity};
-use crate::model::{Column, ColumnType, ForeignKey, Orm, Table, TableRef, to_snake_case};
+use crate::model::{
+    Column, ColumnType, ForeignKey, Orm, Table, TableRef, snake_case_changes, to_snake_case,
+};
 use crate::model::{FileId, Span};
 use crate::project::{Project, Schema, SchemaTable};
 use std::collections::HashMap;
@@ -336,17 +338,13 @@ pub fn is_sqlmodel(t: &Table) -> bool {
 /// An exact database-name match wins over a normalised one.
 pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
     table.columns.iter().find(|c| c.name == name).or_else(|| {
-        // A name without capitals, `-` or spaces is its own snake_case, and it
-        // is not `name`: only the others are converted (this ran for every
-        // column of every table without the column, on each keystroke).
-        let changes = |n: &str| {
-            n.bytes()
-                .any(|b| b.is_ascii_uppercase() || b == b'-' || b == b' ' || !b.is_ascii())
-        };
+        // A name that is its own snake_case is not `name` (compared above):
+        // only the others are converted (this ran for every column of every
+        // table without the column, on each keystroke).
         table
             .columns
             .iter()
-            .find(|c| changes(&c.name) && to_snake_case(&c.name) == name)
+            .find(|c| snake_case_changes(&c.name) && to_snake_case(&c.name) == name)
     })
 }
 
