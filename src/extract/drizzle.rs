@@ -15,13 +15,14 @@ use crate::model::{
     KEY_MARK, LinkedPolicy, Note, Orm, OutsideIndex, Pending, Policy, QualifiedName, SourceKind,
     Span, Table, TableRef, UniqueConstraint, View,
 };
+use std::sync::Arc;
+use tree_sitter::{Node, Tree};
+
 /// The extractor's maps, keyed by names and offsets of one file: foldhash
 /// (already built for hashbrown) rather than SipHash, which showed as a tenth
 /// of a keystroke's extraction of a big schema file.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
-use std::sync::Arc;
-use tree_sitter::{Node, Tree};
 
 /// The module whose exports make a file a Drizzle schema file.
 pub const PG_CORE: &str = "drizzle-orm/pg-core";

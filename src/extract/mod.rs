@@ -313,12 +313,11 @@ pub fn extract_reusing(
 /// without a copy of its own.
 pub fn extract_reusing_shared(
     kind: SourceKind,
-    text: &Arc<str>,
+    shared: &Arc<str>,
     tree: Option<&Tree>,
     prev: Option<Reuse>,
 ) -> (FileModel, Reuse) {
-    let shared = text;
-    let text: &str = text;
+    let text: &str = shared;
     let prev = prev.filter(|p| p.kind == Some(kind));
     let edit = prev
         .as_ref()
