@@ -57,6 +57,10 @@ pub enum DocOp {
     Open(lsp_uri::Uri, String, i32),
     Change(lsp_uri::Uri, i32, Vec<TextDocumentContentChangeEvent>),
     Close(lsp_uri::Uri),
+    /// The document moved to another folder: closed here, its findings
+    /// withdrawn under the publication number reserved when it moved
+    /// ([`State::close_moved`]).
+    Move(lsp_uri::Uri, u64),
     Watched(Vec<FileEvent>),
 }
 
@@ -64,7 +68,9 @@ impl DocOp {
     /// The document it is about (`None`: watched files).
     fn key(&self) -> Option<PathBuf> {
         match self {
-            DocOp::Open(u, _, _) | DocOp::Change(u, _, _) | DocOp::Close(u) => convert::uri_path(u),
+            DocOp::Open(u, _, _) | DocOp::Change(u, _, _) | DocOp::Close(u) | DocOp::Move(u, _) => {
+                convert::uri_path(u)
+            }
             DocOp::Watched(_) => None,
         }
     }
@@ -97,6 +103,12 @@ fn worker(state: Arc<State>, outbox: Outbox, rx: std::sync::mpsc::Receiver<DocOp
                 DocOp::Close(uri) => {
                     out.extend(state.lint_pending());
                     out.extend(state.close(&uri));
+                }
+                // Closed first: this folder lints and publishes the moved
+                // document no more (its edits are the other folder's now).
+                DocOp::Move(uri, withdrawal) => {
+                    out.extend(state.close_moved(&uri, withdrawal));
+                    out.extend(state.lint_pending());
                 }
                 DocOp::Watched(changes) => {
                     out.extend(state.lint_pending());
@@ -333,7 +345,7 @@ impl Backend {
             for (uri, text, version) in open_documents(&from.state) {
                 let belongs = self.folder_for(&uri).is_some_and(|f| Arc::ptr_eq(&f, to));
                 if belongs {
-                    from.send(DocOp::Close(uri.clone()));
+                    from.send(DocOp::Move(uri.clone(), state::reserve_seq()));
                     to.send(DocOp::Open(uri, text, version));
                 }
             }
@@ -646,7 +658,7 @@ impl LanguageServer for Backend {
         // go to the folder that holds them now.
         for f in gone {
             for (uri, text, version) in open_documents(&f.state) {
-                f.send(DocOp::Close(uri.clone()));
+                f.send(DocOp::Move(uri.clone(), state::reserve_seq()));
                 self.send(&uri, DocOp::Open(uri.clone(), text, version));
             }
         }

@@ -118,10 +118,19 @@ impl Engine {
     /// (one per workspace folder), so the outbox orders a document's
     /// publications even when it moves between folders.
     fn next_seq(&mut self) -> u64 {
-        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        self.seq = SEQ.fetch_add(1, Ordering::SeqCst) + 1;
+        self.seq = reserve_seq();
         self.seq
     }
+}
+
+/// Take the next publication number of the process (see [`Engine::next_seq`]).
+/// A document moving to another folder's engine takes the number of its
+/// withdrawal from the old one before the new one hears of it
+/// ([`State::close_moved`]): whatever the new folder publishes comes after, in
+/// whichever order the two folders' workers write.
+pub fn reserve_seq() -> u64 {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    SEQ.fetch_add(1, Ordering::SeqCst) + 1
 }
 
 /// The workspace files and configuration found under the folders.
@@ -595,6 +604,19 @@ impl State {
 
     /// `textDocument/didClose`: the file's disk content takes over again.
     pub fn close(&self, uri: &lsp::Uri) -> Outcome {
+        self.close_with(uri, None)
+    }
+
+    /// The document moved to another folder's engine, which publishes its
+    /// findings from now on: closed here, its findings withdrawn under
+    /// `withdrawal` (a number [`reserve_seq`] gave before the other folder
+    /// was told), so that this withdrawal never lands after, or in place of,
+    /// the other folder's publications.
+    pub fn close_moved(&self, uri: &lsp::Uri, withdrawal: u64) -> Outcome {
+        self.close_with(uri, Some(withdrawal))
+    }
+
+    fn close_with(&self, uri: &lsp::Uri, withdrawal: Option<u64>) -> Outcome {
         let mut out = Outcome::default();
         let Some(path) = convert::uri_path(uri) else {
             return out;
@@ -622,7 +644,7 @@ impl State {
             out.refresh = std::mem::take(&mut engine.refresh_due);
         }
         if had {
-            let seq = engine.next_seq();
+            let seq = withdrawal.unwrap_or_else(|| engine.next_seq());
             out.publish.push(Publish {
                 uri: uri.clone(),
                 diagnostics: Vec::new(),
@@ -1151,6 +1173,66 @@ mod tests {
     /// checkpoints: before extracting (the document stays dirty, nothing is
     /// published) and after the check (the findings are in, the publication is
     /// owed to the next lint, which publishes it even with nothing to lint).
+    /// A document moving between folders: the old folder's withdrawal never
+    /// replaces the new folder's findings, in whichever order the two workers
+    /// write (the number was reserved when the document moved). A plain
+    /// close at that moment would number its withdrawal after the new
+    /// folder's publication, and the client would be left with nothing.
+    #[test]
+    fn a_moved_documents_withdrawal_never_hides_the_new_folders_findings() {
+        let u = uri("file:///w/schema.ts");
+        let text = "import { pgTable, uuid } from \"drizzle-orm/pg-core\";\nexport const t = pgTable(\"t\", { id: uuid() });\n";
+        let (from, to) = (State::new(), State::new());
+        assert_eq!(from.open(&u, text, 1).publish.len(), 1);
+        let withdrawal = reserve_seq();
+        // The new folder publishes before the old one has closed the document.
+        let new = to.open(&u, text, 1).publish;
+        assert_eq!(new.len(), 1);
+        assert!(!new[0].diagnostics.is_empty());
+        let old = from.close_moved(&u, withdrawal).publish;
+        assert_eq!(old.len(), 1);
+        assert!(old[0].diagnostics.is_empty());
+        assert_eq!(old[0].seq, withdrawal);
+        // Both orders of writing leave the new folder's findings last.
+        for new_first in [true, false] {
+            let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let out = super::super::transport::Out::new(Shared(written.clone()));
+            let order = if new_first {
+                [&new[0], &old[0]]
+            } else {
+                [&old[0], &new[0]]
+            };
+            let mut last = None;
+            for p in order {
+                let n = p.diagnostics.len();
+                if out.publish(p.uri.as_str(), p.seq, |b| b.extend_from_slice(b"x")) {
+                    last = Some(n);
+                }
+            }
+            assert_eq!(
+                last,
+                Some(new[0].diagnostics.len()),
+                "new first: {new_first}"
+            );
+        }
+        // What a plain close now would do: a withdrawal numbered after them.
+        let again = State::new();
+        again.open(&u, text, 1);
+        assert!(again.close(&u).publish[0].seq > new[0].seq);
+    }
+
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn a_superseded_lint_gives_up_and_the_next_one_publishes() {
         let s = State::new();
