@@ -141,8 +141,8 @@ pub fn entries(project: &dyn Sources, diagnostics: &[Diagnostic], dir: &Path) ->
                     .source(d.file)
                     .map(|(p, _)| relative_path(p, dir))
                     .unwrap_or_default(),
-                table: d.table.clone(),
-                column: d.column.clone(),
+                table: d.table.as_ref().map(|t| t.to_string()),
+                column: d.column.as_ref().map(|c| c.to_string()),
                 message: d.message.clone(),
                 count: 1,
             });

@@ -6,6 +6,7 @@
 //! sets with a safety class).
 
 use crate::model::{FileId, Loc, Span};
+use compact_str::CompactString;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -83,10 +84,11 @@ pub struct Diagnostic {
     pub file: FileId,
     pub span: Span,
     pub message: String,
-    /// Database table name concerned, when any.
-    pub table: Option<String>,
-    /// Database column name concerned, when any.
-    pub column: Option<String>,
+    /// Database table name concerned, when any. Compact (names up to 24
+    /// bytes are kept inline): the language server keeps every finding twice.
+    pub table: Option<CompactString>,
+    /// Database column name concerned, when any (compact, as `table`).
+    pub column: Option<CompactString>,
     pub related: Vec<Related>,
     /// The fixes, computed only when the lint was asked for this finding's
     /// fixes (`rules::Fixes`); empty in a report-only lint.
@@ -132,11 +134,11 @@ impl Diagnostic {
             new_migration: None,
         }
     }
-    pub fn table(mut self, t: impl Into<String>) -> Self {
+    pub fn table(mut self, t: impl Into<CompactString>) -> Self {
         self.table = Some(t.into());
         self
     }
-    pub fn column(mut self, c: impl Into<String>) -> Self {
+    pub fn column(mut self, c: impl Into<CompactString>) -> Self {
         self.column = Some(c.into());
         self
     }

@@ -257,7 +257,7 @@ pub struct Column {
     /// The property key (Drizzle) or attribute name (SQLModel).
     pub key: compact_str::CompactString,
     /// The explicit database name string, when written (`uuid("tenant_id")`, `Column("db")`).
-    pub explicit_name: Option<String>,
+    pub explicit_name: Option<compact_str::CompactString>,
     /// The effective database name. Extractors set `explicit_name` or `key`;
     /// `project.rs` applies Drizzle casing.
     pub name: compact_str::CompactString,

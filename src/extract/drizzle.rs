@@ -2418,7 +2418,7 @@ impl<'a> Extractor<'a> {
         if let Some(a) = args.first()
             && let Some((n, sp)) = self.eval_str(a, env)
         {
-            col.explicit_name = Some(n);
+            col.explicit_name = Some(n.into());
             col.name_span = Some(sp);
         }
     }

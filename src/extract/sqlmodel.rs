@@ -1637,7 +1637,7 @@ impl<'a, 't> Cx<'a, 't> {
                     "primary_key" => pk = py_bool(v).map(|b| (b, span(v))).or(pk),
                     "name" => {
                         if let Some((s, _)) = py_string(v, src) {
-                            col.explicit_name = Some(s.to_string());
+                            col.explicit_name = Some(s.as_ref().into());
                             col.name = s.as_ref().into();
                             col.name_span = Some(span(v));
                         }
@@ -1692,7 +1692,7 @@ impl<'a, 't> Cx<'a, 't> {
         from_annotation: bool,
     ) {
         if let Some((n, sp)) = &sc.name {
-            col.explicit_name = Some(n.clone());
+            col.explicit_name = Some(n.as_str().into());
             col.name = n.as_str().into();
             col.name_span = Some(*sp);
         }

@@ -798,7 +798,7 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
             if c.explicit_name.is_none()
                 && let Some(Some((n, sp))) = call.args.get(i)
             {
-                c.explicit_name = Some(n.clone());
+                c.explicit_name = Some(n.as_str().into());
                 c.name = n.as_str().into();
                 c.name_span = Some(*sp);
             }

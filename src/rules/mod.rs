@@ -836,7 +836,8 @@ fn name_sharing_tables(shared: &HashMap<(FileId, Span), String>, all: &mut [Diag
             i = j;
             continue;
         }
-        let mut tables: Vec<String> = all[i..j].iter().filter_map(|d| d.table.clone()).collect();
+        let mut tables: Vec<compact_str::CompactString> =
+            all[i..j].iter().filter_map(|d| d.table.clone()).collect();
         tables.sort();
         tables.dedup();
         if !tables.is_empty() && (tables.len() > 1 || base.is_some()) {

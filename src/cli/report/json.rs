@@ -317,7 +317,7 @@ mod tests {
             let span = Span::new(i % 40, i % 40 + 3);
             let mut d = Diagnostic::new("enable-rls", a, span, format!("t \"q\"\\ é\t{i}"));
             match i % 5 {
-                0 => d.table = Some(format!("tbl_{i}")),
+                0 => d.table = Some(format!("tbl_{i}").into()),
                 1 => {
                     d.column = Some("cölumn".into());
                     d.fixable = Some(Safety::Unsafe);
