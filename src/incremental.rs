@@ -205,7 +205,7 @@ impl Incremental {
         if project.config.baseline.is_some() {
             return None;
         }
-        let (places, fresh) = lint_patch(project, schema, lint, dirty)?;
+        let (places, fresh) = lint_patch(project, schema, lint, dirty, e.file)?;
         let mut files: std::collections::BTreeSet<FileId> = places.iter().map(|p| p.0).collect();
         files.insert(e.file);
         for &f in &files {

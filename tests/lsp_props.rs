@@ -266,6 +266,8 @@ const SQLMODEL_STATEMENTS: &[&str] = &[
     "from sqlalchemy import Column\n",
     "class Stamped(SQLModel):\n    updated_at: str = \"\"\n",
     "Tenant = None\n",
+    "    stamp: datetime = Field(default_factory=datetime.utcnow)\n",
+    "    __table_args__ = (UniqueConstraint(\"id\"))\n",
 ];
 
 const SQL_STATEMENTS: &[&str] = &[
@@ -554,6 +556,120 @@ fn edits_inside_a_table_take_the_incremental_path() {
         assert_eq!(findings(&state, &path), findings(&fresh, &path));
         let _ = std::fs::remove_dir_all(&root);
     }
+}
+
+/// The rules that read files alone (`migration-downgrade`,
+/// `naive-utc-timestamp`, `table-args-tuple`) re-read only the edited file on
+/// the incremental path: an edit that adds a finding of each in the edited
+/// models file keeps the findings they had in the other files (the Alembic
+/// revisions without a downgrade, the mixin's `utcnow`), and removing them
+/// again leaves those alone too; every step equals a fresh check.
+#[test]
+fn file_local_rules_recheck_only_the_edited_file() {
+    let root = write_project(SQLMODEL_PROJECT, "file-local");
+    let path = root.join("app/models.py");
+    let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+    let text = SQLMODEL_PROJECT[1].1;
+    let state = open_state(&root, &uri, text, 1);
+    let count = |s: &State, rule: &str, file: &str| {
+        let e = s.engine();
+        e.diagnostics
+            .iter()
+            .filter(|d| d.rule == rule)
+            .filter(|d| {
+                e.project
+                    .file(d.file)
+                    .is_some_and(|f| f.path.ends_with(file))
+            })
+            .count()
+    };
+    let before = (
+        count(&state, "migration-downgrade", "r2_index.py"),
+        count(&state, "migration-downgrade", "r3_fk.py"),
+        count(&state, "naive-utc-timestamp", "base.py"),
+    );
+    assert_eq!(before, (1, 1, 1), "the other files' findings to keep");
+    // A `__table_args__` that is no tuple in `Post` and a module-level
+    // `utcnow` after the classes: neither changes what other tables' rules
+    // read of the tables (keys, indexes, tenant column), so the findings are
+    // patched in place.
+    let needle = "    title: Optional[str] = None\n";
+    let args = "    __table_args__ = (CheckConstraint(\"true\"))\n";
+    let stamp = "\nSTAMP = datetime.utcnow\n";
+    let at = text.find(needle).unwrap() + needle.len();
+    let with = format!("{}{args}{}{stamp}", &text[..at], &text[at..]);
+    let (p, end) = (
+        pos_of(text, at, Encoding::Utf8),
+        pos_of(text, text.len(), Encoding::Utf8),
+    );
+    state.change(&uri, 2, &[event(end, end, stamp)]);
+    assert!(
+        state.engine().incr.patched,
+        "{:?}",
+        state.engine().incr.last
+    );
+    state.change(&uri, 3, &[event(p, p, args)]);
+    assert!(
+        matches!(
+            state.engine().incr.last,
+            Some(greyhaven_lsp::incremental::Path::Tables { .. })
+        ) && state.engine().incr.patched,
+        "{:?}",
+        state.engine().incr.last
+    );
+    assert_eq!(
+        findings(&state, &path),
+        findings(&open_state(&root, &uri, &with, 3), &path)
+    );
+    assert_eq!(count(&state, "naive-utc-timestamp", "models.py"), 1);
+    // (reported for `Post` and for `Pinned`, which inherits it)
+    assert!(count(&state, "table-args-tuple", "models.py") > 0);
+    let kept = (
+        count(&state, "migration-downgrade", "r2_index.py"),
+        count(&state, "migration-downgrade", "r3_fk.py"),
+        count(&state, "naive-utc-timestamp", "base.py"),
+    );
+    assert_eq!(kept, before);
+    assert_eq!(
+        findings(&state, &path),
+        findings(&open_state(&root, &uri, &with, 3), &path)
+    );
+    // And away again.
+    let (a, b) = (
+        pos_of(&with, at, Encoding::Utf8),
+        pos_of(&with, at + args.len(), Encoding::Utf8),
+    );
+    let (c, d) = (
+        pos_of(&with, with.len() - stamp.len(), Encoding::Utf8),
+        pos_of(&with, with.len(), Encoding::Utf8),
+    );
+    state.change(&uri, 4, &[event(c, d, "")]);
+    assert!(
+        state.engine().incr.patched,
+        "{:?}",
+        state.engine().incr.last
+    );
+    state.change(&uri, 5, &[event(a, b, "")]);
+    assert!(
+        state.engine().incr.patched,
+        "{:?}",
+        state.engine().incr.last
+    );
+    assert_eq!(count(&state, "naive-utc-timestamp", "models.py"), 0);
+    assert_eq!(count(&state, "table-args-tuple", "models.py"), 0);
+    assert_eq!(
+        (
+            count(&state, "migration-downgrade", "r2_index.py"),
+            count(&state, "migration-downgrade", "r3_fk.py"),
+            count(&state, "naive-utc-timestamp", "base.py"),
+        ),
+        before
+    );
+    assert_eq!(
+        findings(&state, &path),
+        findings(&open_state(&root, &uri, text, 5), &path)
+    );
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `project::shift::mentions` says exactly which resolved tables hold a span

@@ -46,7 +46,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (fid, f) in cx.project.files() {
+    for (fid, f) in cx.files() {
         let Some(m) = &f.model.migration else {
             continue;
         };

@@ -11,7 +11,7 @@ use crate::model::{
     Column, ColumnType, ForeignKey, Orm, Table, TableRef, snake_case_changes, to_snake_case,
 };
 use crate::model::{FileId, Span};
-use crate::project::{Project, Schema, SchemaTable};
+use crate::project::{Project, Schema, SchemaTable, SourceFile};
 use std::collections::HashMap;
 
 mod boolean_prefix;
@@ -76,6 +76,9 @@ pub struct Ctx<'a> {
     by_name: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
     /// Which tables the rules check in this run (see [`Ctx::tables`]).
     scope: std::cell::Cell<Scope>,
+    /// The one file the rules of [`FILE_LOCAL`] read in this run, when the
+    /// incremental engine re-checks only the file that changed ([`Ctx::files`]).
+    only_file: std::cell::Cell<Option<FileId>>,
     /// Which findings get their fixes computed in this lint.
     fixes: Fixes<'a>,
 }
@@ -178,6 +181,16 @@ impl<'a> Ctx<'a> {
             Scope::All => tables.iter(),
             Scope::None => tables[..0].iter(),
             Scope::One(i) => tables.get(i..=i).unwrap_or(&[]).iter(),
+        }
+    }
+
+    /// The project's files a rule of [`FILE_LOCAL`] reads findings from: every
+    /// file, or the one file the incremental engine re-checks.
+    pub fn files(&self) -> Box<dyn Iterator<Item = (FileId, &'a SourceFile)> + 'a> {
+        let project: &'a Project = self.project;
+        match self.only_file.get() {
+            Some(id) => Box::new(project.file(id).map(|f| (id, f)).into_iter()),
+            None => Box::new(project.files()),
         }
     }
 
@@ -500,6 +513,7 @@ impl<'a> Ctx<'a> {
             index_names: std::cell::OnceCell::new(),
             by_name: std::cell::OnceCell::new(),
             scope: std::cell::Cell::new(Scope::All),
+            only_file: std::cell::Cell::new(None),
             fixes,
         }
     }
@@ -632,6 +646,12 @@ pub fn lint_cached(
             cache.per_table[ri] = None;
             continue;
         };
+        if FILE_LOCAL.contains(&def.meta.name) {
+            // Tables make no difference to them: one run, kept whole.
+            cache.per_table[ri] = None;
+            cache.whole[ri] = run(&cx, def, severity, Scope::All);
+            continue;
+        }
         let global = run(&cx, def, severity, Scope::None);
         if !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name) {
             cache.per_table[ri] = None;
@@ -715,6 +735,7 @@ pub fn lint_patch(
     schema: &Schema,
     cache: &mut LintCache,
     dirty: &[usize],
+    edited: FileId,
 ) -> Option<(std::collections::HashSet<Place>, Vec<Diagnostic>)> {
     let n = schema.tables.len();
     if cache.tables != n || cache.per_table.len() != RULES.len() || cache.whole.len() != RULES.len()
@@ -735,6 +756,26 @@ pub fn lint_patch(
             }
             continue;
         };
+        if FILE_LOCAL.contains(&def.meta.name) {
+            if cache.per_table[ri].is_some() {
+                return None;
+            }
+            // Only the edited file's findings can have changed: the rule
+            // reads that file alone, and its part of the cached findings
+            // (grouped by file, in file order) is replaced when it differs.
+            cx.only_file.set(Some(edited));
+            let fresh = run(&cx, def, severity, Scope::All);
+            cx.only_file.set(None);
+            let whole = &mut cache.whole[ri];
+            debug_assert!(whole.is_sorted_by_key(|d| d.file), "{}", def.meta.name);
+            let from = whole.partition_point(|d| d.file < edited);
+            let to = from + whole[from..].partition_point(|d| d.file == edited);
+            if whole[from..to] != fresh[..] {
+                changed(&whole[from..to], &fresh);
+                whole.splice(from..to, fresh);
+            }
+            continue;
+        }
         let global = run(&cx, def, severity, Scope::None);
         let whole = !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name);
         match (&mut cache.per_table[ri], whole) {
@@ -772,6 +813,18 @@ pub fn lint_patch(
 /// new file: an edit of any migration can change that): [`lint_cached`] runs
 /// them whole every time.
 const WHOLE_EVERY_TIME: &[&str] = &[force_rls::RULE.meta.name];
+
+/// Rules whose findings in a file come from that file's model alone (and the
+/// configuration), never from the schema's tables or other files: they read
+/// files through [`Ctx::files`], in file order, and report in the file they
+/// read. The incremental engine re-runs them over the edited file only
+/// ([`lint_patch`]); an edit of a schema file no longer re-reads every
+/// Alembic revision of the project.
+const FILE_LOCAL: &[&str] = &[
+    migration_downgrade::RULE.meta.name,
+    naive_utc_timestamp::RULE.meta.name,
+    table_args_tuple::RULE.meta.name,
+];
 
 /// Rules that report a place once however many tables it applies to (a policy
 /// written once in a helper several tables call), naming the first of them in
@@ -1011,6 +1064,98 @@ mod cache_tests {
             Span::new(n, n + 1),
             format!("m{n}"),
         )
+    }
+
+    /// An edit of one file patches the cached findings of the rules that read
+    /// files alone ([`FILE_LOCAL`]) to what a lint from scratch caches: the
+    /// edited file's part replaced (gained, changed, lost), every other
+    /// file's part kept.
+    #[test]
+    fn file_local_rules_patch_the_edited_files_part_of_the_cache() {
+        use std::path::PathBuf;
+        use std::sync::Arc;
+        let revision = |id: &str, downgrade: &str| {
+            format!(
+                "from alembic import op\n\nrevision = \"{id}\"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_index(\"i\", \"t\", [\"x\"])\n\n\ndef downgrade():\n    {downgrade}\n"
+            )
+        };
+        let models = |extra: &str| {
+            format!(
+                "from datetime import datetime\nfrom sqlmodel import Field, SQLModel\n\n\nclass T(SQLModel, table=True):\n    id: int = Field(primary_key=True)\n{extra}"
+            )
+        };
+        let files = |edited: &str| {
+            vec![
+                ("alembic/versions/a.py", revision("a", "pass")),
+                ("app/models.py", edited.to_string()),
+                ("alembic/versions/b.py", revision("b", "pass")),
+                (
+                    "alembic/versions/c.py",
+                    revision("c", "op.drop_index(\"i\")"),
+                ),
+            ]
+        };
+        let project = |files: &[(&str, String)]| {
+            let mut p = Project::new(PathBuf::from("/p"), Config::default());
+            for (path, text) in files {
+                let path = PathBuf::from("/p").join(path);
+                let model = crate::extract::extract_file(&path, text);
+                p.set_file(path, Arc::from(text.as_str()), model);
+            }
+            p
+        };
+        let plain = models("");
+        let stamped = models("    at: datetime = Field(default_factory=datetime.utcnow)\n");
+        let broken = files(&plain)
+            .into_iter()
+            .map(|(p, t)| {
+                (
+                    p,
+                    if p.ends_with("c.py") {
+                        revision("c", "pass")
+                    } else {
+                        t
+                    },
+                )
+            })
+            .collect::<Vec<_>>();
+        // (before, after, edited file): findings gained in the edited file, lost
+        // again, and changed in a revision between the others' findings.
+        let steps = [
+            (files(&plain), files(&stamped), "app/models.py"),
+            (files(&stamped), files(&plain), "app/models.py"),
+            (files(&plain), broken, "alembic/versions/c.py"),
+        ];
+        for (before, after, edited) in steps {
+            let old = project(&before);
+            let mut cache = LintCache::default();
+            lint_cached(&old, &old.resolve(), &mut cache, None);
+            let new = project(&after);
+            let schema = new.resolve();
+            let id = new.file_id(&PathBuf::from("/p").join(edited)).unwrap();
+            let dirty: Vec<usize> = (0..schema.tables.len()).collect();
+            lint_patch(&new, &schema, &mut cache, &dirty, id).expect("patched");
+            let mut fresh = LintCache::default();
+            lint_cached(&new, &schema, &mut fresh, None);
+            for (ri, def) in RULES.iter().enumerate() {
+                if FILE_LOCAL.contains(&def.meta.name) {
+                    assert_eq!(
+                        cache.whole[ri], fresh.whole[ri],
+                        "{} after editing {edited}",
+                        def.meta.name
+                    );
+                }
+            }
+            let downgrades = fresh.whole[RULES
+                .iter()
+                .position(|r| r.meta.name == migration_downgrade::RULE.meta.name)
+                .unwrap()]
+            .len();
+            assert!(
+                downgrades >= 2,
+                "the other revisions' findings are there to keep"
+            );
+        }
     }
 
     /// The sparse per-table list keeps only tables with findings, in table

@@ -36,7 +36,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
-    for (fid, f) in cx.project.files() {
+    for (fid, f) in cx.files() {
         for finding in &f.model.findings {
             if let FileFinding::TableArgsNotTuple {
                 class,
