@@ -163,6 +163,9 @@ struct BodyPiece {
 #[derive(Clone, Debug)]
 struct Built {
     table: std::sync::Arc<Table>,
+    /// [`super::shift::reach`] of `table`, kept beside it (moved with it):
+    /// a table wholly before an edit is then taken without walking it.
+    reach: usize,
     notes: Vec<Note>,
     findings: Vec<FileFinding>,
 }
@@ -218,14 +221,14 @@ struct Body<'t> {
     conditional: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum TableName {
     Literal(String, Span),
     Dynamic(Span),
 }
 
 /// Where a column's flags were written, for the indexes they imply.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct ColFlags {
     index: Option<Span>,
     unique: Option<Span>,
@@ -650,6 +653,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(p) = self.pieces.by_start.get_mut(&at) {
             p.built = Some(Box::new(Built {
                 table: self.model.tables[t].clone(),
+                reach: super::shift::reach(&self.model.tables[t]),
                 notes: self.model.notes[notes..].to_vec(),
                 findings: self.model.findings[findings..].to_vec(),
             }));
@@ -1245,35 +1249,35 @@ impl<'a, 't> Cx<'a, 't> {
         };
         let mut p = old.by_start.remove(&start)?;
         p.span = at;
-        let flags = |f: &mut ColFlags| {
-            for s in [&mut f.index, &mut f.unique, &mut f.primary_key]
-                .into_iter()
-                .flatten()
-            {
-                *s = e.span(*s);
-            }
-        };
-        for (c, f) in std::sync::Arc::make_mut(&mut p.columns) {
-            super::shift::column(e, c, true);
-            flags(f);
-        }
-        if let Some(TableName::Literal(_, s) | TableName::Dynamic(s)) = &mut p.tablename {
-            *s = e.span(*s);
-        }
-        if let Some((s, _)) = &mut p.table_args {
-            *s = e.span(*s);
-        }
-        if let Some((_, s)) = &mut p.tablename_attr {
-            *s = e.span(*s);
-        }
-        for n in &mut p.notes {
-            n.span = e.span(n.span);
-        }
-        for f in &mut p.findings {
-            super::shift::finding(e, f);
+        // What the body read lies inside the class statement: a class wholly
+        // before the edit keeps its spans as they are (debug builds check).
+        let before = p.span.end < e.start;
+        if before {
+            debug_assert!(
+                {
+                    let mut moved = p.clone();
+                    shift_piece(e, &mut moved);
+                    let same = |a: &BodyPiece, b: &BodyPiece| {
+                        a.columns == b.columns
+                            && a.tablename == b.tablename
+                            && a.table_args == b.table_args
+                            && a.tablename_attr == b.tablename_attr
+                            && a.notes == b.notes
+                            && a.findings == b.findings
+                    };
+                    same(&moved, &p)
+                },
+                "a class before the edit holds a span after it"
+            );
+        } else {
+            shift_piece(e, &mut p);
         }
         if let Some(b) = &mut p.built {
-            super::shift::shared_table(e, &mut b.table);
+            debug_assert_eq!(b.reach, super::shift::reach(&b.table), "{}", b.table.ident);
+            if b.reach >= e.start {
+                super::shift::table(e, std::sync::Arc::make_mut(&mut b.table));
+                b.reach = e.span(Span::empty(b.reach)).end;
+            }
             for n in &mut b.notes {
                 n.span = e.span(n.span);
             }
@@ -1880,6 +1884,39 @@ impl<'a, 't> Cx<'a, 't> {
             kind: BuilderKind::Type(ColumnType::Enum(n.clone())),
         }));
         self.model.builders = out;
+    }
+}
+
+/// Move the spans a reused class body read (columns with their flags, the
+/// table name, `__table_args__`, `tablename`, notes, findings) past edit `e`;
+/// the table built from it moves by its own reach ([`Cx::reused_body`]).
+fn shift_piece(e: &TextEdit, p: &mut BodyPiece) {
+    let flags = |f: &mut ColFlags| {
+        for s in [&mut f.index, &mut f.unique, &mut f.primary_key]
+            .into_iter()
+            .flatten()
+        {
+            *s = e.span(*s);
+        }
+    };
+    for (c, f) in std::sync::Arc::make_mut(&mut p.columns) {
+        super::shift::column(e, c, true);
+        flags(f);
+    }
+    if let Some(TableName::Literal(_, s) | TableName::Dynamic(s)) = &mut p.tablename {
+        *s = e.span(*s);
+    }
+    if let Some((s, _)) = &mut p.table_args {
+        *s = e.span(*s);
+    }
+    if let Some((_, s)) = &mut p.tablename_attr {
+        *s = e.span(*s);
+    }
+    for n in &mut p.notes {
+        n.span = e.span(n.span);
+    }
+    for f in &mut p.findings {
+        super::shift::finding(e, f);
     }
 }
 
