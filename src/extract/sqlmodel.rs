@@ -961,12 +961,29 @@ impl<'a, 't> Cx<'a, 't> {
                 } else if inner.kind() == "tuple" {
                     code_children(inner)
                 } else {
-                    // `(Index(...))` is just `Index(...)`, not a tuple.
-                    self.model.findings.push(FileFinding::TableArgsNotTuple {
-                        class: table.ident.clone(),
-                        span: span(value),
-                        insert_at: inner.end_byte(),
-                    });
+                    // `(Index(...))` is just `Index(...)`, not a tuple. Reported
+                    // once, naming the class that writes it: the tables that
+                    // inherit it are built after that class (Python defines a
+                    // base before its subclasses) and find it reported.
+                    let at = span(value);
+                    let reported = self.model.findings.iter().any(
+                        |f| matches!(f, FileFinding::TableArgsNotTuple { span, .. } if *span == at),
+                    );
+                    if !reported {
+                        let class = self
+                            .classes
+                            .iter()
+                            .find(|c| {
+                                let d = span(c.decl);
+                                d.start <= at.start && at.end <= d.end
+                            })
+                            .map_or_else(|| table.ident.clone(), |c| c.name.clone());
+                        self.model.findings.push(FileFinding::TableArgsNotTuple {
+                            class,
+                            span: at,
+                            insert_at: inner.end_byte(),
+                        });
+                    }
                     vec![inner]
                 }
             }
