@@ -78,8 +78,9 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     // Where each table's new migration would go, per (ORM, folder of the
-    // declaring file): every table of one folder shares the answer.
-    let mut folders: Folders = Vec::new();
+    // declaring file), is found once per lint (`Ctx::migration_folders`):
+    // every table of one folder shares the answer, also when the rule runs
+    // once per table.
     for st in cx.tenant_tables() {
         if !st.rls.enabled || st.rls.forced || st.rls.enabled_unknown.is_some() {
             continue;
@@ -99,7 +100,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
         .table(label.into_owned());
         // The marker and the fix agree by construction: the (small) file is
         // written first, and the finding is marked fixable only when it exists.
-        if let Some(fix) = fix_of(cx, st, &mut folders)
+        let fix = fix_of(cx, st, &mut cx.migration_folders.borrow_mut());
+        if let Some(fix) = fix
             && cx.wants_fix(&mut d, Safety::Unsafe)
         {
             d = d.fix(fix);
@@ -109,7 +111,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 }
 
 /// Where new migrations go, per (ORM, folder of the declaring file).
-type Folders = Vec<((Orm, Option<PathBuf>), Option<Folder>)>;
+pub(super) type Folders = Vec<((Orm, Option<PathBuf>), Option<Folder>)>;
 
 /// The new migration forcing RLS on `st`, when its convention allows one.
 fn fix_of(cx: &Ctx, st: &SchemaTable, folders: &mut Folders) -> Option<crate::diagnostic::Fix> {

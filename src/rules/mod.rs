@@ -79,6 +79,9 @@ pub struct Ctx<'a> {
     /// The one file the rules of [`FILE_LOCAL`] read in this run, when the
     /// incremental engine re-checks only the file that changed ([`Ctx::files`]).
     only_file: std::cell::Cell<Option<FileId>>,
+    /// Where new migrations go, per (ORM, folder of the declaring file), found
+    /// once per lint for every run of `force-rls` (which runs once per table).
+    migration_folders: std::cell::RefCell<force_rls::Folders>,
     /// Which findings get their fixes computed in this lint.
     fixes: Fixes<'a>,
 }
@@ -514,6 +517,7 @@ impl<'a> Ctx<'a> {
             by_name: std::cell::OnceCell::new(),
             scope: std::cell::Cell::new(Scope::All),
             only_file: std::cell::Cell::new(None),
+            migration_folders: std::cell::RefCell::new(Vec::new()),
             fixes,
         }
     }
@@ -653,11 +657,13 @@ pub fn lint_cached(
             continue;
         }
         let global = run(&cx, def, severity, Scope::None);
-        if !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name) {
+        if !global.is_empty() {
             cache.per_table[ri] = None;
             cache.whole[ri] = run(&cx, def, severity, Scope::All);
             continue;
         }
+        // The rules of EVERY_TABLE_HERE see all their tables again.
+        let dirty = dirty.filter(|_| !EVERY_TABLE_HERE.contains(&def.meta.name));
         match (&mut cache.per_table[ri], dirty) {
             (Some(per), Some(dirty)) => {
                 for &p in dirty {
@@ -742,6 +748,17 @@ pub fn lint_patch(
     {
         return None;
     }
+    // Only for an edit of a file that is no migration (the incremental engine
+    // takes the migration path otherwise): what EVERY_TABLE_HERE rules read
+    // of other files is as it was.
+    if project.file(edited).is_none_or(|f| {
+        matches!(
+            f.model.kind,
+            crate::model::SourceKind::Sql | crate::model::SourceKind::Alembic
+        )
+    }) {
+        return None;
+    }
     let cx = Ctx::new(project, schema, Fixes::None);
     let mut places = std::collections::HashSet::new();
     let mut changed = |old: &[Diagnostic], new: &[Diagnostic]| {
@@ -777,7 +794,7 @@ pub fn lint_patch(
             continue;
         }
         let global = run(&cx, def, severity, Scope::None);
-        let whole = !global.is_empty() || WHOLE_EVERY_TIME.contains(&def.meta.name);
+        let whole = !global.is_empty();
         match (&mut cache.per_table[ri], whole) {
             (None, true) => {
                 let new = run(&cx, def, severity, Scope::All);
@@ -810,9 +827,11 @@ pub fn lint_patch(
 
 /// Rules whose findings read other files than their table's (`force-rls`
 /// marks a finding fixable only when the table's migrations folder takes a
-/// new file: an edit of any migration can change that): [`lint_cached`] runs
-/// them whole every time.
-const WHOLE_EVERY_TIME: &[&str] = &[force_rls::RULE.meta.name];
+/// new file: an edit of any migration can change that): [`lint_cached`]
+/// (the path of migration edits) runs them over every table every time.
+/// They run per table; [`lint_patch`], which serves only edits of files that
+/// are no migration, runs them over the re-resolved tables alone.
+const EVERY_TABLE_HERE: &[&str] = &[force_rls::RULE.meta.name];
 
 /// Rules whose findings in a file come from that file's model alone (and the
 /// configuration), never from the schema's tables or other files: they read
@@ -1119,13 +1138,24 @@ mod cache_tests {
                 )
             })
             .collect::<Vec<_>>();
-        // (before, after, edited file): findings gained in the edited file, lost
-        // again, and changed in a revision between the others' findings.
+        // (before, after, edited file): findings gained in the edited file (it
+        // sits between revisions with findings), and lost again.
         let steps = [
             (files(&plain), files(&stamped), "app/models.py"),
             (files(&stamped), files(&plain), "app/models.py"),
-            (files(&plain), broken, "alembic/versions/c.py"),
         ];
+        // An edited migration is not patched (the engine lints it on the
+        // migration path): the cache is to be built again.
+        {
+            let old = project(&files(&plain));
+            let mut cache = LintCache::default();
+            lint_cached(&old, &old.resolve(), &mut cache, None);
+            let new = project(&broken);
+            let id = new
+                .file_id(&PathBuf::from("/p/alembic/versions/c.py"))
+                .unwrap();
+            assert!(lint_patch(&new, &new.resolve(), &mut cache, &[], id).is_none());
+        }
         for (before, after, edited) in steps {
             let old = project(&before);
             let mut cache = LintCache::default();
