@@ -274,7 +274,14 @@ pub(crate) fn policy_reach(p: &Policy) -> usize {
 /// [`table`] for a table that may be shared: copied only when the edit moves
 /// something in it (it starts at or before [`reach`]).
 pub fn shared_table(e: &TextEdit, t: &mut std::sync::Arc<Table>) {
-    if reach(t) < e.start {
+    shared_table_reaching(e, t, &mut reach(t));
+}
+
+/// [`shared_table`] for a table whose [`reach`] is kept beside it: `reach`
+/// decides without walking the table, and moves with it.
+pub fn shared_table_reaching(e: &TextEdit, t: &mut std::sync::Arc<Table>, reach: &mut usize) {
+    debug_assert_eq!(*reach, self::reach(t), "stale reach of table {}", t.ident);
+    if *reach < e.start {
         debug_assert!(
             {
                 let mut moved = Table::clone(t);
@@ -287,6 +294,7 @@ pub fn shared_table(e: &TextEdit, t: &mut std::sync::Arc<Table>) {
         return;
     }
     table(e, std::sync::Arc::make_mut(t));
+    *reach = e.span(Span::empty(*reach)).end;
 }
 
 /// The spans of `t` that its declaring file owns (`own`), the indexes for which

@@ -1290,11 +1290,7 @@ impl<'a, 't> Cx<'a, 't> {
             shift_piece(e, &mut p);
         }
         if let Some(b) = &mut p.built {
-            debug_assert_eq!(b.reach, super::shift::reach(&b.table), "{}", b.table.ident);
-            if b.reach >= e.start {
-                super::shift::table(e, std::sync::Arc::make_mut(&mut b.table));
-                b.reach = e.span(Span::empty(b.reach)).end;
-            }
+            super::shift::shared_table_reaching(e, &mut b.table, &mut b.reach);
             for n in &mut b.notes {
                 n.span = e.span(n.span);
             }
