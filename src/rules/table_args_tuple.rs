@@ -7,7 +7,9 @@
 //! **Why it matters.** Parentheses alone do not make a tuple in Python: the value
 //! above is the `Index` itself. SQLAlchemy requires `__table_args__` to be a tuple
 //! or a dict and refuses the class when the module is imported, so the
-//! application does not start (and the index is not created).
+//! application does not start (and the index is not created). A table class
+//! that inherits the value from a base class adds no second finding: the one
+//! place is reported once, naming the class that writes it.
 //!
 //! **Example.**
 //!
