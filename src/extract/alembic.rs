@@ -13,6 +13,7 @@
 use crate::extract::sql;
 use crate::extract::sql_ddl::{db_default, qualified, render};
 use crate::extract::syntax::Fields as _;
+use crate::extract::syntax::Kind as _;
 use crate::extract::syntax::{
     PyArgs, code_children, py_args, py_bool, py_callee, py_dotted, py_imports, py_is_interpolated,
     py_last_segment, py_named_children, py_sequence_items, py_string, py_unparen, span, text,
@@ -124,24 +125,24 @@ struct Cx<'a, 't> {
 
 impl<'a, 't> Cx<'a, 't> {
     fn assignment(stmt: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
-        if stmt.kind() != "expression_statement" {
+        if stmt.kind_str() != "expression_statement" {
             return None;
         }
         let a = py_named_children(stmt).first().copied()?;
-        if a.kind() != "assignment" {
+        if a.kind_str() != "assignment" {
             return None;
         }
         let left = a.field("left")?;
         let right = a.field("right")?;
-        (left.kind() == "identifier").then_some((left, right))
+        (left.kind_str() == "identifier").then_some((left, right))
     }
 
     /// Remember a module-level helper function (`def _backfill(): ...`).
     fn helper(&mut self, stmt: Node<'t>) {
-        let def = match stmt.kind() {
+        let def = match stmt.kind_str() {
             "function_definition" => stmt,
             "decorated_definition" => match stmt.field("definition") {
-                Some(d) if d.kind() == "function_definition" => d,
+                Some(d) if d.kind_str() == "function_definition" => d,
                 _ => return,
             },
             _ => return,
@@ -166,7 +167,7 @@ impl<'a, 't> Cx<'a, 't> {
             py_callee(right, src).is_some_and(|c| matches!(py_last_segment(c), "text" | "DDL"));
         if py_string(right, src).is_some() || sql_call {
             self.consts.insert(name, Binding::Str(right));
-        } else if matches!(right.kind(), "list" | "tuple") {
+        } else if matches!(right.kind_str(), "list" | "tuple") {
             let items = py_sequence_items(right).unwrap_or_default();
             let values: Vec<String> = items
                 .iter()
@@ -180,7 +181,7 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn top(&mut self, stmt: Node<'t>) {
         let src = self.src;
-        match stmt.kind() {
+        match stmt.kind_str() {
             "import_statement" | "import_from_statement" => {
                 self.model.imports.extend(py_imports(stmt, src));
             }
@@ -195,7 +196,7 @@ impl<'a, 't> Cx<'a, 't> {
                     "down_revision" => {
                         let right = py_unparen(right);
                         self.mig.down_revisions = match py_sequence_items(right) {
-                            Some(items) if right.kind() != "parenthesized_expression" => items
+                            Some(items) if right.kind_str() != "parenthesized_expression" => items
                                 .into_iter()
                                 .filter_map(|n| py_string(n, src).map(|(s, _)| s.into_owned()))
                                 .collect(),
@@ -210,7 +211,7 @@ impl<'a, 't> Cx<'a, 't> {
             "function_definition" => self.function(stmt),
             "decorated_definition" => {
                 if let Some(def) = stmt.field("definition")
-                    && def.kind() == "function_definition"
+                    && def.kind_str() == "function_definition"
                 {
                     self.function(def);
                 }
@@ -239,7 +240,7 @@ impl<'a, 't> Cx<'a, 't> {
                         "syntax error in upgrade(); some operations may be missing",
                     );
                     for c in py_named_children(def) {
-                        if c.kind() == "ERROR" {
+                        if c.kind_str() == "ERROR" {
                             self.scan_error(c, &Scope::default(), 0);
                         }
                     }
@@ -258,14 +259,14 @@ impl<'a, 't> Cx<'a, 't> {
         if depth > 64 {
             return;
         }
-        if node.kind() == "call"
+        if node.kind_str() == "call"
             && let Some(func) = node.field("function")
-            && func.kind() == "attribute"
+            && func.kind_str() == "attribute"
         {
             self.call(node, scope);
             return;
         }
-        if node.kind() == "ERROR" && text(node, self.src).starts_with("def ") {
+        if node.kind_str() == "ERROR" && text(node, self.src).starts_with("def ") {
             return;
         }
         for c in py_named_children(node) {
@@ -281,10 +282,10 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn statement(&mut self, stmt: Node<'t>, scope: &Scope) {
         let src = self.src;
-        match stmt.kind() {
+        match stmt.kind_str() {
             "expression_statement" => {
                 for e in code_children(stmt) {
-                    let e = match e.kind() {
+                    let e = match e.kind_str() {
                         "assignment" => match e.field("right") {
                             Some(r) => r,
                             None => continue,
@@ -292,12 +293,12 @@ impl<'a, 't> Cx<'a, 't> {
                         _ => e,
                     };
                     let e = py_unparen(e);
-                    let e = if e.kind() == "await" {
+                    let e = if e.kind_str() == "await" {
                         code_children(e).first().copied().unwrap_or(e)
                     } else {
                         e
                     };
-                    if e.kind() == "call" {
+                    if e.kind_str() == "call" {
                         self.call(e, scope);
                     }
                 }
@@ -305,14 +306,14 @@ impl<'a, 't> Cx<'a, 't> {
             "with_statement" => {
                 let mut inner = scope.clone();
                 for clause in code_children(stmt) {
-                    if clause.kind() != "with_clause" {
+                    if clause.kind_str() != "with_clause" {
                         continue;
                     }
                     for item in code_children(clause) {
                         let Some(value) = item.field("value") else {
                             continue;
                         };
-                        if value.kind() != "as_pattern" {
+                        if value.kind_str() != "as_pattern" {
                             continue;
                         }
                         let kids = code_children(value);
@@ -342,13 +343,13 @@ impl<'a, 't> Cx<'a, 't> {
             "for_statement" => {
                 let mut inner = scope.clone();
                 if let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right"))
-                    && left.kind() == "identifier"
+                    && left.kind_str() == "identifier"
                     && let Some(values) = self.list_value(right, scope)
                 {
                     inner.loops.insert(text(left, src).to_string(), values);
                 }
                 for part in code_children(stmt) {
-                    if matches!(part.kind(), "block" | "else_clause") {
+                    if matches!(part.kind_str(), "block" | "else_clause") {
                         self.block_or_clause(part, &inner);
                     }
                 }
@@ -363,11 +364,11 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn block_or_clause(&mut self, node: Node<'t>, scope: &Scope) {
-        match node.kind() {
+        match node.kind_str() {
             "block" => self.block(node, scope),
             "else_clause" | "elif_clause" | "except_clause" | "finally_clause" => {
                 for c in code_children(node) {
-                    if c.kind() == "block" {
+                    if c.kind_str() == "block" {
                         self.block(c, scope);
                     }
                 }
@@ -383,7 +384,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some((s, _)) = py_string(node, src) {
             return Some(s.into_owned());
         }
-        match node.kind() {
+        match node.kind_str() {
             "call" if py_callee(node, src).is_some_and(|c| py_last_segment(c) == "f") => {
                 let first = py_args(node, src).positional.first().copied()?;
                 self.string_value(first)
@@ -408,7 +409,7 @@ impl<'a, 't> Cx<'a, 't> {
                     .collect(),
             );
         }
-        if node.kind() == "identifier" {
+        if node.kind_str() == "identifier" {
             let name = text(node, src);
             if let Some(v) = scope.loops.get(name) {
                 return Some(v.clone());
@@ -436,7 +437,7 @@ impl<'a, 't> Cx<'a, 't> {
         let Some(func) = call.field("function") else {
             return;
         };
-        if func.kind() == "identifier" {
+        if func.kind_str() == "identifier" {
             // A helper of this module: its operations are upgrade()'s.
             let name = text(func, src);
             if let Some(body) = self.funcs.get(name).copied()
@@ -449,7 +450,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             return;
         }
-        if func.kind() != "attribute" {
+        if func.kind_str() != "attribute" {
             return;
         }
         let (Some(object), Some(method)) = (func.field("object"), func.field("attribute")) else {
@@ -496,7 +497,7 @@ impl<'a, 't> Cx<'a, 't> {
                 let column = pos(shift)
                     .or(args.kw("column"))
                     .map(py_unparen)
-                    .filter(|c| c.kind() == "call")
+                    .filter(|c| c.kind_str() == "call")
                     .and_then(|c| py_args(c, src).positional.first().copied())
                     .and_then(|n| self.string_value(n));
                 match (table("table_name"), column) {
@@ -578,7 +579,7 @@ impl<'a, 't> Cx<'a, 't> {
         let src = self.src;
         let node = py_unparen(node);
         match py_sequence_items(node) {
-            Some(items) if node.kind() != "parenthesized_expression" => items
+            Some(items) if node.kind_str() != "parenthesized_expression" => items
                 .into_iter()
                 .map(|n| {
                     self.string_value(n)
@@ -691,7 +692,7 @@ impl<'a, 't> Cx<'a, 't> {
         }
         let src = self.src;
         let node = py_unparen(node);
-        match node.kind() {
+        match node.kind_str() {
             "string" | "concatenated_string" => {
                 if !py_is_interpolated(node) {
                     return Some(SqlSource::Literal(node));
@@ -719,7 +720,7 @@ impl<'a, 't> Cx<'a, 't> {
     /// (loop variables, string constants) → each substituted text.
     fn expand_fstring(&self, node: Node<'t>, scope: &Scope) -> Option<Vec<String>> {
         let src = self.src;
-        if node.kind() != "string" {
+        if node.kind_str() != "string" {
             return None;
         }
         // Pieces: literal text or a variable name.
@@ -727,13 +728,13 @@ impl<'a, 't> Cx<'a, 't> {
         let mut cursor_start = None;
         let mut vars: Vec<&str> = Vec::new();
         for c in py_named_children(node) {
-            match c.kind() {
+            match c.kind_str() {
                 "string_start" => cursor_start = Some(c.end_byte()),
                 "interpolation" => {
                     let start = cursor_start?;
                     pieces.push(Ok(src.get(start..c.start_byte())?));
                     let expr = c.field("expression")?;
-                    if expr.kind() != "identifier"
+                    if expr.kind_str() != "identifier"
                         || c.field("format_specifier").is_some()
                         || c.field("type_conversion").is_some()
                     {
@@ -807,7 +808,7 @@ impl<'a, 't> Cx<'a, 't> {
     /// A string argument and the span of its literal (inside `op.f(...)` too).
     fn string_at(&self, node: Node<'t>) -> Option<(String, Span)> {
         let node = py_unparen(node);
-        if node.kind() == "call"
+        if node.kind_str() == "call"
             && py_callee(node, self.src).is_some_and(|c| py_last_segment(c) == "f")
         {
             let first = py_args(node, self.src).positional.first().copied()?;
@@ -821,7 +822,7 @@ impl<'a, 't> Cx<'a, 't> {
     fn names(&self, node: Node<'t>) -> Option<Vec<String>> {
         let node = py_unparen(node);
         if let Some(items) = py_sequence_items(node)
-            && node.kind() != "parenthesized_expression"
+            && node.kind_str() != "parenthesized_expression"
         {
             return items.into_iter().map(|n| self.string_value(n)).collect();
         }
@@ -854,7 +855,7 @@ impl<'a, 't> Cx<'a, 't> {
     fn server_default(&self, node: Node<'t>) -> Option<DbDefault> {
         let src = self.src;
         let node = py_unparen(node);
-        if node.kind() == "none" {
+        if node.kind_str() == "none" {
             return None;
         }
         if let Some((s, _)) = py_string(node, src) {
@@ -1274,7 +1275,7 @@ impl<'a, 't> Cx<'a, 't> {
     fn index_elements(&self, node: Node<'t>) -> Vec<Option<String>> {
         let node = py_unparen(node);
         let items = match py_sequence_items(node) {
-            Some(items) if node.kind() != "parenthesized_expression" => items,
+            Some(items) if node.kind_str() != "parenthesized_expression" => items,
             _ => vec![node],
         };
         items
@@ -1319,7 +1320,7 @@ impl<'a, 't> Cx<'a, 't> {
             None => {}
         }
         if let Some(d) = args.kw("server_default") {
-            match py_unparen(d).kind() {
+            match py_unparen(d).kind_str() {
                 // `False` (the default) leaves it alone.
                 "false" => {}
                 "none" => change(ColumnChange::DropDefault),
@@ -1360,9 +1361,11 @@ impl<'a, 't> Cx<'a, 't> {
             name,
         };
         // `*columns` splats cannot be read.
-        let mut partial = call
-            .field("arguments")
-            .is_some_and(|l| code_children(l).iter().any(|a| a.kind() == "list_splat"));
+        let mut partial = call.field("arguments").is_some_and(|l| {
+            code_children(l)
+                .iter()
+                .any(|a| a.kind_str() == "list_splat")
+        });
         let mut columns = Vec::new();
         let mut indexes = Vec::new();
         let mut primary_key = None;
@@ -1543,21 +1546,23 @@ enum SqlSource<'t> {
 
 /// Only `pass`, `...`, docstrings/strings, comments or `raise NotImplementedError`.
 fn body_is_empty(block: Node<'_>, src: &str) -> bool {
-    code_children(block).into_iter().all(|s| match s.kind() {
-        "pass_statement" => true,
-        "expression_statement" => code_children(s)
-            .iter()
-            .all(|e| matches!(e.kind(), "ellipsis" | "string" | "concatenated_string")),
-        "raise_statement" => code_children(s).first().is_some_and(|e| {
-            let e = if e.kind() == "call" {
-                e.field("function").unwrap_or(*e)
-            } else {
-                *e
-            };
-            py_dotted(e, src).is_some_and(|d| py_last_segment(d) == "NotImplementedError")
-        }),
-        _ => false,
-    })
+    code_children(block)
+        .into_iter()
+        .all(|s| match s.kind_str() {
+            "pass_statement" => true,
+            "expression_statement" => code_children(s)
+                .iter()
+                .all(|e| matches!(e.kind_str(), "ellipsis" | "string" | "concatenated_string")),
+            "raise_statement" => code_children(s).first().is_some_and(|e| {
+                let e = if e.kind_str() == "call" {
+                    e.field("function").unwrap_or(*e)
+                } else {
+                    *e
+                };
+                py_dotted(e, src).is_some_and(|d| py_last_segment(d) == "NotImplementedError")
+            }),
+            _ => false,
+        })
 }
 
 #[cfg(test)]

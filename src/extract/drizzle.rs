@@ -9,6 +9,7 @@
 
 use super::shift::TextEdit;
 use super::syntax::{field, first_named, inner_span, js_string, named_children, span, text};
+use crate::extract::syntax::Kind as _;
 use crate::model::{
     Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
     ExtraConfig, ExtraForm, FileId, FileModel, ForeignKey, HelperCall, Import, Index, IndexOrigin,
@@ -58,7 +59,7 @@ pub(crate) fn extract_reusing(
 pub(crate) fn collect_imports(root: Node<'_>, src: &str) -> Vec<Import> {
     let mut out = Vec::new();
     for stmt in top_statements(root) {
-        if stmt.kind() == "import_statement" {
+        if stmt.kind_str() == "import_statement" {
             import_bindings(stmt, src, |b| out.push(b.to_import()));
         }
     }
@@ -70,7 +71,7 @@ pub(crate) fn collect_imports(root: Node<'_>, src: &str) -> Vec<Import> {
 fn top_statements(root: Node<'_>) -> Vec<Node<'_>> {
     fn go<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>, depth: u32) {
         for ch in named_children(node) {
-            if ch.kind() == "ERROR" && depth < 4 {
+            if ch.kind_str() == "ERROR" && depth < 4 {
                 go(ch, out, depth + 1);
                 // Kept too, so a table broken into loose tokens can be salvaged.
                 out.push(ch);
@@ -107,9 +108,9 @@ fn import_bindings<'a>(stmt: Node<'_>, src: &'a str, mut push: impl FnMut(Bindin
     let Some(module) = field(stmt, "source").and_then(|s| js_string(s, src)) else {
         return;
     };
-    for clause in named_children(stmt).filter(|c| c.kind() == "import_clause") {
+    for clause in named_children(stmt).filter(|c| c.kind_str() == "import_clause") {
         for c in named_children(clause) {
-            match c.kind() {
+            match c.kind_str() {
                 "identifier" => push(Binding {
                     local: text(c, src),
                     imported: "default",
@@ -127,7 +128,7 @@ fn import_bindings<'a>(stmt: Node<'_>, src: &'a str, mut push: impl FnMut(Bindin
                     }
                 }
                 "named_imports" => {
-                    for spec in named_children(c).filter(|s| s.kind() == "import_specifier") {
+                    for spec in named_children(c).filter(|s| s.kind_str() == "import_specifier") {
                         let Some(name) = field(spec, "name") else {
                             continue;
                         };
@@ -519,7 +520,7 @@ impl<'a> Extractor<'a> {
         map.get(name)
     }
 
-    /// `node.kind()` through a per-file table (the binding's `kind()` measures and
+    /// `node.kind_str()` through a per-file table (the binding's `kind()` measures and
     /// validates the C string on every call).
     fn kind<'n>(&self, node: impl std::borrow::Borrow<Node<'n>>) -> &'static str {
         let node = node.borrow();
@@ -563,7 +564,7 @@ impl<'a> Extractor<'a> {
             "string" => {}
             "template_string" => {
                 if node.named_child_count() > 0
-                    && named_children(node).any(|c| c.kind() == "template_substitution")
+                    && named_children(node).any(|c| c.kind_str() == "template_substitution")
                 {
                     return None;
                 }
@@ -800,7 +801,7 @@ impl<'a> Extractor<'a> {
         let Some(decl) = decl else { return };
         match self.kind(decl) {
             "lexical_declaration" | "variable_declaration" => {
-                for d in named_children(decl).filter(|d| d.kind() == "variable_declarator") {
+                for d in named_children(decl).filter(|d| d.kind_str() == "variable_declarator") {
                     let (Some(name), Some(value)) =
                         (self.fd(d, self.f.name), self.fd(d, self.f.value))
                     else {
@@ -1080,7 +1081,7 @@ impl<'a> Extractor<'a> {
     ) -> Option<(Column, bool)> {
         let mut merged: Option<(Column, bool)> = None;
         for &ret in rets {
-            if self.unwrap(ret).kind() == "object" {
+            if self.unwrap(ret).kind_str() == "object" {
                 return None;
             }
             let (c, ok) = self.column(key, key_span, sp, ret, env);
@@ -1115,7 +1116,7 @@ impl<'a> Extractor<'a> {
 
     fn last_return(&self, block: Node<'a>) -> Option<Node<'a>> {
         named_children(block)
-            .filter(|s| s.kind() == "return_statement")
+            .filter(|s| s.kind_str() == "return_statement")
             .last()
             .and_then(first_named)
     }
@@ -1218,7 +1219,7 @@ impl<'a> Extractor<'a> {
                     if cur.has_error()
                         || self
                             .fd(cur, self.f.object)
-                            .is_some_and(|o| self.unwrap(o).kind() == "call_expression") =>
+                            .is_some_and(|o| self.unwrap(o).kind_str() == "call_expression") =>
                 {
                     match self.fd(cur, self.f.object) {
                         Some(o) => cur = self.unwrap(o),
@@ -1254,7 +1255,8 @@ impl<'a> Extractor<'a> {
                 let inner = inner_span(node);
                 let mut out = String::new();
                 let mut last = inner.start;
-                for sub in named_children(node).filter(|c| c.kind() == "template_substitution") {
+                for sub in named_children(node).filter(|c| c.kind_str() == "template_substitution")
+                {
                     out.push_str(&self.src[last..sub.start_byte()]);
                     let e = first_named(sub)?;
                     out.push_str(&self.eval_str_d(e, env, depth + 1)?.0);
@@ -1360,7 +1362,7 @@ impl<'a> Extractor<'a> {
         let mut cursor = err.walk();
         let kids: Vec<Node<'a>> = err
             .children(&mut cursor)
-            .filter(|k| k.kind() != "comment" && (k.is_named() || self.kind(k) == "export"))
+            .filter(|k| k.kind_str() != "comment" && (k.is_named() || self.kind(k) == "export"))
             .collect();
         let mut i = 0;
         while i + 2 < kids.len() {
@@ -1381,7 +1383,7 @@ impl<'a> Extractor<'a> {
             if self.model.tables.iter().any(|t| t.ident == ident) {
                 return;
             }
-            let exported = kids[..i].iter().any(|k| k.kind() == "export");
+            let exported = kids[..i].iter().any(|k| k.kind_str() == "export");
             let mut cols = Cols::default();
             let mut j = i + 3;
             while j + 1 < kids.len() {
@@ -1405,7 +1407,7 @@ impl<'a> Extractor<'a> {
             }
             let start = kids[..i]
                 .iter()
-                .find(|k| k.kind() == "export")
+                .find(|k| k.kind_str() == "export")
                 .map_or(id.start_byte(), |k| k.start_byte());
             let mut name_str = self.eval_str(name, &Vec::new()).map(|s| s.0);
             if let Callee::Local(n) = self.callee(f) {
@@ -1458,7 +1460,8 @@ impl<'a> Extractor<'a> {
                 match self.kind(c) {
                     "export_clause" => {
                         any = true;
-                        for spec in named_children(c).filter(|s| s.kind() == "export_specifier") {
+                        for spec in named_children(c).filter(|s| s.kind_str() == "export_specifier")
+                        {
                             let Some(name) = self.fd(spec, self.f.name) else {
                                 continue;
                             };
@@ -1497,9 +1500,11 @@ impl<'a> Extractor<'a> {
         if let Some(decl) = self.fd(stmt, self.f.declaration) {
             match self.kind(decl) {
                 "lexical_declaration" | "variable_declaration" => {
-                    for d in named_children(decl).filter(|d| d.kind() == "variable_declarator") {
-                        if let Some(n) =
-                            self.fd(d, self.f.name).filter(|n| n.kind() == "identifier")
+                    for d in named_children(decl).filter(|d| d.kind_str() == "variable_declarator")
+                    {
+                        if let Some(n) = self
+                            .fd(d, self.f.name)
+                            .filter(|n| n.kind_str() == "identifier")
                         {
                             let n = self.t(n).to_string();
                             self.model.exports.push(n);
@@ -1536,8 +1541,8 @@ impl<'a> Extractor<'a> {
             }
             return;
         }
-        for c in named_children(stmt).filter(|c| c.kind() == "export_clause") {
-            for spec in named_children(c).filter(|s| s.kind() == "export_specifier") {
+        for c in named_children(stmt).filter(|c| c.kind_str() == "export_clause") {
+            for spec in named_children(c).filter(|s| s.kind_str() == "export_specifier") {
                 let Some(name) = self.fd(spec, self.f.name) else {
                     continue;
                 };
@@ -1551,7 +1556,7 @@ impl<'a> Extractor<'a> {
 
     fn declaration(&mut self, decl: Node<'a>, stmt: Node<'a>, exported: bool) {
         let declarators: Vec<Node<'a>> = named_children(decl)
-            .filter(|d| d.kind() == "variable_declarator")
+            .filter(|d| d.kind_str() == "variable_declarator")
             .collect();
         let single = declarators.len() == 1;
         for d in declarators {
@@ -1810,7 +1815,7 @@ impl<'a> Extractor<'a> {
             match l.name {
                 "with" => {
                     if let Some(o) = args.first().map(|a| self.unwrap(a))
-                        && o.kind() == "object"
+                        && o.kind_str() == "object"
                         && let Some(val) = self.option(o, "securityInvoker")
                     {
                         view.security_invoker = match self.t(self.unwrap(val)) {
@@ -1845,7 +1850,7 @@ impl<'a> Extractor<'a> {
                     view.reads.push(q);
                 }
             }
-            for sub in named_children(tpl).filter(|c| c.kind() == "template_substitution") {
+            for sub in named_children(tpl).filter(|c| c.kind_str() == "template_substitution") {
                 if let Some(e) = first_named(sub).map(|e| self.unwrap(e))
                     && self.kind(e) == "identifier"
                 {
@@ -1889,7 +1894,7 @@ impl<'a> Extractor<'a> {
                 && let (Some(obj), Some(prop)) =
                     (self.fd(f, self.f.object), self.fd(f, self.f.property))
                 && self.t(prop) == "enableRLS"
-                && self.unwrap(obj).kind() == "call_expression"
+                && self.unwrap(obj).kind_str() == "call_expression"
             {
                 rls = Some(Span::new(prop.start_byte(), call.end_byte()));
                 call = self.unwrap(obj);
@@ -2193,7 +2198,7 @@ impl<'a> Extractor<'a> {
                     .filter(|p| !p.is_empty());
                 self.returned(v)
                     .map(|n| self.unwrap(n))
-                    .filter(|r| r.kind() == "object")
+                    .filter(|r| r.kind_str() == "object")
                     .map(|r| (r, env2))
             }
             _ => None,
@@ -2317,7 +2322,9 @@ impl<'a> Extractor<'a> {
                         match func {
                             Some(func)
                                 if !rets.is_empty()
-                                    && rets.iter().all(|r| self.unwrap(*r).kind() != "object") =>
+                                    && rets
+                                        .iter()
+                                        .all(|r| self.unwrap(*r).kind_str() != "object") =>
                             {
                                 if self.depth >= MAX_DEPTH {
                                     self.note(base, "column helpers nested too deeply");
@@ -2464,7 +2471,7 @@ impl<'a> Extractor<'a> {
     /// The value of property `key` in object literal `obj`.
     fn option(&self, obj: Node<'a>, key: &str) -> Option<Node<'a>> {
         named_children(obj)
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_str() == "pair")
             .find_map(|p| {
                 let k = self.fd(p, self.f.key)?;
                 let kt = self.js_str(k).unwrap_or_else(|| self.t(k));
@@ -2514,7 +2521,7 @@ impl<'a> Extractor<'a> {
         } else {
             Some(f)
         };
-        let Some(body) = body.filter(|b| b.kind() == "member_expression") else {
+        let Some(body) = body.filter(|b| b.kind_str() == "member_expression") else {
             self.note(f, "references() target not understood");
             return None;
         };
@@ -2523,7 +2530,7 @@ impl<'a> Extractor<'a> {
         let on_delete = args
             .get(1)
             .map(|a| self.unwrap(a))
-            .filter(|o| o.kind() == "object")
+            .filter(|o| o.kind_str() == "object")
             .and_then(|o| self.option(o, "onDelete"))
             .and_then(|v| self.eval_str(v, &Vec::new()))
             .map(|s| s.0);
@@ -2552,7 +2559,7 @@ impl<'a> Extractor<'a> {
             return None;
         }
         self.fd(node, self.f.arguments)
-            .filter(|a| a.kind() == "template_string")
+            .filter(|a| a.kind_str() == "template_string")
     }
 
     /// The contents of a template with `${t.x}` rendered as `x`, strings bound in
@@ -2561,7 +2568,7 @@ impl<'a> Extractor<'a> {
         let inner = inner_span(tpl);
         let mut out = String::new();
         let mut last = inner.start;
-        for sub in named_children(tpl).filter(|c| c.kind() == "template_substitution") {
+        for sub in named_children(tpl).filter(|c| c.kind_str() == "template_substitution") {
             out.push_str(&self.src[last..sub.start_byte()]);
             match first_named(sub) {
                 Some(e) => self.render_subst(e, sub, env, &mut out, 0),
@@ -2788,7 +2795,7 @@ impl<'a> Extractor<'a> {
                 let Some(o) = args
                     .first()
                     .map(|a| self.unwrap(a))
-                    .filter(|o| o.kind() == "object")
+                    .filter(|o| o.kind_str() == "object")
                 else {
                     self.note(node, "foreignKey config not understood");
                     return;
@@ -3008,7 +3015,7 @@ impl<'a> Extractor<'a> {
         if let Some(o) = args
             .get(1)
             .map(|a| self.unwrap(a))
-            .filter(|o| o.kind() == "object")
+            .filter(|o| o.kind_str() == "object")
         {
             for pair in named_children(o) {
                 let (Some(k), Some(v)) = (self.fd(pair, self.f.key), self.fd(pair, self.f.value))
@@ -3067,7 +3074,7 @@ impl<'a> Extractor<'a> {
             .args(base)
             .first()
             .map(|a| self.unwrap(a))
-            .filter(|o| o.kind() == "object")
+            .filter(|o| o.kind_str() == "object")
         else {
             self.note(base, "crudPolicy config not understood");
             return;

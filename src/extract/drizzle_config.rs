@@ -5,6 +5,7 @@
 
 use super::drizzle::collect_imports;
 use super::syntax::{field, first_named, js_string, named_children, span, text, unwrap_expr};
+use crate::extract::syntax::Kind as _;
 use crate::model::{DrizzleConfigFacts, FileModel, Note, SourceKind};
 use tree_sitter::{Node, Tree};
 
@@ -36,7 +37,7 @@ pub fn extract(src: &str, tree: &Tree) -> FileModel {
 /// The expression of `export default X` or `module.exports = X`.
 fn exported_value<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
     for stmt in named_children(root) {
-        match stmt.kind() {
+        match stmt.kind_str() {
             "export_statement" => {
                 if let Some(v) = field(stmt, "value") {
                     return Some(v);
@@ -44,7 +45,7 @@ fn exported_value<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
             }
             "expression_statement" => {
                 let e = first_named(stmt).map(unwrap_expr)?;
-                if e.kind() == "assignment_expression"
+                if e.kind_str() == "assignment_expression"
                     && field(e, "left").is_some_and(|l| text(l, src) == "module.exports")
                 {
                     return field(e, "right");
@@ -63,7 +64,7 @@ fn config_object<'t>(root: Node<'t>, node: Node<'t>, src: &str, depth: u32) -> O
         return None;
     }
     let node = unwrap_expr(node);
-    match node.kind() {
+    match node.kind_str() {
         "object" => Some(node),
         "call_expression" => {
             let args = field(node, "arguments")?;
@@ -81,13 +82,13 @@ fn config_object<'t>(root: Node<'t>, node: Node<'t>, src: &str, depth: u32) -> O
 
 fn find_const<'t>(root: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
     for stmt in named_children(root) {
-        let decl = match stmt.kind() {
+        let decl = match stmt.kind_str() {
             "export_statement" => field(stmt, "declaration"),
             "lexical_declaration" | "variable_declaration" => Some(stmt),
             _ => None,
         };
         let Some(decl) = decl else { continue };
-        for d in named_children(decl).filter(|d| d.kind() == "variable_declarator") {
+        for d in named_children(decl).filter(|d| d.kind_str() == "variable_declarator") {
             if field(d, "name").is_some_and(|n| text(n, src) == name) {
                 return field(d, "value");
             }
@@ -105,7 +106,7 @@ fn read_facts(
     let mut facts = DrizzleConfigFacts::default();
     for member in named_children(obj) {
         // `{ out }` shorthand: the value is a constant of this file.
-        let (key, v) = match member.kind() {
+        let (key, v) = match member.kind_str() {
             "pair" => {
                 let (Some(k), Some(v)) = (field(member, "key"), field(member, "value")) else {
                     continue;
@@ -137,7 +138,7 @@ fn read_facts(
             "schema" => {
                 if let Some(s) = lit {
                     facts.schema.push(s);
-                } else if v.kind() == "array" {
+                } else if v.kind_str() == "array" {
                     for e in named_children(v) {
                         match js_string(unwrap_expr(e), src) {
                             Some(s) => facts.schema.push(s.to_string()),

@@ -10,6 +10,7 @@
 
 use super::shift::TextEdit;
 use crate::extract::syntax::Fields as _;
+use crate::extract::syntax::Kind as _;
 use crate::extract::syntax::{
     PyArgs, code_children, py_args, py_bool, py_callee, py_dict_items, py_dotted, py_imports,
     py_is_interpolated, py_last_segment, py_named_children, py_sequence_items, py_string,
@@ -292,16 +293,16 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn collect_stmt(&mut self, stmt: Node<'t>, top: bool) {
         let src = self.src;
-        match stmt.kind() {
+        match stmt.kind_str() {
             "import_statement" | "import_from_statement" => {
                 self.model.imports.extend(py_imports(stmt, src));
             }
             "class_definition" if top => self.add_class(stmt, stmt),
             "decorated_definition" if top => {
                 if let Some(def) = stmt.field("definition") {
-                    if def.kind() == "class_definition" {
+                    if def.kind_str() == "class_definition" {
                         self.add_class(stmt, def);
-                    } else if def.kind() == "function_definition" {
+                    } else if def.kind_str() == "function_definition" {
                         self.add_factory(def);
                     }
                 }
@@ -309,9 +310,9 @@ impl<'a, 't> Cx<'a, 't> {
             "function_definition" if top => self.add_factory(stmt),
             "expression_statement" if top => {
                 if let Some(a) = py_named_children(stmt).first().copied()
-                    && a.kind() == "assignment"
+                    && a.kind_str() == "assignment"
                     && let (Some(left), Some(right)) = (a.field("left"), a.field("right"))
-                    && left.kind() == "identifier"
+                    && left.kind_str() == "identifier"
                     && let Some(callee) = py_callee(right, src)
                     && matches!(
                         py_last_segment(callee),
@@ -321,9 +322,9 @@ impl<'a, 't> Cx<'a, 't> {
                     self.decl_vars
                         .push((text(left, src).to_string(), span(stmt)));
                 } else if let Some(a) = py_named_children(stmt).first().copied()
-                    && a.kind() == "assignment"
+                    && a.kind_str() == "assignment"
                     && let (Some(left), Some(right)) = (a.field("left"), a.field("right"))
-                    && left.kind() == "identifier"
+                    && left.kind_str() == "identifier"
                     && looks_like_type(right, src)
                 {
                     self.aliases.insert(text(left, src).to_string(), right);
@@ -357,10 +358,10 @@ impl<'a, 't> Cx<'a, 't> {
                 table_kw = py_bool(v);
             }
         }
-        let as_declarative = decl.kind() == "decorated_definition"
+        let as_declarative = decl.kind_str() == "decorated_definition"
             && py_named_children(decl)
                 .iter()
-                .any(|d| d.kind() == "decorator" && text(*d, src).contains("as_declarative"));
+                .any(|d| d.kind_str() == "decorator" && text(*d, src).contains("as_declarative"));
         if bases
             .iter()
             .any(|b| py_last_segment(b) == "TypeDecorator" || self.decorators.contains_key(b))
@@ -370,7 +371,7 @@ impl<'a, 't> Cx<'a, 't> {
                 code_children(body).into_iter().find_map(|st| {
                     let a = py_named_children(st).first().copied()?;
                     let left = a.field("left")?;
-                    (a.kind() == "assignment" && text(left, src) == "impl")
+                    (a.kind_str() == "assignment" && text(left, src) == "impl")
                         .then(|| a.field("right"))
                         .flatten()
                 })
@@ -409,9 +410,9 @@ impl<'a, 't> Cx<'a, 't> {
         // `def utc_now() -> datetime: return datetime.now(timezone.utc)`
         let ret = code_children(body)
             .into_iter()
-            .find(|s| s.kind() == "return_statement")
+            .find(|s| s.kind_str() == "return_statement")
             .and_then(|r| code_children(r).first().copied());
-        if let Some(call) = ret.map(py_unparen).filter(|r| r.kind() == "call")
+        if let Some(call) = ret.map(py_unparen).filter(|r| r.kind_str() == "call")
             && py_callee(call, src)
                 .is_some_and(|c| matches!(py_last_segment(c), "mapped_column" | "Column" | "Field"))
         {
@@ -951,14 +952,14 @@ impl<'a, 't> Cx<'a, 't> {
     /// dict, or a dict alone.
     fn table_args(&mut self, value: Node<'t>, table: &mut Table, table_name: &str) {
         let src = self.src;
-        let items: Vec<Node<'t>> = match value.kind() {
+        let items: Vec<Node<'t>> = match value.kind_str() {
             "tuple" => code_children(value),
             "dictionary" => vec![value],
             "parenthesized_expression" => {
                 let inner = py_unparen(value);
-                if inner.kind() == "dictionary" {
+                if inner.kind_str() == "dictionary" {
                     vec![inner]
-                } else if inner.kind() == "tuple" {
+                } else if inner.kind_str() == "tuple" {
                     code_children(inner)
                 } else {
                     // `(Index(...))` is just `Index(...)`, not a tuple. Reported
@@ -1002,7 +1003,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
         };
         for item in items {
-            match item.kind() {
+            match item.kind_str() {
                 "dictionary" => {
                     for (k, v) in py_dict_items(item, src) {
                         if k == "schema"
@@ -1045,7 +1046,7 @@ impl<'a, 't> Cx<'a, 't> {
                 // `postgresql_where="x IS NOT NULL"` / `text("...")`.
                 let predicate = args.kw("postgresql_where").and_then(|w| {
                     let w = py_unparen(w);
-                    if w.kind() == "call"
+                    if w.kind_str() == "call"
                         && py_callee(w, src).is_some_and(|c| py_last_segment(c) == "text")
                     {
                         let a = py_args(w, src);
@@ -1323,7 +1324,7 @@ impl<'a, 't> Cx<'a, 't> {
     ) {
         let src = self.src;
         for stmt in stmts {
-            match stmt.kind() {
+            match stmt.kind_str() {
                 // `if TYPE_CHECKING: ... else: ...`: the runtime branch declares the
                 // columns. Any other condition may hide columns.
                 "if_statement" => {
@@ -1336,7 +1337,7 @@ impl<'a, 't> Cx<'a, 't> {
                         .collect();
                     if type_checking && depth < 4 && alternatives.len() <= 1 {
                         if let Some(alt) = alternatives.first()
-                            && alt.kind() == "else_clause"
+                            && alt.kind_str() == "else_clause"
                             && let Some(b) = alt.field("body")
                         {
                             self.body_statements(code_children(b), style, out, depth + 1);
@@ -1349,7 +1350,7 @@ impl<'a, 't> Cx<'a, 't> {
                     let Some(a) = py_named_children(stmt).first().copied() else {
                         continue;
                     };
-                    if a.kind() != "assignment" {
+                    if a.kind_str() != "assignment" {
                         continue;
                     }
                     self.assignment(stmt, a, style, out);
@@ -1360,7 +1361,7 @@ impl<'a, 't> Cx<'a, 't> {
                     };
                     let name = def.field("name").map(|n| text(n, src));
                     let declared = py_named_children(stmt).iter().any(|d| {
-                        d.kind() == "decorator" && text(*d, src).contains("declared_attr")
+                        d.kind_str() == "decorator" && text(*d, src).contains("declared_attr")
                     });
                     if declared && name == Some("__tablename__") {
                         out.tablename = Some(TableName::Dynamic(span(stmt)));
@@ -1370,7 +1371,7 @@ impl<'a, 't> Cx<'a, 't> {
                             "`__table_args__` is computed (`declared_attr`); not followed",
                         );
                     } else if declared
-                        && def.kind() == "function_definition"
+                        && def.kind_str() == "function_definition"
                         && name.is_some_and(|n| !n.starts_with('_'))
                     {
                         self.declared_column(stmt, def, out);
@@ -1395,14 +1396,14 @@ impl<'a, 't> Cx<'a, 't> {
             .map(|b| {
                 code_children(b)
                     .into_iter()
-                    .filter(|s| s.kind() == "return_statement")
+                    .filter(|s| s.kind_str() == "return_statement")
                     .filter_map(|r| py_named_children(r).first().copied())
                     .collect()
             })
             .unwrap_or_default();
         let call = match returns.as_slice() {
             [one] => Some(py_unparen(*one))
-                .filter(|r| r.kind() == "call")
+                .filter(|r| r.kind_str() == "call")
                 .and_then(|r| py_callee(r, src).map(|c| (r, py_last_segment(c)))),
             _ => None,
         };
@@ -1431,7 +1432,7 @@ impl<'a, 't> Cx<'a, 't> {
         let Some(left) = a.field("left") else {
             return;
         };
-        if left.kind() != "identifier" {
+        if left.kind_str() != "identifier" {
             return;
         }
         let key = text(left, src);
@@ -1476,7 +1477,7 @@ impl<'a, 't> Cx<'a, 't> {
         }
         let mut call = right
             .map(py_unparen)
-            .filter(|r| r.kind() == "call")
+            .filter(|r| r.kind_str() == "call")
             .and_then(|r| py_callee(r, src).map(|c| (r, py_last_segment(c))));
         // `id: Mapped[UUID] = _pk()`: a column helper of this file is the column
         // it returns. When it takes arguments, what the returned call says
@@ -1569,10 +1570,10 @@ impl<'a, 't> Cx<'a, 't> {
         col.not_null = !info.admits_none;
         if let Some(r) = right {
             let r = py_unparen(r);
-            if r.kind() != "none" && r.kind() != "ellipsis" {
+            if r.kind_str() != "none" && r.kind_str() != "ellipsis" {
                 col.client_default = Some(ClientDefault::Other(text(r, self.src).to_string()));
             }
-            if style == Style::Sa && r.kind() == "call" {
+            if style == Style::Sa && r.kind_str() == "call" {
                 self.note(
                     span(r),
                     "column helper not followed; column type taken from the annotation",
@@ -1597,8 +1598,8 @@ impl<'a, 't> Cx<'a, 't> {
         let args = py_args(call, src);
         let default = args.positional.first().copied().or(args.kw("default"));
         if let Some(d) = default.map(py_unparen)
-            && d.kind() != "none"
-            && d.kind() != "ellipsis"
+            && d.kind_str() != "none"
+            && d.kind_str() != "ellipsis"
         {
             col.client_default = Some(ClientDefault::Other(text(d, src).to_string()));
         }
@@ -1608,7 +1609,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(sa_col) = args.kw("sa_column") {
             col.sa_column = true;
             let sa_col = py_unparen(sa_col);
-            if sa_col.kind() == "call" {
+            if sa_col.kind_str() == "call" {
                 let sc = self.parse_sa_column(sa_col);
                 self.apply_sa(&mut col, &mut flags, &sc, info, false);
             } else {
@@ -1755,7 +1756,7 @@ impl<'a, 't> Cx<'a, 't> {
                 out.name = Some((s.into_owned(), span(arg)));
                 continue;
             }
-            let head = match arg.kind() {
+            let head = match arg.kind_str() {
                 "call" => py_callee(arg, src),
                 _ => py_dotted(arg, src),
             }
@@ -1826,7 +1827,7 @@ impl<'a, 't> Cx<'a, 't> {
         let mut ty = if let Some(v) = self.aliases.get(name) {
             let v = py_unparen(*v);
             let v = match py_callee(v, src).map(py_last_segment) {
-                Some("NewType") if v.kind() == "call" => *py_args(v, src).positional.get(1)?,
+                Some("NewType") if v.kind_str() == "call" => *py_args(v, src).positional.get(1)?,
                 _ => v,
             };
             Ann::of(v, src).column_type(&self.enums)
@@ -1949,7 +1950,7 @@ fn type_head(t: &str) -> Option<&str> {
 /// subscript (`Annotated[...]`, `Optional[...]`) or `NewType(...)`.
 fn looks_like_type(node: Node<'_>, src: &str) -> bool {
     let node = py_unparen(node);
-    match node.kind() {
+    match node.kind_str() {
         "identifier" | "attribute" => text(node, src).rsplit('.').next().is_some_and(|l| {
             l.starts_with(|c: char| c.is_ascii_uppercase())
                 || matches!(
@@ -2052,7 +2053,7 @@ impl Ann {
         if depth > 16 {
             return;
         }
-        match node.kind() {
+        match node.kind_str() {
             "type" | "parenthesized_expression" => {
                 if let Some(c) = code_children(node).first() {
                     self.walk(*c, src, depth + 1);
@@ -2061,7 +2062,7 @@ impl Ann {
             "none" => self.admits_none = true,
             "generic_type" | "subscript" => {
                 let (head, params): (Option<Node<'_>>, Vec<Node<'_>>) =
-                    if node.kind() == "subscript" {
+                    if node.kind_str() == "subscript" {
                         let mut cursor = node.walk();
                         let params = node
                             .children_by_field_name("subscript", &mut cursor)
@@ -2071,7 +2072,7 @@ impl Ann {
                         let kids = code_children(node);
                         let params = kids
                             .iter()
-                            .find(|k| k.kind() == "type_parameter")
+                            .find(|k| k.kind_str() == "type_parameter")
                             .map(|tp| code_children(*tp))
                             .unwrap_or_default();
                         (kids.first().copied(), params)
@@ -2171,7 +2172,7 @@ fn python_type(name: &str, enums: &HashSet<String>) -> ColumnType {
 /// A SQLAlchemy type expression (`sa.String(255)`, `DateTime(timezone=True)`, `JSONB`).
 pub(crate) fn sa_type(node: Node<'_>, src: &str, enums: &HashSet<String>) -> ColumnType {
     let node = py_unparen(node);
-    let (head, args) = if node.kind() == "call" {
+    let (head, args) = if node.kind_str() == "call" {
         (py_callee(node, src), Some(py_args(node, src)))
     } else {
         (py_dotted(node, src), None)
@@ -2235,7 +2236,7 @@ fn classify_factory(
             _ => written(),
         };
     }
-    match node.kind() {
+    match node.kind_str() {
         "lambda" => node
             .field("body")
             .map(|b| classify_factory_body(b, src, factories))
@@ -2266,7 +2267,7 @@ fn classify_factory_body(
 ) -> ClientDefault {
     let expr = py_unparen(expr);
     let written = || ClientDefault::Other(text(expr, src).to_string());
-    if expr.kind() != "call" {
+    if expr.kind_str() != "call" {
         return written();
     }
     // `datetime.now(timezone.utc).replace(...)`-style chains: look at the innermost call.
@@ -2297,7 +2298,7 @@ fn classify_server_default(node: Node<'_>, src: &str) -> DbDefault {
     if let Some((s, _)) = py_string(node, src) {
         return classify_sql_default(&s);
     }
-    if node.kind() == "call"
+    if node.kind_str() == "call"
         && let Some(callee) = py_callee(node, src)
     {
         let last = py_last_segment(callee);
@@ -2355,7 +2356,7 @@ fn scan_utcnow(root: Node<'_>, src: &str, out: &mut Vec<FileFinding>) {
             continue;
         };
         let Some(attr) = node.parent() else { continue };
-        if attr.kind() != "attribute" || attr.end_byte() != at + WORD.len() {
+        if attr.kind_str() != "attribute" || attr.end_byte() != at + WORD.len() {
             continue;
         }
         let t = text(attr, src);

@@ -124,11 +124,63 @@ fn field_id(language: &tree_sitter::Language, name: &'static str) -> Option<u16>
     })
 }
 
+/// `node.kind_str()` without its cost: the binding's `kind()` measures and
+/// validates the grammar's C string on every call (a fifth of the time spent
+/// walking SQLModel trees went there). The names are read once per grammar
+/// and thread, then looked up by kind id.
+pub trait Kind {
+    fn kind_str(&self) -> &'static str;
+}
+
+impl Kind for Node<'_> {
+    fn kind_str(&self) -> &'static str {
+        kind_name(self)
+    }
+}
+
+thread_local! {
+    /// Per grammar (at most the three this crate parses): node kind names by id.
+    static KIND_NAMES: std::cell::RefCell<Vec<(tree_sitter::Language, Vec<&'static str>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn kind_name(node: &Node<'_>) -> &'static str {
+    let id = usize::from(node.kind_id());
+    let found = KIND_NAMES.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return None;
+        };
+        let language = node.language();
+        let at = match cache.iter().position(|(l, _)| *l == *language) {
+            Some(i) => i,
+            None => {
+                let names = (0..language.node_kind_count())
+                    .map(|i| {
+                        u16::try_from(i)
+                            .ok()
+                            .and_then(|i| language.node_kind_for_id(i))
+                            .unwrap_or("")
+                    })
+                    .collect();
+                cache.push((language.clone(), names));
+                cache.len() - 1
+            }
+        };
+        cache[at].1.get(id).copied()
+    });
+    match found {
+        Some(k) if !k.is_empty() => k,
+        // ERROR nodes (an id outside the symbol table) and anything unusual:
+        // the binding's answer.
+        _ => node.kind(),
+    }
+}
+
 /// Strip wrappers that do not change a JavaScript/TypeScript value:
 /// parentheses, `x as T`, `x satisfies T`, `x!` and `<T>x`.
 pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
     for _ in 0..32 {
-        let inner = match node.kind() {
+        let inner = match node.kind_str() {
             "parenthesized_expression"
             | "as_expression"
             | "satisfies_expression"
@@ -147,10 +199,10 @@ pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
 /// The raw contents of a JavaScript string literal (`"x"`, `'x'`) or of a template
 /// literal without substitutions (`` `x` ``); escapes are left as written.
 pub fn js_string<'a>(node: Node<'_>, src: &'a str) -> Option<&'a str> {
-    match node.kind() {
+    match node.kind_str() {
         "string" => {}
         "template_string" => {
-            if named_children(node).any(|c| c.kind() == "template_substitution") {
+            if named_children(node).any(|c| c.kind_str() == "template_substitution") {
                 return None;
             }
         }
@@ -187,13 +239,13 @@ pub fn py_named_children(node: Node<'_>) -> Vec<Node<'_>> {
 pub fn code_children(node: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_str() != "comment")
         .collect()
 }
 
 /// Python: strip redundant parentheses around an expression (`((x))` → `x`).
 pub fn py_unparen(mut node: Node<'_>) -> Node<'_> {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_str() == "parenthesized_expression" {
         let inner = code_children(node);
         if inner.len() == 1 {
             node = inner[0];
@@ -210,12 +262,12 @@ pub fn py_unparen(mut node: Node<'_>) -> Node<'_> {
 /// Implicit concatenation (`"a" "b"`) is joined; its span is the first part's contents.
 pub fn py_string<'a>(node: Node<'_>, src: &'a str) -> Option<(std::borrow::Cow<'a, str>, Span)> {
     let node = py_unparen(node);
-    match node.kind() {
+    match node.kind_str() {
         "string" => {
             let mut start = None;
             let mut end = None;
             for c in py_named_children(node) {
-                match c.kind() {
+                match c.kind_str() {
                     "string_start" => start = Some(c.end_byte()),
                     "string_end" => end = Some(c.start_byte()),
                     "interpolation" => return None,
@@ -245,10 +297,10 @@ pub fn py_string<'a>(node: Node<'_>, src: &'a str) -> Option<(std::borrow::Cow<'
 /// Python: `true` when `node` is a string literal that has `{...}` interpolations.
 pub fn py_is_interpolated(node: Node<'_>) -> bool {
     let node = py_unparen(node);
-    match node.kind() {
+    match node.kind_str() {
         "string" => py_named_children(node)
             .iter()
-            .any(|c| c.kind() == "interpolation"),
+            .any(|c| c.kind_str() == "interpolation"),
         "concatenated_string" => code_children(node).into_iter().any(py_is_interpolated),
         _ => false,
     }
@@ -258,7 +310,7 @@ pub fn py_is_interpolated(node: Node<'_>) -> bool {
 /// `None` for anything else (calls, subscripts).
 pub fn py_dotted<'a>(node: Node<'_>, src: &'a str) -> Option<&'a str> {
     fn ok(n: Node<'_>) -> bool {
-        match n.kind() {
+        match n.kind_str() {
             "identifier" => true,
             "attribute" => n.field("object").is_some_and(ok) && n.field("attribute").is_some(),
             _ => false,
@@ -278,7 +330,7 @@ pub fn py_last_segment(name: &str) -> &str {
 
 /// Python: the callee of a call as a dotted name (`op.create_table`), when it is one.
 pub fn py_callee<'a>(call: Node<'_>, src: &'a str) -> Option<&'a str> {
-    if call.kind() != "call" {
+    if call.kind_str() != "call" {
         return None;
     }
     py_dotted(call.field("function")?, src)
@@ -311,7 +363,7 @@ impl<'t> PyArgs<'t> {
 /// Python: split an `argument_list` (or a call's arguments) into positional and
 /// keyword arguments. `*args` / `**kw` splats are skipped.
 pub fn py_args<'t>(node: Node<'t>, src: &str) -> PyArgs<'t> {
-    let list = if node.kind() == "call" {
+    let list = if node.kind_str() == "call" {
         node.field("arguments")
     } else {
         Some(node)
@@ -321,11 +373,11 @@ pub fn py_args<'t>(node: Node<'t>, src: &str) -> PyArgs<'t> {
         keywords: Vec::new(),
     };
     let Some(list) = list else { return out };
-    if list.kind() != "argument_list" {
+    if list.kind_str() != "argument_list" {
         return out;
     }
     for arg in code_children(list) {
-        match arg.kind() {
+        match arg.kind_str() {
             "keyword_argument" => {
                 if let (Some(name), Some(value)) = (arg.field("name"), arg.field("value")) {
                     out.keywords.push((text(name, src).to_string(), value, arg));
@@ -340,7 +392,7 @@ pub fn py_args<'t>(node: Node<'t>, src: &str) -> PyArgs<'t> {
 
 /// Python: `Some(b)` when `node` is the literal `True` / `False`.
 pub fn py_bool(node: Node<'_>) -> Option<bool> {
-    match py_unparen(node).kind() {
+    match py_unparen(node).kind_str() {
         "true" => Some(true),
         "false" => Some(false),
         _ => None,
@@ -350,7 +402,7 @@ pub fn py_bool(node: Node<'_>) -> Option<bool> {
 /// Python: the elements of a tuple / list literal (or of a parenthesised single
 /// expression, which is one element); `None` for anything else.
 pub fn py_sequence_items(node: Node<'_>) -> Option<Vec<Node<'_>>> {
-    match node.kind() {
+    match node.kind_str() {
         "tuple" | "list" => Some(code_children(node)),
         "parenthesized_expression" => Some(vec![py_unparen(node)]),
         _ => None,
@@ -373,10 +425,10 @@ pub fn py_string_list(node: Node<'_>, src: &str) -> Vec<String> {
 pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
     use crate::model::Import;
     let mut out = Vec::new();
-    match stmt.kind() {
+    match stmt.kind_str() {
         "import_statement" => {
             for n in code_children(stmt) {
-                match n.kind() {
+                match n.kind_str() {
                     "dotted_name" => out.push(Import {
                         local: text(n, src).to_string(),
                         imported: "*".into(),
@@ -404,7 +456,7 @@ pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
             let module_text = text(module, src).to_string();
             let mut cursor = stmt.walk();
             for (i, n) in stmt.children(&mut cursor).enumerate() {
-                if n.kind() == "wildcard_import" {
+                if n.kind_str() == "wildcard_import" {
                     out.push(Import {
                         local: "*".into(),
                         imported: "*".into(),
@@ -416,7 +468,7 @@ pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
                 if stmt.field_name_for_child(i as u32) != Some("name") {
                     continue;
                 }
-                match n.kind() {
+                match n.kind_str() {
                     "dotted_name" => out.push(Import {
                         local: text(n, src).to_string(),
                         imported: text(n, src).to_string(),
@@ -446,10 +498,10 @@ pub fn py_imports(stmt: Node<'_>, src: &str) -> Vec<crate::model::Import> {
 /// keyword arguments of a `dict(k=v)` call. Other entries are skipped.
 pub fn py_dict_items<'t>(node: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
     let node = py_unparen(node);
-    match node.kind() {
+    match node.kind_str() {
         "dictionary" => code_children(node)
             .into_iter()
-            .filter(|p| p.kind() == "pair")
+            .filter(|p| p.kind_str() == "pair")
             .filter_map(|p| {
                 let key = py_string(p.field("key")?, src)?.0.into_owned();
                 Some((key, p.field("value")?))

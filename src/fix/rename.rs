@@ -13,6 +13,7 @@
 
 use crate::diagnostic::Edit;
 use crate::extract::syntax::Fields as _;
+use crate::extract::syntax::Kind as _;
 use crate::model::{Column, FileId, Lang, Orm, SourceKind, Span, Table, to_snake_case};
 use crate::project::modules::{ModuleIndex, Symbol, lookup};
 use crate::project::{Project, SchemaTable};
@@ -458,20 +459,22 @@ impl<'p> Renamer<'p> {
         let style = src.style().clone();
         let (at, indent) = self.with_tree(st.file, |text, root| {
             let body = root.descendant_for_byte_range(t.body_span.start, t.body_span.end)?;
-            let body = if body.kind() == "block" {
+            let body = if body.kind_str() == "block" {
                 body
             } else {
-                ancestors(body).find(|n| n.kind() == "block")?
+                ancestors(body).find(|n| n.kind_str() == "block")?
             };
             let mut first = None;
             let mut cursor = body.walk();
             for (i, stmt) in body.named_children(&mut cursor).enumerate() {
-                if stmt.kind() == "comment" {
+                if stmt.kind_str() == "comment" {
                     continue;
                 }
                 let is_doc = i == 0
-                    && stmt.kind() == "expression_statement"
-                    && stmt.named_child(0).is_some_and(|s| s.kind() == "string");
+                    && stmt.kind_str() == "expression_statement"
+                    && stmt
+                        .named_child(0)
+                        .is_some_and(|s| s.kind_str() == "string");
                 first = Some((stmt, is_doc));
                 break;
             }
@@ -618,7 +621,7 @@ pub fn reference_edits_among(
     let key_changes = r.old_key != r.new_key;
     let name_changes = r.old_name != r.new_name;
     let is_table_obj = |obj: Node<'_>, at: usize| -> bool {
-        match obj.kind() {
+        match obj.kind_str() {
             "identifier" => {
                 let s = node_text(obj, text);
                 b.idents.iter().any(|i| i == s)
@@ -627,12 +630,12 @@ pub fn reference_edits_among(
                         .is_some_and(|(p, scope)| p == s && scope.contains(at))
             }
             "member_expression" | "attribute" => {
-                let (o, p) = match obj.kind() {
+                let (o, p) = match obj.kind_str() {
                     "member_expression" => (obj.field("object"), obj.field("property")),
                     _ => (obj.field("object"), obj.field("attribute")),
                 };
                 match (o, p) {
-                    (Some(o), Some(p)) if o.kind() == "identifier" => {
+                    (Some(o), Some(p)) if o.kind_str() == "identifier" => {
                         let (o, p) = (node_text(o, text), node_text(p, text));
                         b.namespaces.iter().any(|(ns, m)| ns == o && m == p)
                     }
@@ -642,10 +645,10 @@ pub fn reference_edits_among(
             _ => false,
         }
     };
-    let mut visit = |n: Node<'_>| match (r.orm, n.kind()) {
+    let mut visit = |n: Node<'_>| match (r.orm, n.kind_str()) {
         (Orm::Drizzle, "member_expression") if key_changes => {
             if let (Some(o), Some(p)) = (n.field("object"), n.field("property"))
-                && p.kind() == "property_identifier"
+                && p.kind_str() == "property_identifier"
                 && node_text(p, text) == r.old_key
                 && is_table_obj(o, n.start_byte())
             {
@@ -658,7 +661,7 @@ pub fn reference_edits_among(
         }
         (Orm::Drizzle, "subscript_expression") if key_changes => {
             if let (Some(o), Some(i)) = (n.field("object"), n.field("index"))
-                && i.kind() == "string"
+                && i.kind_str() == "string"
                 && is_table_obj(o, n.start_byte())
                 && let Some(e) = replace_string(
                     text,
@@ -737,7 +740,7 @@ impl RefIndex {
                 .or_default()
                 .push((n.start_byte(), n.end_byte()));
         };
-        walk(root, |n| match n.kind() {
+        walk(root, |n| match n.kind_str() {
             "member_expression" => {
                 if let Some(p) = n.field("property") {
                     add(node_text(p, text), n);
@@ -750,7 +753,7 @@ impl RefIndex {
             }
             "subscript_expression" => {
                 if let Some(i) = n.field("index")
-                    && i.kind() == "string"
+                    && i.kind_str() == "string"
                 {
                     let lit = node_text(i, text);
                     add(lit.get(1..lit.len().saturating_sub(1)).unwrap_or(""), n);
@@ -791,7 +794,7 @@ fn node_at(root: Node<'_>, start: usize, end: usize) -> Option<Node<'_>> {
     let mut n = root.descendant_for_byte_range(start, end)?;
     while n.start_byte() == start && n.end_byte() == end {
         if matches!(
-            n.kind(),
+            n.kind_str(),
             "member_expression" | "attribute" | "subscript_expression" | "string"
         ) {
             return Some(n);
@@ -842,8 +845,8 @@ fn count_words(text: &str, word: &str) -> usize {
 /// `true` when a Python string is an argument of a call (positional or keyword).
 fn is_argument(n: Node<'_>) -> bool {
     match n.parent() {
-        Some(p) if p.kind() == "argument_list" => true,
-        Some(p) if p.kind() == "keyword_argument" => {
+        Some(p) if p.kind_str() == "argument_list" => true,
+        Some(p) if p.kind_str() == "keyword_argument" => {
             p.field("value").is_some_and(|v| v.id() == n.id())
         }
         _ => false,
@@ -854,7 +857,7 @@ fn is_argument(n: Node<'_>) -> bool {
 fn fk_table_edits(file: FileId, text: &str, root: Node<'_>, old: &str, new: &str) -> Vec<Edit> {
     let mut out = Vec::new();
     walk(root, |n| {
-        if n.kind() != "string" || !is_argument(n) {
+        if n.kind_str() != "string" || !is_argument(n) {
             return;
         }
         let sp = Span::new(n.start_byte(), n.end_byte());
