@@ -33,9 +33,10 @@ pub fn offset(text: &str, lines: &LineIndex, pos: lsp::Position, enc: Encoding) 
 }
 
 pub fn range(text: &str, lines: &LineIndex, span: Span, enc: Encoding) -> lsp::Range {
+    let (s, e) = crate::text::document::range_at(text, lines, span.start, span.end, enc);
     lsp::Range::new(
-        position(text, lines, span.start, enc),
-        position(text, lines, span.end.max(span.start), enc),
+        lsp::Position::new(s.line, s.character),
+        lsp::Position::new(e.line, e.character),
     )
 }
 
@@ -170,7 +171,7 @@ pub fn diagnostic(
         code: Some(lsp::NumberOrString::String(d.rule.to_string())),
         code_description: doc_href(d.rule).map(|href| lsp::CodeDescription { href }),
         source: Some(SOURCE.to_string()),
-        message: d.message.clone(),
+        message: d.message.to_string(),
         related_information: (!related.is_empty()).then_some(related),
         tags: (d.rule == crate::suppress::UNUSED_RULE)
             .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),

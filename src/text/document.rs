@@ -127,6 +127,44 @@ pub fn position_at(text: &str, lines: &LineIndex, offset: usize, enc: Encoding) 
     Pos::new(line as u32, character as u32)
 }
 
+/// The LSP positions of byte offsets `start` and `end` (`end` at least
+/// `start`), equal to two [`position_at`] calls. The end of a range on one
+/// line (most findings) is counted on from its start: no second search of
+/// the line index, no second pass over the line's prefix.
+pub fn range_at(
+    text: &str,
+    lines: &LineIndex,
+    start: usize,
+    end: usize,
+    enc: Encoding,
+) -> (Pos, Pos) {
+    let snap = |offset: usize| {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    };
+    let (s, e) = (snap(start), snap(end.max(start)));
+    let from = position_at(text, lines, s, enc);
+    let line = from.line as usize;
+    let next = if line + 1 < lines.line_count() {
+        lines.line_start(line + 1)
+    } else {
+        usize::MAX
+    };
+    if e >= next || lines.line_start(line) > s {
+        return (from, position_at(text, lines, e, enc));
+    }
+    let between = &text[s..e];
+    let units = match enc {
+        Encoding::Utf8 => between.len(),
+        Encoding::Utf16 if between.is_ascii() => between.len(),
+        Encoding::Utf16 => between.encode_utf16().count(),
+    };
+    (from, Pos::new(from.line, from.character + units as u32))
+}
+
 /// The tree-sitter point (row, byte column) of a byte offset.
 pub fn point_at(text: &str, lines: &LineIndex, offset: usize) -> Point {
     let offset = offset.min(text.len());
@@ -329,6 +367,29 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `range_at` gives the two positions `position_at` gives, for every pair
+    /// of offsets (inside characters, on line ends, past the text, in both
+    /// encodings), and for an inverted pair the empty range at the start.
+    #[test]
+    fn range_at_equals_two_positions() {
+        let text = "a😀b\r\nxé\n\n  tail é😀\r\nz";
+        let lines = LineIndex::new(text);
+        let mut checked = 0;
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            for s in 0..=text.len() + 2 {
+                for e in 0..=text.len() + 2 {
+                    let want = (
+                        position_at(text, &lines, s, enc),
+                        position_at(text, &lines, e.max(s), enc),
+                    );
+                    assert_eq!(range_at(text, &lines, s, e, enc), want, "{s}..{e} {enc:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000);
+    }
 
     #[test]
     fn positions_round_trip_around_astral_chars_and_crlf() {
