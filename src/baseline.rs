@@ -143,7 +143,7 @@ pub fn entries(project: &dyn Sources, diagnostics: &[Diagnostic], dir: &Path) ->
                     .unwrap_or_default(),
                 table: d.table.as_ref().map(|t| t.to_string()),
                 column: d.column.as_ref().map(|c| c.to_string()),
-                message: d.message.clone(),
+                message: d.message.to_string(),
                 count: 1,
             });
     }

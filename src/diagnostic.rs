@@ -83,7 +83,9 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub file: FileId,
     pub span: Span,
-    pub message: String,
+    /// Shared, not owned: the language server keeps every finding twice (its
+    /// lint cache and the findings it publishes), and a clone shares the text.
+    pub message: std::sync::Arc<str>,
     /// Database table name concerned, when any. Compact (names up to 24
     /// bytes are kept inline): the language server keeps every finding twice.
     pub table: Option<CompactString>,
@@ -116,10 +118,9 @@ pub struct NewMigration {
 
 impl Diagnostic {
     pub fn new(rule: &'static str, file: FileId, span: Span, message: impl Into<String>) -> Self {
-        // A `format!`ted message may have up to twice the room it uses, and
-        // the language server keeps every finding (twice: see `LintCache`).
-        let mut message = message.into();
-        message.shrink_to_fit();
+        // Sized to the text (a `format!`ted message may have up to twice the
+        // room it uses): the language server keeps every finding.
+        let message: std::sync::Arc<str> = std::sync::Arc::from(message.into());
         Diagnostic {
             rule,
             severity: Severity::Error,

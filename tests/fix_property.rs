@@ -31,7 +31,8 @@ type Key = (&'static str, FileId, String);
 fn counts<'a>(ds: impl Iterator<Item = &'a Diagnostic>) -> BTreeMap<Key, usize> {
     let mut out = BTreeMap::new();
     for d in ds {
-        *out.entry((d.rule, d.file, d.message.clone())).or_insert(0) += 1;
+        *out.entry((d.rule, d.file, d.message.to_string()))
+            .or_insert(0) += 1;
     }
     out
 }
@@ -130,7 +131,7 @@ fn check(name: &str, project: &mut Project) -> (usize, Vec<String>) {
             if ok {
                 let (_, after) = greyhaven_lsp::check_project(project);
                 let all_after = counts(after.iter());
-                let k: Key = (d.rule, d.file, d.message.clone());
+                let k: Key = (d.rule, d.file, d.message.to_string());
                 if all_after.get(&k).copied().unwrap_or(0) >= all_before[&k] {
                     problems.push(format!("{what}: the finding is still reported"));
                 }
@@ -149,8 +150,8 @@ fn check(name: &str, project: &mut Project) -> (usize, Vec<String>) {
                         let new: Vec<&str> = after
                             .iter()
                             .filter(|x| (x.rule, x.file) == *k && x.severity == Severity::Error)
-                            .map(|x| x.message.as_str())
-                            .filter(|m| !before.iter().any(|b| b.message == *m))
+                            .map(|x| &*x.message)
+                            .filter(|m| !before.iter().any(|b| &*b.message == *m))
                             .collect();
                         problems.push(format!("{what}: adds error [{}]: {new:?}", k.0));
                     }

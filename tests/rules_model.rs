@@ -191,7 +191,7 @@ fn run(mut config: Config, model: FileModel) -> Vec<(String, String)> {
     let (_schema, diags) = greyhaven_lsp::check_project(&project);
     let mut out: Vec<(String, String)> = diags
         .into_iter()
-        .map(|d| (d.rule.to_string(), d.message))
+        .map(|d| (d.rule.to_string(), d.message.to_string()))
         .collect();
     out.sort();
     out

@@ -177,7 +177,7 @@ pub fn fix_all(project: &mut Project, mode: FixMode) -> FixOutcome {
 type FindingKey = (&'static str, FileId, String);
 
 fn key(d: &Diagnostic) -> FindingKey {
-    (d.rule, d.file, d.message.clone())
+    (d.rule, d.file, d.message.to_string())
 }
 
 /// How many findings carry each key.
@@ -361,7 +361,7 @@ fn fix_loop(
                             outcome.rejected.push(Rejected {
                                 rule: d.rule,
                                 file: d.file,
-                                message: d.message.clone(),
+                                message: d.message.to_string(),
                                 title: f.title.clone(),
                                 reason: Reason::Breaks(broken),
                             });

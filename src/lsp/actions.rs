@@ -138,7 +138,7 @@ pub fn code_actions(
         let Some(found) = engine.diagnostics.iter().find(|x| {
             x.file == id
                 && x.rule == rule
-                && x.message == d.message
+                && *x.message == *d.message
                 && convert::file_range(&engine.project, id, x.span, enc) == d.range
         }) else {
             continue;
@@ -284,7 +284,7 @@ pub fn resolve(
     let Some(found) = engine.diagnostics.iter().find(|x| {
         x.file == id
             && x.rule == key.rule
-            && x.message == key.message
+            && *x.message == *key.message
             && convert::file_range(&engine.project, id, x.span, enc) == key.range
     }) else {
         return action;

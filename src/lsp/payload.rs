@@ -245,7 +245,7 @@ impl Probe<'_> {
             rule: d.rule,
             severity: d.severity,
             fixable: d.fixable,
-            message: d.message.as_str().into(),
+            message: (*d.message).into(),
             start_char: self.start.character,
             lines: self.end.line - self.start.line,
             end_char: self.end.character,

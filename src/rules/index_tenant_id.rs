@@ -396,7 +396,7 @@ mod tests {
                 drizzle_file(vec![covered, second, flagged, pk, bare, no_tenant, tenants]),
             )],
         );
-        let msgs: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        let msgs: Vec<&str> = ds.iter().map(|d| &*d.message).collect();
         assert_eq!(
             msgs,
             [

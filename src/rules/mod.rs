@@ -924,7 +924,7 @@ fn name_sharing_tables(shared: &HashMap<(FileId, Span), String>, all: &mut [Diag
                 None => format!(" ({used})"),
             };
             for d in &mut all[i..j] {
-                d.message.push_str(&suffix);
+                d.message = format!("{}{suffix}", d.message).into();
                 d.table = Some(tables[0].clone());
             }
         }

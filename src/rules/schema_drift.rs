@@ -197,9 +197,11 @@ fn with_loc(cx: &Ctx, mut d: Diagnostic, found: Option<Loc>) -> Diagnostic {
             .and_then(|f| f.path.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        d.message.push_str(&format!(
-            " (migration {name} should have made it: is it applied?)"
-        ));
+        d.message = format!(
+            "{} (migration {name} should have made it: is it applied?)",
+            d.message
+        )
+        .into();
         d = d.related(loc, "the migration that should have made it");
     }
     d

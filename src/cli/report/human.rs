@@ -72,11 +72,7 @@ fn frame(report: &Report, file: FileId, span: Span) -> Option<Frame> {
 fn render_one(renderer: &Renderer, report: &Report, d: &Diagnostic) -> String {
     let path = report.path(d.file);
     let main_frame = frame(report, d.file, d.span);
-    let mut group = Group::with_title(
-        level(d.severity)
-            .primary_title(d.message.as_str())
-            .id(d.rule),
-    );
+    let mut group = Group::with_title(level(d.severity).primary_title(&*d.message).id(d.rule));
     if let Some(fr) = &main_frame {
         group = group.element(
             Snippet::source(fr.source.as_str())
