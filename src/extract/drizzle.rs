@@ -277,7 +277,7 @@ struct Extractor<'a> {
     src: &'a str,
     f: Fields,
     /// Node kind names by kind id.
-    kinds: Vec<&'static str>,
+    kinds: std::rc::Rc<[&'static str]>,
     model: FileModel,
     /// Local name → pg-core export name.
     pg: HashMap<&'a str, &'a str>,
@@ -483,9 +483,7 @@ impl<'a> Extractor<'a> {
         Extractor {
             src,
             f: Fields::new(lang),
-            kinds: (0..lang.node_kind_count())
-                .map(|i| lang.node_kind_for_id(i as u16).unwrap_or(""))
-                .collect(),
+            kinds: super::syntax::kind_names(lang),
             model: FileModel::empty(kind),
             pg: HashMap::default(),
             ns: None,

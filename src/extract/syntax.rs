@@ -138,38 +138,59 @@ impl Kind for Node<'_> {
     }
 }
 
+/// Node kind names by kind id.
+type KindNames = std::rc::Rc<[&'static str]>;
+
 thread_local! {
     /// Per grammar (at most the three this crate parses): node kind names by id.
-    static KIND_NAMES: std::cell::RefCell<Vec<(tree_sitter::Language, Vec<&'static str>)>> =
+    static KIND_NAMES: std::cell::RefCell<Vec<(tree_sitter::Language, KindNames)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The node kind names of `language` by kind id ("" for an id without one),
+/// read once per grammar and thread.
+pub fn kind_names(language: &tree_sitter::Language) -> KindNames {
+    let read = || -> KindNames {
+        (0..language.node_kind_count())
+            .map(|i| {
+                u16::try_from(i)
+                    .ok()
+                    .and_then(|i| language.node_kind_for_id(i))
+                    .unwrap_or("")
+            })
+            .collect()
+    };
+    KIND_NAMES.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return read();
+        };
+        if let Some((_, names)) = cache.iter().find(|(l, _)| l == language) {
+            return names.clone();
+        }
+        let names = read();
+        cache.push((language.clone(), names.clone()));
+        names
+    })
 }
 
 fn kind_name(node: &Node<'_>) -> &'static str {
     let id = usize::from(node.kind_id());
     let found = KIND_NAMES.with(|cache| {
-        let Ok(mut cache) = cache.try_borrow_mut() else {
-            return None;
-        };
+        let cache = cache.try_borrow().ok()?;
         let language = node.language();
-        let at = match cache.iter().position(|(l, _)| *l == *language) {
-            Some(i) => i,
-            None => {
-                let names = (0..language.node_kind_count())
-                    .map(|i| {
-                        u16::try_from(i)
-                            .ok()
-                            .and_then(|i| language.node_kind_for_id(i))
-                            .unwrap_or("")
-                    })
-                    .collect();
-                cache.push((language.clone(), names));
-                cache.len() - 1
-            }
-        };
-        cache[at].1.get(id).copied()
+        let (_, names) = cache.iter().find(|(l, _)| *l == *language)?;
+        names.get(id).copied()
     });
     match found {
         Some(k) if !k.is_empty() => k,
+        None if node.kind_id() != u16::MAX => {
+            // The grammar's first node on this thread: read its names.
+            let names = kind_names(&node.language());
+            match names.get(id).copied() {
+                Some(k) if !k.is_empty() => k,
+                _ => node.kind(),
+            }
+        }
         // ERROR nodes (an id outside the symbol table) and anything unusual:
         // the binding's answer.
         _ => node.kind(),
