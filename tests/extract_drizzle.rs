@@ -311,3 +311,63 @@ fn reuse_is_invalidated_by_what_a_statement_depends_on() {
         );
     }
 }
+
+/// Indexes declared outside their table are statements the cache keeps too:
+/// an edit elsewhere takes them, and one that renames the table whose name
+/// their generated name was read from extracts them again.
+#[test]
+fn outside_indexes_are_reused_unless_their_table_is_renamed() {
+    let schema = r#"import { index, pgTable, text, uuid } from "drizzle-orm/pg-core";
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey(),
+  tenantId: uuid("tenant_id").notNull(),
+});
+
+export const usersTenantIdx = index().on(users.tenantId);
+
+export const notes = pgTable("notes", {
+  id: uuid("id").primaryKey(),
+  body: text("body"),
+});
+
+export const notesBodyIdx = index("notes_body_idx").on(notes.body);
+"#;
+    let path = Path::new("schema.ts");
+    let cases: &[(&str, &str, &str, usize)] = &[
+        // (what, from, to, statements extracted again besides the imports)
+        (
+            "inside the last table",
+            "text(\"body\")",
+            "text(\"bodies\")",
+            1,
+        ),
+        (
+            "inside the first table",
+            "notNull()",
+            "notNull().unique()",
+            1,
+        ),
+        // The first table and the index named after it.
+        ("the first table renamed", "\"users\"", "\"members\"", 2),
+    ];
+    for (what, from, to, again) in cases {
+        assert!(schema.contains(from), "{what}");
+        let new = schema.replacen(from, to, 1);
+        let (model, fresh, (reused, extracted)) = reuse_after(path, schema, &new);
+        assert_eq!(model, fresh, "{what}");
+        assert_eq!(fresh.outside_indexes.len(), 2, "{what}");
+        // Four statements can be kept: two tables, two outside indexes.
+        assert_eq!(
+            (4 - reused, extracted - 1),
+            (*again, *again),
+            "{what}: reused {reused}, extracted {extracted}"
+        );
+    }
+    let renamed = schema.replacen("\"users\"", "\"members\"", 1);
+    let (model, _, _) = reuse_after(path, schema, &renamed);
+    assert_eq!(
+        model.outside_indexes[0].index.effective_name,
+        "members_tenantId_index"
+    );
+}

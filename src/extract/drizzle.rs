@@ -310,9 +310,10 @@ struct Extractor<'a> {
     used: std::cell::RefCell<Vec<&'a str>>,
 }
 
-/// What extracting one top-level table statement added to the model, kept so
-/// that the next extraction of the file, after an edit elsewhere, takes it
-/// instead of extracting the statement again (see [`super::Reuse`]).
+/// What extracting one top-level statement that declares tables, or indexes
+/// outside a table, added to the model, kept so that the next extraction of
+/// the file, after an edit elsewhere, takes it instead of extracting the
+/// statement again (see [`super::Reuse`]).
 #[derive(Clone, Debug)]
 struct Piece {
     /// The statement.
@@ -327,6 +328,11 @@ struct Piece {
     exports: Vec<String>,
     /// `table_builders` entries, by position among `tables`.
     table_builders: Vec<(usize, String)>,
+    /// Indexes declared outside their table (`export const x = index(..).on(t.a)`).
+    outside: Vec<OutsideIndex>,
+    /// The tables an outside index's generated name was read from: their
+    /// identifier and the name the first table so named had (`None`: none).
+    owners: Vec<(String, Option<String>)>,
 }
 
 /// The reusable statements of one extraction of a Drizzle file, by start
@@ -349,7 +355,8 @@ struct Marks {
     notes: usize,
     exports: usize,
     table_builders: usize,
-    others: [usize; 11],
+    outside: usize,
+    others: [usize; 10],
 }
 
 impl Marks {
@@ -360,11 +367,11 @@ impl Marks {
             notes: m.notes.len(),
             exports: m.exports.len(),
             table_builders: m.table_builders.len(),
+            outside: m.outside_indexes.len(),
             others: [
                 m.column_sets.len(),
                 m.imports.len(),
                 m.reexport_all.len(),
-                m.outside_indexes.len(),
                 m.linked_policies.len(),
                 m.enums.len(),
                 m.views.len(),
@@ -700,6 +707,11 @@ impl<'a> Extractor<'a> {
                 return None;
             }
         }
+        for (ident, was) in &piece.owners {
+            if self.owner_name(ident) != *was {
+                return None;
+            }
+        }
         let mut piece = old.by_start.remove(&start)?;
         piece.span = at;
         for (_, s) in &mut piece.deps {
@@ -713,7 +725,22 @@ impl<'a> Extractor<'a> {
         for n in &mut piece.notes {
             n.span = e.span(n.span);
         }
+        for o in &mut piece.outside {
+            super::shift::index(e, &mut o.index);
+            o.statement_span = e.span(o.statement_span);
+        }
         Some(piece)
+    }
+
+    /// The database name of the first table of the model so far declared as
+    /// `ident`: what names an outside index whose name is generated (a
+    /// reused outside index depends on it).
+    fn owner_name(&self, ident: &str) -> Option<String> {
+        self.model
+            .tables
+            .iter()
+            .find(|t| t.ident == ident)
+            .and_then(|t| t.name.clone())
     }
 
     /// Add what a reused statement gave to the model.
@@ -722,6 +749,9 @@ impl<'a> Extractor<'a> {
         self.model.tables.extend(piece.tables.iter().cloned());
         self.model.notes.extend(piece.notes.iter().cloned());
         self.model.exports.extend(piece.exports.iter().cloned());
+        self.model
+            .outside_indexes
+            .extend(piece.outside.iter().cloned());
         self.model.table_builders.extend(
             piece
                 .table_builders
@@ -731,11 +761,13 @@ impl<'a> Extractor<'a> {
     }
 
     /// What statement `s` just added, when it can be reused: it declared
-    /// tables and touched nothing but tables, notes, exports and table
-    /// builders.
+    /// tables, or indexes outside a table (not both), and touched nothing
+    /// but those, notes, exports and table builders.
     fn capture(&self, s: Node<'a>, before: &Marks) -> Option<Piece> {
         let now = Marks::of(self);
-        if now.tables == before.tables || now.others != before.others || s.has_error() {
+        let tables = now.tables != before.tables;
+        let outside = now.outside != before.outside;
+        if tables == outside || now.others != before.others || s.has_error() {
             return None;
         }
         let m = &self.model;
@@ -750,6 +782,19 @@ impl<'a> Extractor<'a> {
                 .map(|n| (n.to_string(), self.decls.get(n).map(|d| span(d.value))))
                 .collect(),
             tables: m.tables[before.tables..].to_vec(),
+            owners: {
+                let mut owners: Vec<(String, Option<String>)> = m.outside_indexes[before.outside..]
+                    .iter()
+                    .filter_map(|o| o.table_ident.clone())
+                    .map(|i| {
+                        let name = self.owner_name(&i);
+                        (i, name)
+                    })
+                    .collect();
+                owners.dedup();
+                owners
+            },
+            outside: m.outside_indexes[before.outside..].to_vec(),
             notes: m.notes[before.notes..].to_vec(),
             exports: m.exports[before.exports..].to_vec(),
             table_builders: m.table_builders[before.table_builders..]
@@ -1726,13 +1771,7 @@ impl<'a> Extractor<'a> {
                     span(e),
                     &Vec::new(),
                 );
-                let table_name = owner.and_then(|o| {
-                    self.model
-                        .tables
-                        .iter()
-                        .find(|t| t.ident == o)
-                        .and_then(|t| t.name.clone())
-                });
+                let table_name = owner.and_then(|o| self.owner_name(o));
                 if index.name.is_none() {
                     let base = table_name.as_deref().or(owner).unwrap_or("");
                     index.effective_name = default_index_name(base, &index.columns);
