@@ -126,7 +126,17 @@ impl Incremental {
                     migrated = true;
                     migration_edit(project, schema, prev, id, old)
                 }
-                Some((id, old)) => incremental(project, schema, prev, id, old),
+                Some((id, old)) => {
+                    let old_text = old.text.clone();
+                    let reused = incremental(project, schema, prev, id, old);
+                    if let Ok((.., Some((e, _)))) = &reused
+                        && let Some(f) = project.file(id)
+                    {
+                        self.suppressions
+                            .edited(id, &old_text, f, e.start, e.new_end);
+                    }
+                    reused
+                }
             },
         };
         let patchable = std::mem::take(&mut self.output) == Output::of(out);

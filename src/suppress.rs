@@ -505,8 +505,9 @@ pub struct Cache {
     files: Vec<Option<Parsed>>,
 }
 
-/// One file's text as parsed, its kind, and its suppressions.
-type Parsed = (std::sync::Arc<str>, SourceKind, Vec<Suppression>);
+/// One file's text as parsed, its kind, its suppressions, and whether the
+/// text holds the directive keyword at all.
+type Parsed = (std::sync::Arc<str>, SourceKind, Vec<Suppression>, bool);
 
 impl Cache {
     /// `true` when file `id` held suppression comments when last read, or
@@ -516,8 +517,39 @@ impl Cache {
             .files
             .get(id.0 as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|(_, _, s)| !s.is_empty());
+            .is_some_and(|(_, _, s, _)| !s.is_empty());
         held || !self.of(id, f).is_empty()
+    }
+
+    /// File `id` was edited from `old` to its text now, the bytes between
+    /// `start` and `new_end` of the new text written by the edit (the rest is
+    /// the old text's unchanged prefix and suffix). When the cache read `old`
+    /// and found no directive keyword in it, the new text can hold one only
+    /// where it overlaps those bytes: only they are searched, and the file
+    /// is known to hold no suppression without reading all of it again (a
+    /// keystroke in a large schema without suppression comments).
+    pub fn edited(
+        &mut self,
+        id: FileId,
+        old: &std::sync::Arc<str>,
+        f: &crate::project::SourceFile,
+        start: usize,
+        new_end: usize,
+    ) {
+        let Some(Some(slot)) = self.files.get_mut(id.0 as usize) else {
+            return;
+        };
+        if !std::sync::Arc::ptr_eq(&slot.0, old) || slot.1 != f.model.kind || slot.3 {
+            return;
+        }
+        let text = f.text.as_bytes();
+        let k = KEYWORD.len();
+        let from = start.saturating_sub(k - 1).min(text.len());
+        let to = new_end.saturating_add(k - 1).min(text.len()).max(from);
+        if text[from..to].windows(k).any(|w| w == KEYWORD.as_bytes()) {
+            return;
+        }
+        *slot = (f.text.clone(), f.model.kind, Vec::new(), false);
     }
 
     /// The suppressions of `f` (file `id`), parsed when its text or kind
@@ -530,12 +562,16 @@ impl Cache {
         let slot = &mut self.files[i];
         let fresh = slot
             .as_ref()
-            .is_some_and(|(t, k, _)| std::sync::Arc::ptr_eq(t, &f.text) && *k == f.model.kind);
+            .is_some_and(|(t, k, _, _)| std::sync::Arc::ptr_eq(t, &f.text) && *k == f.model.kind);
         if !fresh {
-            let sups = lang_of(f.model.kind).map_or_else(Vec::new, |lang| parse(lang, &f.text));
-            *slot = Some((f.text.clone(), f.model.kind, sups));
+            let holds = f.text.contains(KEYWORD);
+            let sups = match lang_of(f.model.kind) {
+                Some(lang) if holds => parse(lang, &f.text),
+                _ => Vec::new(),
+            };
+            *slot = Some((f.text.clone(), f.model.kind, sups, holds));
         }
-        slot.as_ref().map_or(&[], |(_, _, s)| s.as_slice())
+        slot.as_ref().map_or(&[], |(_, _, s, _)| s.as_slice())
     }
 }
 
@@ -890,5 +926,56 @@ mod cache_tests {
         let fresh = unused(&p, &mut Cache::default());
         assert_eq!(fresh, 2);
         assert_eq!(unused(&p, &mut cache), fresh);
+    }
+
+    /// After an edit, a file that held no directive keyword is searched only
+    /// where the edit wrote, and the answer is the one a full read gives:
+    /// keywords the edit completes, joins or writes are found, and an edit
+    /// elsewhere leaves the file without suppressions.
+    #[test]
+    fn an_edit_of_a_file_without_the_keyword_is_searched_where_it_wrote() {
+        let old = "-- greyhaven-ignor: enable-rls\nselect 1;\n-- greyhaven-XXignore: force-rls\n";
+        let cases = [
+            ("completed", old.replacen("ignor:", "ignore:", 1), 1),
+            (
+                "joined by a deletion",
+                old.replacen("-XXignore", "-ignore", 1),
+                1,
+            ),
+            (
+                "written whole",
+                format!("{old}-- greyhaven-ignore: index-naming\n"),
+                1,
+            ),
+            ("elsewhere", old.replacen("select 1", "select 2", 1), 0),
+        ];
+        for (what, new, want) in cases {
+            let (mut p, id) = project_with(old);
+            let mut cache = Cache::default();
+            assert_eq!(unused(&p, &mut cache), 0, "{what}");
+            let old_text = p.file(id).unwrap().text.clone();
+            let path = p.file(id).unwrap().path.clone();
+            let model = crate::extract::extract_file(&path, &new);
+            p.set_file(path, Arc::from(new.as_str()), model);
+            let e = crate::extract::shift::TextEdit::between(id, &old_text, &new);
+            cache.edited(id, &old_text, p.file(id).unwrap(), e.start, e.new_end);
+            assert_eq!(unused(&p, &mut cache), want, "{what}");
+            assert_eq!(
+                unused(&p, &mut Cache::default()),
+                want,
+                "{what}: a full read"
+            );
+        }
+        // A file that held the keyword is read again whole.
+        let (mut p, id) = project_with("-- greyhaven-ignore: enable-rls\nselect 1;\n");
+        let mut cache = Cache::default();
+        assert_eq!(unused(&p, &mut cache), 1);
+        let old_text = p.file(id).unwrap().text.clone();
+        let new = "-- greyhaven-ignore: enable-rls\nselect 2;\n";
+        let path = p.file(id).unwrap().path.clone();
+        let model = crate::extract::extract_file(&path, new);
+        p.set_file(path, Arc::from(new), model);
+        cache.edited(id, &old_text, p.file(id).unwrap(), 40, 41);
+        assert_eq!(unused(&p, &mut cache), 1);
     }
 }
