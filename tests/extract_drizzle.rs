@@ -371,3 +371,63 @@ export const notesBodyIdx = index("notes_body_idx").on(notes.body);
         "members_tenantId_index"
     );
 }
+
+/// A declaration the last extraction read is taken without reading its
+/// statement again; a statement extracted again that looks it up (a function
+/// whose columns it spreads, a column builder bound to a name) reads its
+/// value from the new tree, as a fresh extraction does.
+#[test]
+fn kept_declarations_are_read_again_when_looked_up() {
+    let schema = r#"import { integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+
+export const tenantRef = uuid("tenant_id");
+const counter = integer("counter");
+
+export function audit() {
+  return { createdBy: uuid("created_by") };
+}
+
+export const tenants = pgTable("tenants", {
+  id: uuid("id").primaryKey(),
+});
+
+export const posts = pgTable("posts", {
+  id: uuid("id").primaryKey(),
+  tenantId: tenantRef.notNull().references(() => tenants.id),
+  count: counter.default(0),
+  ...audit(),
+  body: text("body"),
+});
+"#;
+    let path = Path::new("schema.ts");
+    for (what, from, to) in [
+        (
+            "inside the table that looks them up",
+            "text(\"body\")",
+            "text(\"bodies\")",
+        ),
+        (
+            "text inserted before everything",
+            "import {",
+            "// schema\nimport {",
+        ),
+        (
+            "the looked-up builder changed",
+            "uuid(\"tenant_id\")",
+            "uuid(\"tenant\")",
+        ),
+    ] {
+        assert!(schema.contains(from), "{what}");
+        let new = schema.replacen(from, to, 1);
+        // Twice: the second edit reuses declarations the first one kept.
+        let (model, fresh, _) = reuse_after(path, schema, &new);
+        assert_eq!(model, fresh, "{what}");
+        let again = new.replacen("text(\"", "varchar(\"", 1).replacen(
+            "import { integer,",
+            "import { integer, varchar,",
+            1,
+        );
+        let (model, fresh, _) = reuse_after(path, &new, &again);
+        assert_eq!(model, fresh, "{what}, then another edit");
+    }
+}

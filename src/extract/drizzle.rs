@@ -163,10 +163,16 @@ const KNOWN_ROLES: &[(&str, &str)] = &[
 /// span of the literal that produced it.
 type Env<'a> = Vec<(&'a str, (String, Span))>;
 
-#[derive(Clone, Copy)]
+/// A top-level declaration of the file.
 struct Decl<'a> {
-    /// The initializer, or the function declaration itself.
-    value: Node<'a>,
+    /// The initializer, or the function declaration itself; found again in
+    /// `stmt` when first asked for, for a declaration the last extraction
+    /// read (most are never looked up: see [`Pieces::decls`]).
+    value: std::cell::Cell<Option<Node<'a>>>,
+    /// The span of `value`.
+    span: Span,
+    /// The top-level statement declaring it.
+    stmt: Node<'a>,
 }
 
 /// How a callee resolves.
@@ -347,6 +353,12 @@ pub(crate) struct Pieces {
     /// (position now, position in the last extraction's model) of every table
     /// taken from it.
     pub(crate) taken: Vec<(usize, usize)>,
+    /// The declarations of the statements whose declarations depend on their
+    /// own text and the imports alone (see [`Extractor::declare`]), by start
+    /// offset: the statement's span and each declaration's (name, value)
+    /// spans. Every statement is declared before any is extracted; these are
+    /// taken without reading the statement again.
+    decls: HashMap<usize, (Span, Vec<(Span, Span)>)>,
 }
 
 /// Lengths of the model's lists before a statement is extracted.
@@ -615,10 +627,6 @@ impl<'a> Extractor<'a> {
                 self.import(s);
             }
         }
-        self.decls.reserve(stmts.len());
-        for &s in &stmts {
-            self.declare(s);
-        }
         // Statements are reused only from and into trees without syntax errors
         // (error recovery may depend on the text around a statement).
         let reusable = !root.has_error();
@@ -628,8 +636,34 @@ impl<'a> Extractor<'a> {
         };
         if self.keep_pieces {
             pieces.by_start.reserve(stmts.len());
+            pieces.decls.reserve(stmts.len());
         }
         let mut prev = prev.filter(|(p, _)| reusable && p.context == pieces.context);
+        self.decls.reserve(stmts.len());
+        for &s in &stmts {
+            let at = span(s);
+            if let Some((old, e)) = prev.as_mut()
+                && let Some(spans) = Self::take_decls(old, e, at)
+            {
+                for &(name, value) in &spans {
+                    self.decls.insert(
+                        &self.src[name.start..name.end],
+                        Decl {
+                            value: std::cell::Cell::new(None),
+                            span: value,
+                            stmt: s,
+                        },
+                    );
+                }
+                pieces.decls.insert(at.start, (at, spans));
+                continue;
+            }
+            if let Some(spans) = self.declare(s)
+                && reusable
+            {
+                pieces.decls.insert(at.start, (at, spans));
+            }
+        }
         for &s in &stmts {
             if let Some((old, e)) = prev.as_mut()
                 && let Some(mut piece) = self.take_piece(old, e, span(s))
@@ -697,7 +731,7 @@ impl<'a> Extractor<'a> {
             return None;
         }
         for (name, was) in &piece.deps {
-            let now = self.decls.get(name.as_str()).map(|d| span(d.value));
+            let now = self.decls.get(name.as_str()).map(|d| d.span);
             let same = match (was, now) {
                 (None, None) => true,
                 (Some(w), Some(n)) => !e.touches(*w) && e.span(*w) == n,
@@ -779,7 +813,7 @@ impl<'a> Extractor<'a> {
             first_table: before.tables,
             deps: names
                 .into_iter()
-                .map(|n| (n.to_string(), self.decls.get(n).map(|d| span(d.value))))
+                .map(|n| (n.to_string(), self.decls.get(n).map(|d| d.span)))
                 .collect(),
             tables: m.tables[before.tables..].to_vec(),
             owners: {
@@ -835,37 +869,113 @@ impl<'a> Extractor<'a> {
 
     // ----- pass 1: declarations -----------------------------------------------
 
-    fn declare(&mut self, stmt: Node<'a>) {
+    /// The declarations of top-level statement `stmt`: (name, value) of each
+    /// declarator with an identifier name, and a function declaration with
+    /// itself as its value (`true`).
+    fn declarations(&self, stmt: Node<'a>) -> Vec<(Node<'a>, Node<'a>, bool)> {
         let decl = match self.kind(stmt) {
             "export_statement" => self.fd(stmt, self.f.declaration),
             "lexical_declaration" | "variable_declaration" | "function_declaration" => Some(stmt),
             _ => None,
         };
-        let Some(decl) = decl else { return };
+        let Some(decl) = decl else {
+            return Vec::new();
+        };
         match self.kind(decl) {
-            "lexical_declaration" | "variable_declaration" => {
-                for d in named_children(decl).filter(|d| d.kind_str() == "variable_declarator") {
-                    let (Some(name), Some(value)) =
-                        (self.fd(d, self.f.name), self.fd(d, self.f.value))
-                    else {
-                        continue;
-                    };
-                    if self.kind(name) != "identifier" {
-                        continue;
-                    }
-                    let name = self.t(name);
-                    self.decls.insert(name, Decl { value });
-                    self.register(name, self.unwrap(value));
-                    self.require_reexport(self.unwrap(value));
-                }
-            }
-            "function_declaration" => {
-                if let Some(name) = self.fd(decl, self.f.name) {
-                    self.decls.insert(self.t(name), Decl { value: decl });
-                }
-            }
-            _ => {}
+            "lexical_declaration" | "variable_declaration" => named_children(decl)
+                .filter(|d| d.kind_str() == "variable_declarator")
+                .filter_map(|d| Some((self.fd(d, self.f.name)?, self.fd(d, self.f.value)?)))
+                .filter(|(name, _)| self.kind(*name) == "identifier")
+                .map(|(name, value)| (name, value, false))
+                .collect(),
+            "function_declaration" => self
+                .fd(decl, self.f.name)
+                .map(|name| (name, decl, true))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
         }
+    }
+
+    /// The value of a declaration (see [`Decl::value`]).
+    fn value_of(&self, d: &Decl<'a>) -> Node<'a> {
+        if let Some(v) = d.value.get() {
+            return v;
+        }
+        let v = self
+            .declarations(d.stmt)
+            .into_iter()
+            .map(|(_, v, _)| v)
+            .find(|v| span(*v) == d.span);
+        debug_assert!(v.is_some(), "a kept declaration is in its statement");
+        let v = v.unwrap_or(d.stmt);
+        d.value.set(Some(v));
+        v
+    }
+
+    /// Record the declarations of `stmt` (and what [`Self::register`] and
+    /// [`Self::require_reexport`] read from them). Returns the (name, value)
+    /// spans of its declarations when the next extraction may take them
+    /// without reading the statement again: each declares a function, or
+    /// calls a `drizzle-orm/pg-core` import that registers nothing (tables,
+    /// indexes), so what the statement records depends on its own text and
+    /// the file's imports alone.
+    fn declare(&mut self, stmt: Node<'a>) -> Option<Vec<(Span, Span)>> {
+        let mut keep = self.keep_pieces;
+        let mut spans = Vec::new();
+        for (name, value, is_fn) in self.declarations(stmt) {
+            let text = self.t(name);
+            self.decls.insert(
+                text,
+                Decl {
+                    value: std::cell::Cell::new(Some(value)),
+                    span: span(value),
+                    stmt,
+                },
+            );
+            spans.push((span(name), span(value)));
+            if is_fn {
+                continue;
+            }
+            let v = self.unwrap(value);
+            keep = keep && self.registers_nothing(v);
+            self.register(text, v);
+            self.require_reexport(v);
+        }
+        keep.then_some(spans)
+    }
+
+    /// `v` calls a `drizzle-orm/pg-core` export named by the imports, one
+    /// that [`Self::register`] and [`Self::require_reexport`] ignore.
+    fn registers_nothing(&self, v: Node<'a>) -> bool {
+        self.kind(v) == "call_expression"
+            && self.fd(v, self.f.function).is_some_and(|f| {
+                matches!(
+                    self.callee(f),
+                    Callee::Pg(c, true) if !matches!(
+                        c,
+                        "pgEnum" | "pgSchema" | "pgTableCreator" | "customType" | "pgRole" | "enum"
+                    )
+                )
+            })
+    }
+
+    /// The declarations of the statement now at `at` that the last
+    /// extraction kept, when the edit did not touch it: (name, value) spans,
+    /// moved to the new text.
+    fn take_decls(old: &mut Pieces, e: &TextEdit, at: Span) -> Option<Vec<(Span, Span)>> {
+        let start = e.old_offset(at.start)?;
+        let (was, _) = old.decls.get(&start)?;
+        if e.touches(*was) || e.span(*was) != at {
+            return None;
+        }
+        let (_, spans) = old.decls.remove(&start)?;
+        Some(
+            spans
+                .into_iter()
+                .map(|(n, v)| (e.span(n), e.span(v)))
+                .collect(),
+        )
     }
 
     /// Enums, schemas, table creators, custom types and roles, which later
@@ -1314,10 +1424,11 @@ impl<'a> Extractor<'a> {
                     return Some(v.clone());
                 }
                 let d = self.decl(name)?;
-                if self.is_func(d.value) {
+                let value = self.value_of(d);
+                if self.is_func(value) {
                     return None;
                 }
-                self.eval_str_d(d.value, &Vec::new(), depth + 1)
+                self.eval_str_d(value, &Vec::new(), depth + 1)
             }
             "binary_expression" => {
                 let op = self.fd(node, self.f.operator).map(|o| self.t(o));
@@ -1352,7 +1463,7 @@ impl<'a> Extractor<'a> {
     fn local_func(&self, f: Node<'a>) -> Option<Node<'a>> {
         match self.callee(f) {
             Callee::Local(n) => {
-                let v = self.unwrap(self.decl(n)?.value);
+                let v = self.unwrap(self.value_of(self.decl(n)?));
                 self.is_func(v).then_some(v)
             }
             _ => None,
@@ -2222,7 +2333,7 @@ impl<'a> Extractor<'a> {
             }
         };
         let ident = self.t(ident_node);
-        let local = self.decl(ident).map(|d| self.unwrap(d.value));
+        let local = self.decl(ident).map(|d| self.unwrap(self.value_of(d)));
         let mut fn_param = None;
         let target = match (local, &call_args) {
             (Some(v), None) if self.kind(v) == "object" => Some((v, Vec::new())),
@@ -2353,7 +2464,7 @@ impl<'a> Extractor<'a> {
                             self.name_arg(col, args, env);
                             return true;
                         }
-                        let v = self.decl(name).map(|d| self.unwrap(d.value));
+                        let v = self.decl(name).map(|d| self.unwrap(self.value_of(d)));
                         let func = v.filter(|v| self.is_func(*v));
                         let rets = func.map(|f| self.returns(f)).unwrap_or_default();
                         match func {
@@ -2425,7 +2536,7 @@ impl<'a> Extractor<'a> {
             }
             "identifier" | "shorthand_property_identifier" => {
                 let name = self.t(base);
-                let v = self.decl(name).map(|d| self.unwrap(d.value));
+                let v = self.decl(name).map(|d| self.unwrap(self.value_of(d)));
                 match v {
                     Some(v) if self.kind(v) == "call_expression" && self.depth < MAX_DEPTH => {
                         self.depth += 1;
@@ -2643,7 +2754,7 @@ impl<'a> Extractor<'a> {
                         return;
                     }
                     if let Some(d) = self.decl(self.t(e))
-                        && let Some(tpl) = self.sql_template(self.unwrap(d.value))
+                        && let Some(tpl) = self.sql_template(self.unwrap(self.value_of(d)))
                     {
                         out.push_str(&self.render_template(tpl, &Vec::new()).0);
                         return;
@@ -2688,7 +2799,7 @@ impl<'a> Extractor<'a> {
             "null" | "undefined" => None,
             "identifier" => {
                 if let Some(d) = self.decl(self.t(node))
-                    && let Some(tpl) = self.sql_template(self.unwrap(d.value))
+                    && let Some(tpl) = self.sql_template(self.unwrap(self.value_of(d)))
                 {
                     return Some(self.render_template(tpl, &Vec::new()));
                 }
@@ -2775,7 +2886,9 @@ impl<'a> Extractor<'a> {
             }
             "call_expression" => self.extra_call(table, node, env, depth),
             "identifier" => {
-                let v = self.decl(self.t(node)).map(|d| self.unwrap(d.value));
+                let v = self
+                    .decl(self.t(node))
+                    .map(|d| self.unwrap(self.value_of(d)));
                 match v {
                     Some(v) if !self.is_func(v) => {
                         self.extra_items(table, v, &Vec::new(), depth + 1)
