@@ -537,8 +537,9 @@ impl<'a> Extractor<'a> {
         map.get(name)
     }
 
-    /// `node.kind_str()` through a per-file table (the binding's `kind()` measures and
-    /// validates the C string on every call).
+    /// `node.kind()` through the grammar's table of names the extractor holds
+    /// (`syntax::kind_names`; the binding's `kind()` measures and validates
+    /// the C string on every call).
     fn kind<'n>(&self, node: impl std::borrow::Borrow<Node<'n>>) -> &'static str {
         let node = node.borrow();
         match self.kinds.get(node.kind_id() as usize) {

@@ -124,7 +124,7 @@ fn field_id(language: &tree_sitter::Language, name: &'static str) -> Option<u16>
     })
 }
 
-/// `node.kind_str()` without its cost: the binding's `kind()` measures and
+/// `node.kind()` without its cost: the binding's `kind()` measures and
 /// validates the grammar's C string on every call (a fifth of the time spent
 /// walking SQLModel trees went there). The names are read once per grammar
 /// and thread, then looked up by kind id.
@@ -175,26 +175,18 @@ pub fn kind_names(language: &tree_sitter::Language) -> KindNames {
 
 fn kind_name(node: &Node<'_>) -> &'static str {
     let id = usize::from(node.kind_id());
-    let found = KIND_NAMES.with(|cache| {
+    let lookup = |names: &[&'static str]| names.get(id).copied().filter(|k| !k.is_empty());
+    let language = node.language();
+    // Borrowed, not cloned: this runs for nearly every node extraction visits.
+    let cached = KIND_NAMES.with(|cache| {
         let cache = cache.try_borrow().ok()?;
-        let language = node.language();
         let (_, names) = cache.iter().find(|(l, _)| *l == *language)?;
-        names.get(id).copied()
+        Some(lookup(names))
     });
-    match found {
-        Some(k) if !k.is_empty() => k,
-        None if node.kind_id() != u16::MAX => {
-            // The grammar's first node on this thread: read its names.
-            let names = kind_names(&node.language());
-            match names.get(id).copied() {
-                Some(k) if !k.is_empty() => k,
-                _ => node.kind(),
-            }
-        }
-        // ERROR nodes (an id outside the symbol table) and anything unusual:
-        // the binding's answer.
-        _ => node.kind(),
-    }
+    // The grammar's first node on this thread: read its names.
+    let found = cached.unwrap_or_else(|| lookup(&kind_names(&language)));
+    // ERROR nodes (an id outside the symbol table): the binding's answer.
+    found.unwrap_or_else(|| node.kind())
 }
 
 /// Strip wrappers that do not change a JavaScript/TypeScript value:

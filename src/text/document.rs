@@ -108,23 +108,32 @@ pub fn offset_at(
     Ok(start + off)
 }
 
-/// The LSP position of byte `offset` of `text` (clamped to the text, snapped
-/// back to a character boundary).
-pub fn position_at(text: &str, lines: &LineIndex, offset: usize, enc: Encoding) -> Pos {
+/// `offset` clamped to `text` and snapped back to a character boundary.
+fn floor_boundary(text: &str, offset: usize) -> usize {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
+    offset
+}
+
+/// The code units of `s` in encoding `enc`.
+fn units(s: &str, enc: Encoding) -> usize {
+    match enc {
+        Encoding::Utf8 => s.len(),
+        // ASCII (the usual case) counts one unit per byte.
+        Encoding::Utf16 if s.is_ascii() => s.len(),
+        Encoding::Utf16 => s.encode_utf16().count(),
+    }
+}
+
+/// The LSP position of byte `offset` of `text` (clamped to the text, snapped
+/// back to a character boundary).
+pub fn position_at(text: &str, lines: &LineIndex, offset: usize, enc: Encoding) -> Pos {
+    let offset = floor_boundary(text, offset);
     let line = lines.line_of(offset);
     let start = lines.line_start(line).min(offset);
-    let prefix = &text[start..offset];
-    let character = match enc {
-        Encoding::Utf8 => prefix.len(),
-        // ASCII (the usual case) counts one unit per byte.
-        Encoding::Utf16 if prefix.is_ascii() => prefix.len(),
-        Encoding::Utf16 => prefix.encode_utf16().count(),
-    };
-    Pos::new(line as u32, character as u32)
+    Pos::new(line as u32, units(&text[start..offset], enc) as u32)
 }
 
 /// The LSP positions of byte offsets `start` and `end` (`end` at least
@@ -138,14 +147,10 @@ pub fn range_at(
     end: usize,
     enc: Encoding,
 ) -> (Pos, Pos) {
-    let snap = |offset: usize| {
-        let mut offset = offset.min(text.len());
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        offset
-    };
-    let (s, e) = (snap(start), snap(end.max(start)));
+    let (s, e) = (
+        floor_boundary(text, start),
+        floor_boundary(text, end.max(start)),
+    );
     let from = position_at(text, lines, s, enc);
     let line = from.line as usize;
     let next = if line + 1 < lines.line_count() {
@@ -153,16 +158,11 @@ pub fn range_at(
     } else {
         usize::MAX
     };
-    if e >= next || lines.line_start(line) > s {
+    if e >= next {
         return (from, position_at(text, lines, e, enc));
     }
-    let between = &text[s..e];
-    let units = match enc {
-        Encoding::Utf8 => between.len(),
-        Encoding::Utf16 if between.is_ascii() => between.len(),
-        Encoding::Utf16 => between.encode_utf16().count(),
-    };
-    (from, Pos::new(from.line, from.character + units as u32))
+    let more = units(&text[s..e], enc) as u32;
+    (from, Pos::new(from.line, from.character + more))
 }
 
 /// The tree-sitter point (row, byte column) of a byte offset.
@@ -317,14 +317,10 @@ impl Document {
     /// Replace bytes `start..end` with `text` (both clamped to the text and
     /// snapped back to character boundaries).
     pub fn splice(&mut self, start: usize, end: usize, text: &str) {
-        let snap = |mut at: usize| {
-            at = at.min(self.text.len());
-            while !self.text.is_char_boundary(at) {
-                at -= 1;
-            }
-            at
-        };
-        let (start, end) = (snap(start), snap(end));
+        let (start, end) = (
+            floor_boundary(&self.text, start),
+            floor_boundary(&self.text, end),
+        );
         let end = end.max(start);
         let start_position = point_at(&self.text, &self.lines, start);
         let old_end_position = point_at(&self.text, &self.lines, end);
