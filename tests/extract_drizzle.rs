@@ -431,3 +431,76 @@ export const posts = pgTable("posts", {
         assert_eq!(model, fresh, "{what}, then another edit");
     }
 }
+
+/// The statement reuse on real code: for every Drizzle and SQLModel file
+/// under `$GREYHAVEN_REUSE_DIR` (a checkout of a public repository), a
+/// character typed and a line deleted at a dozen places each must give the
+/// model a fresh extraction gives. Ignored by default (it needs the
+/// checkouts): `GREYHAVEN_REUSE_DIR=/path cargo test --release --test
+/// extract_drizzle -- --ignored reuse_on_real_code`.
+#[test]
+#[ignore]
+fn reuse_on_real_code() {
+    use greyhaven_lsp::model::SourceKind;
+    let Some(root) = std::env::var_os("GREYHAVEN_REUSE_DIR") else {
+        panic!("set GREYHAVEN_REUSE_DIR to a directory of checkouts");
+    };
+    let mut stack = vec![PathBuf::from(root)];
+    let (mut files, mut edits, mut reused) = (0, 0, 0);
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if name != "node_modules" && name != ".git" {
+                    stack.push(path);
+                }
+                continue;
+            }
+            if !matches!(path.extension().and_then(|e| e.to_str()), Some("ts" | "py")) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if text.len() > 1 << 20
+                || !matches!(
+                    extract::classify(&path, &text),
+                    SourceKind::Drizzle | SourceKind::SqlModel
+                )
+            {
+                continue;
+            }
+            files += 1;
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let mut variants = Vec::new();
+            let step = (text.len() / 12).max(1);
+            for at in (0..text.len()).step_by(step) {
+                if text.is_char_boundary(at) {
+                    variants.push(format!("{}x{}", &text[..at], &text[at..]));
+                }
+            }
+            for i in (0..lines.len()).step_by((lines.len() / 12).max(1)) {
+                let mut deleted = lines.clone();
+                deleted.remove(i);
+                variants.push(deleted.concat());
+            }
+            for new in &variants {
+                let (model, fresh, (r, _)) = reuse_after(&path, &text, new);
+                edits += 1;
+                reused += r;
+                assert_eq!(
+                    model,
+                    fresh,
+                    "{}: reuse differs after an edit",
+                    path.display()
+                );
+            }
+        }
+    }
+    println!("reuse on real code: {files} files, {edits} edits, {reused} statements reused");
+    assert!(files > 0, "no Drizzle or SQLModel file found");
+}
