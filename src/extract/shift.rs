@@ -69,6 +69,12 @@ impl TextEdit {
     }
 
     pub fn span(&self, s: Span) -> Span {
+        // Most spans a keystroke moves lie wholly after it: both ends move
+        // by the same amount (what [`TextEdit::offset`] gives them).
+        if s.start >= self.old_end && s.start <= s.end {
+            let moved = |at: usize| at.wrapping_add(self.new_end).wrapping_sub(self.old_end);
+            return Span::new(moved(s.start), moved(s.end));
+        }
         Span::new(self.offset(s.start), self.offset(s.end))
     }
 
@@ -386,6 +392,32 @@ pub fn file_facts(e: &TextEdit, m: &mut FileModel) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A span moves as its two ends do, whichever way [`TextEdit::span`]
+    /// takes (spans after the edit move at once): every span of a short
+    /// text, reversed ones included, over insertions, deletions and
+    /// replacements anywhere in it.
+    #[test]
+    fn a_span_moves_as_its_ends() {
+        for start in 0..=6 {
+            for old_end in start..=6 {
+                for new_end in start..=9 {
+                    let e = TextEdit {
+                        file: FileId(0),
+                        start,
+                        old_end,
+                        new_end,
+                    };
+                    for a in 0..=6 {
+                        for b in 0..=6 {
+                            let want = Span::new(e.offset(a), e.offset(b));
+                            assert_eq!(e.span(Span::new(a, b)), want, "{e:?} {a}..{b}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// The common prefix and suffix found by chunks equal a byte-by-byte
     /// search, for edits on both sides of chunk boundaries.
