@@ -72,7 +72,7 @@ impl TextEdit {
         // Most spans a keystroke moves lie wholly after it: both ends move
         // by the same amount (what [`TextEdit::offset`] gives them).
         if s.start >= self.old_end && s.start <= s.end {
-            let moved = |at: usize| at.wrapping_add(self.new_end).wrapping_sub(self.old_end);
+            let moved = |at: usize| at + self.new_end - self.old_end;
             return Span::new(moved(s.start), moved(s.end));
         }
         Span::new(self.offset(s.start), self.offset(s.end))
@@ -419,8 +419,7 @@ mod tests {
         }
     }
 
-    /// The common prefix and suffix found by chunks equal a byte-by-byte
-    /// search, for edits on both sides of chunk boundaries.
+    /// An offset outside the inserted bytes maps back to where it was.
     #[test]
     fn old_offset_inverts_offset_outside_the_insertion() {
         let e = TextEdit::between(FileId(0), "abcdef", "abXYZdef");
@@ -434,6 +433,8 @@ mod tests {
         assert_eq!(e.old_offset(5), Some(3));
     }
 
+    /// The common prefix and suffix found by blocks and chunks equal a
+    /// byte-by-byte search, for edits on both sides of their boundaries.
     #[test]
     fn between_matches_a_byte_by_byte_search() {
         let base: String = (0..9000)
