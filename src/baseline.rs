@@ -75,7 +75,7 @@ pub trait Sources {
 fn anchor_text(project: &dyn Sources, d: &Diagnostic) -> String {
     let text = project
         .source(d.file)
-        .and_then(|(_, t)| t.get(d.span.start..d.span.end))
+        .and_then(|(_, t)| t.get(d.span.start()..d.span.end()))
         .unwrap_or("");
     let mut s = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.len() > 120 {

@@ -826,7 +826,11 @@ impl Validator<'_> {
         if name == "max_size" || name == "max_document_size" {
             let section = self.section_name("files");
             match value.get_ref() {
-                DeValue::Integer(i) if i.as_str().parse::<u64>().is_ok_and(|n| n > 0) => {
+                DeValue::Integer(i)
+                    if i.as_str().parse::<u64>().is_ok_and(|n| {
+                        n > 0 && n <= crate::model::MAX_OFFSET as u64
+                    }) =>
+                {
                     let n = i.as_str().parse::<u64>().ok();
                     if name == "max_size" {
                         config.max_file_size = n;
@@ -837,8 +841,12 @@ impl Validator<'_> {
                 other => self.error(
                     value.span(),
                     format!(
-                        "{name} in {section} must be a positive number of bytes, found {}",
-                        other.type_str()
+                        "{name} in {section} must be a positive number of bytes up to {} (4 GiB), found {}",
+                        crate::model::MAX_OFFSET,
+                        match other {
+                            DeValue::Integer(i) => i.as_str().to_string(),
+                            other => other.type_str().to_string(),
+                        }
                     ),
                 ),
             }

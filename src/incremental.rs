@@ -413,7 +413,7 @@ fn incremental(
         }
         // A table whose text the edit touched is checked again even when its
         // model looks the same.
-        let touched = b.span.end >= e.start && b.span.start <= e.new_end;
+        let touched = b.span.end() >= e.start && b.span.start() <= e.new_end;
         if touched {
             changed.push(i);
             continue;

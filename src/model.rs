@@ -12,28 +12,45 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 pub struct FileId(pub u32);
 
-/// A half-open byte range `[start, end)` into a file's text.
+/// A half-open byte range `[start, end)` into a file's text, kept in 32 bits
+/// (every model, schema and finding holds many spans: half the size of two
+/// `usize`s). Files are read only up to `[files] max_size`, which the
+/// configuration keeps under 4 GiB ([`MAX_OFFSET`]); an offset beyond it is
+/// held as [`MAX_OFFSET`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
+
+/// The largest byte offset a [`Span`] holds.
+pub const MAX_OFFSET: usize = u32::MAX as usize;
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end }
+        let at = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+        Span {
+            start: at(start),
+            end: at(end),
+        }
     }
     pub fn empty(at: usize) -> Self {
-        Span { start: at, end: at }
+        Span::new(at, at)
+    }
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+    pub fn end(&self) -> usize {
+        self.end as usize
     }
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.end() - self.start()
     }
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
     pub fn contains(&self, offset: usize) -> bool {
-        self.start <= offset && offset < self.end
+        self.start() <= offset && offset < self.end()
     }
 }
 

@@ -115,11 +115,11 @@ pub fn parse(lang: Lang, text: &str) -> Vec<Suppression> {
 
 /// Parse the directive of one line comment (`comment` spans marker to line end).
 fn directive(text: &str, lines: &LineIndex, comment: Span, marker: &str) -> Option<Suppression> {
-    let body_start = comment.start + marker.len();
-    let body = text.get(body_start..comment.end)?;
+    let body_start = comment.start() + marker.len();
+    let body = text.get(body_start..comment.end())?;
     let lead = body.len() - body.trim_start().len();
     let at = body_start + lead;
-    let rest = &text[at..comment.end];
+    let rest = &text[at..comment.end()];
     let (file, kw_len) = if rest.starts_with(FILE_KEYWORD) {
         (true, FILE_KEYWORD.len())
     } else if rest.starts_with(KEYWORD) {
@@ -137,10 +137,13 @@ fn directive(text: &str, lines: &LineIndex, comment: Span, marker: &str) -> Opti
         return None;
     }
     let mut list_start = at + kw_len;
-    if text[list_start..comment.end].trim_start().starts_with(':') {
-        list_start += text[list_start..comment.end].find(':').unwrap_or(0) + 1;
+    if text[list_start..comment.end()]
+        .trim_start()
+        .starts_with(':')
+    {
+        list_start += text[list_start..comment.end()].find(':').unwrap_or(0) + 1;
     }
-    let list_text = &text[list_start..comment.end];
+    let list_text = &text[list_start..comment.end()];
     let list_len = [list_text.find("--"), list_text.find('#')]
         .into_iter()
         .flatten()
@@ -170,8 +173,8 @@ fn directive(text: &str, lines: &LineIndex, comment: Span, marker: &str) -> Opti
             Span::new(list_start + start, list_start + end),
         ));
     }
-    let line = lines.line_of(comment.start);
-    let own_line = text[lines.line_start(line)..comment.start]
+    let line = lines.line_of(comment.start());
+    let own_line = text[lines.line_start(line)..comment.start()]
         .chars()
         .all(char::is_whitespace);
     Some(Suppression {
@@ -604,7 +607,7 @@ pub fn apply_cached(
     let line_of = |d: &Diagnostic| {
         project
             .file(d.file)
-            .map_or(0, |f| f.lines.line_of(d.span.start))
+            .map_or(0, |f| f.lines.line_of(d.span.start()))
     };
     let decls = declaration_lines(project, &per_file);
     let filter = |d: &Diagnostic, per_file: &mut HashMap<FileId, Vec<Tracked>>| -> bool {
@@ -614,7 +617,7 @@ pub fn apply_cached(
         let line = line_of(d);
         // A table's own findings (at its anchor) are also covered from the line
         // that starts its declaring statement (or its first decorator).
-        let decl = decls.get(&(d.file, d.span.start)).copied();
+        let decl = decls.get(&(d.file, d.span.start())).copied();
         let mut suppressed = false;
         for t in sups.iter_mut() {
             let mut hit = t.hit(d.rule, line);
@@ -673,7 +676,7 @@ fn declaration_lines(
         };
         let lines: Vec<&str> = f.text.split('\n').collect();
         for t in &f.model.tables {
-            let mut start = f.lines.line_of(t.span.start);
+            let mut start = f.lines.line_of(t.span.start());
             while start > 0
                 && lines
                     .get(start - 1)
@@ -681,8 +684,8 @@ fn declaration_lines(
             {
                 start -= 1;
             }
-            if start != f.lines.line_of(t.anchor.start) {
-                out.insert((file, t.anchor.start), start);
+            if start != f.lines.line_of(t.anchor.start()) {
+                out.insert((file, t.anchor.start()), start);
             }
         }
     }
@@ -777,7 +780,7 @@ fn removal_fix(file: FileId, text: &str, lines: &LineIndex, s: &Suppression, kee
         let (first, last) = (s.rules[0].1, s.rules[s.rules.len() - 1].1);
         Edit {
             file,
-            span: Span::new(first.start, last.end),
+            span: Span::new(first.start(), last.end()),
             text: kept.join(", "),
         }
     } else if s.own_line {
@@ -793,10 +796,10 @@ fn removal_fix(file: FileId, text: &str, lines: &LineIndex, s: &Suppression, kee
             text: String::new(),
         }
     } else {
-        let before = text[..s.comment.start].trim_end_matches([' ', '\t']);
+        let before = text[..s.comment.start()].trim_end_matches([' ', '\t']);
         Edit {
             file,
-            span: Span::new(before.len(), s.comment.end),
+            span: Span::new(before.len(), s.comment.end()),
             text: String::new(),
         }
     };
@@ -815,7 +818,7 @@ mod tests {
     fn comment_texts(lang: Lang, text: &str) -> Vec<&str> {
         comments(lang, text)
             .into_iter()
-            .map(|s| &text[s.start..s.end])
+            .map(|s| &text[s.start()..s.end()])
             .collect()
     }
 
@@ -862,7 +865,7 @@ mod tests {
         // stacked: both target `y` on line 6
         assert_eq!(s[3].scope, Scope::Line(6));
         assert_eq!(s[4].scope, Scope::Line(6));
-        assert_eq!(&text[s[0].rules[1].1.start..s[0].rules[1].1.end], "b");
+        assert_eq!(&text[s[0].rules[1].1.start()..s[0].rules[1].1.end()], "b");
     }
 }
 

@@ -45,7 +45,7 @@ fn snapshots() {
 }
 
 fn slice(text: &str, s: Span) -> &str {
-    text.get(s.start..s.end)
+    text.get(s.start()..s.end())
         .unwrap_or_else(|| panic!("span {s:?} out of range or not on a char boundary"))
 }
 
@@ -89,7 +89,7 @@ fn spans_point_at_their_source() {
             );
             for c in &t.columns {
                 assert!(
-                    c.span.start <= c.key_span.start && c.key_span.end <= c.span.end,
+                    c.span.start() <= c.key_span.start() && c.key_span.end() <= c.span.end(),
                     "{file}: {}",
                     c.key
                 );
@@ -178,9 +178,11 @@ fn truncated_fixtures_never_panic() {
                     let m = extract::extract_file(&path, variant);
                     for t in &m.tables {
                         for c in &t.columns {
-                            assert!(c.span.end <= variant.len() && c.key_span.end <= variant.len());
+                            assert!(
+                                c.span.end() <= variant.len() && c.key_span.end() <= variant.len()
+                            );
                         }
-                        assert!(t.span.end <= variant.len() && t.anchor.end <= variant.len());
+                        assert!(t.span.end() <= variant.len() && t.anchor.end() <= variant.len());
                     }
                 }
             }

@@ -21,7 +21,7 @@ fn fixtures(dir: &str) -> Vec<PathBuf> {
 }
 
 fn at(text: &str, s: Span) -> &str {
-    text.get(s.start..s.end)
+    text.get(s.start()..s.end())
         .unwrap_or_else(|| panic!("span {s:?} out of range"))
 }
 
@@ -48,9 +48,9 @@ fn check_spans(path: &Path, text: &str, m: &FileModel) {
                 at(text, c.span).starts_with(c.key.as_str()),
                 "{p}: column span"
             );
-            assert!(c.span.start <= c.value_span.start && c.value_span.end <= c.span.end);
+            assert!(c.span.start() <= c.value_span.start() && c.value_span.end() <= c.span.end());
             if let Some(a) = c.annotation_span {
-                assert!(c.span.start <= a.start && a.end <= c.span.end);
+                assert!(c.span.start() <= a.start() && a.end() <= c.span.end());
             }
             if let (Some(sp), Some(n)) = (c.name_span, &c.explicit_name) {
                 assert_eq!(
@@ -60,7 +60,9 @@ fn check_spans(path: &Path, text: &str, m: &FileModel) {
                 );
             }
             if let Some(fk) = &c.references {
-                assert!(c.value_span.start <= fk.span.start && fk.span.end <= c.value_span.end);
+                assert!(
+                    c.value_span.start() <= fk.span.start() && fk.span.end() <= c.value_span.end()
+                );
             }
         }
         for i in &t.indexes {
@@ -93,7 +95,7 @@ fn check_spans(path: &Path, text: &str, m: &FileModel) {
             assert_eq!(at(text, d), "downgrade", "{p}");
         }
         for (_, s) in &mig.ops {
-            assert!(s.end <= text.len());
+            assert!(s.end() <= text.len());
         }
     }
 }
@@ -139,9 +141,9 @@ fn truncated_fixtures_never_panic() {
                     let prefix = &text[..cut];
                     let m = extract_file(&path, prefix);
                     for t in &m.tables {
-                        assert!(t.span.end <= prefix.len());
+                        assert!(t.span.end() <= prefix.len());
                         for c in &t.columns {
-                            assert!(c.span.end <= prefix.len());
+                            assert!(c.span.end() <= prefix.len());
                         }
                     }
                 }

@@ -94,16 +94,16 @@ fn analyze_shifts_spans_by_offset() {
     };
     let (a0, k0, c0) = spans(&base);
     let (a1, k1, c1) = spans(&moved);
-    assert_eq!(&sql[a0.start..a0.end], "\"É\"");
-    assert_eq!(&sql[k0.start..k0.end], "id");
-    assert_eq!(&sql[c0.start..c0.end], "id uuid");
+    assert_eq!(&sql[a0.start()..a0.end()], "\"É\"");
+    assert_eq!(&sql[k0.start()..k0.end()], "id");
+    assert_eq!(&sql[c0.start()..c0.end()], "id uuid");
     assert_eq!(
-        (a0.start + 1000, k0.start + 1000, c0.end + 1000),
-        (a1.start, k1.start, c1.end)
+        (a0.start() + 1000, k0.start() + 1000, c0.end() + 1000),
+        (a1.start(), k1.start(), c1.end())
     );
     for (a, b) in base.rls.iter().zip(&moved.rls) {
-        assert_eq!(a.span.start + 1000, b.span.start);
-        assert_eq!(a.span.end + 1000, b.span.end);
+        assert_eq!(a.span.start() + 1000, b.span.start());
+        assert_eq!(a.span.end() + 1000, b.span.end());
     }
     let using = |f: &sql::SqlFacts| match &f.rls[1].action {
         greyhaven_lsp::model::RlsAction::CreatePolicy(p) => (p.span, p.using_span),
@@ -111,11 +111,11 @@ fn analyze_shifts_spans_by_offset() {
     };
     let (p0, u0) = using(&base);
     let (p1, u1) = using(&moved);
-    assert_eq!(p0.start + 1000, p1.start);
-    assert_eq!(u0.map(|s| s.start + 1000), u1.map(|s| s.start));
+    assert_eq!(p0.start() + 1000, p1.start());
+    assert_eq!(u0.map(|s| s.start() + 1000), u1.map(|s| s.start()));
     assert_eq!(
-        base.unparsed[0].span.start + 1000,
-        moved.unparsed[0].span.start
+        base.unparsed[0].span.start() + 1000,
+        moved.unparsed[0].span.start()
     );
 }
 
@@ -123,6 +123,6 @@ fn analyze_shifts_spans_by_offset() {
 fn split_statements_matches_fixture_statements() {
     let sql = "SELECT ';' ; /* ; */ SELECT $$;$$ --> statement-breakpoint\nSELECT \"a;b\"";
     let spans = sql::split_statements(sql);
-    let texts: Vec<&str> = spans.iter().map(|s| &sql[s.start..s.end]).collect();
+    let texts: Vec<&str> = spans.iter().map(|s| &sql[s.start()..s.end()]).collect();
     assert_eq!(texts, ["SELECT ';'", "SELECT $$;$$", "SELECT \"a;b\""]);
 }

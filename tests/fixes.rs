@@ -133,7 +133,7 @@ fn run_case(rule: &str, case: &Path) -> Result<Option<String>, String> {
     for d in &fixable {
         let f = project.file(d.file).unwrap();
         let old = &originals[&d.file].1;
-        let lc = LineIndex::new(old).line_col(old, d.span.start.min(old.len()));
+        let lc = LineIndex::new(old).line_col(old, d.span.start().min(old.len()));
         let title = d
             .fixes
             .iter()

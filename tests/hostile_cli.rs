@@ -173,6 +173,17 @@ fn oversized_files_are_refused() {
         err.contains("max_size in [files] must be a positive number of bytes"),
         "{err}"
     );
+    // Offsets are kept in 32 bits: a limit at 4 GiB or more is refused, not
+    // taken and then wrapped around.
+    d.write("greyhaven.toml", "[files]\nmax_size = 4294967296\n");
+    let (code, _, err) = run(&d.0, &["check", "."]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "must be a positive number of bytes up to 4294967295 (4 GiB), found 4294967296"
+        ),
+        "{err}"
+    );
 }
 
 /// Item 11: `--fix` keeps the owner and group of the file it rewrites, and a

@@ -30,7 +30,7 @@ fn projects() -> Vec<(String, Project)> {
 }
 
 fn key(d: &Diagnostic) -> (&'static str, u32, usize, usize, &str) {
-    (d.rule, d.file.0, d.span.start, d.span.end, &*d.message)
+    (d.rule, d.file.0, d.span.start(), d.span.end(), &*d.message)
 }
 
 /// Rules whose report marker is exact (the fix is rendered before the finding

@@ -55,9 +55,9 @@ fn check_case(case: &Path) -> Result<String, String> {
     let mut rendered = String::new();
     for d in diagnostics.iter().filter(|d| d.rule == RULE) {
         let file = project.file(d.file).unwrap();
-        let lc = file.lines.line_col(&file.text, d.span.start);
+        let lc = file.lines.line_col(&file.text, d.span.start());
         let path = common::rel(case, &file.path);
-        let anchor = file.text.get(d.span.start..d.span.end).unwrap_or("?");
+        let anchor = file.text.get(d.span.start()..d.span.end()).unwrap_or("?");
         let anchor: String = anchor.lines().next().unwrap_or_default().to_string();
         rendered.push_str(&format!(
             "{path}:{}:{} [{}] `{anchor}` (table {:?}, column {:?}): {}\n",

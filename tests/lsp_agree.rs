@@ -25,8 +25,8 @@ fn shown(project: &Project, ds: &[Diagnostic]) -> Vec<String> {
             format!(
                 "{}:{}..{} {} {:?} {}",
                 common::rel(project.root.as_path(), &path),
-                d.span.start,
-                d.span.end,
+                d.span.start(),
+                d.span.end(),
                 d.rule,
                 d.severity,
                 d.message

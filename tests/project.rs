@@ -28,7 +28,7 @@ fn name(project: &Project, file: FileId) -> String {
 
 fn at(project: &Project, loc: Loc) -> String {
     let f = project.file(loc.file).unwrap();
-    let lc = f.lines.line_col(&f.text, loc.span.start);
+    let lc = f.lines.line_col(&f.text, loc.span.start());
     format!("{}:{}", name(project, loc.file), lc.line)
 }
 

@@ -130,7 +130,7 @@ fn setup() -> Setup {
             ..Diagnostic::new(
                 "require-timestamps",
                 ts,
-                Span::new(find(&schema, "{\n", 0).start, find(&schema, "});", 0).end),
+                Span::new(find(&schema, "{\n", 0).start(), find(&schema, "});", 0).end()),
                 "a multi-line span",
             )
         },

@@ -35,9 +35,9 @@ fn run_case(rule: &str, case: &Path) -> Result<String, String> {
     let mut rendered = String::new();
     for d in diagnostics.iter().filter(|d| d.rule == rule) {
         let file = project.file(d.file).unwrap();
-        let lc = file.lines.line_col(&file.text, d.span.start);
+        let lc = file.lines.line_col(&file.text, d.span.start());
         let path = rel(&root, &file.path);
-        let anchor = file.text.get(d.span.start..d.span.end).unwrap_or("?");
+        let anchor = file.text.get(d.span.start()..d.span.end()).unwrap_or("?");
         rendered.push_str(&format!(
             "{path}:{}:{} {} [{}] `{anchor}`: {}\n",
             lc.line,

@@ -125,14 +125,14 @@ fn resolved_tables_move_with_the_file_their_columns_come_from() {
         .table
         .indexes
         .iter()
-        .map(|ix| ix.span.end)
+        .map(|ix| ix.span.end())
         .max()
         .unwrap_or(0);
-    assert!(own_reach < span.start - 1, "{own_reach} {span:?}");
-    greyhaven_lsp::project::shift::schema_table(&edit(span.start - 1), &mut moved);
+    assert!(own_reach < span.start() - 1, "{own_reach} {span:?}");
+    greyhaven_lsp::project::shift::schema_table(&edit(span.start() - 1), &mut moved);
     assert_eq!(
-        col(&moved).1.start,
-        span.start + 1,
+        col(&moved).1.start(),
+        span.start() + 1,
         "an edit just before the column"
     );
     let mut kept = posts.clone();

@@ -26,9 +26,9 @@ fn check_case(dir: &Path) -> Result<String, String> {
     let mut rendered = String::new();
     for d in &diagnostics {
         let file = project.file(d.file).unwrap();
-        let lc = file.lines.line_col(&file.text, d.span.start);
+        let lc = file.lines.line_col(&file.text, d.span.start());
         let path = rel(&root, &file.path);
-        let anchor = file.text.get(d.span.start..d.span.end).unwrap_or("?");
+        let anchor = file.text.get(d.span.start()..d.span.end()).unwrap_or("?");
         rendered.push_str(&format!(
             "{path}:{}:{} {} [{}] `{anchor}` (table {:?}): {}\n",
             lc.line,

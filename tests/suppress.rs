@@ -79,7 +79,7 @@ fn run(name: &str, kind: SourceKind, config: Config) -> String {
         .count();
     let _ = writeln!(out, "{before} findings, {kept} kept:");
     for d in &result {
-        let at = file.lines.line_col(text, d.span.start);
+        let at = file.lines.line_col(text, d.span.start());
         let _ = writeln!(
             out,
             "{}:{} {} {} `{}`{}",
@@ -87,7 +87,7 @@ fn run(name: &str, kind: SourceKind, config: Config) -> String {
             at.column,
             d.severity.as_str(),
             d.rule,
-            &text[d.span.start..d.span.end],
+            &text[d.span.start()..d.span.end()],
             if d.rule == suppress::UNUSED_RULE {
                 format!(": {}", d.message)
             } else {
@@ -97,9 +97,9 @@ fn run(name: &str, kind: SourceKind, config: Config) -> String {
         for fix in &d.fixes {
             let mut fixed = text.to_string();
             let mut edits = fix.edits.clone();
-            edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+            edits.sort_by_key(|e| std::cmp::Reverse(e.span.start()));
             for e in edits {
-                fixed.replace_range(e.span.start..e.span.end, &e.text);
+                fixed.replace_range(e.span.start()..e.span.end(), &e.text);
             }
             let _ = writeln!(out, "    fix ({:?}): {}", fix.safety, fix.title);
             out.push_str(&line_diff(text, &fixed));

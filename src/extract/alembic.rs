@@ -33,7 +33,7 @@ fn is_data_only(sql: &str) -> bool {
     let stmts = sql::split_statements(sql);
     !stmts.is_empty()
         && stmts.iter().all(|s| {
-            let word: String = sql[s.start..s.end]
+            let word: String = sql[s.start()..s.end()]
                 .chars()
                 .take_while(|c| c.is_ascii_alphabetic())
                 .collect();
@@ -622,7 +622,7 @@ impl<'a, 't> Cx<'a, 't> {
             Some(SqlSource::Literal(node)) => {
                 if let Some((sql, contents)) = py_string(node, src) {
                     data_only &= is_data_only(&sql);
-                    let facts = sql::analyze(&sql, contents.start);
+                    let facts = sql::analyze(&sql, contents.start());
                     self.absorb(facts, None);
                 }
             }
@@ -952,7 +952,7 @@ impl<'a, 't> Cx<'a, 't> {
             key_span: name_span,
             name_span: Some(name_span),
             span: whole,
-            value_span: Span::new(name_span.end.min(whole.end), whole.end),
+            value_span: Span::new(name_span.end().min(whole.end()), whole.end()),
             annotation_span: None,
             sa_column: false,
             file: FileId::default(),

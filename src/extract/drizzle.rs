@@ -648,7 +648,7 @@ impl<'a> Extractor<'a> {
             {
                 for &(name, value) in &spans {
                     self.decls.insert(
-                        &self.src[name.start..name.end],
+                        &self.src[name.start()..name.end()],
                         Decl {
                             value: std::cell::Cell::new(None),
                             span: value,
@@ -656,13 +656,13 @@ impl<'a> Extractor<'a> {
                         },
                     );
                 }
-                pieces.decls.insert(at.start, (at, spans));
+                pieces.decls.insert(at.start(), (at, spans));
                 continue;
             }
             if let Some(spans) = self.declare(s)
                 && reusable
             {
-                pieces.decls.insert(at.start, (at, spans));
+                pieces.decls.insert(at.start(), (at, spans));
             }
         }
         for &s in &stmts {
@@ -675,7 +675,7 @@ impl<'a> Extractor<'a> {
                     .extend((0..piece.tables.len()).map(|k| (first + k, piece.first_table + k)));
                 piece.first_table = first;
                 self.replay(&piece);
-                pieces.by_start.insert(piece.span.start, piece);
+                pieces.by_start.insert(piece.span.start(), piece);
                 pieces.reused += 1;
                 continue;
             }
@@ -687,7 +687,7 @@ impl<'a> Extractor<'a> {
                 && self.keep_pieces
                 && let Some(piece) = self.capture(s, &marks)
             {
-                pieces.by_start.insert(piece.span.start, piece);
+                pieces.by_start.insert(piece.span.start(), piece);
             }
         }
         let exported = std::mem::take(&mut self.local_exports);
@@ -726,7 +726,7 @@ impl<'a> Extractor<'a> {
     /// same statement moved by the edit, untouched by it, whose looked-up
     /// declarations are the same ones, also untouched. Moved to the new text.
     fn take_piece(&self, old: &mut Pieces, e: &TextEdit, at: Span) -> Option<Piece> {
-        let start = e.old_offset(at.start)?;
+        let start = e.old_offset(at.start())?;
         let piece = old.by_start.get(&start)?;
         if e.touches(piece.span) || e.span(piece.span) != at {
             return None;
@@ -965,7 +965,7 @@ impl<'a> Extractor<'a> {
     /// extraction kept, when the edit did not touch it: (name, value) spans,
     /// moved to the new text.
     fn take_decls(old: &mut Pieces, e: &TextEdit, at: Span) -> Option<Vec<(Span, Span)>> {
-        let start = e.old_offset(at.start)?;
+        let start = e.old_offset(at.start())?;
         let (was, _) = old.decls.get(&start)?;
         if e.touches(*was) || e.span(*was) != at {
             return None;
@@ -1408,7 +1408,7 @@ impl<'a> Extractor<'a> {
             "template_string" => {
                 let inner = inner_span(node);
                 let mut out = String::new();
-                let mut last = inner.start;
+                let mut last = inner.start();
                 for sub in named_children(node).filter(|c| c.kind_str() == "template_substitution")
                 {
                     out.push_str(&self.src[last..sub.start_byte()]);
@@ -1416,7 +1416,7 @@ impl<'a> Extractor<'a> {
                     out.push_str(&self.eval_str_d(e, env, depth + 1)?.0);
                     last = sub.end_byte();
                 }
-                out.push_str(self.src.get(last..inner.end).unwrap_or(""));
+                out.push_str(self.src.get(last..inner.end()).unwrap_or(""));
                 Some((out, sp))
             }
             "identifier" => {
@@ -2716,7 +2716,7 @@ impl<'a> Extractor<'a> {
     fn render_template(&self, tpl: Node<'a>, env: &Env<'a>) -> (String, Span) {
         let inner = inner_span(tpl);
         let mut out = String::new();
-        let mut last = inner.start;
+        let mut last = inner.start();
         for sub in named_children(tpl).filter(|c| c.kind_str() == "template_substitution") {
             out.push_str(&self.src[last..sub.start_byte()]);
             match first_named(sub) {
@@ -2725,7 +2725,7 @@ impl<'a> Extractor<'a> {
             }
             last = sub.end_byte();
         }
-        out.push_str(self.src.get(last..inner.end).unwrap_or(""));
+        out.push_str(self.src.get(last..inner.end()).unwrap_or(""));
         (out, inner)
     }
 

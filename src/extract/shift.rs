@@ -65,17 +65,17 @@ impl TextEdit {
 
     /// `true` when `span` (old offsets) overlaps or touches the replaced bytes.
     pub fn touches(&self, span: Span) -> bool {
-        span.end >= self.start && span.start <= self.old_end
+        span.end() >= self.start && span.start() <= self.old_end
     }
 
     pub fn span(&self, s: Span) -> Span {
         // Most spans a keystroke moves lie wholly after it: both ends move
         // by the same amount (what [`TextEdit::offset`] gives them).
-        if s.start >= self.old_end && s.start <= s.end {
+        if s.start() >= self.old_end && s.start() <= s.end() {
             let moved = |at: usize| at + self.new_end - self.old_end;
-            return Span::new(moved(s.start), moved(s.end));
+            return Span::new(moved(s.start()), moved(s.end()));
         }
-        Span::new(self.offset(s.start), self.offset(s.end))
+        Span::new(self.offset(s.start()), self.offset(s.end()))
     }
 
     pub(crate) fn opt(&self, s: &mut Option<Span>) {
@@ -216,38 +216,38 @@ pub fn reach(t: &Table) -> usize {
 }
 
 fn end_of(s: Option<Span>) -> usize {
-    s.map_or(0, |s| s.end)
+    s.map_or(0, |s| s.end())
 }
 
 /// The spans [`table_parts`] moves for the declaring file (`own`).
 pub(crate) fn parts_reach(t: &Table) -> usize {
-    let mut r = t.anchor.end.max(t.span.end).max(t.body_span.end);
+    let mut r = t.anchor.end().max(t.span.end()).max(t.body_span.end());
     r = r
         .max(end_of(t.rls_enabled))
         .max(end_of(t.tablename_span))
         .max(end_of(t.table_args_span));
     if let Some(x) = &t.extra {
-        r = r.max(x.container.end);
+        r = r.max(x.container.end());
     }
     for p in &t.pending {
         let Pending::Spread { span, .. } = p;
-        r = r.max(span.end);
+        r = r.max(span.end());
     }
     for u in &t.uniques {
-        r = r.max(u.span.end);
+        r = r.max(u.span.end());
     }
     r
 }
 
 pub(crate) fn index_reach(ix: &Index) -> usize {
-    ix.span.end.max(end_of(ix.name_span))
+    ix.span.end().max(end_of(ix.name_span))
 }
 
 /// What [`fk`] moves: its own spans when `own`, its resolved target when in
 /// `file` (any file when `None`).
 pub(crate) fn fk_reach(k: &ForeignKey, own: bool, file: Option<FileId>) -> usize {
     let here = if own {
-        k.span.end.max(k.target_span.end)
+        k.span.end().max(k.target_span.end())
     } else {
         0
     };
@@ -255,7 +255,7 @@ pub(crate) fn fk_reach(k: &ForeignKey, own: bool, file: Option<FileId>) -> usize
         .resolved_loc
         .as_ref()
         .filter(|l| file.is_none_or(|f| l.file == f))
-        .map_or(0, |l| l.span.end);
+        .map_or(0, |l| l.span.end());
     here.max(target)
 }
 
@@ -264,14 +264,14 @@ pub(crate) fn fk_reach(k: &ForeignKey, own: bool, file: Option<FileId>) -> usize
 pub(crate) fn column_reach(c: &Column) -> usize {
     let mut r = c
         .key_span
-        .end
+        .end()
         .max(end_of(c.name_span))
-        .max(c.span.end)
-        .max(c.value_span.end)
+        .max(c.span.end())
+        .max(c.value_span.end())
         .max(end_of(c.annotation_span));
     if let Some(h) = &c.helper {
         for (_, s) in h.args.iter().flatten() {
-            r = r.max(s.end);
+            r = r.max(s.end());
         }
     }
     r
@@ -279,7 +279,7 @@ pub(crate) fn column_reach(c: &Column) -> usize {
 
 pub(crate) fn policy_reach(p: &Policy) -> usize {
     p.span
-        .end
+        .end()
         .max(end_of(p.using_span))
         .max(end_of(p.with_check_span))
 }
@@ -307,7 +307,7 @@ pub fn shared_table_reaching(e: &TextEdit, t: &mut std::sync::Arc<Table>, reach:
         return;
     }
     table(e, std::sync::Arc::make_mut(t));
-    *reach = e.span(Span::empty(*reach)).end;
+    *reach = e.span(Span::empty(*reach)).end();
 }
 
 /// The spans of `t` that its declaring file owns (`own`), the indexes for which

@@ -697,7 +697,7 @@ fn rls_from_tokens(text: &str, toks: &[Token]) -> Vec<(QualifiedName, RlsAction)
         let (Some(name), Some(table)) = (p.name.clone(), p.table.clone()) else {
             return out;
         };
-        let slice = |s: Option<Span>| s.map(|s| text[s.start..s.end].to_string());
+        let slice = |s: Option<Span>| s.map(|s| text[s.start()..s.end()].to_string());
         let action = if c.is_kw("create") {
             RlsAction::CreatePolicy(Policy {
                 name,
@@ -883,7 +883,7 @@ struct Analyzer<'a> {
 
 impl Analyzer<'_> {
     fn shift(&self, s: Span) -> Span {
-        Span::new(s.start + self.offset, s.end + self.offset)
+        Span::new(s.start() + self.offset, s.end() + self.offset)
     }
 
     fn op(&mut self, op: SchemaOp, span: Span) {
@@ -943,7 +943,7 @@ impl Analyzer<'_> {
             }
             _ => {
                 // Unknown head: let sqlparser judge it (typos become unparsed).
-                let src = &self.text[span.start..span.end];
+                let src = &self.text[span.start()..span.end()];
                 match parse_sql(src, toks.len()) {
                     Ok(_) => self.op(SchemaOp::Other(leading_keywords(&c)), span),
                     Err(e) => self.unparsed(span, e.to_string()),
@@ -974,7 +974,7 @@ impl Analyzer<'_> {
             }
             return;
         }
-        let src = &self.text[span.start..span.end];
+        let src = &self.text[span.start()..span.end()];
         match parse_sql(src, toks.len()) {
             Ok(stmts) => {
                 for s in &stmts {
@@ -1056,7 +1056,7 @@ impl Analyzer<'_> {
     fn ddl(&mut self, action: DdlAction, span: Span) {
         let mut ev = DdlEvent { action, span };
         let off = self.offset;
-        ev.map_spans(&|s| Span::new(s.start + off, s.end + off));
+        ev.map_spans(&|s| Span::new(s.start() + off, s.end() + off));
         self.facts.ddl.push(ev);
     }
 
@@ -1270,19 +1270,19 @@ impl Analyzer<'_> {
     fn parsed(&mut self, stmt: &Statement, toks: &[Token], span: Span) {
         let text = self.text;
         let slice = |s: Option<Span>, e: Option<&Expr>| match s {
-            Some(s) => Some(text[s.start..s.end].to_string()),
+            Some(s) => Some(text[s.start()..s.end()].to_string()),
             None => e.map(|e| e.to_string()),
         };
         match stmt {
             Statement::CreateTable(ct) => {
                 let name = render(&object_name(&ct.name));
                 self.op(SchemaOp::CreateTable(name), span);
-                let loc = Locator::new(&text[span.start..span.end], span.start);
+                let loc = Locator::new(&text[span.start()..span.end()], span.start());
                 let ev = sql_ddl::create_table(&loc, ct, span);
                 self.ddl(ev.action, span);
             }
             Statement::CreateIndex(ci) => {
-                let loc = Locator::new(&text[span.start..span.end], span.start);
+                let loc = Locator::new(&text[span.start()..span.end()], span.start());
                 let ev = sql_ddl::create_index(&loc, ci, span);
                 self.ddl(ev.action, span);
                 let name = ci
@@ -1309,7 +1309,7 @@ impl Analyzer<'_> {
             Statement::AlterTable(at) => {
                 let q = object_name(&at.name);
                 let table = render(&q);
-                let loc = Locator::new(&text[span.start..span.end], span.start);
+                let loc = Locator::new(&text[span.start()..span.end()], span.start());
                 for op in &at.operations {
                     for a in sql_ddl::alter_table(&loc, &q, op, span) {
                         self.ddl(a, span);
@@ -1493,7 +1493,7 @@ mod tests {
     fn texts(sql: &str) -> Vec<&str> {
         split_statements(sql)
             .into_iter()
-            .map(|s| &sql[s.start..s.end])
+            .map(|s| &sql[s.start()..s.end()])
             .collect()
     }
 
@@ -1772,8 +1772,8 @@ mod tests {
         ) {
             let sql: String = pieces.concat();
             let facts = analyze(&sql, offset);
-            let ok = |s: Span| s.start >= offset && s.end >= s.start
-                && sql.get(s.start - offset..s.end - offset).is_some();
+            let ok = |s: Span| s.start() >= offset && s.end() >= s.start()
+                && sql.get(s.start() - offset..s.end() - offset).is_some();
             for e in &facts.rls {
                 prop_assert!(ok(e.span));
                 if let RlsAction::CreatePolicy(p) = &e.action {
@@ -1794,7 +1794,7 @@ mod tests {
         fn analyze_never_panics_on_random_text(sql in any::<String>()) {
             let _ = analyze(&sql, 0);
             for s in split_statements(&sql) {
-                prop_assert!(sql.get(s.start..s.end).is_some());
+                prop_assert!(sql.get(s.start()..s.end()).is_some());
             }
         }
     }

@@ -271,7 +271,7 @@ fn column_constraint_names(def: &ColumnDef) -> Vec<NamedColumnConstraint> {
 fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
     let name = fold_ident(&def.name);
     let key_span = loc.span(def.name.span).unwrap_or(stmt);
-    let span = Span::new(key_span.start, loc.item_end(key_span.end));
+    let span = Span::new(key_span.start(), loc.item_end(key_span.end()));
     let ty = column_type(&def.data_type);
     let mut c = Column {
         key: name.as_str().into(),
@@ -288,7 +288,7 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
         key_span,
         name_span: Some(key_span),
         span,
-        value_span: Span::new(key_span.end.min(span.end), span.end),
+        value_span: Span::new(key_span.end().min(span.end()), span.end()),
         annotation_span: None,
         sa_column: false,
         file: FileId::default(),
@@ -343,7 +343,7 @@ fn constraint(
 ) -> Option<DdlAction> {
     let span = loc.of(tc, stmt);
     // sqlparser's span stops short of a closing parenthesis.
-    let span = Span::new(span.start, loc.item_end(span.start).max(span.end));
+    let span = Span::new(span.start(), loc.item_end(span.start()).max(span.end()));
     let table = table.clone();
     Some(match tc {
         TableConstraint::PrimaryKey(pk) => DdlAction::AddPrimaryKey {

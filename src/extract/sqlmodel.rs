@@ -626,7 +626,7 @@ impl<'a, 't> Cx<'a, 't> {
     /// inherited columns, reading `__table_args__`) was most of a keystroke's
     /// extraction. False when the last extraction kept no table for it.
     fn take_built(&mut self, i: usize) -> bool {
-        let at = span(self.classes[i].decl).start;
+        let at = span(self.classes[i].decl).start();
         let Some(b) = self.pieces.by_start.get(&at).and_then(|p| p.built.as_ref()) else {
             return false;
         };
@@ -650,7 +650,7 @@ impl<'a, 't> Cx<'a, 't> {
         if self.model.tables.len() != t + 1 || self.lengths()[1..] != others[1..] {
             return;
         }
-        let at = span(self.classes[i].decl).start;
+        let at = span(self.classes[i].decl).start();
         if let Some(p) = self.pieces.by_start.get_mut(&at) {
             p.built = Some(Box::new(Built {
                 table: self.model.tables[t].clone(),
@@ -668,7 +668,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(p) = self
             .pieces
             .by_start
-            .get_mut(&span(self.classes[i].decl).start)
+            .get_mut(&span(self.classes[i].decl).start())
         {
             p.table = Some(t);
         }
@@ -976,7 +976,7 @@ impl<'a, 't> Cx<'a, 't> {
                             .iter()
                             .find(|c| {
                                 let d = span(c.decl);
-                                d.start <= at.start && at.end <= d.end
+                                d.start() <= at.start() && at.end() <= d.end()
                             })
                             .map_or_else(|| table.ident.clone(), |c| c.name.clone());
                         self.model.findings.push(FileFinding::TableArgsNotTuple {
@@ -1191,7 +1191,7 @@ impl<'a, 't> Cx<'a, 't> {
             self.old_table[i] = self
                 .pieces
                 .by_start
-                .get_mut(&at.start)
+                .get_mut(&at.start())
                 .and_then(|p| p.table.take());
             return b;
         }
@@ -1223,7 +1223,7 @@ impl<'a, 't> Cx<'a, 't> {
                 table: None,
                 built: None,
             };
-            self.pieces.by_start.insert(at.start, piece);
+            self.pieces.by_start.insert(at.start(), piece);
         }
         out
     }
@@ -1249,7 +1249,7 @@ impl<'a, 't> Cx<'a, 't> {
         let at = span(decl);
         let (old, e) = self.prev.as_mut()?;
         let e: &TextEdit = e;
-        let start = e.old_offset(at.start)?;
+        let start = e.old_offset(at.start())?;
         let p = old.by_start.get(&start)?;
         if e.touches(p.span) || e.span(p.span) != at || p.style != style {
             return None;
@@ -1258,8 +1258,8 @@ impl<'a, 't> Cx<'a, 't> {
             None => None,
             Some((s, kind)) => {
                 let s = e.span(s);
-                let n = decl.descendant_for_byte_range(s.start, s.end)?;
-                if n.start_byte() != s.start || n.end_byte() != s.end || n.kind_id() != kind {
+                let n = decl.descendant_for_byte_range(s.start(), s.end())?;
+                if n.start_byte() != s.start() || n.end_byte() != s.end() || n.kind_id() != kind {
                     return None;
                 }
                 Some(n)
@@ -1269,7 +1269,7 @@ impl<'a, 't> Cx<'a, 't> {
         p.span = at;
         // What the body read lies inside the class statement: a class wholly
         // before the edit keeps its spans as they are (debug builds check).
-        let before = p.span.end < e.start;
+        let before = p.span.end() < e.start;
         if before {
             debug_assert!(
                 {
@@ -1311,7 +1311,7 @@ impl<'a, 't> Cx<'a, 't> {
             uses_field: p.uses_field,
             conditional: p.conditional,
         };
-        self.pieces.by_start.insert(at.start, p);
+        self.pieces.by_start.insert(at.start(), p);
         Some(body)
     }
 

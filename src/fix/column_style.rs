@@ -112,10 +112,10 @@ impl DrizzleNaming {
 /// with (`timestamp("x", { ... }).notNull()` → `"x"`, `{ ... }`), with the
 /// callee text.
 fn first_call_args(text: &str, value: Span, lang: Lang) -> Option<(&str, Vec<Span>)> {
-    let v = text.get(value.start..value.end)?;
+    let v = text.get(value.start()..value.end())?;
     let open_rel = v.find('(')?;
     let callee = v[..open_rel].trim();
-    let open = value.start + open_rel;
+    let open = value.start() + open_rel;
     let close = matching_close(text, open, lang)?;
     let items = list::items(text, Span::new(open, close + 1), lang)
         .into_iter()
@@ -141,7 +141,7 @@ pub fn drizzle_timestamp_options(src: &Src, builder: &str) -> String {
         }
         let Some(obj) = args
             .iter()
-            .find(|s| text.as_bytes().get(s.start) == Some(&b'{'))
+            .find(|s| text.as_bytes().get(s.start()) == Some(&b'{'))
         else {
             continue;
         };
@@ -167,14 +167,14 @@ pub fn drizzle_timestamp_options(src: &Src, builder: &str) -> String {
 /// missing or false). `None` for an object the fix would not copy (spreads,
 /// comments, several lines per property).
 fn normalise_ts_options(text: &str, obj: Span) -> Option<String> {
-    if matching_close(text, obj.start, Lang::TypeScript) != Some(obj.end - 1) {
+    if matching_close(text, obj.start(), Lang::TypeScript) != Some(obj.end() - 1) {
         return None;
     }
     let items = list::items(text, obj, Lang::TypeScript);
     let mut props: Vec<String> = Vec::new();
     let mut tz = false;
     for it in &items {
-        let t = text[it.span.start..it.span.end].trim();
+        let t = text[it.span.start()..it.span.end()].trim();
         if t.contains('\n') || t.contains("//") || t.contains("/*") || t.starts_with("...") {
             return None;
         }
@@ -227,7 +227,7 @@ pub fn py_timestamp_style(src: &Src) -> PyTimestamp {
                 continue;
             };
             let Some(first) = items.first() else { continue };
-            let ty = text[first.start..first.end].trim();
+            let ty = text[first.start()..first.end()].trim();
             if !matches!(callee.rsplit('.').next(), Some("Column"))
                 || !aware_type(ty)
                 || ty.contains('\n')
@@ -239,7 +239,7 @@ pub fn py_timestamp_style(src: &Src) -> PyTimestamp {
                 ty: ty.to_string(),
             }
         } else if let Some((_, _, v)) = sqlmodel::kwarg(text, args, "sa_type") {
-            let ty = text[v.start..v.end].trim();
+            let ty = text[v.start()..v.end()].trim();
             if !aware_type(ty) || ty.contains('\n') {
                 continue;
             }

@@ -101,8 +101,8 @@ pub fn reference_target(
 /// (not in a spread, helper or another file), so editing it changes this table only.
 pub fn is_own(src: &Src, table: &Table, column: &Column) -> bool {
     column.file == src.file
-        && table.body_span.start <= column.span.start
-        && column.span.end <= table.body_span.end
+        && table.body_span.start() <= column.span.start()
+        && column.span.end() <= table.body_span.end()
 }
 
 /// Make the table variable `ident` exported by the file at `target` usable in
@@ -196,7 +196,7 @@ pub enum Place<'a> {
 /// columns object of `table`. `None` when the columns are not an object literal.
 pub fn insert_column(src: &Src, table: &Table, place: Place, prop: &str) -> Option<Vec<Edit>> {
     let body = table.body_span;
-    if body.len() < 2 || src.text.as_bytes().get(body.start) != Some(&b'{') {
+    if body.len() < 2 || src.text.as_bytes().get(body.start()) != Some(&b'{') {
         return None;
     }
     let items = list::items(src.text, body, Lang::TypeScript);
@@ -206,7 +206,7 @@ pub fn insert_column(src: &Src, table: &Table, place: Place, prop: &str) -> Opti
             .iter()
             .find_map(|k| {
                 items.iter().position(|it| {
-                    item_key(&src.text[it.span.start..it.span.end]).is_some_and(|x| x == *k)
+                    item_key(&src.text[it.span.start()..it.span.end()]).is_some_and(|x| x == *k)
                 })
             })
             .or(items.len().checked_sub(1)),
@@ -226,18 +226,18 @@ pub fn insert_column(src: &Src, table: &Table, place: Place, prop: &str) -> Opti
 /// on its own line when the chain is written one call per line.
 pub fn append_modifier(src: &Src, column: &Column, modifier: &str) -> Edit {
     let v = column.value_span;
-    let value = &src.text[v.start..v.end];
+    let value = &src.text[v.start()..v.end()];
     if let Some(last_nl) = value.rfind('\n') {
         let last_line = &value[last_nl + 1..];
         if last_line.trim_start().starts_with('.') {
             let indent = &last_line[..last_line.len() - last_line.trim_start().len()];
             return src.edit(
-                Span::empty(v.end),
+                Span::empty(v.end()),
                 format!("{}{indent}{modifier}", src.style.eol),
             );
         }
     }
-    src.edit(Span::empty(v.end), modifier.to_string())
+    src.edit(Span::empty(v.end()), modifier.to_string())
 }
 
 /// The name to use for the extra-config callback's parameter in a new item:
@@ -261,7 +261,7 @@ pub fn insert_extra(src: &Src, table: &Table, key_hint: &str, item: &str) -> Opt
     };
     extra.param.as_ref()?;
     let c = extra.container;
-    let open = *text.as_bytes().get(c.start)?;
+    let open = *text.as_bytes().get(c.start())?;
     let is_object = match (extra.form, open) {
         (ExtraForm::Array, b'[') => false,
         (ExtraForm::Object, b'{') => true,
@@ -269,14 +269,14 @@ pub fn insert_extra(src: &Src, table: &Table, key_hint: &str, item: &str) -> Opt
         (ExtraForm::Block, b'{') => true,
         _ => return None,
     };
-    if matching_close(text, c.start, Lang::TypeScript) != Some(c.end - 1) {
+    if matching_close(text, c.start(), Lang::TypeScript) != Some(c.end() - 1) {
         return None;
     }
     let items = list::items(text, c, Lang::TypeScript);
     let new = if is_object {
         let keys: Vec<&str> = items
             .iter()
-            .filter_map(|it| item_key(&text[it.span.start..it.span.end]))
+            .filter_map(|it| item_key(&text[it.span.start()..it.span.end()]))
             .collect();
         let mut key = key_hint.to_string();
         let mut n = 2;
@@ -302,7 +302,7 @@ pub fn insert_extra(src: &Src, table: &Table, key_hint: &str, item: &str) -> Opt
 /// The argument list `( ... )` of the table call, found from the name argument.
 pub fn table_call_args(src: &Src, table: &Table) -> Option<Span> {
     let text = src.text;
-    let before = text[..table.anchor.start].trim_end();
+    let before = text[..table.anchor.start()].trim_end();
     if !before.ends_with('(') {
         return None;
     }
@@ -320,14 +320,14 @@ fn new_extra(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> {
     }
     let last = items[1];
     let one_per_line = items.iter().all(|it| {
-        text[line_start(text, it.span.start)..it.span.start]
+        text[line_start(text, it.span.start())..it.span.start()]
             .trim()
             .is_empty()
     });
     let base = if one_per_line {
-        line_indent(text, items[0].span.start)
+        line_indent(text, items[0].span.start())
     } else {
-        line_indent(text, last.span.end)
+        line_indent(text, last.span.end())
     };
     let eol = src.style.eol;
     let ind = &src.style.indent;
@@ -350,8 +350,8 @@ pub fn own_column<'t>(src: &Src, table: &'t Table, key: &str) -> Option<&'t Colu
     table.columns.iter().find(|c| {
         c.key == key
             && c.file == src.file
-            && table.body_span.start <= c.span.start
-            && c.span.end <= table.body_span.end
+            && table.body_span.start() <= c.span.start()
+            && c.span.end() <= table.body_span.end()
     })
 }
 

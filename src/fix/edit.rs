@@ -9,9 +9,9 @@ use crate::model::Span;
 /// order would be ambiguous); an insertion touching a replaced range does not.
 pub fn overlaps(a: Span, b: Span) -> bool {
     if a.is_empty() && b.is_empty() {
-        return a.start == b.start;
+        return a.start() == b.start();
     }
-    a.start < b.end && b.start < a.end
+    a.start() < b.end() && b.start() < a.end()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -25,13 +25,13 @@ pub enum EditError {
 /// Apply `edits` (all for the same file) to `text`.
 pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    sorted.sort_by_key(|e| (e.span.start(), e.span.end()));
     for e in &sorted {
         let s = e.span;
-        if s.start > s.end
-            || s.end > text.len()
-            || !text.is_char_boundary(s.start)
-            || !text.is_char_boundary(s.end)
+        if s.start() > s.end()
+            || s.end() > text.len()
+            || !text.is_char_boundary(s.start())
+            || !text.is_char_boundary(s.end())
         {
             return Err(EditError::OutOfRange(s));
         }
@@ -44,9 +44,9 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let mut out = String::with_capacity(text.len() + 64);
     let mut pos = 0;
     for e in sorted {
-        out.push_str(&text[pos..e.span.start]);
+        out.push_str(&text[pos..e.span.start()]);
         out.push_str(&e.text);
-        pos = e.span.end;
+        pos = e.span.end();
     }
     out.push_str(&text[pos..]);
     Ok(out)

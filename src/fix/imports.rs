@@ -162,7 +162,7 @@ pub fn ts_import_in(
     }
     if let Some(imp) = same.iter().find(|i| i.braces.is_some() && !i.type_only) {
         let braces = imp.braces.unwrap();
-        let inner = &text[braces.start + 1..braces.end - 1];
+        let inner = &text[braces.start() + 1..braces.end() - 1];
         let multiline = inner.contains('\n');
         let trimmed_end = inner.trim_end();
         let edit = if multiline {
@@ -174,7 +174,7 @@ pub fn ts_import_in(
                 .map(|l| &l[..l.len() - l.trim_start().len()])
                 .unwrap_or("  ");
             let had_comma = trimmed_end.ends_with(',');
-            let insert_at = braces.start + 1 + trimmed_end.len();
+            let insert_at = braces.start() + 1 + trimmed_end.len();
             let text_ins = if had_comma {
                 format!("{}{last_line_indent}{name},", style.eol)
             } else {
@@ -187,7 +187,7 @@ pub fn ts_import_in(
             }
         } else {
             let had_comma = trimmed_end.ends_with(',');
-            let insert_at = braces.start + 1 + trimmed_end.len();
+            let insert_at = braces.start() + 1 + trimmed_end.len();
             let text_ins = if trimmed_end.trim().is_empty() {
                 format!(" {name} ")
             } else if had_comma {
@@ -206,7 +206,7 @@ pub fn ts_import_in(
     // A new import line after the last import (or at the top).
     let at = imports
         .last()
-        .map_or(0, |i| line_end_after(text, i.span.end.saturating_sub(1)));
+        .map_or(0, |i| line_end_after(text, i.span.end().saturating_sub(1)));
     let line = format!(
         "import {{ {name} }} from {}{}{}",
         style.quoted(module),

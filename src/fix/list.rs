@@ -125,11 +125,11 @@ pub fn matching_close(text: &str, open: usize, lang: Lang) -> Option<usize> {
 /// edited.
 pub fn well_formed(text: &str, container: Span) -> bool {
     let b = text.as_bytes();
-    if container.len() < 2 || container.end > b.len() {
+    if container.len() < 2 || container.end() > b.len() {
         return false;
     }
     matches!(
-        (b[container.start], b[container.end - 1]),
+        (b[container.start()], b[container.end() - 1]),
         (b'(', b')') | (b'[', b']') | (b'{', b'}')
     )
 }
@@ -141,8 +141,8 @@ pub fn items(text: &str, container: Span, lang: Lang) -> Vec<Item> {
     if !well_formed(text, container) {
         return out;
     }
-    let end = container.end - 1;
-    let mut i = container.start + 1;
+    let end = container.end() - 1;
+    let mut i = container.start() + 1;
     let mut start: Option<usize> = None;
     let mut last = 0;
     while i < end {
@@ -236,8 +236,8 @@ fn insert_into(
     lang: Lang,
 ) -> Vec<Edit> {
     let list = items(text, container, lang);
-    let open = container.start;
-    let close = container.end.saturating_sub(1);
+    let open = container.start();
+    let close = container.end().saturating_sub(1);
     let edit = |at: usize, s: String| Edit {
         file,
         span: Span::empty(at),
@@ -248,9 +248,9 @@ fn insert_into(
     // Indentation of an item on its own line.
     let item_indent = || -> String {
         for it in &list {
-            let ls = line_start(text, it.span.start);
-            if text[ls..it.span.start].trim().is_empty() {
-                return text[ls..it.span.start].to_string();
+            let ls = line_start(text, it.span.start());
+            if text[ls..it.span.start()].trim().is_empty() {
+                return text[ls..it.span.start()].to_string();
             }
         }
         format!("{}{}", line_indent(text, open), style.indent)
@@ -284,27 +284,27 @@ fn insert_into(
     }
     let one_per_line = multiline
         && list.iter().all(|it| {
-            text[line_start(text, it.span.start)..it.span.start]
+            text[line_start(text, it.span.start())..it.span.start()]
                 .trim()
                 .is_empty()
         });
     match after {
         None => {
             let first = list[0];
-            let ls = line_start(text, first.span.start);
+            let ls = line_start(text, first.span.start());
             if one_per_line && ls > open {
                 let ind = item_indent();
                 vec![edit(ls, format!("{ind}{new},{}", style.eol))]
             } else {
-                vec![edit(first.span.start, format!("{new}, "))]
+                vec![edit(first.span.start(), format!("{new}, "))]
             }
         }
         Some(i) => {
             let it = list[i];
             let last = i + 1 == list.len();
             let trailing = last && it.comma.is_some();
-            let next_start = list.get(i + 1).map(|n| n.span.start);
-            let cut = it.comma.map_or(it.span.end, |c| c + 1);
+            let next_start = list.get(i + 1).map(|n| n.span.start());
+            let cut = it.comma.map_or(it.span.end(), |c| c + 1);
             let own_line = one_per_line
                 && rest_of_line_is_blank(text, cut, lang)
                 && next_start.is_none_or(|n| line_start(text, n) > cut);
@@ -317,11 +317,11 @@ fn insert_into(
                 let comma_after = if !last || trailing { "," } else { "" };
                 let mut v = Vec::new();
                 if it.comma.is_none() {
-                    v.push(edit(it.span.end, ",".into()));
+                    v.push(edit(it.span.end(), ",".into()));
                 }
                 // The inserted line comes after any comment ending the anchor's line.
-                let at = if it.comma.is_none() && at <= it.span.end {
-                    it.span.end
+                let at = if it.comma.is_none() && at <= it.span.end() {
+                    it.span.end()
                 } else {
                     at
                 };
@@ -332,11 +332,11 @@ fn insert_into(
                 vec![edit(c + 1, format!(" {new},"))]
             } else if multiline && last && one_per_line {
                 vec![edit(
-                    it.span.end,
+                    it.span.end(),
                     format!(",{}{}{new}", style.eol, item_indent()),
                 )]
             } else {
-                vec![edit(it.span.end, format!(", {new}"))]
+                vec![edit(it.span.end(), format!(", {new}"))]
             }
         }
     }
@@ -350,9 +350,9 @@ pub fn remove(text: &str, file: FileId, container: Span, index: usize, lang: Lan
     }
     let list = items(text, container, lang);
     let it = *list.get(index)?;
-    let ls = line_start(text, it.span.start);
-    let own_line_start = text[ls..it.span.start].trim().is_empty();
-    let cut = it.comma.map_or(it.span.end, |c| c + 1);
+    let ls = line_start(text, it.span.start());
+    let own_line_start = text[ls..it.span.start()].trim().is_empty();
+    let cut = it.comma.map_or(it.span.end(), |c| c + 1);
     if own_line_start && rest_of_line_is_blank(text, cut, lang) {
         let next_line = line_end_after(text, cut);
         if it.comma.is_none()
@@ -385,14 +385,17 @@ pub fn remove(text: &str, file: FileId, container: Span, index: usize, lang: Lan
                 // trailing comma: `a, b,` → keep `a,`? remove `, b,` from prev comma.
                 match index.checked_sub(1).and_then(|p| list[p].comma) {
                     Some(pc) => Span::new(pc, c),
-                    None => Span::new(it.span.start, e),
+                    None => Span::new(it.span.start(), e),
                 }
             } else {
-                Span::new(it.span.start, e)
+                Span::new(it.span.start(), e)
             }
         }
         (None, 0) => it.span,
-        (None, _) => Span::new(list[index - 1].comma.unwrap_or(it.span.start), it.span.end),
+        (None, _) => Span::new(
+            list[index - 1].comma.unwrap_or(it.span.start()),
+            it.span.end(),
+        ),
     };
     Some(Edit {
         file,
@@ -459,7 +462,10 @@ mod tests {
     fn scans_items_past_strings_and_comments() {
         let t = "{ a: f(\"x,y\"), // c, d\n b: `t ${g(1, 2)}`, /* e, */ c: [1, 2] }";
         let list = items(t, Span::new(0, t.len()), Lang::TypeScript);
-        let texts: Vec<&str> = list.iter().map(|i| &t[i.span.start..i.span.end]).collect();
+        let texts: Vec<&str> = list
+            .iter()
+            .map(|i| &t[i.span.start()..i.span.end()])
+            .collect();
         assert_eq!(texts, ["a: f(\"x,y\")", "b: `t ${g(1, 2)}`", "c: [1, 2]"]);
         assert!(list[2].comma.is_none());
         let p = "(a='#,', b=\"\"\"x, y\"\"\",  # z, w\n c=(1, 2),)";

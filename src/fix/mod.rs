@@ -427,7 +427,7 @@ fn renames_written(project: &Project, renamer: &Fix, writer: &Fix) -> bool {
     renamer.edits.iter().any(|e| {
         let Some(old) = project
             .file(e.file)
-            .and_then(|f| f.text.get(e.span.start..e.span.end))
+            .and_then(|f| f.text.get(e.span.start()..e.span.end()))
         else {
             return false;
         };

@@ -86,7 +86,7 @@ pub fn to_camel(s: &str) -> String {
 /// included) when its contents are exactly `old`; `None` otherwise (a constant,
 /// a template with substitutions, an escaped or prefixed string).
 pub fn replace_string(text: &str, file: FileId, span: Span, old: &str, new: &str) -> Option<Edit> {
-    let lit = text.get(span.start..span.end)?;
+    let lit = text.get(span.start()..span.end())?;
     let q = lit.chars().next()?;
     if !matches!(q, '"' | '\'' | '`') || lit.len() < 2 || !lit.ends_with(q) {
         return None;
@@ -96,7 +96,7 @@ pub fn replace_string(text: &str, file: FileId, span: Span, old: &str, new: &str
     }
     Some(Edit {
         file,
-        span: Span::new(span.start + 1, span.end - 1),
+        span: Span::new(span.start() + 1, span.end() - 1),
         text: new.to_string(),
     })
 }
@@ -220,7 +220,7 @@ impl<'p> Renamer<'p> {
             {
                 b.param = Some((p.clone(), t.span));
             }
-            b.table_args = t.table_args_span.filter(|s| t.span.contains(s.start));
+            b.table_args = t.table_args_span.filter(|s| t.span.contains(s.start()));
         }
         let Some(src) = self.project.file(file) else {
             return b;
@@ -298,7 +298,7 @@ impl<'p> Renamer<'p> {
             // word the whole-file index does not.
             self.count(fid, w).saturating_sub(if fid == c.file {
                 def.text
-                    .get(c.span.start..c.span.end)
+                    .get(c.span.start()..c.span.end())
                     .map_or(0, |d| count_words(d, w))
             } else {
                 0
@@ -379,10 +379,10 @@ impl<'p> Renamer<'p> {
                     continue;
                 }
                 let end = i + key.len();
-                let in_def = fid == c.file && c.span.start <= i && end <= c.span.end;
+                let in_def = fid == c.file && c.span.start() <= i && end <= c.span.end();
                 let edited = edits
                     .iter()
-                    .any(|e| e.file == fid && e.span.start <= i && end <= e.span.end);
+                    .any(|e| e.file == fid && e.span.start() <= i && end <= e.span.end());
                 if !in_def && !edited && may_be_row_property(text, i, end) {
                     return false;
                 }
@@ -458,7 +458,7 @@ impl<'p> Renamer<'p> {
         let text = &src.text;
         let style = src.style().clone();
         let (at, indent) = self.with_tree(st.file, |text, root| {
-            let body = root.descendant_for_byte_range(t.body_span.start, t.body_span.end)?;
+            let body = root.descendant_for_byte_range(t.body_span.start(), t.body_span.end())?;
             let body = if body.kind_str() == "block" {
                 body
             } else {
@@ -537,7 +537,7 @@ pub fn column_plan(
     }
     let mut edits = Vec::new();
     if new_key != c.key {
-        let key_text = def_text.get(c.key_span.start..c.key_span.end)?;
+        let key_text = def_text.get(c.key_span.start()..c.key_span.end())?;
         if key_text == c.key {
             edits.push(Edit {
                 file: c.file,
@@ -554,7 +554,9 @@ pub fn column_plan(
         match (&c.explicit_name, c.name_span) {
             // Only a literal written in the definition itself (not a constant).
             (Some(n), Some(sp))
-                if c.helper.is_none() && c.span.start <= sp.start && sp.end <= c.span.end =>
+                if c.helper.is_none()
+                    && c.span.start() <= sp.start()
+                    && sp.end() <= c.span.end() =>
             {
                 edits.push(replace_string(def_text, c.file, sp, n, new_name)?)
             }
@@ -690,7 +692,7 @@ pub fn reference_edits_among(
             let sp = Span::new(n.start_byte(), n.end_byte());
             // A database name in this table's `__table_args__` calls.
             if b.table_args
-                .is_some_and(|ta| ta.start <= sp.start && sp.end <= ta.end)
+                .is_some_and(|ta| ta.start() <= sp.start() && sp.end() <= ta.end())
                 && let Some(e) = replace_string(text, file, sp, r.old_name, r.new_name)
             {
                 out.push(e);
@@ -861,7 +863,7 @@ fn fk_table_edits(file: FileId, text: &str, root: Node<'_>, old: &str, new: &str
             return;
         }
         let sp = Span::new(n.start_byte(), n.end_byte());
-        let Some(lit) = text.get(sp.start..sp.end) else {
+        let Some(lit) = text.get(sp.start()..sp.end()) else {
             return;
         };
         if lit.len() < 2 {

@@ -29,8 +29,8 @@ pub fn own_columns<'t>(src: &Src, table: &'t Table) -> Vec<&'t Column> {
         .iter()
         .filter(|c| {
             c.file == src.file
-                && table.body_span.start <= c.span.start
-                && c.span.end <= table.body_span.end
+                && table.body_span.start() <= c.span.start()
+                && c.span.end() <= table.body_span.end()
         })
         .collect()
 }
@@ -46,8 +46,8 @@ pub fn own_column<'t>(src: &Src, table: &'t Table, key: &str) -> Option<&'t Colu
 pub fn insert_field(src: &Src, table: &Table, place: Place, line: &str) -> Option<Edit> {
     let text = src.text;
     let body = table.body_span;
-    let ls = line_start(text, body.start);
-    if body.is_empty() || !text[ls..body.start].trim().is_empty() {
+    let ls = line_start(text, body.start());
+    if body.is_empty() || !text[ls..body.start()].trim().is_empty() {
         return None;
     }
     let own = own_columns(src, table);
@@ -61,29 +61,29 @@ pub fn insert_field(src: &Src, table: &Table, place: Place, line: &str) -> Optio
         }
     };
     match place {
-        Place::Start => match own.iter().min_by_key(|c| c.span.start) {
+        Place::Start => match own.iter().min_by_key(|c| c.span.start()) {
             Some(first) => {
-                let at = line_start(text, first.span.start);
+                let at = line_start(text, first.span.start());
                 Some(src.edit(
                     Span::empty(at),
-                    format!("{}{line}{}", indent_of(first.span.start), src.style.eol),
+                    format!("{}{line}{}", indent_of(first.span.start()), src.style.eol),
                 ))
             }
             None => Some(after_line(
                 last_header_end(src, table),
-                indent_of(body.start),
+                indent_of(body.start()),
             )),
         },
         Place::After(keys) => {
             let anchor = keys
                 .iter()
                 .find_map(|k| own.iter().find(|c| c.key == *k))
-                .or_else(|| own.iter().max_by_key(|c| c.span.end));
+                .or_else(|| own.iter().max_by_key(|c| c.span.end()));
             match anchor {
-                Some(c) => Some(after_line(c.span.end, indent_of(c.span.start))),
+                Some(c) => Some(after_line(c.span.end(), indent_of(c.span.start()))),
                 None => Some(after_line(
                     last_header_end(src, table),
-                    indent_of(body.start),
+                    indent_of(body.start()),
                 )),
             }
         }
@@ -100,27 +100,27 @@ fn last_header_end(src: &Src, table: &Table) -> usize {
         .into_iter()
         .flatten()
     {
-        if body.start <= sp.start && sp.end <= body.end {
-            end = end.max(Some(sp.end));
+        if body.start() <= sp.start() && sp.end() <= body.end() {
+            end = end.max(Some(sp.end()));
         }
     }
     if let Some(e) = end {
         return e;
     }
-    let first = &text[body.start..body.end];
+    let first = &text[body.start()..body.end()];
     if first.starts_with("\"\"\"") || first.starts_with("'''") {
         let q = &first[..3];
         if let Some(p) = first[3..].find(q) {
-            return body.start + 3 + p + 3;
+            return body.start() + 3 + p + 3;
         }
     }
-    body.end
+    body.end()
 }
 
 /// The argument list `( ... )` of a call expression written at `call`
 /// (`Field(...)`, `sa.Column(...)`), when `call` is exactly a call.
 pub fn call_args(text: &str, call: Span) -> Option<Span> {
-    let v = text.get(call.start..call.end)?;
+    let v = text.get(call.start()..call.end())?;
     let open_rel = v.find('(')?;
     let callee = v[..open_rel].trim_end();
     if callee.is_empty()
@@ -130,14 +130,14 @@ pub fn call_args(text: &str, call: Span) -> Option<Span> {
     {
         return None;
     }
-    let open = call.start + open_rel;
+    let open = call.start() + open_rel;
     let close = matching_close(text, open, Lang::Python)?;
-    (close + 1 == call.end).then_some(Span::new(open, close + 1))
+    (close + 1 == call.end()).then_some(Span::new(open, close + 1))
 }
 
 /// The called name of the call at `call` without its module (`Field`, `Column`).
 pub fn callee(text: &str, call: Span) -> Option<&str> {
-    let v = text.get(call.start..call.end)?;
+    let v = text.get(call.start()..call.end())?;
     let open = v.find('(')?;
     Some(v[..open].trim_end().rsplit('.').next().unwrap_or(""))
 }
@@ -148,14 +148,14 @@ pub fn kwarg(text: &str, args: Span, name: &str) -> Option<(usize, Item, Span)> 
         .into_iter()
         .enumerate()
         .find_map(|(i, it)| {
-            let t = &text[it.span.start..it.span.end];
+            let t = &text[it.span.start()..it.span.end()];
             let rest = t.strip_prefix(name)?.trim_start();
             let rest_v = rest.strip_prefix('=')?;
             if rest_v.starts_with('=') {
                 return None;
             }
-            let vstart = it.span.end - rest_v.trim_start().len();
-            Some((i, it, Span::new(vstart, it.span.end)))
+            let vstart = it.span.end() - rest_v.trim_start().len();
+            Some((i, it, Span::new(vstart, it.span.end())))
         })
 }
 
@@ -178,7 +178,7 @@ pub fn add_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Option<Vec<E
 /// added otherwise (none when it already has it; `None` when it cannot be edited).
 pub fn set_kwarg(src: &Src, args: Span, name: &str, value: &str) -> Option<Vec<Edit>> {
     match kwarg(src.text, args, name) {
-        Some((_, _, v)) if &src.text[v.start..v.end] == value => Some(Vec::new()),
+        Some((_, _, v)) if &src.text[v.start()..v.end()] == value => Some(Vec::new()),
         Some((_, _, v)) => Some(vec![src.edit(v, value)]),
         None => add_kwarg(src, args, name, value),
     }
@@ -203,10 +203,10 @@ pub fn remove_kwargs(src: &Src, args: Span, names: &[&str]) -> Option<Edit> {
         let e = list::remove(&text, src.file, span, i, Lang::Python)?;
         let delta = e.text.len() as isize - e.span.len() as isize;
         text = super::edit::apply(&text, &[e]).ok()?;
-        span = Span::new(span.start, (span.end as isize + delta) as usize);
+        span = Span::new(span.start(), (span.end() as isize + delta) as usize);
         changed = true;
     }
-    changed.then(|| src.edit(args, &text[span.start..span.end]))
+    changed.then(|| src.edit(args, &text[span.start()..span.end()]))
 }
 
 /// Where the keyword arguments of a column go.
@@ -227,7 +227,7 @@ pub fn column_call(src: &Src, column: &Column) -> Option<ColumnCall> {
     let text = src.text;
     let v = column.value_span;
     if v.is_empty() {
-        return column.annotation_span.map(|a| ColumnCall::Bare(a.end));
+        return column.annotation_span.map(|a| ColumnCall::Bare(a.end()));
     }
     let args = call_args(text, v)?;
     match callee(text, v)? {
@@ -265,8 +265,8 @@ pub fn set_field_kwarg(src: &Src, column: &Column, name: &str, value: &str) -> O
 /// inherited from a base class), so editing it changes this table only.
 pub fn is_own(src: &Src, table: &Table, column: &Column) -> bool {
     column.file == src.file
-        && table.body_span.start <= column.span.start
-        && column.span.end <= table.body_span.end
+        && table.body_span.start() <= column.span.start()
+        && column.span.end() <= table.body_span.end()
 }
 
 /// Edits indexing the columns `cols` of `table`: `index=True` on a single own
@@ -326,7 +326,7 @@ pub fn is_sqlmodel_style(src: &Src, table: &Table) -> bool {
         })
         && !own_columns(src, table).iter().any(|c| {
             c.annotation_span
-                .is_some_and(|a| src.text[a.start..a.end].starts_with("Mapped["))
+                .is_some_and(|a| src.text[a.start()..a.end()].starts_with("Mapped["))
         })
 }
 
@@ -391,17 +391,17 @@ pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
     let text = src.text;
     let mut edits = Vec::new();
     if let Some(a) = column.annotation_span
-        && let Some(stripped) = strip_none(&text[a.start..a.end])
+        && let Some(stripped) = strip_none(&text[a.start()..a.end()])
     {
         edits.push(src.edit(a, stripped));
     }
     let is_true = |args: Span, k: &str| {
-        kwarg(text, args, k).is_some_and(|(_, _, v)| &text[v.start..v.end] != "False")
+        kwarg(text, args, k).is_some_and(|(_, _, v)| &text[v.start()..v.end()] != "False")
     };
     match column_call(src, column) {
         Some(ColumnCall::Field(args)) => {
             if kwarg(text, args, "sa_column_kwargs")
-                .is_some_and(|(_, _, v)| text[v.start..v.end].contains("nullable"))
+                .is_some_and(|(_, _, v)| text[v.start()..v.end()].contains("nullable"))
             {
                 return None;
             }
@@ -410,7 +410,8 @@ pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
             if is_true(args, "nullable") {
                 drop.push("nullable");
             }
-            if kwarg(text, args, "default").is_some_and(|(_, _, v)| &text[v.start..v.end] == "None")
+            if kwarg(text, args, "default")
+                .is_some_and(|(_, _, v)| &text[v.start()..v.end()] == "None")
             {
                 drop.push("default");
             }
@@ -428,12 +429,12 @@ pub fn make_not_null(src: &Src, column: &Column) -> Option<Vec<Edit>> {
         None if column.value_span.is_empty() => {}
         None => {
             let v = column.value_span;
-            let value = text[v.start..v.end].trim();
+            let value = text[v.start()..v.end()].trim();
             if value == "None"
                 && let Some(a) = column.annotation_span
             {
                 // `x: T | None = None` → `x: T`
-                edits.push(src.edit(Span::new(a.end, v.end), ""));
+                edits.push(src.edit(Span::new(a.end(), v.end()), ""));
             } else if value.contains('(') {
                 return None;
             }
@@ -492,11 +493,11 @@ pub fn add_table_arg(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> 
         let line = format!("__table_args__ = ({item},)");
         let after = table
             .tablename_span
-            .filter(|s| body.start <= s.start && s.end <= body.end);
+            .filter(|s| body.start() <= s.start() && s.end() <= body.end());
         return match after {
             Some(t) => {
-                let indent = line_indent(text, t.start).to_string();
-                let at = line_end_after(text, t.end.saturating_sub(1));
+                let indent = line_indent(text, t.start()).to_string();
+                let at = line_end_after(text, t.end().saturating_sub(1));
                 Some(vec![src.edit(
                     Span::empty(at),
                     format!("{indent}{line}{}", src.style.eol),
@@ -505,16 +506,16 @@ pub fn add_table_arg(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> 
             None => insert_field(src, table, Place::Start, &line).map(|e| vec![e]),
         };
     };
-    if !(body.start <= args.start && args.end <= body.end) {
+    if !(body.start() <= args.start() && args.end() <= body.end()) {
         return None;
     }
-    match text.as_bytes().get(args.start)? {
+    match text.as_bytes().get(args.start())? {
         b'(' => {
-            if matching_close(text, args.start, Lang::Python) != Some(args.end - 1) {
+            if matching_close(text, args.start(), Lang::Python) != Some(args.end() - 1) {
                 return None;
             }
             let items = list::items(text, args, Lang::Python);
-            let is_dict = |it: &Item| text[it.span.start..it.span.end].starts_with('{');
+            let is_dict = |it: &Item| text[it.span.start()..it.span.end()].starts_with('{');
             let after = match items.last() {
                 Some(last) if is_dict(last) => items.len().checked_sub(2),
                 Some(_) => Some(items.len() - 1),
@@ -523,20 +524,23 @@ pub fn add_table_arg(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> 
             if after.is_none() && !items.is_empty() {
                 // Only a dict: the new item goes first.
                 return Some(vec![
-                    src.edit(Span::empty(items[0].span.start), format!("{item}, ")),
+                    src.edit(Span::empty(items[0].span.start()), format!("{item}, ")),
                 ]);
             }
             let mut edits =
                 list::insert(text, src.file, &src.style, args, after, item, Lang::Python)?;
             if items.is_empty() {
                 // `()` → `(item,)`: a one-item tuple needs its comma.
-                edits = vec![src.edit(Span::new(args.start + 1, args.end - 1), format!("{item},"))];
+                edits = vec![src.edit(
+                    Span::new(args.start() + 1, args.end() - 1),
+                    format!("{item},"),
+                )];
             }
             Some(edits)
         }
         b'{' => Some(vec![
-            src.edit(Span::empty(args.start), format!("({item}, ")),
-            src.edit(Span::empty(args.end), ")"),
+            src.edit(Span::empty(args.start()), format!("({item}, ")),
+            src.edit(Span::empty(args.end()), ")"),
         ]),
         _ => None,
     }

@@ -52,7 +52,7 @@ fn sql_errors(sql: &str) -> usize {
     crate::extract::sql::split_statements(sql)
         .into_iter()
         .filter(|s| {
-            let stmt = sql.get(s.start..s.end).unwrap_or("");
+            let stmt = sql.get(s.start()..s.end()).unwrap_or("");
             sqlparser::parser::Parser::parse_sql(&dialect, stmt).is_err()
         })
         .count()
@@ -129,7 +129,7 @@ pub fn broken_regions(
 pub fn touches(regions: &[crate::model::Span], span: crate::model::Span) -> bool {
     regions
         .iter()
-        .any(|r| span.start <= r.end && r.start <= span.end)
+        .any(|r| span.start() <= r.end() && r.start() <= span.end())
 }
 
 /// Remove from `diagnostics` every fix with an edit in or next to a syntax

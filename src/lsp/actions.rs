@@ -456,7 +456,7 @@ fn ignore_edit(
             if s.rules.is_empty() || s.rules.iter().any(|(r, _)| r == rule) {
                 return None;
             }
-            let at = s.rules.last().map_or(s.keyword.end, |(_, sp)| sp.end);
+            let at = s.rules.last().map_or(s.keyword.end(), |(_, sp)| sp.end());
             let r = convert::range(text, &f.lines, Span::empty(at), enc);
             return Some(DataEdit {
                 uri: uri.clone(),

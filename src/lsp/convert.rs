@@ -33,7 +33,7 @@ pub fn offset(text: &str, lines: &LineIndex, pos: lsp::Position, enc: Encoding) 
 }
 
 pub fn range(text: &str, lines: &LineIndex, span: Span, enc: Encoding) -> lsp::Range {
-    let (s, e) = crate::text::document::range_at(text, lines, span.start, span.end, enc);
+    let (s, e) = crate::text::document::range_at(text, lines, span.start(), span.end(), enc);
     lsp::Range::new(
         lsp::Position::new(s.line, s.character),
         lsp::Position::new(e.line, e.character),

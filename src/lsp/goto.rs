@@ -55,7 +55,7 @@ pub fn definition(
     let enc = state.encoding();
     let p = &params.text_document_position_params;
     let (id, off) = locate(engine, &p.text_document.uri, p.position, enc)?;
-    let hit = |fk: &ForeignKey| fk.target_span.start <= off && off <= fk.target_span.end;
+    let hit = |fk: &ForeignKey| fk.target_span.start() <= off && off <= fk.target_span.end();
     let mut found: Option<&ForeignKey> = None;
     for st in &engine.schema.tables {
         for c in &st.table.columns {

@@ -32,7 +32,7 @@ pub fn hover(state: &State, engine: &Engine, params: &lsp::HoverParams) -> Optio
     let mut span = None;
     let mut rules: Vec<&str> = Vec::new();
     for d in engine.diagnostics.iter().filter(|d| d.file == id) {
-        let hit = d.span.contains(off) || (d.span.start <= off && off <= d.span.end);
+        let hit = d.span.contains(off) || (d.span.start() <= off && off <= d.span.end());
         if hit && !rules.contains(&d.rule) {
             rules.push(d.rule);
             span.get_or_insert(d.span);
@@ -43,11 +43,10 @@ pub fn hover(state: &State, engine: &Engine, params: &lsp::HoverParams) -> Optio
             }
         }
     }
-    if let Some(st) = engine
-        .schema
-        .tables
-        .iter()
-        .find(|st| st.file == id && st.table.anchor.start <= off && off <= st.table.anchor.end)
+    if let Some(st) =
+        engine.schema.tables.iter().find(|st| {
+            st.file == id && st.table.anchor.start() <= off && off <= st.table.anchor.end()
+        })
     {
         span.get_or_insert(st.table.anchor);
         parts.insert(0, table_summary(engine, st));
@@ -69,7 +68,7 @@ fn where_(engine: &Engine, loc: &Loc) -> String {
     match engine.project.file(loc.file) {
         Some(f) => {
             let rel = f.path.strip_prefix(&engine.project.root).unwrap_or(&f.path);
-            let lc = f.lines.line_col(&f.text, loc.span.start);
+            let lc = f.lines.line_col(&f.text, loc.span.start());
             format!("{}:{}", rel.display(), lc.line)
         }
         None => "?".into(),

@@ -27,9 +27,9 @@ const EMPTY: u64 = 0;
 fn hash_loc(project: &Project, loc: &Loc, h: &mut impl Hasher) {
     loc.file.hash(h);
     if let Some(f) = project.file(loc.file) {
-        let line = f.lines.line_of(loc.span.start.min(f.text.len()));
+        let line = f.lines.line_of(loc.span.start().min(f.text.len()));
         let start = f.lines.line_start(line).min(f.text.len());
-        let end = loc.span.end.clamp(start, f.text.len());
+        let end = loc.span.end().clamp(start, f.text.len());
         line.hash(h);
         f.text.get(start..end).hash(h);
         loc.span.hash(h);

@@ -35,7 +35,7 @@ fn symbol(
 }
 
 fn inside(outer: Span, inner: Span) -> bool {
-    outer.start <= inner.start && inner.end <= outer.end
+    outer.start() <= inner.start() && inner.end() <= outer.end()
 }
 
 pub fn document_symbols(
@@ -51,8 +51,8 @@ pub fn document_symbols(
     let mut out = Vec::new();
     for t in &f.model.tables {
         let outer = Span::new(
-            t.span.start.min(t.anchor.start),
-            t.span.end.max(t.anchor.end),
+            t.span.start().min(t.anchor.start()),
+            t.span.end().max(t.anchor.end()),
         );
         let mut children = Vec::new();
         for c in t.columns.iter().filter(|c| inside(outer, c.span)) {

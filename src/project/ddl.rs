@@ -105,7 +105,7 @@ pub(super) fn apply(
             if let DdlAction::CreateTable { table, .. } = &ev.action {
                 r.created
                     .entry(table.clone())
-                    .or_insert((pos, ev.span.start));
+                    .or_insert((pos, ev.span.start()));
             }
         }
     }
@@ -116,7 +116,7 @@ pub(super) fn apply(
         };
         for ev in &m.ddl {
             any = true;
-            r.event(&ev.action, ev.span, file, (pos, ev.span.start));
+            r.event(&ev.action, ev.span, file, (pos, ev.span.start()));
         }
     }
     if !any {
@@ -570,7 +570,7 @@ impl Replay {
                 c.key_span = *to_span;
                 c.name_span = Some(*to_span);
                 c.span = span;
-                c.value_span = Span::empty(to_span.end);
+                c.value_span = Span::empty(to_span.end());
                 c.file = file;
                 if let Some(fk) = &mut c.references {
                     fk.columns = vec![to.clone()];
@@ -627,7 +627,7 @@ impl Replay {
                 c.key_span = *column_span;
                 c.name_span = Some(*column_span);
                 c.span = span;
-                c.value_span = Span::empty(column_span.end);
+                c.value_span = Span::empty(column_span.end());
                 c.file = file;
             }
             DdlAction::AddPrimaryKey {

@@ -189,7 +189,7 @@ pub fn replay(
                     None => continue,
                 }
             };
-            let at = (pos, ev.span.start);
+            let at = (pos, ev.span.start());
             let loc = Loc {
                 file,
                 span: ev.span,

@@ -41,7 +41,7 @@ fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
     let loc = |l: &Option<crate::model::Loc>| {
         l.as_ref()
             .filter(|l| l.file == file)
-            .map_or(0, |l| l.span.end)
+            .map_or(0, |l| l.span.end())
     };
     let t = &st.table;
     let own = st.file == file;
@@ -68,7 +68,7 @@ fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
     }
     for (s, f) in &st.elsewhere {
         if *f == file {
-            r = r.max(s.end);
+            r = r.max(s.end());
         }
     }
     for l in [

@@ -81,7 +81,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             // Only a plain string literal spelling the name is rewritten.
             if cx.wants_fix(&mut d, Safety::Safe)
                 && let Some(src) = Src::new(cx.project, file)
-                && let Some(lit) = src.text.get(span.start..span.end)
+                && let Some(lit) = src.text.get(span.start()..span.end())
                 && let Some(q) = lit.chars().next().filter(|c| matches!(c, '"' | '\''))
                 && lit.len() >= 2
                 && lit.ends_with(q)

@@ -150,7 +150,7 @@ fn fix(cx: &Ctx, fid: FileId, oi: &OutsideIndex, st: &SchemaTable) -> Option<Fix
     }
     let param = drizzle::extra_param(&st.table)?;
     // The index expression with the table variable replaced by the callback parameter.
-    let expr = &text[oi.index.span.start..oi.index.span.end];
+    let expr = &text[oi.index.span.start()..oi.index.span.end()];
     let mut moved = String::new();
     let pat = format!("{table_ident}.");
     let mut rest = expr;
@@ -172,10 +172,10 @@ fn fix(cx: &Ctx, fid: FileId, oi: &OutsideIndex, st: &SchemaTable) -> Option<Fix
         .unwrap_or_else(|| drizzle::index_key(&[&oi.index.effective_name]));
     let mut edits = drizzle::insert_extra(&src, &st.table, &key, &moved)?;
     // The statement's whole lines go when it has them to itself.
-    let ls = line_start(text, stmt.start);
-    let le = line_end_after(text, stmt.end.saturating_sub(1));
-    let after = text[stmt.end..le].trim();
-    let del = if text[ls..stmt.start].trim().is_empty()
+    let ls = line_start(text, stmt.start());
+    let le = line_end_after(text, stmt.end().saturating_sub(1));
+    let after = text[stmt.end()..le].trim();
+    let del = if text[ls..stmt.start()].trim().is_empty()
         && (after.is_empty() || after.starts_with("//"))
     {
         Span::new(ls, le)

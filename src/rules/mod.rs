@@ -291,7 +291,7 @@ pub fn column_foreign_keys<'t>(
 /// `true` when `c` is defined outside its table's declaration (a spread column
 /// set, a helper, a SQLModel base class), so several tables may share it.
 pub fn is_shared_column(st: &SchemaTable, c: &Column) -> bool {
-    c.file != st.file || !st.table.span.contains(c.key_span.start)
+    c.file != st.file || !st.table.span.contains(c.key_span.start())
 }
 
 /// How messages name a column: `column "x" of "t"`, or just `column "x"` when the
@@ -946,7 +946,7 @@ fn shared_definitions(project: &Project, schema: &Schema) -> HashMap<(FileId, Sp
                 f.model
                     .column_sets
                     .iter()
-                    .find(|s| s.span.contains(c.key_span.start))
+                    .find(|s| s.span.contains(c.key_span.start()))
                     .map(|s| match s.kind {
                         crate::model::ColumnSetKind::PyBase => format!("class {}", s.ident),
                         _ => format!("`{}`", s.ident),

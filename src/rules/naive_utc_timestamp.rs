@@ -72,7 +72,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 
 /// The edits replacing the `datetime.utcnow` reference at `span` of `text`.
 fn fix(text: &str, st: &style::Style, file: FileId, span: Span) -> Option<Vec<Edit>> {
-    let written = text.get(span.start..span.end)?;
+    let written = text.get(span.start()..span.end())?;
     let class = written.strip_suffix(".utcnow")?.trim_end();
     let mut edits = Vec::new();
     let tz = match class.strip_suffix(".datetime") {
@@ -85,7 +85,7 @@ fn fix(text: &str, st: &style::Style, file: FileId, span: Span) -> Option<Vec<Ed
         }
     };
     let now = format!("{class}.now({tz})");
-    let after = &text[span.end..];
+    let after = &text[span.end()..];
     let rest = after.trim_start_matches([' ', '\t']);
     if let Some(args) = rest.strip_prefix('(') {
         // A call: only `utcnow()` without arguments.
@@ -93,16 +93,16 @@ fn fix(text: &str, st: &style::Style, file: FileId, span: Span) -> Option<Vec<Ed
         if !args.trim_start().starts_with(')') {
             return None;
         }
-        let close = span.end + (after.len() - rest.len()) + 1 + inner;
+        let close = span.end() + (after.len() - rest.len()) + 1 + inner;
         edits.push(Edit {
             file,
-            span: Span::new(span.start, close + 1),
+            span: Span::new(span.start(), close + 1),
             text: now,
         });
         return Some(edits);
     }
     // A value: a lambda is valid where an argument, assignment or item ends.
-    let before = text[..span.start].trim_end_matches([' ', '\t', '\n', '\r']);
+    let before = text[..span.start()].trim_end_matches([' ', '\t', '\n', '\r']);
     let opens = before.ends_with(['=', '(', ',', ':', '[', '{']) && !before.ends_with("==");
     let closes = rest.is_empty() || rest.starts_with([',', ')', ']', '}', '\n', '\r', '#']);
     if !(opens && closes) {

@@ -313,8 +313,8 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
 /// strings and template literals (with their `${...}` substitutions).
 fn options_object(text: &str, call: Span) -> Option<(usize, usize)> {
     let b = text.as_bytes();
-    let end = call.end.min(b.len());
-    let mut i = call.start;
+    let end = call.end().min(b.len());
+    let mut i = call.start();
     // Depth of ( [ { outside strings; templates nest through `${`.
     let mut depth = 0usize;
     let mut open = None;
@@ -418,7 +418,7 @@ fn fixes(cx: &Ctx, p: &Policy) -> Vec<Fix> {
         return Vec::new();
     };
     let object = &text[open..=close];
-    let quote = text[p.span.start..open]
+    let quote = text[p.span.start()..open]
         .chars()
         .find(|c| *c == '"' || *c == '\'')
         .unwrap_or('"');

@@ -257,7 +257,7 @@ fn complete_fix(
                 edits.extend(nn.into_iter().filter(|e| {
                     !defaults
                         .iter()
-                        .any(|d| d.span.end == e.span.end && !d.span.is_empty())
+                        .any(|d| d.span.end() == e.span.end() && !d.span.is_empty())
                 }));
             }
             edits.extend(defaults);
@@ -288,7 +288,7 @@ fn py_default(src: &Src, c: &Column) -> Option<Vec<Edit>> {
         Some(sqlmodel::ColumnCall::Field(args)) => {
             match sqlmodel::kwarg(text, args, "default") {
                 Some((_, it, _)) => edits.push(src.edit(
-                    Span::new(it.span.start, it.span.end),
+                    Span::new(it.span.start(), it.span.end()),
                     format!("default_factory={factory}"),
                 )),
                 None => edits.extend(sqlmodel::add_kwarg(src, args, "default_factory", &factory)?),
@@ -317,7 +317,7 @@ fn py_default(src: &Src, c: &Column) -> Option<Vec<Edit>> {
         }
         None => {
             let v = c.value_span;
-            if v.is_empty() || text[v.start..v.end].contains('(') {
+            if v.is_empty() || text[v.start()..v.end()].contains('(') {
                 return None;
             }
             let (field, imp) = sqlmodel::py(src, "sqlmodel", "Field");

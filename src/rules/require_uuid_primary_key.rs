@@ -294,7 +294,7 @@ fn sqlalchemy_column(cx: &Ctx, c: &crate::model::Column) -> bool {
     let Some(text) = cx
         .project
         .file(c.file)
-        .and_then(|f| f.text.get(c.value_span.start..c.value_span.end))
+        .and_then(|f| f.text.get(c.value_span.start()..c.value_span.end()))
     else {
         return false;
     };

@@ -154,14 +154,14 @@ fn wrapped(text: &str, span: Option<Span>, file: FileId) -> Option<String> {
     let edits: Vec<Edit> = initplan_edits(text, span, file)
         .into_iter()
         .map(|e| Edit {
-            span: Span::new(e.span.start - span.start, e.span.end - span.start),
+            span: Span::new(e.span.start() - span.start(), e.span.end() - span.start()),
             ..e
         })
         .collect();
     if edits.is_empty() {
         return None;
     }
-    crate::fix::edit::apply(text.get(span.start..span.end)?, &edits).ok()
+    crate::fix::edit::apply(text.get(span.start()..span.end())?, &edits).ok()
 }
 
 /// A policy written in a migration: a new migration altering it to the wrapped
@@ -251,7 +251,7 @@ fn skip_ws(b: &[u8], mut j: usize) -> usize {
 /// `::type` cast) in the expression text at `span` as `(select ...)`. Strings,
 /// comments and `${...}` template interpolations are skipped.
 pub(crate) fn initplan_edits(text: &str, span: Span, file: FileId) -> Vec<Edit> {
-    let Some(s) = text.get(span.start..span.end) else {
+    let Some(s) = text.get(span.start()..span.end()) else {
         return Vec::new();
     };
     let b = s.as_bytes();
@@ -340,7 +340,7 @@ pub(crate) fn initplan_edits(text: &str, span: Span, file: FileId) -> Vec<Edit> 
                 }
                 out.push(Edit {
                     file,
-                    span: Span::new(span.start + call_start, span.start + call_end),
+                    span: Span::new(span.start() + call_start, span.start() + call_end),
                     text: format!("(select {})", &s[call_start..call_end]),
                 });
             }

@@ -55,7 +55,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                          a trailing comma); SQLAlchemy rejects the class at import"
                     ),
                 );
-                let inside = span.start < *insert_at && *insert_at < span.end;
+                let inside = span.start() < *insert_at && *insert_at < span.end();
                 if inside
                     && f.text.is_char_boundary(*insert_at)
                     && cx.wants_fix(&mut d, Safety::Safe)

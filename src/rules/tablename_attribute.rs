@@ -54,7 +54,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                         class.to_lowercase()
                     ),
                 );
-                let fixable = f.text.get(span.start..span.end) == Some("tablename");
+                let fixable = f.text.get(span.start()..span.end()) == Some("tablename");
                 let default = class.to_lowercase();
                 let migrated = fixable && migration_creates(cx, &default);
                 // The fix changes which table the code uses: never safe.

@@ -101,7 +101,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             // finding covers it.
             if t.columns
                 .iter()
-                .any(|c| c.unique && c.span.contains(u.span.start))
+                .any(|c| c.unique && c.span.contains(u.span.start()))
             {
                 continue;
             }

@@ -135,7 +135,7 @@ pub fn render_related(
 ) {
     for r in &d.related {
         let rf = project.file(r.loc.file).unwrap();
-        let rlc = rf.lines.line_col(&rf.text, r.loc.span.start);
+        let rlc = rf.lines.line_col(&rf.text, r.loc.span.start());
         out.push_str(&format!(
             "    related {}:{}:{}: {}\n",
             rel(root, &rf.path),

@@ -51,8 +51,8 @@ fn frame(report: &Report, file: FileId, span: Span) -> Option<Frame> {
         }
         o
     };
-    let start = clamp(span.start);
-    let end = clamp(span.end.max(start));
+    let start = clamp(span.start());
+    let end = clamp(span.end().max(start));
     let first = f.lines.line_of(start);
     let last = if end > start {
         f.lines.line_of(end - 1)

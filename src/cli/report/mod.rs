@@ -47,8 +47,8 @@ impl Report<'_> {
     pub fn range(&self, file: FileId, span: Span) -> (LineCol, LineCol) {
         match self.project.file(file) {
             Some(f) => (
-                f.lines.line_col(&f.text, span.start),
-                f.lines.line_col(&f.text, span.end),
+                f.lines.line_col(&f.text, span.start()),
+                f.lines.line_col(&f.text, span.end()),
             ),
             None => {
                 let one = LineCol { line: 1, column: 1 };
