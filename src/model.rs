@@ -125,9 +125,9 @@ pub enum ColumnType {
     Json,
     Jsonb,
     /// `pgEnum` / SQL enum; the string is the enum's name as written.
-    Enum(String),
+    Enum(compact_str::CompactString),
     /// A custom type or a type the extractor names but does not classify (e.g. `inet`).
-    Other(String),
+    Other(compact_str::CompactString),
     /// Nothing is known (e.g. an unresolved helper).
     Unknown,
 }
@@ -157,7 +157,7 @@ impl ColumnType {
             ColumnType::Json => "json".into(),
             ColumnType::Jsonb => "jsonb".into(),
             ColumnType::Enum(n) => format!("enum {n}"),
-            ColumnType::Other(n) => n.clone(),
+            ColumnType::Other(n) => n.to_string(),
             ColumnType::Unknown => "unknown".into(),
         }
     }
@@ -172,8 +172,9 @@ pub enum DbDefault {
     Now,
     /// `generatedAlwaysAsIdentity()`, `serial`.
     Identity,
-    /// Any other database default; the text as written.
-    Expr(String),
+    /// Any other database default; the text as written (compact: most are
+    /// short, and every column of a model and of the schema holds one).
+    Expr(compact_str::CompactString),
 }
 
 /// A default computed by the application, not the database.
@@ -186,7 +187,7 @@ pub enum ClientDefault {
     /// `default_factory=lambda: datetime.now(timezone.utc)` and similar aware factories.
     NowAware,
     /// `default=...` literal or any other factory / `$defaultFn(...)`; the text as written.
-    Other(String),
+    Other(compact_str::CompactString),
 }
 
 /// How a foreign key names its target table.
@@ -1177,14 +1178,26 @@ pub fn snake_case_changes(s: &str) -> bool {
 }
 
 /// `true` when `s` is lower snake_case: `[a-z][a-z0-9_]*` without `__` runs at edges.
+/// Read byte by byte: a non-ASCII character fails on its first byte as it
+/// would as a `char` (the rules ask this of every column on every lint).
 pub fn is_snake_case(s: &str) -> bool {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_lowercase() || c == '_' => {}
+    match s.as_bytes().first() {
+        Some(&b) if b.is_ascii_lowercase() || b == b'_' => {}
         _ => return false,
     }
-    s.chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// [`to_snake_case`], borrowing `s` when the conversion would give it back
+/// unchanged ([`snake_case_changes`]): no allocation for names already in
+/// snake_case.
+pub fn snake_case_of(s: &str) -> std::borrow::Cow<'_, str> {
+    if snake_case_changes(s) {
+        std::borrow::Cow::Owned(to_snake_case(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 #[cfg(test)]
@@ -1199,6 +1212,19 @@ mod tests {
             if !snake_case_changes(&s) {
                 proptest::prop_assert_eq!(to_snake_case(&s), s);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Byte-wise `is_snake_case` agrees with the definition over chars,
+        /// and `snake_case_of` with `to_snake_case`.
+        #[test]
+        fn snake_case_checks_agree(s in "[a-zA-Z0-9_ \\-éÉß]{0,12}") {
+            let mut chars = s.chars();
+            let by_chars = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            proptest::prop_assert_eq!(is_snake_case(&s), by_chars);
+            proptest::prop_assert_eq!(snake_case_of(&s).into_owned(), to_snake_case(&s));
         }
     }
 

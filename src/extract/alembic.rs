@@ -860,7 +860,7 @@ impl<'a, 't> Cx<'a, 't> {
         }
         if let Some((s, _)) = py_string(node, src) {
             // A plain string is a literal value.
-            return Some(DbDefault::Expr(format!("'{s}'")));
+            return Some(DbDefault::Expr(format!("'{s}'").into()));
         }
         if let Some(callee) = py_callee(node, src) {
             let last = py_last_segment(callee);
@@ -879,7 +879,7 @@ impl<'a, 't> Cx<'a, 't> {
                 return Some(db_default(&format!("{f}()")));
             }
         }
-        Some(DbDefault::Expr(text(node, src).to_string()))
+        Some(DbDefault::Expr(text(node, src).into()))
     }
 
     /// The column type of a SQLAlchemy type expression; a type this does not

@@ -493,7 +493,7 @@ fn classify_default(sql: &str) -> DbDefault {
         | "uuidv4()"
         | "uuidv4("
         | "extensions.uuid_generate_v4()" => DbDefault::RandomUuid,
-        _ => DbDefault::Expr(sql.trim().to_string()),
+        _ => DbDefault::Expr(sql.trim().into()),
     }
 }
 
@@ -2456,12 +2456,12 @@ impl<'a> Extractor<'a> {
                     }
                     Callee::Local(name) => {
                         if let Some(e) = self.lookup(&self.enums, name) {
-                            col.ty = ColumnType::Enum(e.clone());
+                            col.ty = ColumnType::Enum(e.as_str().into());
                             self.name_arg(col, args, env);
                             return true;
                         }
                         if let Some(c) = self.lookup(&self.custom, name) {
-                            col.ty = ColumnType::Other(c.clone());
+                            col.ty = ColumnType::Other(c.as_str().into());
                             self.name_arg(col, args, env);
                             return true;
                         }
@@ -2613,7 +2613,7 @@ impl<'a> Extractor<'a> {
             "doublePrecision" => ColumnType::Double,
             "json" => ColumnType::Json,
             "jsonb" => ColumnType::Jsonb,
-            other => ColumnType::Other(other.to_string()),
+            other => ColumnType::Other(other.into()),
         };
     }
 
@@ -2650,13 +2650,13 @@ impl<'a> Extractor<'a> {
                     let a = self.unwrap(a);
                     col.db_default = Some(match self.sql_template(a) {
                         Some(tpl) => classify_default(&self.render_template(tpl, env).0),
-                        None => DbDefault::Expr(self.t(a).to_string()),
+                        None => DbDefault::Expr(self.t(a).into()),
                     });
                 }
             }
             "$defaultFn" | "$default" => {
                 let t = args.first().map_or("", |a| self.t(a));
-                col.client_default = Some(ClientDefault::Other(t.to_string()));
+                col.client_default = Some(ClientDefault::Other(t.into()));
             }
             "references" => col.references = self.references(col, l, args).map(Box::new),
             _ => {}

@@ -146,7 +146,7 @@ pub fn column_type(ty: &DataType) -> ColumnType {
     let s = ty.to_string().to_ascii_lowercase();
     let head = s.split(['(', '[']).next().unwrap_or("").trim();
     if s.ends_with(']') || head.ends_with(" array") {
-        return ColumnType::Other(s);
+        return ColumnType::Other(s.into());
     }
     match head {
         "uuid" => ColumnType::Uuid,
@@ -168,7 +168,7 @@ pub fn column_type(ty: &DataType) -> ColumnType {
         "double precision" | "float8" | "double" => ColumnType::Double,
         "json" => ColumnType::Json,
         "jsonb" => ColumnType::Jsonb,
-        _ => ColumnType::Other(s),
+        _ => ColumnType::Other(s.into()),
     }
 }
 
@@ -209,7 +209,7 @@ pub fn db_default(written: &str) -> DbDefault {
     } else if s.starts_with("nextval") {
         DbDefault::Identity
     } else {
-        DbDefault::Expr(written.trim().to_string())
+        DbDefault::Expr(written.trim().into())
     }
 }
 

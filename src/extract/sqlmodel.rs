@@ -1571,7 +1571,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(r) = right {
             let r = py_unparen(r);
             if r.kind_str() != "none" && r.kind_str() != "ellipsis" {
-                col.client_default = Some(ClientDefault::Other(text(r, self.src).to_string()));
+                col.client_default = Some(ClientDefault::Other(text(r, self.src).into()));
             }
             if style == Style::Sa && r.kind_str() == "call" {
                 self.note(
@@ -1601,7 +1601,7 @@ impl<'a, 't> Cx<'a, 't> {
             && d.kind_str() != "none"
             && d.kind_str() != "ellipsis"
         {
-            col.client_default = Some(ClientDefault::Other(text(d, src).to_string()));
+            col.client_default = Some(ClientDefault::Other(text(d, src).into()));
         }
         if let Some(f) = args.kw("default_factory") {
             col.client_default = Some(classify_factory(f, src, &self.factories));
@@ -1895,7 +1895,7 @@ impl<'a, 't> Cx<'a, 't> {
         // Enum classes: a column annotated with one is a database enum.
         out.extend(self.model.enums.iter().map(|(n, _)| Builder {
             ident: n.clone(),
-            kind: BuilderKind::Type(ColumnType::Enum(n.clone())),
+            kind: BuilderKind::Type(ColumnType::Enum(n.as_str().into())),
         }));
         self.model.builders = out;
     }
@@ -2144,7 +2144,7 @@ impl Ann {
         match self.members.as_slice() {
             [one] => python_type(one, enums),
             [] => ColumnType::Unknown,
-            _ => ColumnType::Other(self.text.clone()),
+            _ => ColumnType::Other(self.text.as_str().into()),
         }
     }
 }
@@ -2152,7 +2152,7 @@ impl Ann {
 /// Python annotation type name → column type, the way SQLModel / SQLAlchemy map it.
 fn python_type(name: &str, enums: &HashSet<String>) -> ColumnType {
     if enums.contains(name) {
-        return ColumnType::Enum(name.to_string());
+        return ColumnType::Enum(name.into());
     }
     match py_last_segment(name) {
         "str" | "EmailStr" | "AnyUrl" | "HttpUrl" | "AnyHttpUrl" | "NameEmail" | "constr" => {
@@ -2165,7 +2165,7 @@ fn python_type(name: &str, enums: &HashSet<String>) -> ColumnType {
         "int" => ColumnType::Integer,
         "float" => ColumnType::Double,
         "Decimal" => ColumnType::Numeric,
-        _ => ColumnType::Other(name.to_string()),
+        _ => ColumnType::Other(name.into()),
     }
 }
 
@@ -2178,7 +2178,7 @@ pub(crate) fn sa_type(node: Node<'_>, src: &str, enums: &HashSet<String>) -> Col
         (py_dotted(node, src), None)
     };
     let Some(head) = head else {
-        return ColumnType::Other(text(node, src).to_string());
+        return ColumnType::Other(text(node, src).into());
     };
     let tz = args
         .as_ref()
@@ -2211,10 +2211,10 @@ pub(crate) fn sa_type(node: Node<'_>, src: &str, enums: &HashSet<String>) -> Col
                 .and_then(|a| a.positional.first().copied())
                 .and_then(|n| py_dotted(n, src))
                 .map(str::to_string);
-            ColumnType::Enum(named.or(class).unwrap_or_else(|| "enum".into()))
+            ColumnType::Enum(named.or(class).unwrap_or_else(|| "enum".into()).into())
         }
-        other if enums.contains(other) => ColumnType::Enum(other.to_string()),
-        _ => ColumnType::Other(text(node, src).to_string()),
+        other if enums.contains(other) => ColumnType::Enum(other.into()),
+        _ => ColumnType::Other(text(node, src).into()),
     }
 }
 
@@ -2225,7 +2225,7 @@ fn classify_factory(
     factories: &HashMap<String, ClientDefault>,
 ) -> ClientDefault {
     let node = py_unparen(node);
-    let written = || ClientDefault::Other(text(node, src).to_string());
+    let written = || ClientDefault::Other(text(node, src).into());
     if let Some(d) = py_dotted(node, src) {
         if let Some(f) = factories.get(d) {
             return f.clone();
@@ -2266,7 +2266,7 @@ fn classify_factory_body(
     factories: &HashMap<String, ClientDefault>,
 ) -> ClientDefault {
     let expr = py_unparen(expr);
-    let written = || ClientDefault::Other(text(expr, src).to_string());
+    let written = || ClientDefault::Other(text(expr, src).into());
     if expr.kind_str() != "call" {
         return written();
     }
@@ -2322,7 +2322,7 @@ fn classify_server_default(node: Node<'_>, src: &str) -> DbDefault {
             }
         }
     }
-    DbDefault::Expr(text(node, src).to_string())
+    DbDefault::Expr(text(node, src).into())
 }
 
 /// SQL default text → database default.
@@ -2339,7 +2339,7 @@ fn classify_sql_default(sql: &str) -> DbDefault {
     {
         DbDefault::Now
     } else {
-        DbDefault::Expr(sql.to_string())
+        DbDefault::Expr(sql.into())
     }
 }
 

@@ -808,8 +808,8 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
             Symbol::Builder(f, i) => {
                 match project.file(f).and_then(|s| s.model.builders.get(i)) {
                     Some(b) => match &b.kind {
-                        BuilderKind::Enum(n) => c.ty = ColumnType::Enum(n.clone()),
-                        BuilderKind::Custom(d) => c.ty = ColumnType::Other(d.clone()),
+                        BuilderKind::Enum(n) => c.ty = ColumnType::Enum(n.as_str().into()),
+                        BuilderKind::Custom(d) => c.ty = ColumnType::Other(d.as_str().into()),
                         BuilderKind::Type(ty) => {
                             c.ty = ty.clone();
                             continue;

@@ -53,7 +53,7 @@ use super::{
 };
 use crate::diagnostic::{Diagnostic, Fix, Safety, Severity};
 use crate::fix::{Src, drizzle, make_fix, sqlmodel};
-use crate::model::{Column, ColumnType, Loc, Orm, Table, to_snake_case};
+use crate::model::{Column, ColumnType, Loc, Orm, Table, snake_case_of};
 use crate::project::SchemaTable;
 
 pub const RULE: RuleDef = RuleDef {
@@ -71,7 +71,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
     for st in cx.tables() {
         let t = &st.table;
         for c in &t.columns {
-            let snake = to_snake_case(&c.name);
+            let snake = snake_case_of(&c.name);
             let Some(stem) = snake.strip_suffix("_id") else {
                 continue;
             };
@@ -222,9 +222,9 @@ fn key_column<'t>(t: &'t Table, c: &Column, want: &str) -> Option<&'t Column> {
     }
     keyed.sort_unstable();
     keyed.dedup();
-    let own = to_snake_case(&c.name);
+    let own = snake_case_of(&c.name);
     let ends_name = |k: &&Column| {
-        let k = to_snake_case(&k.name);
+        let k = snake_case_of(&k.name);
         own == k || own.ends_with(&format!("_{k}"))
     };
     let unique: Vec<&Column> = keyed
