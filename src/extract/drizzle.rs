@@ -330,6 +330,9 @@ struct Piece {
     /// each one's value (`None`: no such declaration in the file).
     deps: Vec<(String, Option<Span>)>,
     tables: Vec<Arc<Table>>,
+    /// [`super::shift::reach`] of each of `tables`, kept beside it and moved
+    /// with it: a piece before an edit is taken without walking its tables.
+    reaches: Vec<usize>,
     notes: Vec<Note>,
     exports: Vec<String>,
     /// `table_builders` entries, by position among `tables`.
@@ -754,8 +757,8 @@ impl<'a> Extractor<'a> {
                 *s = e.span(*s);
             }
         }
-        for t in &mut piece.tables {
-            super::shift::shared_table(e, t);
+        for (t, reach) in piece.tables.iter_mut().zip(&mut piece.reaches) {
+            super::shift::shared_table_reaching(e, t, reach);
         }
         for n in &mut piece.notes {
             n.span = e.span(n.span);
@@ -817,6 +820,10 @@ impl<'a> Extractor<'a> {
                 .map(|n| (n.to_string(), self.decls.get(n).map(|d| d.span)))
                 .collect(),
             tables: m.tables[before.tables..].to_vec(),
+            reaches: m.tables[before.tables..]
+                .iter()
+                .map(|t| super::shift::reach(t))
+                .collect(),
             owners: {
                 let mut owners: Vec<(String, Option<String>)> = m.outside_indexes[before.outside..]
                     .iter()
