@@ -427,16 +427,27 @@ fn incremental(
             changed.push(i);
         }
     }
-    drop_later(om);
     let positions = match prev.mentions.take() {
         Some((file, positions)) if file == id => positions,
         _ => (0..schema.tables.len())
             .filter(|&p| shift::mentions(&schema.tables[p], id))
             .collect(),
     };
+    // A table the new model took from the old one moved past the edit (its
+    // old model untouched above): its resolved columns that are the old
+    // declaration's become the new declaration's.
+    let moved = |p: usize| -> Option<shift::Moved> {
+        let &Some((f, i)) = prev.memo.source.get(p)? else {
+            return None;
+        };
+        let taken = trusted && f == id && prov.tables.get(i) == Some(&Some(i));
+        (taken && changed.binary_search(&i).is_err())
+            .then(|| (&om.tables[i].columns[..], &nm.tables[i].columns[..]))
+    };
     for &p in &positions {
-        shift::schema_table(&e, &mut schema.tables[p]);
+        shift::schema_table_sharing(&e, &mut schema.tables[p], moved(p));
     }
+    drop_later(om);
     prev.memo.shift(&e);
     prev.lint.shift(&e);
     let mut dirty: Vec<usize> = Vec::new();

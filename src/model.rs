@@ -7,6 +7,7 @@
 //! these types, never syntax trees.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Index of a file inside a [`crate::project::Project`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
@@ -372,7 +373,11 @@ pub struct Table {
     pub orm: Orm,
     /// Drizzle: exported (only exported tables reach the database via Drizzle Kit).
     pub exported: bool,
-    pub columns: Vec<Column>,
+    /// Shared, not owned: the resolved schema's copy of a table holds the
+    /// same columns as its declaration (and a spread's columns are shared by
+    /// every table spreading them); a step that changes one column
+    /// (`Arc::make_mut`) copies that column only.
+    pub columns: Vec<Arc<Column>>,
     /// Unresolved spreads; cleared by `project.rs` when resolved.
     pub pending: Vec<Pending>,
     /// SQLModel base classes as written (resolved by `project.rs`).
@@ -475,7 +480,7 @@ pub struct ColumnSet {
     pub ident: String,
     pub exported: bool,
     pub kind: ColumnSetKind,
-    pub columns: Vec<Column>,
+    pub columns: Vec<Arc<Column>>,
     pub pending: Vec<Pending>,
     /// SQLModel base classes of this class.
     pub bases: Vec<String>,

@@ -267,8 +267,10 @@ impl Project {
         path: PathBuf,
         text: Arc<str>,
         lines: LineIndex,
-        model: FileModel,
+        mut model: FileModel,
     ) -> FileId {
+        let known = self.index.get(&path).copied();
+        claim_columns(&mut model, known.unwrap_or(FileId(self.files.len() as u32)));
         if model.kind == crate::model::SourceKind::Sql
             && let Some(dir) = path.parent()
             && !self.journals.contains_key(dir)
@@ -285,7 +287,7 @@ impl Project {
             style: std::sync::OnceLock::new(),
             ts_imports: std::sync::OnceLock::new(),
         };
-        if let Some(&id) = self.index.get(&path) {
+        if let Some(id) = known {
             let old = self.files[id.0 as usize].replace(file);
             self.trees.remove(&id);
             if let Some(c) = &mut self.changes {
@@ -499,4 +501,26 @@ pub fn load_file_capped(path: &Path, max: u64) -> Result<(Arc<str>, FileModel), 
     })?;
     let model = crate::extract::extract_file(path, &text);
     Ok((Arc::from(text), model))
+}
+
+/// Mark every column the file's tables and column sets declare as the file's
+/// own (`Column::file`): the resolved schema then shares these columns as
+/// they are. Columns already marked (a table kept from the file's previous
+/// model) are left shared.
+fn claim_columns(model: &mut FileModel, id: FileId) {
+    let mark = |columns: &mut Vec<Arc<crate::model::Column>>| {
+        for c in columns.iter_mut().filter(|c| c.file != id) {
+            Arc::make_mut(c).file = id;
+        }
+    };
+    for t in &mut model.tables {
+        if t.columns.iter().any(|c| c.file != id) {
+            mark(&mut Arc::make_mut(t).columns);
+        }
+    }
+    for s in &mut model.column_sets {
+        if s.columns.iter().any(|c| c.file != id) {
+            mark(&mut s.columns);
+        }
+    }
 }

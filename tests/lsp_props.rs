@@ -781,3 +781,78 @@ fn edits_of_a_file_with_suppressions_build_the_findings_again() {
     assert!(!state.engine().incr.patched);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Columns of `path`'s tables that the schema holds as their declaration
+/// holds them, and those it holds as copies equal to the declaration's
+/// (which should have been shared: memory the server spends twice).
+fn column_sharing(state: &State, path: &Path) -> (usize, Vec<String>) {
+    let e = state.engine();
+    let id = e.project.file_id(path).expect("the edited file is indexed");
+    let model = &e.project.file(id).unwrap().model;
+    let (mut shared, mut copied) = (0, Vec::new());
+    for st in e.schema.tables.iter().filter(|st| st.file == id) {
+        let Some(decl) = model.tables.iter().find(|t| t.ident == st.table.ident) else {
+            continue;
+        };
+        for c in &st.table.columns {
+            match decl
+                .columns
+                .iter()
+                .find(|d| d.key == c.key && d.span == c.span)
+            {
+                Some(d) if std::sync::Arc::ptr_eq(d, c) => shared += 1,
+                Some(d) if **d == **c => copied.push(format!("{}.{}", st.table.ident, c.key)),
+                _ => {}
+            }
+        }
+    }
+    (shared, copied)
+}
+
+/// The resolved schema shares the columns it does not change with their
+/// declarations (a table's own columns without a foreign key or helper),
+/// after indexing and after an edit that moves every table behind the first:
+/// the moved tables' columns are the new declarations' (not moved copies).
+#[test]
+fn resolved_columns_stay_shared_with_their_declarations() {
+    for (files, edited, needle) in [
+        (DRIZZLE_PROJECT, "src/db/schema.ts", "name: text(\"name\")"),
+        (
+            SQLMODEL_PROJECT,
+            "app/models.py",
+            "__tablename__ = \"tenants\"",
+        ),
+    ] {
+        let root = write_project(files, "share");
+        let path = root.join(edited);
+        let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+        let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
+        let state = open_state(&root, &uri, text, 1);
+        let (before, copied) = column_sharing(&state, &path);
+        assert!(before >= 6, "{edited}: {before} columns shared");
+        assert_eq!(
+            copied,
+            Vec::<String>::new(),
+            "{edited}: copied after indexing"
+        );
+        let off = text.find(needle).unwrap() + needle.len();
+        let p = pos_of(text, off, Encoding::Utf8);
+        state.change(&uri, 2, &[event(p, p, "  ")]);
+        assert!(
+            matches!(
+                state.engine().incr.last,
+                Some(greyhaven_lsp::incremental::Path::Tables { .. })
+            ),
+            "{edited}: {:?}",
+            state.engine().incr.last
+        );
+        let (after, copied) = column_sharing(&state, &path);
+        assert_eq!(
+            copied,
+            Vec::<String>::new(),
+            "{edited}: copied after the edit"
+        );
+        assert_eq!(after, before, "{edited}: columns shared after the edit");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

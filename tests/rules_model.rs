@@ -128,7 +128,7 @@ fn table(sp: &mut Spans, name: &str, columns: Vec<Column>) -> Table {
         span: Span::new(0, 100_000),
         orm: Orm::Drizzle,
         exported: true,
-        columns,
+        columns: columns.into_iter().map(Arc::new).collect(),
         pending: Vec::new(),
         bases: Vec::new(),
         partial: false,
@@ -241,7 +241,8 @@ fn misnamed_standard_columns_get_one_naming_finding_each() {
     ));
     updated.db_default = Some(DbDefault::Now);
     let deleted = col(sp, "deletedAt", None, ColumnType::Timestamp { tz: false });
-    t.columns.extend([tid, created, updated, deleted]);
+    t.columns
+        .extend([tid, created, updated, deleted].map(Arc::new));
     t.indexes.push(index_on("tenantId"));
     let found = run(Config::default(), model(vec![tenants(sp), t]));
     assert_eq!(
@@ -291,11 +292,13 @@ fn runtime_defaults_do_not_count() {
     let sp = &mut Spans(0);
     let mut t = good(sp, "posts", vec![]);
     // id with $defaultFn, created_at with $defaultFn and no notNull
-    t.columns[0].db_default = None;
-    t.columns[0].client_default = Some(ClientDefault::Other("() => crypto.randomUUID()".into()));
-    t.columns[2].db_default = None;
-    t.columns[2].not_null = false;
-    t.columns[2].client_default = Some(ClientDefault::Other("() => new Date()".into()));
+    Arc::make_mut(&mut t.columns[0]).db_default = None;
+    Arc::make_mut(&mut t.columns[0]).client_default =
+        Some(ClientDefault::Other("() => crypto.randomUUID()".into()));
+    Arc::make_mut(&mut t.columns[2]).db_default = None;
+    Arc::make_mut(&mut t.columns[2]).not_null = false;
+    Arc::make_mut(&mut t.columns[2]).client_default =
+        Some(ClientDefault::Other("() => new Date()".into()));
     let found = run(Config::default(), model(vec![tenants(sp), t]));
     assert_eq!(
         of(&found, "require-uuid-primary-key"),
@@ -320,7 +323,7 @@ fn composite_key_join_table_is_named_in_the_message() {
     post.references = Some(Box::new(fk(&["post_id"], "posts")));
     let mut tag = not_null(col(sp, "tag_id", Some("tag_id"), ColumnType::Uuid));
     tag.references = Some(Box::new(fk(&["tag_id"], "tags")));
-    t.columns.extend([post, tag]);
+    t.columns.extend([post, tag].map(Arc::new));
     t.primary_key = Some(vec!["post_id".into(), "tag_id".into()]);
     let found = run(Config::default(), model(vec![tenants(sp), t]));
     assert_eq!(
@@ -347,7 +350,7 @@ fn shared_spread_columns_are_reported_once_naming_the_tables() {
         ident: "timestamps".into(),
         exported: false,
         kind: ColumnSetKind::Object,
-        columns: vec![ts(&mut sp_out, "created_at"), updated],
+        columns: vec![Arc::new(ts(&mut sp_out, "created_at")), Arc::new(updated)],
         pending: Vec::new(),
         bases: Vec::new(),
         tablename: None,
@@ -388,12 +391,13 @@ fn shared_spread_columns_are_reported_once_naming_the_tables() {
 fn table_level_and_unresolvable_foreign_keys() {
     let sp = &mut Spans(0);
     let mut a = good(sp, "posts", vec![]);
-    a.columns[1].references = None;
+    Arc::make_mut(&mut a.columns[1]).references = None;
     a.foreign_keys.push(fk(&["tenant_id"], "tenants"));
     let mut b = good(sp, "comments", vec![]);
-    b.columns[1].references = Some(Box::new(fk(&["tenant_id"], "importedOrgs")));
+    Arc::make_mut(&mut b.columns[1]).references =
+        Some(Box::new(fk(&["tenant_id"], "importedOrgs")));
     let mut c = good(sp, "likes", vec![]);
-    c.columns[1].references = None;
+    Arc::make_mut(&mut c.columns[1]).references = None;
     let found = run(Config::default(), model(vec![tenants(sp), a, b, c]));
     assert_eq!(
         of(&found, "tenant-id-foreign-key"),
@@ -412,7 +416,7 @@ fn exempt_and_partial_tables() {
     countries.columns.remove(1); // no tenant column: exempt
     let mut code = not_null(col(sp, "code", Some("code"), ColumnType::Text));
     code.unique = true;
-    countries.columns.push(code);
+    countries.columns.push(Arc::new(code));
     let found = run(config, model(vec![tenants(sp), partial, countries]));
     assert_eq!(found, Vec::<(String, String)>::new());
 }

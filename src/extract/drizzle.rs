@@ -1590,7 +1590,7 @@ impl<'a> Extractor<'a> {
                 span: Span::new(start, err.end_byte()),
                 orm: Orm::Drizzle,
                 exported,
-                columns: cols.columns,
+                columns: cols.columns.into_iter().map(Arc::new).collect(),
                 pending: cols.pending,
                 bases: Vec::new(),
                 partial: true,
@@ -1782,7 +1782,7 @@ impl<'a> Extractor<'a> {
             ident: ident.to_string(),
             exported,
             kind,
-            columns: cols.columns,
+            columns: cols.columns.into_iter().map(Arc::new).collect(),
             pending: cols.pending,
             bases: Vec::new(),
             tablename: None,
@@ -2198,7 +2198,7 @@ impl<'a> Extractor<'a> {
                         let mut cols = Cols::default();
                         self.columns_object(obj, &Vec::new(), &mut cols);
                         self.builder_param = saved;
-                        table.columns = cols.columns;
+                        table.columns = cols.columns.into_iter().map(Arc::new).collect();
                         table.pending = cols.pending;
                         table.partial = cols.partial;
                     }

@@ -11,6 +11,7 @@ use crate::model::{
     Column, ColumnSet, FileFinding, FileId, FileModel, ForeignKey, Index, Loc, Note, Pending,
     Policy, Span, Table,
 };
+use std::sync::Arc;
 
 /// One edit of one file's text, in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +168,19 @@ pub(crate) fn column(e: &TextEdit, c: &mut Column, own: bool) {
     }
 }
 
+/// [`column`] of a shared column: copied only when one of its spans moves
+/// (a column before the edit stays shared with the resolved schema).
+pub(crate) fn shared_column(e: &TextEdit, c: &mut Arc<Column>, own: bool) {
+    let here = if own { column_reach(c) } else { 0 };
+    let fk = c
+        .references
+        .as_deref()
+        .map_or(0, |k| fk_reach(k, own, Some(e.file)));
+    if here.max(fk) >= e.start {
+        column(e, Arc::make_mut(c), own);
+    }
+}
+
 pub(crate) fn policy(e: &TextEdit, p: &mut Policy) {
     p.span = e.span(p.span);
     e.opt(&mut p.using_span);
@@ -183,7 +197,7 @@ pub(crate) fn pending(e: &TextEdit, p: &mut Pending) {
 pub fn table(e: &TextEdit, t: &mut Table) {
     table_parts(e, t, true, &|_| true);
     for c in &mut t.columns {
-        column(e, c, true);
+        shared_column(e, c, true);
     }
     for p in &mut t.policies {
         policy(e, p);
@@ -345,7 +359,7 @@ pub(crate) fn column_set(e: &TextEdit, s: &mut ColumnSet) {
     s.span = e.span(s.span);
     s.pending.iter_mut().for_each(|p| pending(e, p));
     for c in &mut s.columns {
-        column(e, c, true);
+        shared_column(e, c, true);
     }
 }
 

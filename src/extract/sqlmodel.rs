@@ -22,6 +22,7 @@ use crate::model::{
     SourceKind, Span, Table, TableRef, UniqueConstraint,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 /// Base classes that end a chain without contributing columns.
@@ -782,7 +783,7 @@ impl<'a, 't> Cx<'a, 't> {
         let columns = self
             .merged_columns(i, bodies, &mut Vec::new())
             .into_iter()
-            .map(|(c, _)| c)
+            .map(|(c, _)| Arc::new(c))
             .collect();
         let tablename = match self.inherited(i, bodies, &|b| b.tablename.clone(), &mut Vec::new()) {
             Some(TableName::Literal(n, _)) => Some(n),
@@ -902,10 +903,10 @@ impl<'a, 't> Cx<'a, 't> {
                 });
             }
         }
-        table.columns = merged.into_iter().map(|(c, _)| c).collect();
+        let mut columns: Vec<Column> = merged.into_iter().map(|(c, _)| c).collect();
         // A single integer primary key becomes SERIAL.
         if pk_cols.len() == 1
-            && let Some(col) = table.columns.iter_mut().find(|c| c.primary_key)
+            && let Some(col) = columns.iter_mut().find(|c| c.primary_key)
             && matches!(
                 col.ty,
                 ColumnType::Integer | ColumnType::BigInt | ColumnType::SmallInt
@@ -914,6 +915,7 @@ impl<'a, 't> Cx<'a, 't> {
         {
             col.db_default = Some(DbDefault::Identity);
         }
+        table.columns = columns.into_iter().map(Arc::new).collect();
         if let Some(args) = self.inherited(i, bodies, &|b| b.table_args, &mut Vec::new()) {
             table.table_args_span = Some(span(args));
             self.table_args(args, &mut table, &table_name);

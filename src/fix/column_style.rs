@@ -20,6 +20,7 @@ fn file_columns<'a>(src: &'a Src) -> impl Iterator<Item = &'a Column> + 'a {
         .iter()
         .flat_map(|t| t.columns.iter())
         .chain(src.model.column_sets.iter().flat_map(|s| s.columns.iter()))
+        .map(|c| &**c)
 }
 
 /// How a file's Drizzle columns spell their keys and names.

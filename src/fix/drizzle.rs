@@ -347,12 +347,16 @@ fn new_extra(src: &Src, table: &Table, item: &str) -> Option<Vec<Edit>> {
 /// The own (not spread, not helper) column of `table` with property key `key`,
 /// written in `src`'s columns object.
 pub fn own_column<'t>(src: &Src, table: &'t Table, key: &str) -> Option<&'t Column> {
-    table.columns.iter().find(|c| {
-        c.key == key
-            && c.file == src.file
-            && table.body_span.start() <= c.span.start()
-            && c.span.end() <= table.body_span.end()
-    })
+    table
+        .columns
+        .iter()
+        .find(|c| {
+            c.key == key
+                && c.file == src.file
+                && table.body_span.start() <= c.span.start()
+                && c.span.end() <= table.body_span.end()
+        })
+        .map(|c| &**c)
 }
 
 /// Edits adding a `FOR ALL` tenant-isolation `pgPolicy` named `name` (permissive,

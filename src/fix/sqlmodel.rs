@@ -32,6 +32,7 @@ pub fn own_columns<'t>(src: &Src, table: &'t Table) -> Vec<&'t Column> {
                 && table.body_span.start() <= c.span.start()
                 && c.span.end() <= table.body_span.end()
         })
+        .map(|c| &**c)
         .collect()
 }
 

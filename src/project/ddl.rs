@@ -15,6 +15,7 @@ use crate::model::{
     IndexOrigin, Orm, QualifiedName, Span, Table, TableRef, UniqueConstraint,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A point in the replay: position of the migration in the migration order,
 /// byte offset of the statement in it.
@@ -61,7 +62,11 @@ impl State {
     }
 
     fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.table.columns.iter_mut().find(|c| c.name == name)
+        self.table
+            .columns
+            .iter_mut()
+            .find(|c| c.name == name)
+            .map(Arc::make_mut)
     }
 }
 
@@ -269,7 +274,12 @@ fn materialize(st: &State) -> SchemaTable {
         origin,
     };
     let mut extra = Vec::new();
-    let pk_cols: Vec<&Column> = t.columns.iter().filter(|c| c.primary_key).collect();
+    let pk_cols: Vec<&Column> = t
+        .columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| &**c)
+        .collect();
     if let Some(pk) = &t.primary_key {
         extra.push(implied(
             pk.clone(),
@@ -400,14 +410,19 @@ impl Replay {
                     return;
                 }
                 let mut t = new_table(table, *anchor, span);
-                t.columns = columns.clone();
-                for c in &mut t.columns {
-                    c.file = file;
-                }
+                t.columns = columns
+                    .iter()
+                    .map(|c| {
+                        let mut c = c.clone();
+                        c.file = file;
+                        Arc::new(c)
+                    })
+                    .collect();
                 t.partial = *partial;
                 match primary_key.as_deref() {
                     Some([one]) => {
                         if let Some(c) = t.columns.iter_mut().find(|c| c.name == one) {
+                            let c = Arc::make_mut(c);
                             c.primary_key = true;
                             c.not_null = true;
                         }
@@ -418,7 +433,7 @@ impl Replay {
                             .iter_mut()
                             .filter(|c| cols.iter().any(|n| *n == c.name))
                         {
-                            c.not_null = true;
+                            Arc::make_mut(c).not_null = true;
                         }
                         t.primary_key = Some(cols.to_vec());
                     }
@@ -506,7 +521,7 @@ impl Replay {
                 }
                 let mut c = column.clone();
                 c.file = file;
-                st.table.columns.push(c);
+                st.table.columns.push(Arc::new(c));
                 for n in column_constraint_names {
                     st.column_constraints
                         .insert(n.name.clone(), (n.column.clone(), n.kind));
@@ -666,6 +681,7 @@ impl Replay {
                     .iter_mut()
                     .filter(|c| columns.iter().any(|n| *n == c.name))
                 {
+                    let c = Arc::make_mut(c);
                     c.not_null = true;
                     if columns.len() == 1 {
                         c.primary_key = true;
@@ -791,7 +807,7 @@ impl Replay {
             }
             for c in &mut st.table.columns {
                 if c.references.as_ref().is_some_and(|k| targets(k)) {
-                    c.references = None;
+                    Arc::make_mut(c).references = None;
                     st.column_constraints.retain(|_, (col, k)| {
                         !(*col == c.name && *k == ColumnConstraintKind::ForeignKey)
                     });
@@ -822,6 +838,7 @@ impl Replay {
         // A column constraint named `CONSTRAINT n`: its written name only.
         if let Some((col, kind)) = st.column_constraints.remove(name) {
             if let Some(c) = st.table.columns.iter_mut().find(|c| c.name == col) {
+                let c = Arc::make_mut(c);
                 match kind {
                     ColumnConstraintKind::ForeignKey => c.references = None,
                     ColumnConstraintKind::Unique => c.unique = false,
@@ -844,7 +861,9 @@ impl Replay {
         {
             st.table.primary_key = None;
             for c in &mut st.table.columns {
-                c.primary_key = false;
+                if c.primary_key {
+                    Arc::make_mut(c).primary_key = false;
+                }
             }
             return;
         }
@@ -853,14 +872,14 @@ impl Replay {
                 && c.references.is_some()
                 && !named(&c.name, ColumnConstraintKind::ForeignKey)
             {
-                c.references = None;
+                Arc::make_mut(c).references = None;
                 return;
             }
             if name == format!("{tname}_{}_key", c.name)
                 && c.unique
                 && !named(&c.name, ColumnConstraintKind::Unique)
             {
-                c.unique = false;
+                Arc::make_mut(c).unique = false;
                 return;
             }
         }

@@ -15,6 +15,7 @@ use crate::model::{
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Base-class names that carry no columns (framework roots).
 const PY_ROOTS: &[&str] = &[
@@ -283,8 +284,9 @@ fn resolve_table(
     {
         return None;
     }
-    for c in &mut t.columns {
-        c.file = file;
+    // Marked by `Project::set_file` already (they stay shared with the declaration).
+    for c in t.columns.iter_mut().filter(|c| c.file != file) {
+        Arc::make_mut(c).file = file;
     }
     for p in &mut t.policies {
         p.file = file;
@@ -301,9 +303,10 @@ fn resolve_table(
         Orm::Sql => {}
     }
     if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
-        for c in &mut t.columns {
-            if c.explicit_name.is_none() {
-                c.name = to_snake_case(&c.key).into();
+        for c in t.columns.iter_mut().filter(|c| c.explicit_name.is_none()) {
+            let name = to_snake_case(&c.key);
+            if c.name != name {
+                Arc::make_mut(c).name = name.into();
             }
         }
     }
@@ -793,6 +796,8 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
         let Some(call) = c.helper.clone() else {
             continue;
         };
+        // Only a column built by a helper is changed (copied when shared).
+        let c = Arc::make_mut(c);
         // A name passed as argument `i` of the call (`cuid("workspace_id")`).
         let name_from_arg = |c: &mut Column, i: usize| {
             if c.explicit_name.is_none()
@@ -866,7 +871,7 @@ fn expand_set(
     index: &ModuleIndex,
     file: FileId,
     ident: &str,
-    out: &mut Vec<Column>,
+    out: &mut Vec<Arc<Column>>,
     depth: usize,
 ) -> bool {
     if depth > 8 {
@@ -887,12 +892,18 @@ fn expand_set(
     known
 }
 
-fn push_set_columns(set: &ColumnSet, f: FileId, out: &mut Vec<Column>) {
-    for c in &set.columns {
-        let mut c = c.clone();
-        c.file = f;
-        out.push(c);
+fn push_set_columns(set: &ColumnSet, f: FileId, out: &mut Vec<Arc<Column>>) {
+    out.extend(set.columns.iter().map(|c| owned_by(c, f)));
+}
+
+/// `c` (shared) as a column of file `f`: copied only when not marked so by
+/// `Project::set_file`.
+fn owned_by(c: &Arc<Column>, f: FileId) -> Arc<Column> {
+    let mut c = Arc::clone(c);
+    if c.file != f {
+        Arc::make_mut(&mut c).file = f;
     }
+    c
 }
 
 /// Merge SQLModel base-class fields (depth-first, bases before the class, the
@@ -904,7 +915,7 @@ fn resolve_bases(
     t: &mut Table,
     deps: &mut Vec<(FileId, usize)>,
 ) {
-    let mut inherited: Vec<Column> = Vec::new();
+    let mut inherited: Vec<Arc<Column>> = Vec::new();
     let mut tablename: Option<String> = None;
     let mut partial = false;
     for base in &t.bases {
@@ -932,7 +943,7 @@ fn resolve_bases(
         return;
     }
     let own = std::mem::take(&mut t.columns);
-    let mut merged: Vec<Column> = Vec::with_capacity(inherited.len() + own.len());
+    let mut merged: Vec<Arc<Column>> = Vec::with_capacity(inherited.len() + own.len());
     for c in inherited {
         if !own.iter().any(|o| o.key == c.key) && !merged.iter().any(|m| m.key == c.key) {
             merged.push(c);
@@ -965,6 +976,7 @@ fn resolve_bases(
         .iter()
         .chain(own.iter())
         .filter(|c| c.primary_key)
+        .map(|c| &**c)
         .collect();
     if !pk.is_empty()
         && !t
@@ -995,7 +1007,7 @@ fn collect_base(
     index: &ModuleIndex,
     file: FileId,
     base: &str,
-    out: &mut Vec<Column>,
+    out: &mut Vec<Arc<Column>>,
     tablename: &mut Option<String>,
     partial: &mut bool,
     depth: usize,
@@ -1058,11 +1070,7 @@ fn collect_base(
             if tablename.is_none() {
                 tablename.clone_from(&tb.name);
             }
-            for c in &tb.columns {
-                let mut c = c.clone();
-                c.file = f;
-                out.push(c);
-            }
+            out.extend(tb.columns.iter().map(|c| owned_by(c, f)));
         }
         Symbol::External => {}
         Symbol::Unknown | Symbol::Builder(..) => {
@@ -1137,7 +1145,7 @@ fn add_implied_indexes(t: &mut Table) {
 /// Rewrite property keys (Drizzle `t.x`, SQLModel attribute names) to database
 /// names in indexes, keys, constraints and foreign keys, and name unnamed indexes.
 fn map_keys_to_names(t: &mut Table) {
-    let name_of = |key: &str, cols: &[Column]| -> String {
+    let name_of = |key: &str, cols: &[Arc<Column>]| -> String {
         cols.iter()
             .find(|c| c.key == key)
             .map_or_else(|| key.to_string(), |c| c.name.to_string())
@@ -1178,8 +1186,14 @@ fn map_keys_to_names(t: &mut Table) {
         }
     }
     for c in &mut t.columns {
-        if let Some(fk) = &mut c.references {
-            fk.columns = vec![c.name.to_string()];
+        if c.references
+            .as_ref()
+            .is_some_and(|fk| fk.columns.as_slice() != [c.name.as_str()])
+        {
+            let c = Arc::make_mut(c);
+            if let Some(fk) = &mut c.references {
+                fk.columns = vec![c.name.to_string()];
+            }
         }
     }
 }
@@ -1232,7 +1246,7 @@ impl FkLookup {
 /// itself whether listed or not, so it is left out (most keys: the memo of a
 /// large schema would otherwise hold every column's key and name twice),
 /// unless two columns share a key (then every pair is kept, in order).
-fn key_names(columns: &[Column]) -> Vec<(String, String)> {
+fn key_names(columns: &[Arc<Column>]) -> Vec<(String, String)> {
     let mut keys: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
     keys.sort_unstable();
     let repeated = keys.windows(2).any(|w| w[0] == w[1]);
@@ -1291,7 +1305,9 @@ fn apply_foreign_keys(lk: &FkLookup, st: &mut SchemaTable, targets: &[Option<usi
     let mut it = targets.iter().copied();
     let t = &mut st.table;
     for c in t.columns.iter_mut() {
-        if let Some(fk) = &mut c.references {
+        if c.references.is_some()
+            && let Some(fk) = &mut Arc::make_mut(c).references
+        {
             apply(fk, it.next().flatten());
         }
     }

@@ -9,9 +9,11 @@ use super::{RlsState, SchemaTable};
 use crate::diagnostic::Diagnostic;
 pub use crate::extract::shift::{TextEdit, file_facts, file_model, shared_table, table};
 use crate::extract::shift::{
-    column, column_reach, fk_reach, index_reach, parts_reach, policy, policy_reach, table_parts,
+    column_reach, fk_reach, index_reach, parts_reach, policy, policy_reach, shared_column,
+    table_parts,
 };
-use crate::model::Span;
+use crate::model::{Column, Span};
+use std::sync::Arc;
 
 fn rls(e: &TextEdit, r: &mut RlsState) {
     for l in [
@@ -84,22 +86,35 @@ fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
 
 /// The spans of a resolved table that lie in the edited file.
 pub fn schema_table(e: &TextEdit, st: &mut SchemaTable) {
+    schema_table_sharing(e, st, None);
+}
+
+/// The columns of a table's declaration before and after an edit that moved
+/// it (the same columns, position by position, the second moved past the
+/// edit): see [`schema_table_sharing`].
+pub type Moved<'a> = (&'a [Arc<Column>], &'a [Arc<Column>]);
+
+/// [`schema_table`] for a table whose declaration the edit moved (`moved`):
+/// a resolved column that is its declaration's column (shared, unchanged by
+/// resolution) becomes the moved declaration's column instead of a moved
+/// copy, so the schema and the new model go on sharing it.
+pub fn schema_table_sharing(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>) {
     if schema_reach(st, e.file) < e.start {
         debug_assert!(
             {
-                let mut moved = st.clone();
-                move_schema_table(e, &mut moved);
-                moved == *st
+                let mut copy = st.clone();
+                move_schema_table(e, &mut copy, None);
+                copy == *st
             },
             "shift::schema_reach missed a span of table {}",
             st.table.ident
         );
         return;
     }
-    move_schema_table(e, st);
+    move_schema_table(e, st, moved.filter(|(old, new)| old.len() == new.len()));
 }
 
-fn move_schema_table(e: &TextEdit, st: &mut SchemaTable) {
+fn move_schema_table(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>) {
     let own = st.file == e.file;
     let elsewhere = std::mem::take(&mut st.elsewhere);
     let here = |s: Span| {
@@ -114,9 +129,21 @@ fn move_schema_table(e: &TextEdit, st: &mut SchemaTable) {
         .into_iter()
         .map(|(s, f)| (if f == e.file { e.span(s) } else { s }, f))
         .collect();
+    // Resolution keeps the declaration's column order: each search starts
+    // after the last column found.
+    let mut next = 0;
     for c in &mut st.table.columns {
+        if let Some((old, new)) = moved
+            && let Some(j) = (next..old.len())
+                .chain(0..next)
+                .find(|&j| Arc::ptr_eq(c, &old[j]))
+        {
+            *c = Arc::clone(&new[j]);
+            next = j + 1;
+            continue;
+        }
         let own = c.file == e.file;
-        column(e, c, own);
+        shared_column(e, c, own);
     }
     for p in &mut st.table.policies {
         if p.file == e.file {

@@ -193,9 +193,15 @@ fn key_column<'t>(t: &'t Table, c: &Column, want: &str) -> Option<&'t Column> {
             .columns
             .iter()
             .filter(|c| c.name == cols[0] || c.key == cols[0])
+            .map(|c| &**c)
             .collect(),
         Some(_) => Vec::new(),
-        None => t.columns.iter().filter(|c| c.primary_key).collect(),
+        None => t
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| &**c)
+            .collect(),
     };
     if let [one] = pk.as_slice()
         && agrees(one)
@@ -229,7 +235,7 @@ fn key_column<'t>(t: &'t Table, c: &Column, want: &str) -> Option<&'t Column> {
     };
     let unique: Vec<&Column> = keyed
         .iter()
-        .map(|&i| &t.columns[i])
+        .map(|&i| &*t.columns[i])
         .filter(agrees)
         .filter(ends_name)
         .collect();

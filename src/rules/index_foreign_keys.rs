@@ -148,7 +148,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let column: Option<&Column> = t.columns.iter().find(|c| c.name == name);
+            let column: Option<&Column> = t.columns.iter().find(|c| c.name == name).map(|c| &**c);
             let (file, span) = match column {
                 Some(c) => (c.file, c.key_span),
                 None => {

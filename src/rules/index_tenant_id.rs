@@ -331,7 +331,7 @@ pub(super) mod testing {
             span: Span::new(at, at + name.len()),
             orm: Orm::Drizzle,
             exported: true,
-            columns,
+            columns: columns.into_iter().map(std::sync::Arc::new).collect(),
             pending: Vec::new(),
             bases: Vec::new(),
             partial: false,
@@ -378,7 +378,7 @@ mod tests {
         let mut second = table("notes", 40, vec![col("id", 50), col("tenant_id", 60)]);
         second.indexes.push(index(None, &["id", "tenant_id"]));
         let mut flagged = table("flags", 70, vec![col("tenant_id", 80)]);
-        flagged.columns[0].indexed = true;
+        std::sync::Arc::make_mut(&mut flagged.columns[0]).indexed = true;
         let mut pk = table(
             "members",
             90,
@@ -464,7 +464,8 @@ mod tests {
         );
         for c in &mut t.columns {
             if c.key != "order_id" {
-                c.references = Some(Box::new(fk(&c.key, "x")));
+                let key = c.key.clone();
+                std::sync::Arc::make_mut(c).references = Some(Box::new(fk(&key, "x")));
             }
         }
         t.foreign_keys.push(crate::model::ForeignKey {

@@ -353,7 +353,7 @@ pub fn is_sqlmodel(t: &Table) -> bool {
 /// (the key plays no part: `tenantId: text("workspace_id")` is `workspace_id`).
 /// An exact database-name match wins over a normalised one.
 pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
-    table.columns.iter().find(|c| c.name == name).or_else(|| {
+    let found = table.columns.iter().find(|c| c.name == name).or_else(|| {
         // A name that is its own snake_case is not `name` (compared above):
         // only the others are converted (this ran for every column of every
         // table without the column, on each keystroke).
@@ -361,7 +361,8 @@ pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
             .columns
             .iter()
             .find(|c| snake_case_changes(&c.name) && to_snake_case(&c.name) == name)
-    })
+    });
+    found.map(|c| &**c)
 }
 
 /// Every rule, in catalog order.

@@ -82,7 +82,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if c.unique
                 && !unique_by_nature(cx, &globs, t, c)
                 && !c.primary_key
-                && !std::ptr::eq(c, tc)
+                && !std::ptr::eq(&**c, tc)
                 && !is_primary_key(t, &[c.name.as_str()])
             {
                 let msg = format!(
@@ -161,8 +161,14 @@ fn is_primary_key(t: &Table, cols: &[&str]) -> bool {
             .columns
             .iter()
             .filter(|c| pk.iter().any(|k| *k == c.name || *k == c.key))
+            .map(|c| &**c)
             .collect(),
-        None => t.columns.iter().filter(|c| c.primary_key).collect(),
+        None => t
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| &**c)
+            .collect(),
     };
     !pk.is_empty()
         && pk.len() == cols.len()
