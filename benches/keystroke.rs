@@ -269,6 +269,7 @@ fn print_keystroke_phases(
     for _ in 0..rounds {
         *version += 1;
         let ch = change(c.at, *version % 2 == 1);
+        let id = state.engine().project.file_id(&c.path);
         let t = Instant::now();
         let (text, model, tree, lines) = {
             let mut doc = state.docs.get_mut(&c.path).expect("open document");
@@ -288,7 +289,7 @@ fn print_keystroke_phases(
                 println!("{}: a keystroke left a syntax error", c.name);
             }
             let t = Instant::now();
-            let model = model_of(&mut doc, &text);
+            let model = model_of(&mut doc, &text, id);
             phases[1].push(t.elapsed());
             counts = doc.reuse.as_ref().map(|r| r.counts());
             (text, model, doc.tree.clone(), doc.lines().clone())

@@ -1205,6 +1205,14 @@ pub fn snake_case_of(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Mark `columns` as declared in file `id` (`Column::file`); a column marked
+/// already stays as it is (shared).
+pub fn claim_columns(columns: &mut [Arc<Column>], id: FileId) {
+    for c in columns.iter_mut().filter(|c| c.file != id) {
+        Arc::make_mut(c).file = id;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -508,19 +508,12 @@ pub fn load_file_capped(path: &Path, max: u64) -> Result<(Arc<str>, FileModel), 
 /// they are. Columns already marked (a table kept from the file's previous
 /// model) are left shared.
 fn claim_columns(model: &mut FileModel, id: FileId) {
-    let mark = |columns: &mut Vec<Arc<crate::model::Column>>| {
-        for c in columns.iter_mut().filter(|c| c.file != id) {
-            Arc::make_mut(c).file = id;
-        }
-    };
     for t in &mut model.tables {
         if t.columns.iter().any(|c| c.file != id) {
-            mark(&mut Arc::make_mut(t).columns);
+            crate::model::claim_columns(&mut Arc::make_mut(t).columns, id);
         }
     }
     for s in &mut model.column_sets {
-        if s.columns.iter().any(|c| c.file != id) {
-            mark(&mut s.columns);
-        }
+        crate::model::claim_columns(&mut s.columns, id);
     }
 }

@@ -364,6 +364,13 @@ pub(crate) struct Pieces {
     decls: HashMap<usize, (Span, Vec<(Span, Span)>)>,
 }
 
+impl Pieces {
+    /// Every table a kept statement holds (to mark its columns' file).
+    pub(crate) fn tables_mut(&mut self) -> impl Iterator<Item = &mut Arc<Table>> {
+        self.by_start.values_mut().flat_map(|p| p.tables.iter_mut())
+    }
+}
+
 /// Lengths of the model's lists before a statement is extracted.
 struct Marks {
     tables: usize,

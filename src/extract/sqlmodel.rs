@@ -190,6 +190,15 @@ pub(crate) struct Pieces {
     pub(crate) taken: Vec<(usize, usize)>,
 }
 
+impl Pieces {
+    /// Every table a kept class holds (to mark its columns' file).
+    pub(crate) fn tables_mut(&mut self) -> impl Iterator<Item = &mut Arc<Table>> {
+        self.by_start
+            .values_mut()
+            .filter_map(|p| p.built.as_mut().map(|b| &mut b.table))
+    }
+}
+
 /// A class body's columns with the flags they were written with, shared by
 /// the body being built and what the next extraction may take.
 type Columns = std::sync::Arc<Vec<(Column, ColFlags)>>;

@@ -331,14 +331,18 @@ impl State {
     pub fn lint_newest(&self, superseded: &dyn Fn() -> bool) -> (Outcome, bool) {
         let _gate = self.lint_gate.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Outcome::default();
-        let (dirty, budget) = {
+        let (dirty, budget, ids) = {
             let mut engine = self.engine();
             let dirty = std::mem::take(&mut engine.dirty);
             // Busy from the moment they leave `dirty`: a request about them
             // (or a pull) waits for this lint instead of reading the findings
             // of before it.
             engine.linting.extend(dirty.iter().cloned());
-            (dirty, engine.project.config.max_document_size())
+            let ids: HashMap<PathBuf, crate::model::FileId> = dirty
+                .iter()
+                .filter_map(|p| Some((p.clone(), engine.project.file_id(p)?)))
+                .collect();
+            (dirty, engine.project.config.max_document_size(), ids)
         };
         if dirty.is_empty() {
             let owed = std::mem::take(&mut self.engine().owed);
@@ -390,7 +394,8 @@ impl State {
                 (doc.kind, model, None)
             } else {
                 doc.reparse(&text);
-                (doc.kind, model_of(&mut doc, &text), doc.tree.clone())
+                let model = model_of(&mut doc, &text, ids.get(&path).copied());
+                (doc.kind, model, doc.tree.clone())
             };
             let version = doc.version;
             let doc_lines = doc.lines().clone();
@@ -822,10 +827,21 @@ fn within(engine: &Engine, path: &Path) -> bool {
 }
 
 /// The model of an open document (an empty one for `Other`).
-pub fn model_of(doc: &mut Document, text: &Arc<str>) -> FileModel {
+///
+/// With the document's file id in the project (`id`), its columns are marked
+/// as that file's here, in the model and in what the next extraction reuses
+/// alike (`Reuse::claim`): `Project::set_file` then finds nothing to copy.
+pub fn model_of(
+    doc: &mut Document,
+    text: &Arc<str>,
+    id: Option<crate::model::FileId>,
+) -> FileModel {
     let prev = doc.reuse.take();
-    let (model, reuse) =
+    let (mut model, mut reuse) =
         crate::extract::extract_reusing_shared(doc.kind, text, doc.tree.as_ref(), prev);
+    if let Some(id) = id {
+        reuse.claim(&mut model, id);
+    }
     doc.reuse = Some(reuse);
     model
 }
