@@ -189,19 +189,8 @@ fn likely_target<'a>(
 fn key_column<'t>(t: &'t Table, c: &Column, want: &str) -> Option<&'t Column> {
     let agrees = |k: &&Column| family(&k.ty).as_deref() == Some(want);
     let pk: Vec<&Column> = match &t.primary_key {
-        Some(cols) if cols.len() == 1 => t
-            .columns
-            .iter()
-            .filter(|c| c.name == cols[0] || c.key == cols[0])
-            .map(|c| &**c)
-            .collect(),
-        Some(_) => Vec::new(),
-        None => t
-            .columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| &**c)
-            .collect(),
+        Some(cols) if cols.len() != 1 => Vec::new(),
+        _ => super::primary_key_columns(t),
     };
     if let [one] = pk.as_slice()
         && agrees(one)

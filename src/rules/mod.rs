@@ -365,6 +365,16 @@ pub fn find_column<'t>(table: &'t Table, name: &str) -> Option<&'t Column> {
     found.map(|c| &**c)
 }
 
+/// The columns of `t`'s primary key: those a table-level key names (by
+/// database name or key), else those flagged as primary key.
+pub fn primary_key_columns(t: &Table) -> Vec<&Column> {
+    let named = |c: &&std::sync::Arc<Column>| match t.primary_key.as_deref() {
+        Some(pk) => pk.iter().any(|k| *k == c.name || *k == c.key),
+        None => c.primary_key,
+    };
+    t.columns.iter().filter(named).map(|c| &**c).collect()
+}
+
 /// Every rule, in catalog order.
 pub static RULES: &[RuleDef] = &[
     require_tenant_id::RULE,

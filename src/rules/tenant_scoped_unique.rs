@@ -156,20 +156,7 @@ fn diag(st: &crate::project::SchemaTable, span: crate::model::Span, msg: String)
 
 /// `true` when `cols` are exactly the table's primary key.
 fn is_primary_key(t: &Table, cols: &[&str]) -> bool {
-    let pk: Vec<&Column> = match t.primary_key.as_deref() {
-        Some(pk) => t
-            .columns
-            .iter()
-            .filter(|c| pk.iter().any(|k| *k == c.name || *k == c.key))
-            .map(|c| &**c)
-            .collect(),
-        None => t
-            .columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| &**c)
-            .collect(),
-    };
+    let pk = super::primary_key_columns(t);
     !pk.is_empty()
         && pk.len() == cols.len()
         && cols
