@@ -195,9 +195,16 @@ pub(crate) fn pending(e: &TextEdit, p: &mut Pending) {
 /// Every span of a table as extracted from the edited file (columns carry no
 /// file yet: all of them are in it).
 pub fn table(e: &TextEdit, t: &mut Table) {
+    // A table wholly past an edit that changes the length: every span of
+    // each of its columns moves (no reach to compute).
+    let past = t.span.start() >= e.old_end && e.new_end != e.old_end;
     table_parts(e, t, true, &|_| true);
     for c in &mut t.columns {
-        shared_column(e, c, true);
+        if past {
+            column(e, Arc::make_mut(c), true);
+        } else {
+            shared_column(e, c, true);
+        }
     }
     for p in &mut t.policies {
         policy(e, p);

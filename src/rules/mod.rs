@@ -623,7 +623,10 @@ impl LintCache {
 type PerTable = Vec<(u32, Vec<Diagnostic>)>;
 
 /// Set the findings of table `p` in one rule's sparse per-table list.
-fn set_table_findings(per: &mut PerTable, p: usize, ds: Vec<Diagnostic>) {
+fn set_table_findings(per: &mut PerTable, p: usize, mut ds: Vec<Diagnostic>) {
+    // Kept until the table changes: no spare room (a rule's first finding
+    // makes room for four).
+    ds.shrink_to_fit();
     let p = p as u32;
     match (per.binary_search_by_key(&p, |(q, _)| *q), ds.is_empty()) {
         (Ok(i), true) => {
@@ -684,14 +687,15 @@ pub fn lint_cached(
                 }
             }
             (slot, _) => {
-                *slot = Some(
-                    (0..n)
-                        .filter_map(|p| {
-                            let ds = run(&cx, def, severity, Scope::One(p));
-                            (!ds.is_empty()).then_some((p as u32, ds))
-                        })
-                        .collect(),
-                );
+                let mut per: PerTable = (0..n)
+                    .filter_map(|p| {
+                        let mut ds = run(&cx, def, severity, Scope::One(p));
+                        ds.shrink_to_fit();
+                        (!ds.is_empty()).then_some((p as u32, ds))
+                    })
+                    .collect();
+                per.shrink_to_fit();
+                *slot = Some(per);
             }
         }
     }
