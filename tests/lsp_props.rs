@@ -856,3 +856,84 @@ fn resolved_columns_stay_shared_with_their_declarations() {
         let _ = std::fs::remove_dir_all(&root);
     }
 }
+
+/// The incremental engine on real code: in each checkout (a directory) under
+/// `$GREYHAVEN_REUSE_DIR`, up to six of its Drizzle and SQLModel files, each
+/// opened in a server state indexed over the checkout and typed into at four
+/// places; after every keystroke the project's findings and the published
+/// diagnostics equal a fresh state's opened on the same text. Ignored by
+/// default (it needs the checkouts): `GREYHAVEN_REUSE_DIR=/path cargo test
+/// --release --test lsp_props -- --ignored server_edits_on_real_code`.
+#[test]
+#[ignore]
+fn server_edits_on_real_code() {
+    use greyhaven_lsp::model::SourceKind;
+    let Some(root) = std::env::var_os("GREYHAVEN_REUSE_DIR") else {
+        panic!("set GREYHAVEN_REUSE_DIR to a directory of checkouts");
+    };
+    let mut checkouts: Vec<_> = std::fs::read_dir(&root)
+        .expect("a directory of checkouts")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    checkouts.sort();
+    let (mut files, mut edits) = (0, 0);
+    for checkout in checkouts {
+        let mut schema_files = Vec::new();
+        let mut stack = vec![checkout.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for path in entries {
+                let name = path.file_name().unwrap_or_default();
+                if path.is_dir() {
+                    if name != "node_modules" && name != ".git" {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if text.len() < 1 << 20
+                    && matches!(
+                        greyhaven_lsp::extract::classify(&path, &text),
+                        SourceKind::Drizzle | SourceKind::SqlModel
+                    )
+                {
+                    schema_files.push((path, text));
+                }
+            }
+        }
+        for (path, text) in schema_files.into_iter().take(6) {
+            files += 1;
+            let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+            let state = open_state(&checkout, &uri, &text, 1);
+            let mut now = text.clone();
+            let mut version = 1;
+            let step = (text.len() / 4).max(1);
+            for at in (step / 2..text.len()).step_by(step) {
+                if !now.is_char_boundary(at) {
+                    continue;
+                }
+                version += 1;
+                edits += 1;
+                let p = pos_of(&now, at, Encoding::Utf8);
+                state.change(&uri, version, &[event(p, p, "x")]);
+                now.insert(at, 'x');
+                let fresh = open_state(&checkout, &uri, &now, version);
+                assert!(
+                    findings(&state, &path) == findings(&fresh, &path),
+                    "{}: after typing at byte {at}, the findings differ from a fresh state's",
+                    path.display()
+                );
+            }
+        }
+    }
+    println!("{files} files, {edits} keystrokes, each equal to a fresh state");
+    assert!(files > 0, "no Drizzle or SQLModel file under the checkouts");
+}
