@@ -25,6 +25,7 @@ use crate::project::resolve::{Memo, re_resolve, resolve_with_memo};
 use crate::project::shift::{self, TextEdit};
 use crate::project::{Project, Schema, SchemaTable, SourceFile};
 use crate::rules::{LintCache, lint_cached, lint_patch};
+use std::sync::Arc;
 
 /// What the last check left for the next one.
 #[derive(Default)]
@@ -379,6 +380,13 @@ fn incremental(
     } = old;
     // One block (or, while the suppression cache holds it, a count).
     drop(old_text);
+    // The column sets' columns as they were (kept alive: their addresses
+    // name them below).
+    let old_sets: Vec<Arc<crate::model::Column>> = om
+        .column_sets
+        .iter()
+        .flat_map(|s| s.columns.iter().cloned())
+        .collect();
     shift::file_facts(&e, &mut om);
     let same_facts = om.column_sets == nm.column_sets
         && om.imports == nm.imports
@@ -444,9 +452,18 @@ fn incremental(
         (taken && changed.binary_search(&i).is_err())
             .then(|| (&om.tables[i].columns[..], &nm.tables[i].columns[..]))
     };
+    // The same for the columns spreads took from the file's column sets
+    // (equal to the old ones moved: `same_facts`).
+    let sets: shift::MovedSets = old_sets
+        .iter()
+        .zip(nm.column_sets.iter().flat_map(|s| s.columns.iter()))
+        .filter(|(old, new)| !Arc::ptr_eq(old, new))
+        .map(|(old, new)| (Arc::as_ptr(old), Arc::clone(new)))
+        .collect();
     for &p in &positions {
-        shift::schema_table_sharing(&e, &mut schema.tables[p], moved(p));
+        shift::schema_table_sharing(&e, &mut schema.tables[p], moved(p), &sets);
     }
+    drop(old_sets);
     drop_later(om);
     prev.memo.shift(&e);
     prev.lint.shift(&e);

@@ -782,22 +782,25 @@ fn edits_of_a_file_with_suppressions_build_the_findings_again() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// Columns of `path`'s tables that the schema holds as their declaration
-/// holds them, and those it holds as copies equal to the declaration's
-/// (which should have been shared: memory the server spends twice).
+/// Columns declared in `path` (its tables' own, and those its column sets
+/// give tables of any file) that the schema holds as the declaration holds
+/// them, and those it holds as copies equal to the declaration's (which
+/// should have been shared: memory the server spends twice).
 fn column_sharing(state: &State, path: &Path) -> (usize, Vec<String>) {
     let e = state.engine();
     let id = e.project.file_id(path).expect("the edited file is indexed");
     let model = &e.project.file(id).unwrap().model;
     let (mut shared, mut copied) = (0, Vec::new());
-    for st in e.schema.tables.iter().filter(|st| st.file == id) {
-        let Some(decl) = model.tables.iter().find(|t| t.ident == st.table.ident) else {
-            continue;
-        };
-        for c in &st.table.columns {
-            match decl
-                .columns
-                .iter()
+    for st in &e.schema.tables {
+        let decl = model
+            .tables
+            .iter()
+            .filter(|t| st.file == id && t.ident == st.table.ident);
+        let sets = model.column_sets.iter().flat_map(|s| s.columns.iter());
+        let declared = decl.flat_map(|t| t.columns.iter()).chain(sets);
+        for c in st.table.columns.iter().filter(|c| c.file == id) {
+            match declared
+                .clone()
                 .find(|d| d.key == c.key && d.span == c.span)
             {
                 Some(d) if std::sync::Arc::ptr_eq(d, c) => shared += 1,
@@ -809,6 +812,12 @@ fn column_sharing(state: &State, path: &Path) -> (usize, Vec<String>) {
     (shared, copied)
 }
 
+/// A Drizzle schema spreading a column set declared between its tables.
+const LOCAL_SET_PROJECT: &[(&str, &str)] = &[(
+    "src/schema.ts",
+    "import { pgTable, text, timestamp, uuid } from \"drizzle-orm/pg-core\";\n\nexport const tenants = pgTable(\"tenants\", {\n  id: uuid(\"id\").primaryKey(),\n  name: text(\"name\"),\n});\n\nconst stamps = {\n  created_at: timestamp(\"created_at\").notNull(),\n  updated_at: timestamp(\"updated_at\"),\n};\n\nexport const notes = pgTable(\"notes\", {\n  id: uuid(\"id\").primaryKey(),\n  tenant_id: uuid(\"tenant_id\").notNull(),\n  ...stamps,\n});\n",
+)];
+
 /// The resolved schema shares the columns it does not change with their
 /// declarations (a table's own columns without a foreign key or helper),
 /// after indexing and after an edit that moves every table behind the first:
@@ -817,6 +826,12 @@ fn column_sharing(state: &State, path: &Path) -> (usize, Vec<String>) {
 fn resolved_columns_stay_shared_with_their_declarations() {
     for (files, edited, needle) in [
         (DRIZZLE_PROJECT, "src/db/schema.ts", "name: text(\"name\")"),
+        (LOCAL_SET_PROJECT, "src/schema.ts", "name: text(\"name\")"),
+        (
+            DRIZZLE_PROJECT,
+            "src/db/columns.ts",
+            "\"drizzle-orm/pg-core\";",
+        ),
         (
             SQLMODEL_PROJECT,
             "app/models.py",

@@ -86,8 +86,12 @@ fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
 
 /// The spans of a resolved table that lie in the edited file.
 pub fn schema_table(e: &TextEdit, st: &mut SchemaTable) {
-    schema_table_sharing(e, st, None);
+    schema_table_sharing(e, st, None, &MovedSets::new());
 }
+
+/// The columns of the edited file's column sets that the edit moved: each
+/// old column (by address, while it is alive) with the new model's.
+pub type MovedSets = std::collections::HashMap<*const Column, Arc<Column>>;
 
 /// The columns of a table's declaration before and after an edit that moved
 /// it (the same columns, position by position, the second moved past the
@@ -97,13 +101,19 @@ pub type Moved<'a> = (&'a [Arc<Column>], &'a [Arc<Column>]);
 /// [`schema_table`] for a table whose declaration the edit moved (`moved`):
 /// a resolved column that is its declaration's column (shared, unchanged by
 /// resolution) becomes the moved declaration's column instead of a moved
-/// copy, so the schema and the new model go on sharing it.
-pub fn schema_table_sharing(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>) {
+/// copy, so the schema and the new model go on sharing it; so does a column
+/// a spread took from one of the edited file's column sets (`sets`).
+pub fn schema_table_sharing(
+    e: &TextEdit,
+    st: &mut SchemaTable,
+    moved: Option<Moved>,
+    sets: &MovedSets,
+) {
     if schema_reach(st, e.file) < e.start {
         debug_assert!(
             {
                 let mut copy = st.clone();
-                move_schema_table(e, &mut copy, None);
+                move_schema_table(e, &mut copy, None, &MovedSets::new());
                 copy == *st
             },
             "shift::schema_reach missed a span of table {}",
@@ -111,10 +121,11 @@ pub fn schema_table_sharing(e: &TextEdit, st: &mut SchemaTable, moved: Option<Mo
         );
         return;
     }
-    move_schema_table(e, st, moved.filter(|(old, new)| old.len() == new.len()));
+    let moved = moved.filter(|(old, new)| old.len() == new.len());
+    move_schema_table(e, st, moved, sets);
 }
 
-fn move_schema_table(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>) {
+fn move_schema_table(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>, sets: &MovedSets) {
     let own = st.file == e.file;
     let elsewhere = std::mem::take(&mut st.elsewhere);
     let here = |s: Span| {
@@ -140,6 +151,10 @@ fn move_schema_table(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>) {
         {
             *c = Arc::clone(&new[j]);
             next = j + 1;
+            continue;
+        }
+        if let Some(n) = sets.get(&Arc::as_ptr(c)) {
+            *c = Arc::clone(n);
             continue;
         }
         let own = c.file == e.file;
