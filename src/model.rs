@@ -385,7 +385,7 @@ pub struct Table {
     /// `true` when some columns could not be known (unresolved spread/base,
     /// dynamic columns). Rules never claim a column is missing from such a table.
     pub partial: bool,
-    pub indexes: Vec<Index>,
+    pub indexes: Vec<Arc<Index>>,
     pub foreign_keys: Vec<ForeignKey>,
     pub uniques: Vec<UniqueConstraint>,
     pub primary_key: Option<Vec<String>>,

@@ -812,6 +812,31 @@ fn column_sharing(state: &State, path: &Path) -> (usize, Vec<String>) {
     (shared, copied)
 }
 
+/// Indexes of `path`'s tables that the schema holds as copies equal to their
+/// declaration (resolution shares the ones it does not rename).
+fn index_copies(state: &State, path: &Path) -> Vec<String> {
+    let e = state.engine();
+    let id = e.project.file_id(path).expect("the edited file is indexed");
+    let model = &e.project.file(id).unwrap().model;
+    let mut copied = Vec::new();
+    for st in e.schema.tables.iter().filter(|st| st.file == id) {
+        let decl = model.tables.iter().filter(|t| t.ident == st.table.ident);
+        for ix in &st.table.indexes {
+            let same = decl
+                .clone()
+                .flat_map(|t| t.indexes.iter())
+                .find(|d| d.span == ix.span && d.origin == ix.origin);
+            if let Some(d) = same
+                && **d == **ix
+                && !std::sync::Arc::ptr_eq(d, ix)
+            {
+                copied.push(format!("{}.{}", st.table.ident, ix.effective_name));
+            }
+        }
+    }
+    copied
+}
+
 /// A Drizzle schema spreading a column set declared between its tables.
 const LOCAL_SET_PROJECT: &[(&str, &str)] = &[(
     "src/schema.ts",
@@ -850,6 +875,8 @@ fn resolved_columns_stay_shared_with_their_declarations() {
             Vec::<String>::new(),
             "{edited}: copied after indexing"
         );
+        let indexes = index_copies(&state, &path);
+        assert_eq!(indexes, Vec::<String>::new(), "{edited}: indexes copied");
         let off = text.find(needle).unwrap() + needle.len();
         let p = pos_of(text, off, Encoding::Utf8);
         state.change(&uri, 2, &[event(p, p, "  ")]);

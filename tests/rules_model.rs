@@ -163,7 +163,7 @@ fn good(sp: &mut Spans, name: &str, extra: Vec<Column>) -> Table {
     cols.push(del);
     cols.extend(extra);
     let mut t = table(sp, name, cols);
-    t.indexes.push(index_on("tenant_id"));
+    t.indexes.push(Arc::new(index_on("tenant_id")));
     t
 }
 
@@ -243,7 +243,7 @@ fn misnamed_standard_columns_get_one_naming_finding_each() {
     let deleted = col(sp, "deletedAt", None, ColumnType::Timestamp { tz: false });
     t.columns
         .extend([tid, created, updated, deleted].map(Arc::new));
-    t.indexes.push(index_on("tenantId"));
+    t.indexes.push(Arc::new(index_on("tenantId")));
     let found = run(Config::default(), model(vec![tenants(sp), t]));
     assert_eq!(
         of(&found, "snake-case-column"),

@@ -2937,7 +2937,7 @@ impl<'a> Extractor<'a> {
                     let base = table.name.as_deref().unwrap_or(&table.ident);
                     index.effective_name = default_index_name(base, &index.columns);
                 }
-                table.indexes.push(index);
+                table.indexes.push(Arc::new(index));
             }
             Callee::Pg("primaryKey", _) => {
                 let cols = match args.first().map(|a| self.unwrap(a)) {

@@ -353,8 +353,9 @@ pub(crate) fn table_parts(
         t.uniques.iter_mut().for_each(|u| u.span = e.span(u.span));
     }
     for ix in &mut t.indexes {
-        if index_here(ix.span) {
-            index(e, ix);
+        // Copied (when shared) only when it moves.
+        if index_here(ix.span) && index_reach(ix) >= e.start {
+            index(e, Arc::make_mut(ix));
         }
     }
     for k in &mut t.foreign_keys {

@@ -885,7 +885,7 @@ impl<'a, 't> Cx<'a, 't> {
                 pk_span.get_or_insert(flags.primary_key.unwrap_or(col.span));
             }
             if col.indexed {
-                table.indexes.push(Index {
+                table.indexes.push(Arc::new(Index {
                     method: None,
                     name: None,
                     effective_name: format!("ix_{table_name}_{}", col.name),
@@ -896,9 +896,9 @@ impl<'a, 't> Cx<'a, 't> {
                     span: flags.index.unwrap_or(col.span),
                     name_span: None,
                     origin: IndexOrigin::ColumnFlag,
-                });
+                }));
             } else if col.unique {
-                table.indexes.push(Index {
+                table.indexes.push(Arc::new(Index {
                     method: None,
                     name: None,
                     effective_name: format!("{table_name}_{}_key", col.name),
@@ -909,7 +909,7 @@ impl<'a, 't> Cx<'a, 't> {
                     span: flags.unique.unwrap_or(col.span),
                     name_span: None,
                     origin: IndexOrigin::UniqueConstraint,
-                });
+                }));
             }
         }
         let mut columns: Vec<Column> = merged.into_iter().map(|(c, _)| c).collect();
@@ -942,7 +942,7 @@ impl<'a, 't> Cx<'a, 't> {
             let sp = pk_span.unwrap_or(table.anchor);
             table.indexes.insert(
                 0,
-                Index {
+                Arc::new(Index {
                     method: None,
                     name: None,
                     effective_name: format!("{table_name}_pkey"),
@@ -953,7 +953,7 @@ impl<'a, 't> Cx<'a, 't> {
                     span: sp,
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,
-                },
+                }),
             );
         }
         self.model.tables.push(std::sync::Arc::new(table));
@@ -1073,7 +1073,7 @@ impl<'a, 't> Cx<'a, 't> {
                     let cols: Vec<&str> = columns.iter().flatten().map(|s| s.as_str()).collect();
                     format!("ix_{table_name}_{}", cols.join("_"))
                 });
-                table.indexes.push(Index {
+                table.indexes.push(Arc::new(Index {
                     method: None,
                     name,
                     effective_name,
@@ -1084,7 +1084,7 @@ impl<'a, 't> Cx<'a, 't> {
                     span: span(call),
                     name_span,
                     origin: IndexOrigin::Explicit,
-                });
+                }));
             }
             "UniqueConstraint" => {
                 let columns: Vec<String> = args
@@ -1096,7 +1096,7 @@ impl<'a, 't> Cx<'a, 't> {
                     .kw("name")
                     .and_then(|n| py_string(n, src))
                     .map(|(s, _)| s.into_owned());
-                table.indexes.push(Index {
+                table.indexes.push(Arc::new(Index {
                     method: None,
                     name: None,
                     effective_name: name
@@ -1109,7 +1109,7 @@ impl<'a, 't> Cx<'a, 't> {
                     span: span(call),
                     name_span: None,
                     origin: IndexOrigin::UniqueConstraint,
-                });
+                }));
                 table.uniques.push(UniqueConstraint {
                     name,
                     columns,
@@ -1165,7 +1165,7 @@ impl<'a, 't> Cx<'a, 't> {
                 table
                     .indexes
                     .retain(|i| i.origin != IndexOrigin::PrimaryKey);
-                table.indexes.push(Index {
+                table.indexes.push(Arc::new(Index {
                     method: None,
                     name: None,
                     effective_name: kw_string(&args, "name", src)
@@ -1177,7 +1177,7 @@ impl<'a, 't> Cx<'a, 't> {
                     span: span(call),
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,
-                });
+                }));
                 table.primary_key = Some(cols);
             }
             "CheckConstraint" => {}

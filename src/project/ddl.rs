@@ -146,7 +146,7 @@ pub(super) fn apply(
                 .table
                 .indexes
                 .iter()
-                .map(|ix| (ix.clone(), st.file_of(ix.span)))
+                .map(|ix| (Index::clone(ix), st.file_of(ix.span)))
                 .collect();
             let fks = offered_foreign_keys(st);
             if let Some(o) = offered.get_mut(orm) {
@@ -201,7 +201,7 @@ pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
         if let Some(n) = ix.name_span {
             st.elsewhere.push((n, file));
         }
-        st.table.indexes.push(ix);
+        st.table.indexes.push(Arc::new(ix));
     }
 }
 
@@ -313,7 +313,7 @@ fn materialize(st: &State) -> SchemaTable {
                 .unwrap_or_else(|| format!("{name}_{}_key", u.columns.join("_"))),
         ));
     }
-    t.indexes.splice(0..0, extra);
+    t.indexes.splice(0..0, extra.into_iter().map(Arc::new));
     SchemaTable {
         file: st.file,
         table: t,
@@ -603,7 +603,8 @@ impl Replay {
                 };
                 t.indexes
                     .iter_mut()
-                    .flat_map(|ix| ix.columns.iter_mut().flatten())
+                    .filter(|ix| ix.columns.iter().flatten().any(|x| x == from))
+                    .flat_map(|ix| Arc::make_mut(ix).columns.iter_mut().flatten())
                     .for_each(rename);
                 t.uniques
                     .iter_mut()
@@ -736,7 +737,7 @@ impl Replay {
                         if let Some(n) = index.name_span {
                             st.mark(n, file);
                         }
-                        st.table.indexes.push(index.clone());
+                        st.table.indexes.push(Arc::new(index.clone()));
                         self.indexes.insert(key, Owner::Sql(i));
                     }
                     None => {

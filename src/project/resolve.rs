@@ -397,8 +397,11 @@ fn name_marked_keys(t: &mut Table) {
     }
     let mut indexes = std::mem::take(&mut t.indexes);
     for ix in &mut indexes {
-        if let Some(p) = &mut ix.predicate {
-            *p = replace_key_marks(p, name_of);
+        if let Some(p) = &ix.predicate {
+            let named = replace_key_marks(p, name_of);
+            if named != *p {
+                Arc::make_mut(ix).predicate = Some(named);
+            }
         }
     }
     t.policies = policies;
@@ -958,7 +961,7 @@ fn resolve_bases(
                 .iter()
                 .any(|i| matches!(i.columns.as_slice(), [Some(k)] if *k == c.key))
         {
-            t.indexes.push(Index {
+            t.indexes.push(Arc::new(Index {
                 method: None,
                 name: None,
                 effective_name: format!("ix_{table_name}_{}", c.name),
@@ -969,7 +972,7 @@ fn resolve_bases(
                 span: c.span,
                 name_span: None,
                 origin: IndexOrigin::ColumnFlag,
-            });
+            }));
         }
     }
     let pk: Vec<&Column> = merged
@@ -984,7 +987,7 @@ fn resolve_bases(
             .iter()
             .any(|i| i.origin == IndexOrigin::PrimaryKey)
     {
-        t.indexes.push(Index {
+        t.indexes.push(Arc::new(Index {
             method: None,
             name: None,
             effective_name: format!("{table_name}_pkey"),
@@ -995,7 +998,7 @@ fn resolve_bases(
             span: pk[0].span,
             name_span: None,
             origin: IndexOrigin::PrimaryKey,
-        });
+        }));
     }
     merged.extend(own);
     t.columns = merged;
@@ -1118,7 +1121,8 @@ fn add_implied_indexes(t: &mut Table) {
             .iter()
             .find(|c| c.primary_key)
             .map_or(t.anchor, |c| c.span);
-        t.indexes.push(implied(pk, IndexOrigin::PrimaryKey, span));
+        t.indexes
+            .push(Arc::new(implied(pk, IndexOrigin::PrimaryKey, span)));
     }
     let uniques: Vec<Index> = t
         .columns
@@ -1139,7 +1143,7 @@ fn add_implied_indexes(t: &mut Table) {
             )
         }))
         .collect();
-    t.indexes.extend(uniques);
+    t.indexes.extend(uniques.into_iter().map(Arc::new));
 }
 
 /// Rewrite property keys (Drizzle `t.x`, SQLModel attribute names) to database
@@ -1153,13 +1157,17 @@ fn map_keys_to_names(t: &mut Table) {
     let cols = t.columns.clone();
     let table_name = t.name.clone().unwrap_or_default();
     for ix in &mut t.indexes {
-        for c in ix.columns.iter_mut().flatten() {
-            *c = name_of(c, &cols);
-        }
-        if ix.name.is_none() {
-            let joined: Vec<&str> = ix.columns.iter().flatten().map(|s| s.as_str()).collect();
+        // An index whose names and generated name are already right stays
+        // shared with its declaration.
+        let columns: Vec<Option<String>> = ix
+            .columns
+            .iter()
+            .map(|c| c.as_deref().map(|c| name_of(c, &cols)))
+            .collect();
+        let effective = ix.name.is_none().then(|| {
+            let joined: Vec<&str> = columns.iter().flatten().map(|s| s.as_str()).collect();
             let joined = joined.join("_");
-            ix.effective_name = match (t.orm, ix.origin) {
+            match (t.orm, ix.origin) {
                 (_, IndexOrigin::PrimaryKey) => format!("{table_name}_pkey"),
                 (_, IndexOrigin::UniqueConstraint) => format!("{table_name}_{joined}_key"),
                 (Orm::SqlModel, _) | (_, IndexOrigin::ColumnFlag) => {
@@ -1167,7 +1175,14 @@ fn map_keys_to_names(t: &mut Table) {
                 }
                 (Orm::Drizzle, IndexOrigin::Explicit) => format!("{table_name}_{joined}_index"),
                 (Orm::Sql, IndexOrigin::Explicit) => format!("{table_name}_{joined}_idx"),
-            };
+            }
+        });
+        if columns != ix.columns || effective.as_ref().is_some_and(|n| *n != ix.effective_name) {
+            let ix = Arc::make_mut(ix);
+            ix.columns = columns;
+            if let Some(n) = effective {
+                ix.effective_name = n;
+            }
         }
     }
     if let Some(pk) = &mut t.primary_key {

@@ -113,7 +113,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             .indexes
             .iter()
             .enumerate()
-            .filter_map(|(i, ix)| key(ix).map(|k| (i, ix, k)))
+            .filter_map(|(i, ix)| key(ix).map(|k| (i, &**ix, k)))
             .collect();
         let mut reported: Vec<usize> = Vec::new();
         for (b, (i, later, k)) in keyed.iter().enumerate() {

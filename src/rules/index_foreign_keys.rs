@@ -141,6 +141,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
                 .indexes
                 .iter()
                 .filter(|i| i.partial && covers(&i.columns, name, tenant))
+                .map(|i| &**i)
                 .collect();
             if partial
                 .iter()

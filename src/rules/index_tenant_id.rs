@@ -374,9 +374,13 @@ mod tests {
     #[test]
     fn leading_index_required() {
         let mut covered = table("comments", 10, vec![col("id", 20), col("tenant_id", 30)]);
-        covered.indexes.push(index(None, &["tenant_id", "id"]));
+        covered
+            .indexes
+            .push(std::sync::Arc::new(index(None, &["tenant_id", "id"])));
         let mut second = table("notes", 40, vec![col("id", 50), col("tenant_id", 60)]);
-        second.indexes.push(index(None, &["id", "tenant_id"]));
+        second
+            .indexes
+            .push(std::sync::Arc::new(index(None, &["id", "tenant_id"])));
         let mut flagged = table("flags", 70, vec![col("tenant_id", 80)]);
         std::sync::Arc::make_mut(&mut flagged.columns[0]).indexed = true;
         let mut pk = table(
@@ -472,8 +476,10 @@ mod tests {
             columns: vec!["tenant_id".into(), "order_id".into()],
             ..fk("tenant_id", "orders")
         });
-        t.indexes.push(index(None, &["tenant_id", "user_id"]));
-        t.indexes.push(index(None, &["editor_id", "post_id"]));
+        t.indexes
+            .push(std::sync::Arc::new(index(None, &["tenant_id", "user_id"])));
+        t.indexes
+            .push(std::sync::Arc::new(index(None, &["editor_id", "post_id"])));
         let ds = run(
             "index-foreign-keys",
             Config::default(),
