@@ -233,6 +233,27 @@ fn open_state(root: &Path, uri: &lsp::Uri, text: &str, version: i32) -> State {
     state
 }
 
+/// A project of `files` written to disk, with `edited` (one of them) open in
+/// a state indexed over it: (root, path, URI, text, state).
+fn open_case<'f>(
+    files: &[(&str, &'f str)],
+    edited: &str,
+    tag: &str,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    lsp::Uri,
+    &'f str,
+    State,
+) {
+    let root = write_project(files, tag);
+    let path = root.join(edited);
+    let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
+    let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
+    let state = open_state(&root, &uri, text, 1);
+    (root, path, uri, text, state)
+}
+
 /// Every finding of the project (each file by path) and what is published for the open file.
 fn findings(state: &State, path: &Path) -> (Vec<String>, Vec<lsp::Diagnostic>) {
     let e = state.engine();
@@ -442,11 +463,7 @@ fn migration_edits_lint_only_the_tables_they_touch() {
             "x",
         ),
     ] {
-        let root = write_project(files, "migration-path");
-        let path = root.join(edited);
-        let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
-        let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
-        let state = open_state(&root, &uri, text, 1);
+        let (root, path, uri, text, state) = open_case(files, edited, "migration-path");
         let off = text.find(needle).unwrap() + needle.len();
         let p = pos_of(text, off, Encoding::Utf8);
         let change = event(p, p, insert);
@@ -512,11 +529,7 @@ fn edits_inside_a_table_take_the_incremental_path() {
         ),
         (SQLMODEL_PROJECT, "app/models.py", "title: Optional[str]", 1),
     ] {
-        let root = write_project(files, "path");
-        let path = root.join(edited);
-        let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
-        let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
-        let state = open_state(&root, &uri, text, 1);
+        let (root, path, uri, text, state) = open_case(files, edited, "path");
         let off = text.find(needle).unwrap() + "title".len();
         let p = pos_of(text, off, Encoding::Utf8);
         let change = event(p, p, "x");
@@ -863,11 +876,7 @@ fn resolved_columns_stay_shared_with_their_declarations() {
             "__tablename__ = \"tenants\"",
         ),
     ] {
-        let root = write_project(files, "share");
-        let path = root.join(edited);
-        let uri: lsp::Uri = format!("file://{}", path.display()).parse().unwrap();
-        let text = files.iter().find(|(p, _)| *p == edited).unwrap().1;
-        let state = open_state(&root, &uri, text, 1);
+        let (root, path, uri, text, state) = open_case(files, edited, "share");
         let (before, copied) = column_sharing(&state, &path);
         assert!(before >= 6, "{edited}: {before} columns shared");
         assert_eq!(
