@@ -178,10 +178,9 @@ fn main() {
         .tables
         .iter()
         .map(|t| {
-            (t.table.columns.capacity() - t.table.columns.len())
-                * std::mem::size_of::<greyhaven_lsp::model::Column>()
-                + (t.table.indexes.capacity() - t.table.indexes.len())
-                    * std::mem::size_of::<greyhaven_lsp::model::Index>()
+            (t.table.columns.capacity() - t.table.columns.len() + t.table.indexes.capacity()
+                - t.table.indexes.len())
+                * std::mem::size_of::<usize>()
         })
         .sum();
     let mslack: usize = e
@@ -189,10 +188,8 @@ fn main() {
         .files()
         .flat_map(|(_, f)| &f.model.tables)
         .map(|t| {
-            (t.columns.capacity() - t.columns.len())
-                * std::mem::size_of::<greyhaven_lsp::model::Column>()
-                + (t.indexes.capacity() - t.indexes.len())
-                    * std::mem::size_of::<greyhaven_lsp::model::Index>()
+            (t.columns.capacity() - t.columns.len() + t.indexes.capacity() - t.indexes.len())
+                * std::mem::size_of::<usize>()
         })
         .sum();
     let count = |tables: &mut dyn Iterator<Item = &greyhaven_lsp::model::Table>| {
@@ -215,6 +212,32 @@ fn main() {
             .flat_map(|(_, f)| f.model.tables.iter().map(|t| &**t)),
     );
     println!("  models: {t} tables, {c} columns, {i} indexes, {f} foreign keys");
+    // Columns and indexes the schema holds as their declarations hold them
+    // (one allocation for both), the rest being resolution's own copies.
+    let declared: std::collections::HashSet<*const ()> = e
+        .project
+        .files()
+        .flat_map(|(_, f)| {
+            let tables = f.model.tables.iter().flat_map(|t| {
+                let cols = t.columns.iter().map(|c| std::sync::Arc::as_ptr(c).cast());
+                cols.chain(t.indexes.iter().map(|i| std::sync::Arc::as_ptr(i).cast()))
+            });
+            let sets = f.model.column_sets.iter().flat_map(|s| &s.columns);
+            tables.chain(sets.map(|c| std::sync::Arc::as_ptr(c).cast()))
+        })
+        .collect();
+    let shared = |p: *const ()| declared.contains(&p);
+    let cols = e.schema.tables.iter().flat_map(|t| &t.table.columns);
+    let shared_cols = cols
+        .filter(|c| shared(std::sync::Arc::as_ptr(c).cast()))
+        .count();
+    let ixs = e.schema.tables.iter().flat_map(|t| &t.table.indexes);
+    let shared_ixs = ixs
+        .filter(|i| shared(std::sync::Arc::as_ptr(i).cast()))
+        .count();
+    println!(
+        "  shared with their declarations: {shared_cols} of the schema's columns, {shared_ixs} of its indexes"
+    );
     println!(
         "  spare capacity of columns + indexes: schema {:.1} MiB, models {:.1} MiB",
         mib(slack),
