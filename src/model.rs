@@ -7,6 +7,7 @@
 //! these types, never syntax trees.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Index of a file inside a [`crate::project::Project`].
@@ -1073,6 +1074,26 @@ impl PartialEq for Provenance {
 impl Eq for Provenance {}
 
 impl FileModel {
+    /// Mark every column the file's tables and column sets declare as file
+    /// `id`'s own (`Column::file`): the resolved schema then shares these
+    /// columns as they are. Columns marked already (a table kept from the
+    /// file's previous model) stay shared. Returns each table that had to be
+    /// copied to be marked, by the address of the table it replaces.
+    pub fn claim_columns(&mut self, id: FileId) -> HashMap<*const Table, Arc<Table>> {
+        let mut copied = HashMap::new();
+        for t in &mut self.tables {
+            if t.columns.iter().any(|c| c.file != id) {
+                let was = Arc::as_ptr(t);
+                claim_columns(&mut Arc::make_mut(t).columns, id);
+                copied.insert(was, Arc::clone(t));
+            }
+        }
+        for s in &mut self.column_sets {
+            claim_columns(&mut s.columns, id);
+        }
+        copied
+    }
+
     /// [`Table::shrink_to_fit`] for every table and column set, and the
     /// file's own lists.
     pub fn shrink_to_fit(&mut self) {
@@ -1207,7 +1228,7 @@ pub fn snake_case_of(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Mark `columns` as declared in file `id` (`Column::file`); a column marked
 /// already stays as it is (shared).
-pub fn claim_columns(columns: &mut [Arc<Column>], id: FileId) {
+fn claim_columns(columns: &mut [Arc<Column>], id: FileId) {
     for c in columns.iter_mut().filter(|c| c.file != id) {
         Arc::make_mut(c).file = id;
     }

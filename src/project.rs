@@ -270,7 +270,7 @@ impl Project {
         mut model: FileModel,
     ) -> FileId {
         let known = self.index.get(&path).copied();
-        claim_columns(&mut model, known.unwrap_or(FileId(self.files.len() as u32)));
+        model.claim_columns(known.unwrap_or(FileId(self.files.len() as u32)));
         if model.kind == crate::model::SourceKind::Sql
             && let Some(dir) = path.parent()
             && !self.journals.contains_key(dir)
@@ -501,19 +501,4 @@ pub fn load_file_capped(path: &Path, max: u64) -> Result<(Arc<str>, FileModel), 
     })?;
     let model = crate::extract::extract_file(path, &text);
     Ok((Arc::from(text), model))
-}
-
-/// Mark every column the file's tables and column sets declare as the file's
-/// own (`Column::file`): the resolved schema then shares these columns as
-/// they are. Columns already marked (a table kept from the file's previous
-/// model) are left shared.
-fn claim_columns(model: &mut FileModel, id: FileId) {
-    for t in &mut model.tables {
-        if t.columns.iter().any(|c| c.file != id) {
-            crate::model::claim_columns(&mut Arc::make_mut(t).columns, id);
-        }
-    }
-    for s in &mut model.column_sets {
-        crate::model::claim_columns(&mut s.columns, id);
-    }
 }

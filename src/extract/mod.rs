@@ -14,7 +14,6 @@ pub mod sqlmodel;
 pub mod syntax;
 
 use crate::model::{FileModel, Lang, SourceKind};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use tree_sitter::{Parser, Tree};
@@ -287,23 +286,12 @@ pub struct Reuse {
 
 impl Reuse {
     /// Mark the columns of `model` (the extraction that made this) as file
-    /// `id`'s (`model::claim_columns`, as `Project::set_file` does), the
+    /// `id`'s (`FileModel::claim_columns`, as `Project::set_file` does), the
     /// tables kept for the next extraction becoming the marked ones: the
     /// tables it takes again are then marked already (not copied to be
     /// marked on every edit).
     pub fn claim(&mut self, model: &mut FileModel, id: crate::model::FileId) {
-        let mut marked: HashMap<*const crate::model::Table, Arc<crate::model::Table>> =
-            HashMap::new();
-        for t in &mut model.tables {
-            if t.columns.iter().any(|c| c.file != id) {
-                let was = Arc::as_ptr(t);
-                crate::model::claim_columns(&mut Arc::make_mut(t).columns, id);
-                marked.insert(was, Arc::clone(t));
-            }
-        }
-        for s in &mut model.column_sets {
-            crate::model::claim_columns(&mut s.columns, id);
-        }
+        let marked = model.claim_columns(id);
         if marked.is_empty() {
             return;
         }
