@@ -12,9 +12,9 @@ use super::shift::TextEdit;
 use crate::extract::syntax::Fields as _;
 use crate::extract::syntax::Kind as _;
 use crate::extract::syntax::{
-    PyArgs, code_children, py_args, py_bool, py_callee, py_dict_items, py_dotted, py_imports,
-    py_is_interpolated, py_last_segment, py_named_children, py_sequence_items, py_string,
-    py_string_list, py_unparen, span, text,
+    PyArgs, code_children, first_named, py_args, py_bool, py_callee, py_dict_items, py_dotted,
+    py_imports, py_is_interpolated, py_last_segment, py_named_children, py_sequence_items,
+    py_string, py_string_list, py_unparen, span, text,
 };
 use crate::model::{
     Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
@@ -1486,16 +1486,18 @@ impl<'a, 't> Cx<'a, 't> {
                 out.uses_sa = true;
             }
         }
-        let mut call = right
+        // The call, its callee as written and the callee's last segment.
+        let callee = right
             .map(py_unparen)
             .filter(|r| r.kind_str() == "call")
-            .and_then(|r| py_callee(r, src).map(|c| (r, py_last_segment(c))));
+            .and_then(|r| py_callee(r, src).map(|c| (r, c)));
+        let mut call = callee.map(|(r, c)| (r, py_last_segment(c)));
         // `id: Mapped[UUID] = _pk()`: a column helper of this file is the column
         // it returns. When it takes arguments, what the returned call says
         // literally holds, what depends on the arguments is unknown, and the
         // table is partial.
         if let Some((r, helper)) = call
-            && py_callee(r, src) == Some(helper)
+            && callee.is_some_and(|(_, c)| c == helper)
             && let Some((body, takes_params)) = self.column_fns.get(helper).copied()
         {
             if takes_params {
@@ -2037,37 +2039,38 @@ fn index_element(node: Node<'_>, src: &str) -> Option<String> {
 }
 
 /// A type annotation, reduced: the non-`None` members and flags.
-struct Ann {
-    /// Type names of the non-None members (`list[str]` → `list`, `uuid.UUID` → `uuid.UUID`).
-    members: Vec<String>,
+struct Ann<'s> {
+    /// Type names of the non-None members (`list[str]` → `list`, `uuid.UUID` → `uuid.UUID`),
+    /// borrowed from the source where written there.
+    members: Vec<std::borrow::Cow<'s, str>>,
     admits_none: bool,
     classvar: bool,
     mapped: bool,
     /// The annotation as written.
-    text: String,
+    text: &'s str,
 }
 
-impl Ann {
-    fn of(node: Node<'_>, src: &str) -> Ann {
+impl<'s> Ann<'s> {
+    fn of(node: Node<'_>, src: &'s str) -> Ann<'s> {
         let mut ann = Ann {
             members: Vec::new(),
             admits_none: false,
             classvar: false,
             mapped: false,
-            text: text(node, src).to_string(),
+            text: text(node, src),
         };
         ann.walk(node, src, 0);
         ann
     }
 
-    fn walk(&mut self, node: Node<'_>, src: &str, depth: usize) {
+    fn walk(&mut self, node: Node<'_>, src: &'s str, depth: usize) {
         if depth > 16 {
             return;
         }
         match node.kind_str() {
             "type" | "parenthesized_expression" => {
-                if let Some(c) = code_children(node).first() {
-                    self.walk(*c, src, depth + 1);
+                if let Some(c) = first_named(node) {
+                    self.walk(c, src, depth + 1);
                 }
             }
             "none" => self.admits_none = true,
@@ -2113,7 +2116,7 @@ impl Ann {
                         }
                     }
                     "ClassVar" | "InitVar" | "Final" => self.classvar = true,
-                    _ => self.members.push(head_text.to_string()),
+                    _ => self.members.push(head_text.into()),
                 }
             }
             "binary_operator" => {
@@ -2130,8 +2133,8 @@ impl Ann {
             }
             "string" => {
                 // Forward reference: look at the text only.
-                if let Some((s, _)) = py_string(node, src) {
-                    let s = s.trim();
+                if let Some((written, _)) = py_string(node, src) {
+                    let s = written.trim();
                     if s.contains("None") || s.starts_with("Optional[") {
                         self.admits_none = true;
                     }
@@ -2144,10 +2147,17 @@ impl Ann {
                         .map(str::trim)
                         .find(|p| *p != "None")
                         .unwrap_or(inner);
-                    self.members.push(inner.to_string());
+                    // A part of the source borrows from it (no copy).
+                    let at = inner.as_ptr() as usize - written.as_ptr() as usize;
+                    let part = at..at + inner.len();
+                    let member = match written {
+                        std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(&b[part]),
+                        std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o[part].to_string()),
+                    };
+                    self.members.push(member);
                 }
             }
-            _ => self.members.push(text(node, src).to_string()),
+            _ => self.members.push(text(node, src).into()),
         }
     }
 
@@ -2155,7 +2165,7 @@ impl Ann {
         match self.members.as_slice() {
             [one] => python_type(one, enums),
             [] => ColumnType::Unknown,
-            _ => ColumnType::Other(self.text.as_str().into()),
+            _ => ColumnType::Other(self.text.into()),
         }
     }
 }
