@@ -88,10 +88,14 @@ pub struct Rejected {
     pub reason: Reason,
 }
 
-/// The most rounds [`fix_all`] runs. Fixes editing the same list wait for the
-/// next round, so a table missing many indexes takes one round per index; the
-/// bound only stops a loop that would otherwise not end, and is reported
-/// ([`FixOutcome::converged`]).
+/// The fewest rounds [`fix_all`] may run before it stops. Fixes editing the
+/// same list wait for the next round, so a table missing many indexes takes
+/// one round per index, and so does each new migration of one folder (the next
+/// is numbered after it): a project with 300 unindexed foreign keys takes 300
+/// rounds. The bound is this or the number of findings fixable at the start
+/// and a round per each beyond it (each round fixes or bans one at least,
+/// unless fixes bring new findings), whichever is more: it only stops a loop
+/// that would otherwise not end, and is reported ([`FixOutcome::converged`]).
 pub const MAX_ROUNDS: usize = 200;
 
 /// Choose, among `diagnostics`, a set of fixes (the first allowed fix of each
@@ -166,7 +170,7 @@ fn select<'d>(
 }
 
 /// Apply allowed fixes to the project in rounds until none is left (the fixed
-/// point; at most [`MAX_ROUNDS`]); every changed file is re-extracted between
+/// point; see [`MAX_ROUNDS`] for the bound); every changed file is re-extracted between
 /// rounds. The project holds the fixed texts afterwards; nothing is written to
 /// disk here.
 pub fn fix_all(project: &mut Project, mode: FixMode) -> FixOutcome {
@@ -240,8 +244,21 @@ fn fix_loop(
     let mut held: BTreeSet<FindingKey> = BTreeSet::new();
     let mut last: Option<Round> = None;
     let mut rounds = 0;
+    let mut limit = None;
     loop {
         let diagnostics = lint(project);
+        let limit = *limit.get_or_insert_with(|| {
+            let fixable = diagnostics
+                .iter()
+                .filter(|d| {
+                    keep(d)
+                        && d.fixes
+                            .iter()
+                            .any(|f| mode.allows(f.safety) && !f.is_empty())
+                })
+                .count();
+            MAX_ROUNDS.max(2 * fixable)
+        });
         if let Some(round) = last.take() {
             let now = key_counts(diagnostics.iter());
             let persisting: Vec<&(FindingKey, usize, String)> = round
@@ -300,7 +317,7 @@ fn fix_loop(
         }) {
             candidates = vec![d];
         }
-        if rounds == MAX_ROUNDS {
+        if rounds == limit {
             outcome.converged = select(&candidates, mode, Some(project)).is_empty();
             break;
         }
@@ -580,6 +597,72 @@ mod tests {
         assert_eq!(out.fixed, 150, "{out:?}");
         assert_eq!(out.rounds, 150);
         assert!(!p.file(FileId(0)).unwrap().text.contains('y'));
+    }
+
+    /// More fixes than [`MAX_ROUNDS`] that each take a round of their own
+    /// (a new migration each, one per folder and round): all are applied, and
+    /// a loop that never ends still stops.
+    #[test]
+    fn rounds_scale_with_the_fixable_findings() {
+        let n = MAX_ROUNDS + 50;
+        let text: String = (0..n).map(|i| format!("y{i} ")).collect();
+        let mut p = one_file(&text);
+        // Each `yK` is fixed by removing it and writing `/w/m/yK.sql`: one
+        // new file per folder and round.
+        let ys = |p: &Project| -> Vec<Diagnostic> {
+            let Some((id, f)) = p.files().find(|(_, f)| f.path.ends_with("a.ts")) else {
+                return Vec::new();
+            };
+            let mut at = 0;
+            f.text
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(|w| {
+                    let start = at + f.text[at..].find(w).unwrap_or(0);
+                    at = start + w.len();
+                    Diagnostic::new("ys", id, Span::new(start, at), w.to_string()).fix(Fix {
+                        title: "Move".into(),
+                        safety: Safety::Safe,
+                        edits: vec![crate::diagnostic::Edit {
+                            file: id,
+                            span: Span::new(start, at + 1),
+                            text: String::new(),
+                        }],
+                        creates: vec![crate::diagnostic::NewFile {
+                            path: format!("/w/m/{w}.sql").into(),
+                            text: format!("-- {w}\n"),
+                        }],
+                    })
+                })
+                .collect()
+        };
+        let out = fix_loop(&mut p, FixMode::Safe, &|_| true, &ys);
+        assert!(out.converged, "{out:?}");
+        assert_eq!((out.rounds, out.fixed, out.created.len()), (n, n, n));
+        assert_eq!(&*p.file(FileId(0)).unwrap().text, "");
+        // A fix that always brings its finding back under a new name never ends.
+        let mut p = one_file("a\n");
+        let forever = |p: &Project| -> Vec<Diagnostic> {
+            let Some((id, f)) = p.files().next() else {
+                return Vec::new();
+            };
+            let n = f.text.len();
+            vec![
+                Diagnostic::new("grow", id, Span::new(0, 1), format!("len {n}")).fix(Fix {
+                    title: "Grow".into(),
+                    safety: Safety::Safe,
+                    edits: vec![crate::diagnostic::Edit {
+                        file: id,
+                        span: Span::empty(0),
+                        text: "a".into(),
+                    }],
+                    creates: Vec::new(),
+                }),
+            ]
+        };
+        let out = fix_loop(&mut p, FixMode::Safe, &|_| true, &forever);
+        assert!(!out.converged, "{out:?}");
+        assert_eq!(out.rounds, MAX_ROUNDS);
     }
 
     #[test]
