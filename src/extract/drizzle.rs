@@ -197,7 +197,7 @@ impl<'a> Args<'a> {
         self.0.into_iter().flat_map(named_children)
     }
     fn first(self) -> Option<Node<'a>> {
-        self.iter().next()
+        self.0.and_then(first_named)
     }
     fn get(self, i: usize) -> Option<Node<'a>> {
         self.iter().nth(i)

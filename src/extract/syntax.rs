@@ -43,8 +43,16 @@ pub fn named_children(node: Node<'_>) -> NamedChildren<'_> {
     NamedChildren { cursor, more }
 }
 
-/// The first named, non-comment child of `node`.
+/// The first named, non-comment child of `node`. Asked of the node first
+/// (no cursor: a builder's first argument, read for every column, cost a
+/// cursor walk over the parenthesis before it); a comment there falls back
+/// to the walk.
 pub fn first_named(node: Node<'_>) -> Option<Node<'_>> {
+    let first = node.named_child(0)?;
+    if first.is_error() || !first.is_extra() {
+        debug_assert_eq!(Some(first), named_children(node).next(), "{node:?}");
+        return Some(first);
+    }
     named_children(node).next()
 }
 
@@ -416,6 +424,11 @@ fn keyword_parts(arg: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
     if arg.child_count() == 3 && !arg.has_error() {
         let (name, value) = (arg.child(0)?, arg.child(2)?);
         if name.kind_str() == "identifier" && value.is_named() {
+            debug_assert_eq!(
+                Some((name, value)),
+                arg.field("name").zip(arg.field("value")),
+                "{arg:?}"
+            );
             return Some((name, value));
         }
     }
