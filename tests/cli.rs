@@ -174,6 +174,36 @@ fn commands_and_usage_errors() {
     insta::assert_snapshot!(all);
 }
 
+/// A directory without schema sources is one project, the root's: checked it
+/// reports nothing, and `--database-url` audits the database alone (here an
+/// unreachable one: exit 2 naming the connection, not "0 projects").
+#[test]
+fn an_empty_directory_is_one_project() {
+    let dir = std::env::temp_dir().join(format!("greyhaven-empty-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let plain = run(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(exit_code(&plain), 0, "{plain}");
+    assert!(
+        stdout_of(&plain).contains("\"files_checked\": 0"),
+        "{plain}"
+    );
+    let audit = run(
+        &dir,
+        &[
+            "check",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none?connect_timeout=2",
+            ".",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(exit_code(&audit), 2, "{audit}");
+    assert!(!audit.contains("projects"), "{audit}");
+    assert!(stdout_of(&audit).is_empty(), "{audit}");
+    assert!(audit.contains("127.0.0.1"), "{audit}");
+}
+
 /// `server` (and no subcommand) start the language server; with stdin closed
 /// before `shutdown` it stops and exits 1, as LSP asks, writing nothing.
 #[test]

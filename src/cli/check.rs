@@ -513,6 +513,11 @@ fn split_projects(
             .clone();
         groups.entry(group).or_default().push(f);
     }
+    // No file at all is still one project, the root's: `check --database-url`
+    // of a directory without schema sources audits the database alone.
+    if groups.is_empty() {
+        groups.insert(root.to_path_buf(), Vec::new());
+    }
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut root_config = Some(config);
