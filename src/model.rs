@@ -206,20 +206,28 @@ pub enum TableRef {
 pub struct ForeignKey {
     /// Local columns. Extractors write property keys (Drizzle) or attribute names;
     /// `project.rs` rewrites them to database names.
-    pub columns: Vec<String>,
+    pub columns: Vec<compact_str::CompactString>,
     pub target: TableRef,
     /// Target columns as written (keys for Drizzle identifiers).
-    pub target_columns: Vec<String>,
+    pub target_columns: Vec<compact_str::CompactString>,
     /// Database name of the target table once resolved by `project.rs`.
-    pub resolved_table: Option<String>,
+    pub resolved_table: Option<compact_str::CompactString>,
     /// Where the target table is declared, once resolved.
     pub resolved_loc: Option<Loc>,
     /// `onDelete` / `ondelete` as written.
-    pub on_delete: Option<String>,
+    pub on_delete: Option<compact_str::CompactString>,
     /// The `.references(...)` call / `foreign_key="..."` argument / constraint.
     pub span: Span,
     /// The string or member expression naming the target (for go-to-definition).
     pub target_span: Span,
+}
+
+/// Column names as a foreign key holds them (inline strings: most names
+/// are short, so cloning a key allocates nothing for them).
+pub fn names<S: Into<compact_str::CompactString>>(
+    v: impl IntoIterator<Item = S>,
+) -> Vec<compact_str::CompactString> {
+    v.into_iter().map(Into::into).collect()
 }
 
 /// An index or unique index.

@@ -74,7 +74,7 @@ fn tenant(sp: &mut Spans) -> Column {
 
 fn fk(cols: &[&str], target: &str) -> ForeignKey {
     ForeignKey {
-        columns: cols.iter().map(|c| c.to_string()).collect(),
+        columns: cols.iter().map(|c| (*c).into()).collect(),
         target: TableRef::Ident(target.into()),
         target_columns: vec!["id".into()],
         resolved_table: None,

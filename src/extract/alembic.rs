@@ -973,12 +973,12 @@ impl<'a, 't> Cx<'a, 't> {
                         .and_then(|s| Self::fk_target(&s));
                     if let Some((t, col)) = target {
                         c.references = Some(Box::new(ForeignKey {
-                            columns: vec![name.clone()],
+                            columns: vec![name.as_str().into()],
                             target: TableRef::Db(render(&t)),
-                            target_columns: vec![col],
+                            target_columns: vec![col.into()],
                             resolved_table: None,
                             resolved_loc: None,
-                            on_delete: self.on_delete(&fk_args),
+                            on_delete: self.on_delete(&fk_args).map(Into::into),
                             span: span(*arg),
                             target_span: fk_args
                                 .positional
@@ -1198,12 +1198,12 @@ impl<'a, 't> Cx<'a, 't> {
                     table,
                     name,
                     foreign_key: ForeignKey {
-                        columns: local,
+                        columns: crate::model::names(local),
                         target: TableRef::Db(render(&target)),
-                        target_columns: remote,
+                        target_columns: crate::model::names(remote),
                         resolved_table: None,
                         resolved_loc: None,
-                        on_delete: self.on_delete(&args),
+                        on_delete: self.on_delete(&args).map(Into::into),
                         span: span(call),
                         target_span: at(k, "referent_table").map_or(span(call), span),
                     },
@@ -1434,12 +1434,15 @@ impl<'a, 't> Cx<'a, 't> {
                     match (local, targets) {
                         (Some(local), Some(targets)) if !targets.is_empty() => {
                             foreign_keys.push(ForeignKey {
-                                columns: local,
+                                columns: crate::model::names(local),
                                 target: TableRef::Db(render(&targets[0].0)),
-                                target_columns: targets.iter().map(|(_, c)| c.clone()).collect(),
+                                target_columns: targets
+                                    .iter()
+                                    .map(|(_, c)| c.as_str().into())
+                                    .collect(),
                                 resolved_table: None,
                                 resolved_loc: None,
-                                on_delete: self.on_delete(&item_args),
+                                on_delete: self.on_delete(&item_args).map(Into::into),
                                 span: span(item),
                                 target_span: item_args
                                     .positional

@@ -2698,12 +2698,12 @@ impl<'a> Extractor<'a> {
             .and_then(|v| self.eval_str(v, &Vec::new()))
             .map(|s| s.0);
         Some(ForeignKey {
-            columns: vec![col.key.to_string()],
+            columns: vec![col.key.clone()],
             target: TableRef::Ident(self.t(obj).to_string()),
-            target_columns: vec![self.t(prop).to_string()],
+            target_columns: vec![self.t(prop).into()],
             resolved_table: None,
             resolved_loc: None,
-            on_delete,
+            on_delete: on_delete.map(Into::into),
             span: Span::new(l.prop.start_byte(), l.call.end_byte()),
             target_span: span(body),
         })
@@ -2994,12 +2994,14 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 table.foreign_keys.push(ForeignKey {
-                    columns,
+                    columns: crate::model::names(columns),
                     target: TableRef::Ident(owner.to_string()),
-                    target_columns: foreign.map(|f| self.key_list(f)).unwrap_or_default(),
+                    target_columns: crate::model::names(
+                        foreign.map(|f| self.key_list(f)).unwrap_or_default(),
+                    ),
                     resolved_table: None,
                     resolved_loc: None,
-                    on_delete,
+                    on_delete: on_delete.map(Into::into),
                     span: sp,
                     target_span: span(self.unwrap(first)),
                 });
@@ -3294,7 +3296,7 @@ fn inherit(col: &mut Column, inner: Column) {
     col.db_default = inner.db_default.or(col.db_default.take());
     col.client_default = inner.client_default.or(col.client_default.take());
     col.references = inner.references.map(|mut fk| {
-        fk.columns = vec![col.key.to_string()];
+        fk.columns = vec![col.key.clone()];
         fk
     });
     col.indexed |= inner.indexed;

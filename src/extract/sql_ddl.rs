@@ -236,12 +236,12 @@ fn foreign_key(
 ) -> ForeignKey {
     let target = object_name(table);
     ForeignKey {
-        columns,
+        columns: crate::model::names(columns),
         target: TableRef::Db(render(&target)),
-        target_columns: referred.iter().map(fold_ident).collect(),
+        target_columns: crate::model::names(referred.iter().map(fold_ident)),
         resolved_table: None,
         resolved_loc: None,
-        on_delete,
+        on_delete: on_delete.map(Into::into),
         span,
         target_span: loc.of(table, span),
     }

@@ -1144,12 +1144,12 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 match target {
                     Some(target) => table.foreign_keys.push(ForeignKey {
-                        columns: local,
+                        columns: crate::model::names(local),
                         target,
-                        target_columns,
+                        target_columns: crate::model::names(target_columns),
                         resolved_table: None,
                         resolved_loc: None,
-                        on_delete: kw_string(&args, "ondelete", src),
+                        on_delete: kw_string(&args, "ondelete", src).map(Into::into),
                         span: span(call),
                         target_span,
                     }),
@@ -1648,12 +1648,12 @@ impl<'a, 't> Cx<'a, 't> {
         {
             let (target, target_columns) = split_fk_string(&s);
             col.references = Some(Box::new(ForeignKey {
-                columns: vec![col.key.to_string()],
+                columns: vec![col.key.clone()],
                 target,
-                target_columns,
+                target_columns: crate::model::names(target_columns),
                 resolved_table: None,
                 resolved_loc: None,
-                on_delete: kw_string(&args, "ondelete", src),
+                on_delete: kw_string(&args, "ondelete", src).map(Into::into),
                 span: args.kw_node("foreign_key").map(span).unwrap_or(span(fk)),
                 target_span: span(fk),
             }));
@@ -1740,7 +1740,7 @@ impl<'a, 't> Cx<'a, 't> {
         col.unique = sc.unique.is_some();
         flags.unique = sc.unique;
         col.references = sc.fk.clone().map(|mut fk| {
-            fk.columns = vec![col.key.to_string()];
+            fk.columns = vec![col.key.clone()];
             Box::new(fk)
         });
         if sc.db_default.is_some() {
@@ -1818,10 +1818,10 @@ impl<'a, 't> Cx<'a, 't> {
         Some(ForeignKey {
             columns: Vec::new(),
             target,
-            target_columns,
+            target_columns: crate::model::names(target_columns),
             resolved_table: None,
             resolved_loc: None,
-            on_delete: kw_string(&args, "ondelete", src),
+            on_delete: kw_string(&args, "ondelete", src).map(Into::into),
             span: span(call),
             target_span,
         })

@@ -547,7 +547,7 @@ impl Replay {
                     .table
                     .foreign_keys
                     .iter()
-                    .map(|fk| !fk.columns.contains(column))
+                    .map(|fk| !fk.columns.iter().any(|c| c == column))
                     .collect();
                 retain_by(&mut st.table.foreign_keys, &keep);
                 retain_by(&mut st.fk_names, &keep);
@@ -588,7 +588,7 @@ impl Replay {
                 c.value_span = Span::empty(to_span.end());
                 c.file = file;
                 if let Some(fk) = &mut c.references {
-                    fk.columns = vec![to.clone()];
+                    fk.columns = vec![to.as_str().into()];
                 }
                 for (c, _) in st.column_constraints.values_mut() {
                     if c == from {
@@ -610,10 +610,15 @@ impl Replay {
                     .iter_mut()
                     .flat_map(|u| u.columns.iter_mut())
                     .for_each(rename);
-                t.foreign_keys
+                for c in t
+                    .foreign_keys
                     .iter_mut()
                     .flat_map(|fk| fk.columns.iter_mut())
-                    .for_each(rename);
+                {
+                    if c == from {
+                        *c = to.as_str().into();
+                    }
+                }
                 t.primary_key.iter_mut().flatten().for_each(rename);
             }
             DdlAction::AlterColumn {

@@ -861,7 +861,7 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
         if c.references.is_none()
             && let Some(mut fk) = base.references.clone()
         {
-            fk.columns = vec![c.key.to_string()];
+            fk.columns = vec![c.key.clone()];
             c.references = Some(fk);
         }
     }
@@ -1197,7 +1197,7 @@ fn map_keys_to_names(t: &mut Table) {
     }
     for fk in &mut t.foreign_keys {
         for c in fk.columns.iter_mut() {
-            *c = name_of(c, &cols);
+            *c = name_of(c, &cols).into();
         }
     }
     for c in &mut t.columns {
@@ -1207,7 +1207,7 @@ fn map_keys_to_names(t: &mut Table) {
         {
             let c = Arc::make_mut(c);
             if let Some(fk) = &mut c.references {
-                fk.columns = vec![c.name.to_string()];
+                fk.columns = vec![c.name.clone()];
             }
         }
     }
@@ -1303,17 +1303,17 @@ fn apply_foreign_keys(lk: &FkLookup, st: &mut SchemaTable, targets: &[Option<usi
     let apply = |fk: &mut ForeignKey, target: Option<usize>| match target {
         Some(ti) => {
             let (name, loc, keys) = &lk.info[ti];
-            fk.resolved_table.clone_from(name);
+            fk.resolved_table = name.as_deref().map(Into::into);
             fk.resolved_loc = Some(*loc);
             for c in fk.target_columns.iter_mut() {
                 if let Some((_, n)) = keys.iter().find(|(k, _)| k == c) {
-                    *c = n.clone();
+                    *c = n.as_str().into();
                 }
             }
         }
         None => {
             if let TableRef::Db(name) = &fk.target {
-                fk.resolved_table = Some(name.rsplit('.').next().unwrap_or(name).to_string());
+                fk.resolved_table = Some(name.rsplit('.').next().unwrap_or(name).into());
             }
         }
     };
