@@ -65,8 +65,11 @@ struct Prev {
     lint: LintCache,
     config: Config,
     /// The schema positions of the tables holding a span in one file (the last
-    /// file edited), so that an edit of it moves only those ([`mentions`]).
-    mentions: Option<(FileId, Vec<usize>)>,
+    /// file edited), so that an edit of it moves only those ([`mentions`]),
+    /// each with an upper bound of its spans' ends in that file
+    /// ([`shift::schema_reach`], moved with the edits since): an edit after
+    /// it leaves the table as it is, known without reading the table.
+    mentions: Option<(FileId, Vec<(usize, usize)>)>,
 }
 
 impl std::fmt::Debug for Incremental {
@@ -435,10 +438,11 @@ fn incremental(
             changed.push(i);
         }
     }
-    let positions = match prev.mentions.take() {
+    let mut positions = match prev.mentions.take() {
         Some((file, positions)) if file == id => positions,
         _ => (0..schema.tables.len())
             .filter(|&p| shift::mentions(&schema.tables[p], id))
+            .map(|p| (p, shift::schema_reach(&schema.tables[p], id)))
             .collect(),
     };
     // A table the new model took from the old one moved past the edit (its
@@ -460,8 +464,20 @@ fn incremental(
         .filter(|(old, new)| !Arc::ptr_eq(old, new))
         .map(|(old, new)| (Arc::as_ptr(old), Arc::clone(new)))
         .collect();
-    for &p in &positions {
-        shift::schema_table_sharing(&e, &mut schema.tables[p], moved(p), &sets);
+    for (p, reach) in &mut positions {
+        let st = &mut schema.tables[*p];
+        debug_assert!(
+            *reach >= shift::schema_reach(st, id),
+            "the kept reach of table {} is below its spans",
+            st.table.ident
+        );
+        if *reach < e.start {
+            debug_assert!(shift::moves_nothing(&e, st), "{}", st.table.ident);
+            continue;
+        }
+        shift::move_schema_table_sharing(&e, st, moved(*p), &sets);
+        // Every span moves as offsets do, and offsets keep their order.
+        *reach = e.offset(*reach);
     }
     drop(old_sets);
     drop_later(om);
@@ -527,14 +543,15 @@ fn incremental(
     dirty.sort_unstable();
     dirty.dedup();
     // The tables resolved again may hold spans in the file now, or no longer.
-    let mut positions: Vec<usize> = positions
+    let mut positions: Vec<(usize, usize)> = positions
         .into_iter()
-        .filter(|p| dirty.binary_search(p).is_err())
+        .filter(|(p, _)| dirty.binary_search(p).is_err())
         .chain(
             dirty
                 .iter()
                 .copied()
-                .filter(|&p| shift::mentions(&schema.tables[p], id)),
+                .filter(|&p| shift::mentions(&schema.tables[p], id))
+                .map(|p| (p, shift::schema_reach(&schema.tables[p], id))),
         )
         .collect();
     positions.sort_unstable();

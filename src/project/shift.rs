@@ -39,7 +39,7 @@ fn rls(e: &TextEdit, r: &mut RlsState) {
 /// step): an edit of `file` starting after it moves nothing in `st`, and
 /// [`schema_table`] returns at once (debug builds check it). Indexes count
 /// whichever file declared them (a little more than needed, never less).
-fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
+pub fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
     let loc = |l: &Option<crate::model::Loc>| {
         l.as_ref()
             .filter(|l| l.file == file)
@@ -111,18 +111,33 @@ pub fn schema_table_sharing(
 ) {
     if schema_reach(st, e.file) < e.start {
         debug_assert!(
-            {
-                let mut copy = st.clone();
-                move_schema_table(e, &mut copy, None, &MovedSets::new());
-                copy == *st
-            },
+            moves_nothing(e, st),
             "shift::schema_reach missed a span of table {}",
             st.table.ident
         );
         return;
     }
+    move_schema_table_sharing(e, st, moved, sets);
+}
+
+/// [`schema_table_sharing`] of a table the caller knows reaches the edit
+/// (its [`schema_reach`] kept from before, moved with the edits since).
+pub fn move_schema_table_sharing(
+    e: &TextEdit,
+    st: &mut SchemaTable,
+    moved: Option<Moved>,
+    sets: &MovedSets,
+) {
     let moved = moved.filter(|(old, new)| old.len() == new.len());
     move_schema_table(e, st, moved, sets);
+}
+
+/// `true` when moving `st` past `e` would change nothing (for debug checks
+/// of a table left as it is).
+pub fn moves_nothing(e: &TextEdit, st: &SchemaTable) -> bool {
+    let mut copy = st.clone();
+    move_schema_table(e, &mut copy, None, &MovedSets::new());
+    copy == *st
 }
 
 fn move_schema_table(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>, sets: &MovedSets) {
