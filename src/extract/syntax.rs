@@ -560,3 +560,64 @@ pub fn py_dict_items<'t>(node: Node<'t>, src: &str) -> Vec<(String, Node<'t>)> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Lang;
+
+    fn tree(lang: Lang, src: &str) -> tree_sitter::Tree {
+        let mut parser = crate::extract::parser_for(lang, false).expect("grammar");
+        parser.parse(src, None).expect("tree")
+    }
+
+    /// The first argument of a call, asked of the node, and past a comment
+    /// (the cursor walk the fast path falls back to).
+    #[test]
+    fn first_named_skips_a_leading_comment() {
+        for (src, want) in [
+            (r#"uuid("id");"#, r#""id""#),
+            (r#"uuid(/* key */ "id");"#, r#""id""#),
+            ("uuid();", ""),
+        ] {
+            let t = tree(Lang::TypeScript, src);
+            let mut call = t.root_node();
+            while call.kind_str() != "call_expression" {
+                call = call.named_child(0).expect("a call");
+            }
+            let args = call.field("arguments").expect("arguments");
+            let got = first_named(args).map_or("", |n| text(n, src));
+            assert_eq!(got, want, "{src}");
+        }
+    }
+
+    /// Keyword arguments read by position (`name = value`) and by field (a
+    /// comment inside, or a syntax error) give the same name and value.
+    #[test]
+    fn keyword_arguments_by_position_and_by_field() {
+        for (src, want) in [
+            (
+                "Field(default=1, index=True)\n",
+                vec![("default", "1"), ("index", "True")],
+            ),
+            (
+                "Field(\n    index=  # why\n    True,\n)\n",
+                vec![("index", "True")],
+            ),
+            ("Field(a=1, b=)\n", vec![("a", "1")]),
+        ] {
+            let t = tree(Lang::Python, src);
+            let mut call = t.root_node();
+            while call.kind_str() != "call" {
+                call = call.named_child(0).expect("a call");
+            }
+            let args = py_args(call, src);
+            let got: Vec<(&str, &str)> = args
+                .keywords
+                .iter()
+                .map(|(k, v, _)| (k.as_str(), text(*v, src)))
+                .collect();
+            assert_eq!(got, want, "{src}");
+        }
+    }
+}

@@ -92,10 +92,11 @@ pub struct Rejected {
 /// same list wait for the next round, so a table missing many indexes takes
 /// one round per index, and so does each new migration of one folder (the next
 /// is numbered after it): a project with 300 unindexed foreign keys takes 300
-/// rounds. The bound is this or the number of findings fixable at the start
-/// and a round per each beyond it (each round fixes or bans one at least,
-/// unless fixes bring new findings), whichever is more: it only stops a loop
-/// that would otherwise not end, and is reported ([`FixOutcome::converged`]).
+/// rounds. The bound is this or twice the number of findings fixable at the
+/// start, whichever is more (a round fixes or bans one at least, and a round
+/// undone for a persisting finding is redone once): it only stops a loop that
+/// would otherwise not end (fixes that keep bringing new findings), and is
+/// reported ([`FixOutcome::converged`]).
 pub const MAX_ROUNDS: usize = 200;
 
 /// Choose, among `diagnostics`, a set of fixes (the first allowed fix of each
