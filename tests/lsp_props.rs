@@ -988,3 +988,24 @@ fn server_edits_on_real_code() {
     println!("{files} files, {edits} keystrokes, each equal to a fresh state");
     assert!(files > 0, "no Drizzle or SQLModel file under the checkouts");
 }
+
+/// A sequence proptest found (CI, 2026-12-03): two edits at the start of
+/// the SQLModel models file, then one inside it; the reach the incremental
+/// check keeps for each table mentioning the file must stay an upper bound
+/// of its spans (debug builds assert it on every keystroke).
+#[test]
+fn sqlmodel_edits_keep_table_reaches_bounded() {
+    let edits = vec![
+        (0.3370402703088254, 0, 0, 1),
+        (0.21254461994427717, 0, 0, 1),
+        (0.3899564988967189, 0, 0, 0),
+    ];
+    multi_file_case(
+        SQLMODEL_PROJECT,
+        "app/models.py",
+        "sqlmodel-reach",
+        edits,
+        SQLMODEL_STATEMENTS,
+    )
+    .expect("incremental findings equal a fresh check's");
+}
