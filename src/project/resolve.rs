@@ -1262,9 +1262,18 @@ impl FkLookup {
 /// large schema would otherwise hold every column's key and name twice),
 /// unless two columns share a key (then every pair is kept, in order).
 fn key_names(columns: &[Arc<Column>]) -> Vec<(String, String)> {
-    let mut keys: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
-    keys.sort_unstable();
-    let repeated = keys.windows(2).any(|w| w[0] == w[1]);
+    // Pairwise for the usual few columns (no allocation: every table of
+    // the schema asks), sorted for wide tables.
+    let repeated = if columns.len() <= 32 {
+        columns
+            .iter()
+            .enumerate()
+            .any(|(i, c)| columns[i + 1..].iter().any(|d| d.key == c.key))
+    } else {
+        let mut keys: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
+    };
     columns
         .iter()
         .filter(|c| repeated || c.key != c.name)

@@ -175,14 +175,37 @@ fn diagnostic(buf: &mut Vec<u8>, report: &Report, paths: &Paths, d: &Diagnostic)
     buf.extend_from_slice(b"\n    }");
 }
 
-/// `{"line": L, "column": C}` pretty-printed with its keys at `indent + 2`.
+/// `{"line": L, "column": C}` pretty-printed with its keys at `indent + 2`
+/// (written piece by piece: two of these for every finding of a large report).
 fn line_col(buf: &mut Vec<u8>, at: LineCol, indent: usize) {
-    let pad = " ".repeat(indent);
-    let _ = write!(
-        buf,
-        "{{\n{pad}  \"line\": {},\n{pad}  \"column\": {}\n{pad}}}",
-        at.line, at.column
-    );
+    const SPACES: &[u8] = b"                                ";
+    let pad = &SPACES[..indent.min(SPACES.len())];
+    buf.extend_from_slice(b"{\n");
+    buf.extend_from_slice(pad);
+    buf.extend_from_slice(b"  \"line\": ");
+    decimal(buf, at.line);
+    buf.extend_from_slice(b",\n");
+    buf.extend_from_slice(pad);
+    buf.extend_from_slice(b"  \"column\": ");
+    decimal(buf, at.column);
+    buf.push(b'\n');
+    buf.extend_from_slice(pad);
+    buf.push(b'}');
+}
+
+/// `n` in decimal.
+fn decimal(buf: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
 }
 
 fn optional(buf: &mut Vec<u8>, s: Option<&str>) {
@@ -214,6 +237,15 @@ mod tests {
     use crate::project::Project;
     use serde::Serialize;
     use std::path::PathBuf;
+
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        for n in [0, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut buf = Vec::new();
+            decimal(&mut buf, n);
+            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
+    }
 
     #[derive(Serialize)]
     struct Document<'a> {
