@@ -280,14 +280,13 @@ pub struct UniqueConstraint {
 }
 
 /// A column of a table or a reusable column set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
     /// The property key (Drizzle) or attribute name (SQLModel).
     pub key: compact_str::CompactString,
-    /// The explicit database name string, when written (`uuid("tenant_id")`, `Column("db")`).
-    pub explicit_name: Option<compact_str::CompactString>,
-    /// The effective database name. Extractors set `explicit_name` or `key`;
-    /// `project.rs` applies Drizzle casing.
+    /// The effective database name: the explicit name when one is written
+    /// ([`Column::explicit_name`]), else the key, to which `project.rs`
+    /// applies Drizzle casing.
     pub name: compact_str::CompactString,
     pub ty: ColumnType,
     pub not_null: bool,
@@ -312,6 +311,11 @@ pub struct Column {
     pub annotation_span: Option<Span>,
     /// SQLModel: the `sa_column=Column(...)` argument overrides the rest.
     pub sa_column: bool,
+    /// The database name is written (`uuid("tenant_id")`, `Column("db")`):
+    /// `name` is that string. A flag, not a second copy of the name: every
+    /// column of every model and of the schema holds one (see
+    /// [`Column::explicit_name`], [`Column::set_explicit_name`]).
+    pub explicit: bool,
     /// Where the column is defined, filled by `project.rs` (it may be another file
     /// than the table's, for spreads and base classes).
     pub file: FileId,
@@ -319,8 +323,58 @@ pub struct Column {
     /// from another file, or an imported `pgEnum`). `project.rs` fills the column
     /// from the helper's definition; until then the type is `Unknown`.
     /// Boxed like `references`: most columns call no imported helper.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub helper: Option<Box<HelperCall>>,
+}
+
+impl Column {
+    /// The explicit database name string, when written.
+    pub fn explicit_name(&self) -> Option<&str> {
+        self.explicit.then_some(self.name.as_str())
+    }
+
+    /// Record the written database name `n` (it is the column's name).
+    pub fn set_explicit_name(&mut self, n: impl Into<compact_str::CompactString>) {
+        self.name = n.into();
+        self.explicit = true;
+    }
+
+    /// Forget a written database name: the name is the key again.
+    pub fn clear_explicit_name(&mut self) {
+        self.explicit = false;
+        self.name = self.key.clone();
+    }
+}
+
+/// Serialized as the fields read (`explicit_name` as the written name or
+/// null), in declaration order, as model snapshots show them.
+impl Serialize for Column {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Column", 19)?;
+        st.serialize_field("key", &self.key)?;
+        st.serialize_field("explicit_name", &self.explicit_name())?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("ty", &self.ty)?;
+        st.serialize_field("not_null", &self.not_null)?;
+        st.serialize_field("primary_key", &self.primary_key)?;
+        st.serialize_field("unique", &self.unique)?;
+        st.serialize_field("db_default", &self.db_default)?;
+        st.serialize_field("client_default", &self.client_default)?;
+        st.serialize_field("references", &self.references)?;
+        st.serialize_field("indexed", &self.indexed)?;
+        st.serialize_field("key_span", &self.key_span)?;
+        st.serialize_field("name_span", &self.name_span)?;
+        st.serialize_field("span", &self.span)?;
+        st.serialize_field("value_span", &self.value_span)?;
+        st.serialize_field("annotation_span", &self.annotation_span)?;
+        st.serialize_field("sa_column", &self.sa_column)?;
+        st.serialize_field("file", &self.file)?;
+        match &self.helper {
+            Some(h) => st.serialize_field("helper", h)?,
+            None => st.skip_field("helper")?,
+        }
+        st.end()
+    }
 }
 
 /// A call of an imported column helper: its local name and the string value of

@@ -99,7 +99,7 @@ fn spans_point_at_their_source() {
                     "{file}: key span `{key}` for {}",
                     c.key
                 );
-                if let (Some(n), Some(s)) = (&c.explicit_name, c.name_span) {
+                if let (Some(n), Some(s)) = (c.explicit_name(), c.name_span) {
                     quoted(&text, s, n);
                 }
                 if let Some(fk) = &c.references {

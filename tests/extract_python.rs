@@ -52,7 +52,7 @@ fn check_spans(path: &Path, text: &str, m: &FileModel) {
             if let Some(a) = c.annotation_span {
                 assert!(c.span.start() <= a.start() && a.end() <= c.span.end());
             }
-            if let (Some(sp), Some(n)) = (c.name_span, &c.explicit_name) {
+            if let (Some(sp), Some(n)) = (c.name_span, c.explicit_name()) {
                 assert_eq!(
                     at(text, sp).trim_matches(['"', '\'']),
                     n,

@@ -27,7 +27,7 @@ impl Spans {
 fn col(sp: &mut Spans, key: &str, name: Option<&str>, ty: ColumnType) -> Column {
     Column {
         key: key.into(),
-        explicit_name: name.map(Into::into),
+        explicit: name.is_some(),
         name: name.unwrap_or(key).into(),
         ty,
         not_null: false,

@@ -939,7 +939,7 @@ impl<'a, 't> Cx<'a, 't> {
         let whole = span(node);
         let mut c = Column {
             key: name.as_str().into(),
-            explicit_name: Some(name.as_str().into()),
+            explicit: true,
             name: name.as_str().into(),
             ty: ColumnType::Unknown,
             not_null: false,

@@ -1259,8 +1259,8 @@ impl<'a> Extractor<'a> {
                     if m.ty != c.ty {
                         m.ty = ColumnType::Unknown;
                     }
-                    if m.explicit_name != c.explicit_name {
-                        m.explicit_name = None;
+                    if m.explicit_name() != c.explicit_name() {
+                        m.clear_explicit_name();
                         m.name_span = None;
                     }
                     m.not_null &= c.not_null;
@@ -1842,13 +1842,12 @@ impl<'a> Extractor<'a> {
                 && ok
             {
                 let mut name_param = None;
-                if let Some(n) = &col.explicit_name
+                if let Some(n) = col.explicit_name()
                     && n.contains(KEY_MARK)
                 {
                     name_param = marks.iter().position(|m| m == n);
-                    col.explicit_name = None;
+                    col.clear_explicit_name();
                     col.name_span = None;
-                    col.name = col.key.clone();
                 }
                 let mut cols = Cols::default();
                 cols.push(col);
@@ -2425,7 +2424,7 @@ impl<'a> Extractor<'a> {
     ) -> (Column, bool) {
         let mut col = Column {
             key: key.into(),
-            explicit_name: None,
+            explicit: false,
             name: key.into(),
             ty: ColumnType::Unknown,
             not_null: false,
@@ -2449,10 +2448,9 @@ impl<'a> Extractor<'a> {
         for l in &ch.links {
             self.modifier(&mut col, l, env);
         }
-        col.name = match &col.explicit_name {
-            Some(n) => n.as_str().into(),
-            None => col.key.clone(),
-        };
+        if !col.explicit {
+            col.name = col.key.clone();
+        }
         (col, ok)
     }
 
@@ -2588,7 +2586,7 @@ impl<'a> Extractor<'a> {
         if let Some(a) = args.first()
             && let Some((n, sp)) = self.eval_str(a, env)
         {
-            col.explicit_name = Some(n.into());
+            col.set_explicit_name(n);
             col.name_span = Some(sp);
         }
     }
@@ -3288,7 +3286,11 @@ fn default_index_name(table: &str, columns: &[Option<String>]) -> String {
 /// its own key, spans and key-based foreign-key column).
 fn inherit(col: &mut Column, inner: Column) {
     col.ty = inner.ty;
-    col.explicit_name = inner.explicit_name;
+    if inner.explicit {
+        col.set_explicit_name(inner.name.clone());
+    } else {
+        col.explicit = false;
+    }
     col.name_span = inner.name_span;
     col.not_null |= inner.not_null;
     col.primary_key |= inner.primary_key;

@@ -275,7 +275,7 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
     let ty = column_type(&def.data_type);
     let mut c = Column {
         key: name.as_str().into(),
-        explicit_name: Some(name.as_str().into()),
+        explicit: true,
         name: name.into(),
         ty,
         not_null: false,

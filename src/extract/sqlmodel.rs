@@ -1548,7 +1548,7 @@ impl<'a, 't> Cx<'a, 't> {
         Column {
             name: key.into(),
             key: key.into(),
-            explicit_name: None,
+            explicit: false,
             ty: ColumnType::Unknown,
             not_null: false,
             primary_key: false,
@@ -1668,8 +1668,7 @@ impl<'a, 't> Cx<'a, 't> {
                     "primary_key" => pk = py_bool(v).map(|b| (b, span(v))).or(pk),
                     "name" => {
                         if let Some((s, _)) = py_string(v, src) {
-                            col.explicit_name = Some(s.as_ref().into());
-                            col.name = s.as_ref().into();
+                            col.set_explicit_name(s.as_ref());
                             col.name_span = Some(span(v));
                         }
                     }
@@ -1723,8 +1722,7 @@ impl<'a, 't> Cx<'a, 't> {
         from_annotation: bool,
     ) {
         if let Some((n, sp)) = &sc.name {
-            col.explicit_name = Some(n.as_str().into());
-            col.name = n.as_str().into();
+            col.set_explicit_name(n.as_str());
             col.name_span = Some(*sp);
         }
         col.ty = match &sc.ty {

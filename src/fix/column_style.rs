@@ -40,7 +40,7 @@ impl DrizzleNaming {
     pub fn of(src: &Src, casing: Option<Casing>) -> Self {
         let (mut camel, mut snake) = ([0usize; 2], [0usize; 2]);
         for c in file_columns(src) {
-            let slot = usize::from(c.explicit_name.is_some());
+            let slot = usize::from(c.explicit);
             if c.key.chars().any(|ch| ch.is_ascii_uppercase()) {
                 camel[slot] += 1;
             } else if c.key.trim_matches('_').contains('_') {

@@ -58,7 +58,7 @@ pub fn key_for(c: &Column, new_name: &str) -> String {
         new_name.to_string()
     } else if to_snake_case(&c.key) == c.name {
         to_camel(new_name)
-    } else if c.explicit_name.is_some() {
+    } else if c.explicit {
         c.key.to_string()
     } else {
         new_name.to_string()
@@ -551,7 +551,7 @@ pub fn column_plan(
         }
     }
     if new_name != c.name {
-        match (&c.explicit_name, c.name_span) {
+        match (c.explicit_name(), c.name_span) {
             // Only a literal written in the definition itself (not a constant).
             (Some(n), Some(sp))
                 if c.helper.is_none()

@@ -581,7 +581,7 @@ impl Replay {
                 };
                 c.name = to.as_str().into();
                 c.key = to.as_str().into();
-                c.explicit_name = Some(to.as_str().into());
+                c.explicit = true;
                 c.key_span = *to_span;
                 c.name_span = Some(*to_span);
                 c.span = span;

@@ -303,7 +303,7 @@ fn resolve_table(
         Orm::Sql => {}
     }
     if t.orm == Orm::Drizzle && drizzle_casing == Some(Casing::SnakeCase) {
-        for c in t.columns.iter_mut().filter(|c| c.explicit_name.is_none()) {
+        for c in t.columns.iter_mut().filter(|c| !c.explicit) {
             let name = to_snake_case(&c.key);
             if c.name != name {
                 Arc::make_mut(c).name = name.into();
@@ -803,11 +803,10 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
         let c = Arc::make_mut(c);
         // A name passed as argument `i` of the call (`cuid("workspace_id")`).
         let name_from_arg = |c: &mut Column, i: usize| {
-            if c.explicit_name.is_none()
+            if !c.explicit
                 && let Some(Some((n, sp))) = call.args.get(i)
             {
-                c.explicit_name = Some(n.as_str().into());
-                c.name = n.as_str().into();
+                c.set_explicit_name(n.as_str());
                 c.name_span = Some(*sp);
             }
         };
@@ -845,9 +844,8 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
         if let Some(p) = set.name_param {
             name_from_arg(c, p);
         }
-        if c.explicit_name.is_none() && base.explicit_name.is_some() {
-            c.explicit_name.clone_from(&base.explicit_name);
-            c.name.clone_from(&base.name);
+        if !c.explicit && base.explicit {
+            c.set_explicit_name(base.name.clone());
         }
         c.not_null |= base.not_null;
         c.primary_key |= base.primary_key;

@@ -273,7 +273,7 @@ pub(super) mod testing {
     pub fn col(key: &str, at: usize) -> Column {
         Column {
             key: key.into(),
-            explicit_name: None,
+            explicit: false,
             name: key.into(),
             ty: ColumnType::Uuid,
             not_null: true,

@@ -120,7 +120,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             if !is_shared_column(st, c) && cx.wants_fix(&mut d, Safety::Unsafe) {
                 let maps = t.orm == Orm::Drizzle && casing_maps(snake_casing, c);
                 let new_key = new_key(c, &target, maps);
-                let new_name = match (&c.explicit_name, t.orm) {
+                let new_name = match (c.explicit_name(), t.orm) {
                     (None, Orm::Drizzle) if snake_casing => to_snake_case(&new_key),
                     _ => target.clone(),
                 };
@@ -168,6 +168,5 @@ fn new_key(c: &Column, target: &str, maps: bool) -> String {
 /// `true` when snake_case casing maps this Drizzle key to its name: the project
 /// says so, or the resolved name is visibly the key converted by it.
 pub fn casing_maps(snake_casing: bool, c: &Column) -> bool {
-    snake_casing
-        || (c.explicit_name.is_none() && c.name != c.key && c.name == to_snake_case(&c.key))
+    snake_casing || (!c.explicit && c.name != c.key && c.name == to_snake_case(&c.key))
 }

@@ -92,7 +92,7 @@ fn check(cx: &Ctx, out: &mut Vec<Diagnostic>) {
             // Without a name string the key is the database name: renaming it alone
             // would rename the column (only when snake-case-column is off).
             if !is_shared_column(st, c)
-                && c.explicit_name.is_some()
+                && c.explicit
                 && cx.wants_fix(&mut d, Safety::Unsafe)
                 && let Some(edits) = renamer.column(st, c, &new_key, &c.name)
             {
