@@ -414,6 +414,12 @@ impl Backend {
         if let Ok(out) = tokio::task::spawn_blocking(move || st.finish_index()).await {
             outbox.send(out);
         }
+        // What indexing freed goes back to the system once mimalloc's purge
+        // delay (a second) has passed.
+        tokio::spawn(async {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            let _ = tokio::task::spawn_blocking(crate::extract::release_freed_memory).await;
+        });
         if let Some(r) = reporter {
             r.finish_with_message(format!("{} files indexed", d.files.len()))
                 .await;
