@@ -3344,6 +3344,31 @@ mod tests {
         );
     }
 
+    /// A local helper whose return paths write different database names has
+    /// no written name: the column at the call site is named by its key, and
+    /// so is the helper's own column (not after its first path).
+    #[test]
+    fn helper_paths_disagreeing_on_the_name_leave_the_key() {
+        let m = run("import { pgTable, text } from 'drizzle-orm/pg-core';\n\
+             export function label(wide: boolean) { if (wide) { return text('wide_label'); } return text('label'); }\n\
+             export function same() { return text('same_name'); }\n\
+             export const t = pgTable('t', { tag: label(true), other: same() });\n");
+        let t = &m.tables[0];
+        let names: Vec<_> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.explicit_name()))
+            .collect();
+        assert_eq!(names, [("tag", None), ("same_name", Some("same_name"))]);
+        let helper = m
+            .column_sets
+            .iter()
+            .find(|s| s.ident == "label")
+            .expect("helper");
+        let c = &helper.columns[0];
+        assert_eq!((c.name.as_str(), c.explicit_name()), (c.key.as_str(), None));
+    }
+
     #[test]
     fn later_key_overrides_spread() {
         let m = run(
