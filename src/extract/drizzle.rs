@@ -2448,9 +2448,6 @@ impl<'a> Extractor<'a> {
         for l in &ch.links {
             self.modifier(&mut col, l, env);
         }
-        if !col.explicit {
-            col.name = col.key.clone();
-        }
         (col, ok)
     }
 
@@ -3287,9 +3284,9 @@ fn default_index_name(table: &str, columns: &[Option<String>]) -> String {
 fn inherit(col: &mut Column, inner: Column) {
     col.ty = inner.ty;
     if inner.explicit {
-        col.set_explicit_name(inner.name.clone());
+        col.set_explicit_name(inner.name);
     } else {
-        col.explicit = false;
+        col.clear_explicit_name();
     }
     col.name_span = inner.name_span;
     col.not_null |= inner.not_null;

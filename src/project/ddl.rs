@@ -579,9 +579,8 @@ impl Replay {
                 let Some(c) = st.column_mut(from) else {
                     return;
                 };
-                c.name = to.as_str().into();
                 c.key = to.as_str().into();
-                c.explicit = true;
+                c.set_explicit_name(to.as_str());
                 c.key_span = *to_span;
                 c.name_span = Some(*to_span);
                 c.span = span;
