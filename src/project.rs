@@ -95,11 +95,18 @@ impl SchemaTable {
     /// The file holding the part of the table at `span` (an index, constraint
     /// or column anchor): `file`, unless a migration elsewhere declared it.
     pub fn file_of(&self, span: Span) -> FileId {
-        self.elsewhere
-            .iter()
-            .find(|(s, _)| *s == span)
-            .map_or(self.file, |(_, f)| *f)
+        declared_in(&self.elsewhere, self.file, span)
     }
+}
+
+/// The file that declared the part of a table at `span`: the one `elsewhere`
+/// names for it, else `table_file` (see [`SchemaTable::file_of`]; for a table
+/// whose `elsewhere` is held apart while it changes).
+pub fn declared_in(elsewhere: &[(Span, FileId)], table_file: FileId, span: Span) -> FileId {
+    elsewhere
+        .iter()
+        .find(|(s, _)| *s == span)
+        .map_or(table_file, |(_, f)| *f)
 }
 
 /// The merged schema of the whole project.

@@ -177,10 +177,7 @@ pub(super) fn apply(
 
 impl State {
     fn file_of(&self, span: Span) -> FileId {
-        self.elsewhere
-            .iter()
-            .find(|(s, _)| *s == span)
-            .map_or(self.file, |(_, f)| *f)
+        super::declared_in(&self.elsewhere, self.file, span)
     }
 }
 

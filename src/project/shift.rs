@@ -38,7 +38,7 @@ fn rls(e: &TextEdit, r: &mut RlsState) {
 /// would move (the same places, read without moving them; keep the two in
 /// step): an edit of `file` starting after it moves nothing in `st`, and
 /// [`schema_table`] returns at once (debug builds check it). An index counts
-/// in the file that declared it ([`declared_in`], as the move reads it).
+/// in the file that declared it ([`SchemaTable::file_of`], as the move reads it).
 pub fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
     let loc = |l: &Option<crate::model::Loc>| {
         l.as_ref()
@@ -49,7 +49,7 @@ pub fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
     let own = st.file == file;
     let mut r = if own { parts_reach(t) } else { 0 };
     for ix in &t.indexes {
-        if declared_in(&st.elsewhere, st.file, ix.span) == file {
+        if st.file_of(ix.span) == file {
             r = r.max(index_reach(ix));
         }
     }
@@ -84,19 +84,6 @@ pub fn schema_reach(st: &SchemaTable, file: crate::model::FileId) -> usize {
         r = r.max(loc(l));
     }
     r
-}
-
-/// The file that declared the part of a resolved table at `span` (an index,
-/// a constraint): the one `elsewhere` names for it, else the table's own.
-fn declared_in(
-    elsewhere: &[(Span, crate::model::FileId)],
-    table_file: crate::model::FileId,
-    span: Span,
-) -> crate::model::FileId {
-    elsewhere
-        .iter()
-        .find(|(x, _)| *x == span)
-        .map_or(table_file, |(_, f)| *f)
 }
 
 /// The spans of a resolved table that lie in the edited file.
@@ -158,7 +145,7 @@ pub fn moves_nothing(e: &TextEdit, st: &SchemaTable) -> bool {
 fn move_schema_table(e: &TextEdit, st: &mut SchemaTable, moved: Option<Moved>, sets: &MovedSets) {
     let own = st.file == e.file;
     let elsewhere = std::mem::take(&mut st.elsewhere);
-    let here = |s: Span| declared_in(&elsewhere, st.file, s) == e.file;
+    let here = |s: Span| super::declared_in(&elsewhere, st.file, s) == e.file;
     table_parts(e, &mut st.table, own, &here);
     st.elsewhere = elsewhere
         .into_iter()
