@@ -1409,6 +1409,50 @@ mod tests {
     use crate::config::Config;
     use std::path::PathBuf;
 
+    fn column(key: &str, name: &str) -> Arc<Column> {
+        Arc::new(Column {
+            key: key.into(),
+            name: name.into(),
+            ty: crate::model::ColumnType::Text,
+            not_null: false,
+            primary_key: false,
+            unique: false,
+            db_default: None,
+            client_default: None,
+            references: None,
+            indexed: false,
+            key_span: Span::default(),
+            name_span: None,
+            span: Span::default(),
+            value_span: Span::default(),
+            annotation_span: None,
+            sa_column: false,
+            explicit: key != name,
+            file: FileId::default(),
+            helper: None,
+        })
+    }
+
+    /// Only keys mapping to another name are listed, unless a key repeats
+    /// (then every pair, in order), in narrow tables (compared pairwise) and
+    /// wide ones (sorted).
+    #[test]
+    fn key_names_list_renamed_keys_or_every_pair_when_a_key_repeats() {
+        let pairs = |cols: &[Arc<Column>]| key_names(cols).len();
+        for width in [3, 40] {
+            let mut cols: Vec<_> = (0..width)
+                .map(|i| column(&format!("k{i}"), &format!("k{i}")))
+                .collect();
+            cols[1] = column("tenantId", "tenant_id");
+            assert_eq!(
+                key_names(&cols),
+                [("tenantId".to_string(), "tenant_id".to_string())]
+            );
+            cols.push(column("k0", "k0_again"));
+            assert_eq!(pairs(&cols), width + 1, "width {width}");
+        }
+    }
+
     /// Declarations resolved on several threads come back exactly as one
     /// thread resolves them, in file and declaration order (tables built
     /// through a creator and a column helper imported from another file, and a
