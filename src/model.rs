@@ -343,6 +343,32 @@ impl Column {
         self.explicit = false;
         self.name = self.key.clone();
     }
+
+    /// A nullable text column named by its key, every span `span`, nothing
+    /// else known (hand-made models: tests, callers building a model).
+    pub fn plain(key: &str, span: Span) -> Column {
+        Column {
+            key: key.into(),
+            name: key.into(),
+            ty: ColumnType::Text,
+            not_null: false,
+            primary_key: false,
+            unique: false,
+            db_default: None,
+            client_default: None,
+            references: None,
+            indexed: false,
+            key_span: span,
+            name_span: None,
+            span,
+            value_span: span,
+            annotation_span: None,
+            sa_column: false,
+            explicit: false,
+            file: FileId::default(),
+            helper: None,
+        }
+    }
 }
 
 /// Serialized as the fields read (`explicit_name` as the written name or

@@ -25,27 +25,15 @@ impl Spans {
 }
 
 fn col(sp: &mut Spans, key: &str, name: Option<&str>, ty: ColumnType) -> Column {
-    Column {
-        key: key.into(),
-        explicit: name.is_some(),
-        name: name.unwrap_or(key).into(),
+    let mut c = Column {
         ty,
-        not_null: false,
-        primary_key: false,
-        unique: false,
-        db_default: None,
-        client_default: None,
-        references: None,
-        indexed: false,
         key_span: sp.next(),
-        name_span: None,
-        span: Span::default(),
-        value_span: Span::default(),
-        annotation_span: None,
-        sa_column: false,
-        file: FileId(0),
-        helper: None,
+        ..Column::plain(key, Span::default())
+    };
+    if let Some(n) = name {
+        c.set_explicit_name(n);
     }
+    c
 }
 
 fn not_null(mut c: Column) -> Column {

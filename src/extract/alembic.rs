@@ -19,9 +19,9 @@ use crate::extract::syntax::{
     py_last_segment, py_named_children, py_sequence_items, py_string, py_unparen, span, text,
 };
 use crate::model::{
-    Column, ColumnChange, ColumnType, DbDefault, DdlAction, DdlEvent, FileId, FileModel,
-    ForeignKey, Index, IndexOrigin, Migration, Note, QualifiedName, SchemaOp, SourceKind, Span,
-    TableRef, UniqueConstraint,
+    Column, ColumnChange, ColumnType, DbDefault, DdlAction, DdlEvent, FileModel, ForeignKey, Index,
+    IndexOrigin, Migration, Note, QualifiedName, SchemaOp, SourceKind, Span, TableRef,
+    UniqueConstraint,
 };
 use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
@@ -938,25 +938,12 @@ impl<'a, 't> Cx<'a, 't> {
             .and_then(|n| self.string_at(n))?;
         let whole = span(node);
         let mut c = Column {
-            key: name.as_str().into(),
-            explicit: true,
-            name: name.as_str().into(),
             ty: ColumnType::Unknown,
-            not_null: false,
-            primary_key: false,
-            unique: false,
-            db_default: None,
-            client_default: None,
-            references: None,
-            indexed: false,
             key_span: name_span,
             name_span: Some(name_span),
-            span: whole,
             value_span: Span::new(name_span.end().min(whole.end()), whole.end()),
-            annotation_span: None,
-            sa_column: false,
-            file: FileId::default(),
-            helper: None,
+            explicit: true,
+            ..Column::plain(&name, whole)
         };
         let mut typed = false;
         for arg in args.positional.iter().skip(1) {

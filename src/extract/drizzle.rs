@@ -2423,25 +2423,10 @@ impl<'a> Extractor<'a> {
         env: &Env<'a>,
     ) -> (Column, bool) {
         let mut col = Column {
-            key: key.into(),
-            explicit: false,
-            name: key.into(),
             ty: ColumnType::Unknown,
-            not_null: false,
-            primary_key: false,
-            unique: false,
-            db_default: None,
-            client_default: None,
-            references: None,
-            indexed: false,
             key_span,
-            name_span: None,
-            span: sp,
             value_span: span(value),
-            annotation_span: None,
-            sa_column: false,
-            file: FileId::default(),
-            helper: None,
+            ..Column::plain(key, sp)
         };
         let ch = self.chain(value);
         let ok = self.column_base(&mut col, ch.base, env);

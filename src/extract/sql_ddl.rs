@@ -6,7 +6,7 @@
 //! migrations lives in `project/ddl.rs`.
 
 use crate::model::{
-    Column, ColumnChange, ColumnConstraintKind, ColumnType, DbDefault, DdlAction, DdlEvent, FileId,
+    Column, ColumnChange, ColumnConstraintKind, ColumnType, DbDefault, DdlAction, DdlEvent,
     ForeignKey, Index, IndexOrigin, NamedColumnConstraint, QualifiedName, Span, TableRef,
     UniqueConstraint,
 };
@@ -274,25 +274,12 @@ fn column(loc: &Locator, def: &ColumnDef, stmt: Span) -> Column {
     let span = Span::new(key_span.start(), loc.item_end(key_span.end()));
     let ty = column_type(&def.data_type);
     let mut c = Column {
-        key: name.as_str().into(),
-        explicit: true,
-        name: name.into(),
         ty,
-        not_null: false,
-        primary_key: false,
-        unique: false,
-        db_default: None,
-        client_default: None,
-        references: None,
-        indexed: false,
         key_span,
         name_span: Some(key_span),
-        span,
         value_span: Span::new(key_span.end().min(span.end()), span.end()),
-        annotation_span: None,
-        sa_column: false,
-        file: FileId::default(),
-        helper: None,
+        explicit: true,
+        ..Column::plain(&name, span)
     };
     if c.ty == ColumnType::Serial {
         c.db_default = Some(DbDefault::Identity);

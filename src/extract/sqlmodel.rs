@@ -18,7 +18,7 @@ use crate::extract::syntax::{
 };
 use crate::model::{
     Builder, BuilderKind, ClientDefault, Column, ColumnSet, ColumnSetKind, ColumnType, DbDefault,
-    FileFinding, FileId, FileModel, ForeignKey, HelperCall, Index, IndexOrigin, Lang, Note, Orm,
+    FileFinding, FileModel, ForeignKey, HelperCall, Index, IndexOrigin, Lang, Note, Orm,
     SourceKind, Span, Table, TableRef, UniqueConstraint,
 };
 use std::collections::{HashMap, HashSet};
@@ -1546,25 +1546,11 @@ impl<'a, 't> Cx<'a, 't> {
     ) -> Column {
         let key = text(left, self.src);
         Column {
-            name: key.into(),
-            key: key.into(),
-            explicit: false,
             ty: ColumnType::Unknown,
-            not_null: false,
-            primary_key: false,
-            unique: false,
-            db_default: None,
-            client_default: None,
-            references: None,
-            indexed: false,
             key_span: span(left),
-            name_span: None,
-            span: span(stmt),
             value_span: value.map(span).unwrap_or(Span::empty(stmt.end_byte())),
             annotation_span: ann.map(span),
-            sa_column: false,
-            file: FileId::default(),
-            helper: None,
+            ..Column::plain(key, span(stmt))
         }
     }
 

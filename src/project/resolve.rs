@@ -1410,27 +1410,11 @@ mod tests {
     use std::path::PathBuf;
 
     fn column(key: &str, name: &str) -> Arc<Column> {
-        Arc::new(Column {
-            key: key.into(),
-            name: name.into(),
-            ty: crate::model::ColumnType::Text,
-            not_null: false,
-            primary_key: false,
-            unique: false,
-            db_default: None,
-            client_default: None,
-            references: None,
-            indexed: false,
-            key_span: Span::default(),
-            name_span: None,
-            span: Span::default(),
-            value_span: Span::default(),
-            annotation_span: None,
-            sa_column: false,
-            explicit: key != name,
-            file: FileId::default(),
-            helper: None,
-        })
+        let mut c = Column::plain(key, Span::default());
+        if key != name {
+            c.set_explicit_name(name);
+        }
+        Arc::new(c)
     }
 
     /// Only keys mapping to another name are listed, unless a key repeats

@@ -272,25 +272,9 @@ pub(super) mod testing {
 
     pub fn col(key: &str, at: usize) -> Column {
         Column {
-            key: key.into(),
-            explicit: false,
-            name: key.into(),
             ty: ColumnType::Uuid,
             not_null: true,
-            primary_key: false,
-            unique: false,
-            db_default: None,
-            client_default: None,
-            references: None,
-            indexed: false,
-            key_span: Span::new(at, at + key.len()),
-            name_span: None,
-            span: Span::new(at, at + key.len()),
-            value_span: Span::new(at, at + key.len()),
-            annotation_span: None,
-            sa_column: false,
-            helper: None,
-            file: Default::default(),
+            ..Column::plain(key, Span::new(at, at + key.len()))
         }
     }
 
