@@ -16,6 +16,7 @@ pub mod live;
 pub mod lsp;
 pub mod model;
 pub mod naming;
+pub mod par;
 pub mod project;
 pub mod registry;
 pub mod rules;

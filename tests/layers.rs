@@ -17,6 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "model.rs",
             "text/mod.rs",
             "naming.rs",
+            "par.rs",
             "diagnostic.rs",
             "registry.rs",
         ],

@@ -21,7 +21,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Run `check` with `args`, writing the report to `out` and problems to `err`.
 pub fn run(args: &CheckArgs, color: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -595,17 +594,11 @@ pub fn load_project(
 
 type Loaded = Result<(Arc<str>, LineIndex, FileModel), String>;
 
-/// [`load_file`] over every path on `available_parallelism()` scoped threads;
+/// [`load_file`] over every path on all cores ([`crate::par::map`]);
 /// results in input order. A panic while extracting one file is caught and
 /// reported as that file's error.
 fn parallel_load(paths: &[PathBuf], max: u64) -> Vec<Loaded> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(paths.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Loaded>> = (0..paths.len()).map(|_| None).collect();
-    let load_one = |path: &PathBuf| -> Loaded {
+    crate::par::map(paths, 2, |path| {
         std::panic::catch_unwind(|| {
             load_file_capped(path, max).map(|(text, model)| {
                 let lines = LineIndex::new(&text);
@@ -618,32 +611,5 @@ fn parallel_load(paths: &[PathBuf], max: u64) -> Vec<Loaded> {
                 path.display()
             ))
         })
-    };
-    let chunks: Vec<Vec<(usize, Loaded)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut local = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = paths.get(i) else { break };
-                        local.push((i, load_one(path)));
-                    }
-                    local
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    for (i, r) in chunks.into_iter().flatten() {
-        results[i] = Some(r);
-    }
-    results
-        .into_iter()
-        .zip(paths)
-        .map(|(r, p)| r.unwrap_or_else(|| Err(format!("{}: not loaded, skipped", p.display()))))
-        .collect()
+    })
 }

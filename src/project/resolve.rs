@@ -187,7 +187,6 @@ fn resolve_declarations(
     index: &ModuleIndex,
     scopes: &DrizzleScopes,
 ) -> Vec<Vec<Option<(SchemaTable, Vec<(FileId, usize)>)>>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let files: Vec<(FileId, usize)> = project
         .files()
         .map(|(id, f)| (id, f.model.tables.len()))
@@ -200,33 +199,10 @@ fn resolve_declarations(
             })
             .collect::<Vec<_>>()
     };
-    let declared: usize = files.iter().map(|(_, n)| n).sum();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers == 1 || declared < 64 {
-        return files.into_iter().map(of_file).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<_>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&f) = files.get(i) else { break };
-                        mine.push((i, of_file(f)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
+    // By file: a declaration's cost is small, a file's is even enough.
+    let tables: usize = files.iter().map(|(_, n)| n).sum();
+    let min = if tables < 64 { usize::MAX } else { 2 };
+    crate::par::map(&files, min, |&f| of_file(f))
 }
 
 /// Resolve the ORM table at `pos` again from its declaration (whose name,
@@ -1238,7 +1214,7 @@ impl FkLookup {
         FkLookup {
             by_ident,
             by_name,
-            info: tables.iter().map(FkLookup::info_of).collect(),
+            info: crate::par::map(tables, PAR_TABLES, FkLookup::info_of),
         }
     }
 
@@ -1347,18 +1323,21 @@ fn resolve_foreign_keys(
     lk: &FkLookup,
     tables: &mut [SchemaTable],
 ) -> Vec<Vec<usize>> {
-    let targets: Vec<Vec<Option<usize>>> = tables
-        .iter()
-        .map(|st| fk_targets_of(project, index, lk, st))
-        .collect();
-    for (st, t) in tables.iter_mut().zip(&targets) {
-        apply_foreign_keys(lk, st, t);
-    }
+    let targets: Vec<Vec<Option<usize>>> = crate::par::map(tables, PAR_TABLES, |st| {
+        fk_targets_of(project, index, lk, st)
+    });
+    crate::par::for_each_mut(tables, PAR_TABLES, |i, st| {
+        apply_foreign_keys(lk, st, &targets[i]);
+    });
     targets
         .into_iter()
         .map(|t| t.into_iter().flatten().collect())
         .collect()
 }
+
+/// Fewer tables than this are resolved on the caller's thread: threads cost
+/// more than they save for a small schema.
+const PAR_TABLES: usize = 256;
 
 fn qualified(schema: Option<&str>, name: &str) -> (String, String) {
     (schema.unwrap_or("public").to_string(), name.to_string())

@@ -468,41 +468,19 @@ pub fn lint_with<'a>(
 /// lookups are per thread). The findings come back in rule order, as the
 /// sequential loop of [`lint_with`] gives them.
 fn lint_parallel(project: &Project, schema: &Schema) -> Vec<Diagnostic> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let enabled: Vec<(&RuleDef, Severity)> = RULES
         .iter()
         .filter_map(|def| Some((def, enabled(project, def)?)))
         .collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(enabled.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let cx = Ctx::new(project, schema, Fixes::None);
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&(def, severity)) = enabled.get(i) else {
-                break;
-            };
-            mine.push((i, run(&cx, def, severity, Scope::All)));
-        }
-        mine
-    };
-    let mut per_rule: Vec<(usize, Vec<Diagnostic>)> = if workers == 1 {
-        work()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    per_rule.sort_by_key(|(i, _)| *i);
-    per_rule.into_iter().flat_map(|(_, d)| d).collect()
+    crate::par::map_with(
+        &enabled,
+        2,
+        || Ctx::new(project, schema, Fixes::None),
+        |cx, &(def, severity)| run(cx, def, severity, Scope::All),
+    )
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The severity of `def` in this project, when it is on.

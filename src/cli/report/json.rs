@@ -68,7 +68,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         "{{\n  \"version\": {VERSION},\n  \"files_checked\": {},\n  \"diagnostics\": [",
         report.files_checked
     )?;
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = crate::par::workers();
     let mut first = true;
     for round in report.diagnostics.chunks(ROUND) {
         let per = round.len().div_ceil(workers).max(1);
@@ -83,16 +83,8 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         let bufs: Vec<Vec<u8>> = if workers == 1 || round.len() < 256 {
             vec![render(round)]
         } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = round
-                    .chunks(per)
-                    .map(|part| s.spawn(move || render(part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
+            let parts: Vec<&[Diagnostic]> = round.chunks(per).collect();
+            crate::par::map(&parts, 2, |part| render(part))
         };
         for buf in bufs {
             // Every element starts with ",\n"; the first one of the array
