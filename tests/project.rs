@@ -198,3 +198,68 @@ fn replacing_a_file_updates_the_schema() {
         "spread column from the edited file appears"
     );
 }
+
+/// A schema past the size the resolution spreads over the cores (256 tables:
+/// per-file resolution, foreign-key targets and their application run on
+/// several threads): every foreign key still resolves to its own target, a
+/// table-level one and a column-level one per table, each table pointing at
+/// the one before it (in another file every third table).
+#[test]
+fn foreign_keys_of_a_large_schema_resolve_to_their_own_targets() {
+    const TABLES: usize = 600;
+    const PER_FILE: usize = 3;
+    let mut project = Project::new(
+        Path::new("/p").to_path_buf(),
+        greyhaven_lsp::config::Config::default(),
+    );
+    for f in 0..TABLES / PER_FILE {
+        let mut text = String::from(
+            "import { pgTable, uuid, index, foreignKey } from \"drizzle-orm/pg-core\";\n",
+        );
+        if f > 0 {
+            writeln!(
+                text,
+                "import {{ t{} }} from \"./f{}\";",
+                f * PER_FILE - 1,
+                f - 1
+            )
+            .unwrap();
+        }
+        for k in f * PER_FILE..(f + 1) * PER_FILE {
+            let prev = k.saturating_sub(1);
+            writeln!(
+                text,
+                "export const t{k} = pgTable(\"table_{k}\", {{\n  id: uuid(\"id\").primaryKey(),\n  \
+                 prevId: uuid(\"prev_{k}_id\").references(() => t{prev}.id),\n  \
+                 otherId: uuid(\"other_{k}_id\"),\n}}, (t) => [\n  \
+                 foreignKey({{ columns: [t.otherId], foreignColumns: [t{prev}.id] }}),\n]);"
+            )
+            .unwrap();
+        }
+        let path = Path::new("/p/src/db").join(format!("f{f}.ts"));
+        let model = greyhaven_lsp::extract::extract_file(&path, &text);
+        project.set_file(path, text.into(), model);
+    }
+    let schema = project.resolve();
+    assert_eq!(schema.tables.len(), TABLES);
+    for st in &schema.tables {
+        let name = st.table.name.as_deref().expect("named");
+        let k: usize = name
+            .trim_start_matches("table_")
+            .parse()
+            .expect("table_<k>");
+        let want = format!("table_{}", k.saturating_sub(1));
+        let col = st
+            .table
+            .columns
+            .iter()
+            .find(|c| c.name == format!("prev_{k}_id"))
+            .expect("column-level foreign key column");
+        let fk = col.references.as_ref().expect("column-level foreign key");
+        assert_eq!(fk.resolved_table.as_deref(), Some(want.as_str()), "{name}");
+        assert_eq!(st.table.foreign_keys.len(), 1, "{name}");
+        let tfk = &st.table.foreign_keys[0];
+        assert_eq!(tfk.resolved_table.as_deref(), Some(want.as_str()), "{name}");
+        assert_eq!(tfk.columns, [format!("other_{k}_id")], "{name}");
+    }
+}
