@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Summarise the `engine` criterion benchmarks: absolute medians, the ratio
 extract+lint / parse-only for each input (target: at most 1.5x), the whole
-report-only `check --format json` on the 1,000-file project / parse-only of the
-same files (issue 10's target: at most 1.5x), and the 1,000-file check (engine
-alone, and the whole CLI command) against the 1 s target.
+report-only `greyhaven-lsp check --format json` (the release binary, in a
+process of its own) on the 1,000-file project / parse-only of the same files
+(issue 10's target: at most 1.5x; the same command run inside the
+benchmark's process, which frees what it built, is printed beside it), and
+the 1,000-file check (engine alone, and the whole CLI command) against the
+1 s target.
 
     python3 bench/ratios.py          # read the last results
     python3 bench/ratios.py --run    # run `cargo bench --bench engine` first
@@ -81,16 +84,24 @@ def main() -> int:
 
     project = next(full for bench, _, full, _ in rows if bench == "project_1000_files")
     cli = median_ns(base, "check_cli", "project_1000_files")
-    missing |= cli is None
-    for label, ns in (("extract+lint", project), ("whole `check --format json`", cli)):
+    binary = median_ns(base, "check_cli", "binary_1000_files")
+    missing |= cli is None or binary is None
+    for label, ns in (("extract+lint", project),
+                      ("whole `check --format json`, in this process", cli),
+                      ("`greyhaven-lsp check --format json`, the binary", binary)):
         if ns is not None:
             verdict = "ok" if ns < PROJECT_TARGET_NS else "OVER"
             print(f"1,000 files, {label}: {fmt(ns)} (target < 1 s) {verdict}")
     parse_project = next(p for bench, p, _, _ in rows if bench == "project_1000_files")
     if cli is not None and parse_project:
-        ratio = cli / parse_project
+        # In this process the command's run frees everything it built; the
+        # binary leaves that to the system at exit (run_then_exit).
+        print(f"1,000 files, check run in this process (frees its memory) / read+parse: "
+              f"{cli / parse_project:.2f}x")
+    if binary is not None and parse_project:
+        ratio = binary / parse_project
         verdict = "ok" if ratio <= RATIO_TARGET else "OVER"
-        print(f"1,000 files, `check` (report-only) / read+parse: {ratio:.2f}x "
+        print(f"1,000 files, `check` (report-only, the binary) / read+parse: {ratio:.2f}x "
               f"(target <= {RATIO_TARGET}x) {verdict}")
     if missing:
         print("some results are missing: run `cargo bench --bench engine` (or pass --run)",

@@ -4,7 +4,8 @@
 //! the floor) and `extract_lint` (extract, build the [`Project`], resolve and lint
 //! with `check_report`, report-only as `check`; for the project: walk and load on all cores with the
 //! CLI's own loader) for both inputs, and `check_cli` (the whole `check --format
-//! json` command, report included) for the project. `bench/ratios.py` turns
+//! json` command, report included, run in this process and as the release
+//! binary in a process of its own) for the project. `bench/ratios.py` turns
 //! criterion's estimates into the ratios the performance targets speak of.
 //! Allocations go through mimalloc, as in the binary.
 
@@ -214,6 +215,23 @@ fn check_cli(root: &Path) -> i32 {
     greyhaven_lsp::cli::check::run(&args, false, &mut std::io::sink(), &mut std::io::sink())
 }
 
+/// The `greyhaven-lsp check --format json ROOT` command itself, as a user
+/// runs it: the release binary in a process of its own, the report written
+/// to /dev/null. Unlike [`check_cli`] in this process, the command leaves its
+/// memory to the system when it exits instead of freeing it (see
+/// `cli::check::run_then_exit`), and process start-up is counted.
+fn check_binary(root: &Path) -> i32 {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_greyhaven-lsp"))
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the greyhaven-lsp binary runs");
+    status.code().unwrap_or(-1)
+}
+
 fn check_one_file(path: &Path, text: &str) -> usize {
     let model = greyhaven_lsp::extract::extract_file(path, text);
     let mut project = Project::new(PathBuf::from("."), Config::default());
@@ -262,6 +280,9 @@ fn check_command(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("project_1000_files", |b| {
         b.iter(|| check_cli(black_box(&inputs.project.root)))
+    });
+    group.bench_function("binary_1000_files", |b| {
+        b.iter(|| check_binary(black_box(&inputs.project.root)))
     });
     group.finish();
 }
