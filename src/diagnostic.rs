@@ -91,10 +91,10 @@ pub struct Diagnostic {
     pub table: Option<CompactString>,
     /// Database column name concerned, when any (compact, as `table`).
     pub column: Option<CompactString>,
-    pub related: Vec<Related>,
+    pub related: thin_vec::ThinVec<Related>,
     /// The fixes, computed only when the lint was asked for this finding's
     /// fixes (`rules::Fixes`); empty in a report-only lint.
-    pub fixes: Vec<Fix>,
+    pub fixes: thin_vec::ThinVec<Fix>,
     /// The marker a report shows: the safety of the fix the rule offers for
     /// this finding, set in every lint (no title, no edits). In a report-only
     /// lint it says the rule's cheap preconditions hold (rendering may still
@@ -129,8 +129,8 @@ impl Diagnostic {
             message,
             table: None,
             column: None,
-            related: Vec::new(),
-            fixes: Vec::new(),
+            related: thin_vec::ThinVec::new(),
+            fixes: thin_vec::ThinVec::new(),
             fixable: None,
             new_migration: None,
         }

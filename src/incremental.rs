@@ -304,7 +304,7 @@ fn summary(st: &SchemaTable, tenant_column: &str) -> Summary {
             .filter(|c| c.primary_key || c.name == "id")
             .map(|c| (c.key.to_string(), c.name.to_string(), c.ty.clone()))
             .collect(),
-        pk: t.primary_key.clone(),
+        pk: t.primary_key.as_deref().map(<[String]>::to_vec),
         tenant: crate::rules::find_column(t, tenant_column).is_some(),
         indexes: t.indexes.iter().map(|i| i.effective_name.clone()).collect(),
         shared: t

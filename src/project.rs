@@ -64,7 +64,7 @@ pub struct RlsState {
     /// The migration statement that (last) disabled it, when it is disabled.
     pub disabled_at: Option<Loc>,
     /// Policies in force, each with its `file` set.
-    pub policies: Vec<Policy>,
+    pub policies: thin_vec::ThinVec<Policy>,
     /// Dynamic SQL (`EXECUTE format(...)` in a `DO` block) may have switched RLS
     /// on this table after the last known switch: whether it is enabled is
     /// unknown, and rules do not claim it is off.
@@ -84,11 +84,11 @@ pub struct SchemaTable {
     /// Parts of the table declared in other files than `file`, by their span:
     /// indexes and constraints added by later SQL migrations, and indexes an
     /// ORM table gets only from migrations. See [`SchemaTable::file_of`].
-    pub elsewhere: Vec<(Span, FileId)>,
+    pub elsewhere: thin_vec::ThinVec<(Span, FileId)>,
     /// Tables declared by SQL migrations (`Orm::Sql`): the names the table had,
     /// each with the migration points (position in the migration order, byte
     /// offset) from which and until which it held, for the RLS replay.
-    pub sql_names: Vec<ddl::NameSpell>,
+    pub sql_names: thin_vec::ThinVec<ddl::NameSpell>,
 }
 
 impl SchemaTable {
@@ -128,7 +128,7 @@ pub struct Schema {
     #[serde(skip_serializing_if = "HashMap::is_empty")]
     pub file_config: HashMap<FileId, usize>,
     /// Tables by (declaring file, source identifier), as positions in `tables`.
-    pub by_ident: HashMap<(FileId, String), usize>,
+    pub by_ident: HashMap<(FileId, compact_str::CompactString), usize>,
     /// Views in force (Drizzle declarations and migrations replayed), each with
     /// its `file`; see `project/objects.rs`.
     pub views: Vec<crate::model::View>,

@@ -64,7 +64,7 @@ fn fk(cols: &[&str], target: &str) -> ForeignKey {
     ForeignKey {
         columns: cols.iter().map(|c| (*c).into()).collect(),
         target: TableRef::Ident(target.into()),
-        target_columns: vec!["id".into()],
+        target_columns: thin_vec::thin_vec!["id".into()],
         resolved_table: None,
         resolved_loc: None,
         on_delete: None,
@@ -117,14 +117,14 @@ fn table(sp: &mut Spans, name: &str, columns: Vec<Column>) -> Table {
         orm: Orm::Drizzle,
         exported: true,
         columns: columns.into_iter().map(Arc::new).collect(),
-        pending: Vec::new(),
-        bases: Vec::new(),
+        pending: thin_vec::ThinVec::new(),
+        bases: thin_vec::ThinVec::new(),
         partial: false,
-        indexes: Vec::new(),
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
+        indexes: thin_vec::ThinVec::new(),
+        foreign_keys: thin_vec::ThinVec::new(),
+        uniques: thin_vec::ThinVec::new(),
         primary_key: None,
-        policies: vec![isolation_policy()],
+        policies: thin_vec::thin_vec![isolation_policy()],
         rls_enabled: Some(Span::default()),
         extra: None,
         tablename_span: None,
@@ -312,7 +312,7 @@ fn composite_key_join_table_is_named_in_the_message() {
     let mut tag = not_null(col(sp, "tag_id", Some("tag_id"), ColumnType::Uuid));
     tag.references = Some(Box::new(fk(&["tag_id"], "tags")));
     t.columns.extend([post, tag].map(Arc::new));
-    t.primary_key = Some(vec!["post_id".into(), "tag_id".into()]);
+    t.primary_key = Some(thin_vec::thin_vec!["post_id".into(), "tag_id".into()]);
     let found = run(Config::default(), model(vec![tenants(sp), t]));
     assert_eq!(
         of(&found, "require-uuid-primary-key"),

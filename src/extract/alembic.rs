@@ -912,7 +912,7 @@ impl<'a, 't> Cx<'a, 't> {
                     "DATERANGE",
                 ];
                 if KNOWN.contains(&head.as_str()) {
-                    ColumnType::Other(written.to_ascii_lowercase())
+                    ColumnType::Other(written.to_ascii_lowercase().into())
                 } else {
                     ColumnType::Unknown
                 }
@@ -960,9 +960,9 @@ impl<'a, 't> Cx<'a, 't> {
                         .and_then(|s| Self::fk_target(&s));
                     if let Some((t, col)) = target {
                         c.references = Some(Box::new(ForeignKey {
-                            columns: vec![name.as_str().into()],
+                            columns: thin_vec::thin_vec![name.as_str().into()],
                             target: TableRef::Db(render(&t)),
-                            target_columns: vec![col.into()],
+                            target_columns: thin_vec::thin_vec![col.into()],
                             resolved_table: None,
                             resolved_loc: None,
                             on_delete: self.on_delete(&fk_args).map(Into::into),

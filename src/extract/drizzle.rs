@@ -1598,14 +1598,14 @@ impl<'a> Extractor<'a> {
                 orm: Orm::Drizzle,
                 exported,
                 columns: cols.columns.into_iter().map(Arc::new).collect(),
-                pending: cols.pending,
-                bases: Vec::new(),
+                pending: cols.pending.into(),
+                bases: thin_vec::ThinVec::new(),
                 partial: true,
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-                uniques: Vec::new(),
+                indexes: thin_vec::ThinVec::new(),
+                foreign_keys: thin_vec::ThinVec::new(),
+                uniques: thin_vec::ThinVec::new(),
                 primary_key: None,
-                policies: Vec::new(),
+                policies: thin_vec::ThinVec::new(),
                 rls_enabled: None,
                 extra: None,
                 tablename_span: None,
@@ -2153,15 +2153,15 @@ impl<'a> Extractor<'a> {
             span: stmt_span,
             orm: Orm::Drizzle,
             exported,
-            columns: Vec::new(),
-            pending: Vec::new(),
-            bases: Vec::new(),
+            columns: thin_vec::ThinVec::new(),
+            pending: thin_vec::ThinVec::new(),
+            bases: thin_vec::ThinVec::new(),
             partial: false,
-            indexes: Vec::new(),
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
+            indexes: thin_vec::ThinVec::new(),
+            foreign_keys: thin_vec::ThinVec::new(),
+            uniques: thin_vec::ThinVec::new(),
             primary_key: None,
-            policies: Vec::new(),
+            policies: thin_vec::ThinVec::new(),
             rls_enabled: rls,
             extra: None,
             tablename_span: None,
@@ -2205,7 +2205,7 @@ impl<'a> Extractor<'a> {
                         self.columns_object(obj, &Vec::new(), &mut cols);
                         self.builder_param = saved;
                         table.columns = cols.columns.into_iter().map(Arc::new).collect();
-                        table.pending = cols.pending;
+                        table.pending = cols.pending.into();
                         table.partial = cols.partial;
                     }
                     _ => {
@@ -2678,9 +2678,9 @@ impl<'a> Extractor<'a> {
             .and_then(|v| self.eval_str(v, &Vec::new()))
             .map(|s| s.0);
         Some(ForeignKey {
-            columns: vec![col.key.clone()],
+            columns: thin_vec::thin_vec![col.key.clone()],
             target: TableRef::Ident(self.t(obj).to_string()),
-            target_columns: vec![self.t(prop).into()],
+            target_columns: thin_vec::thin_vec![self.t(prop).into()],
             resolved_table: None,
             resolved_loc: None,
             on_delete: on_delete.map(Into::into),
@@ -2932,7 +2932,7 @@ impl<'a> Extractor<'a> {
                     None => None,
                 };
                 match cols {
-                    Some(c) => table.primary_key = Some(c),
+                    Some(c) => table.primary_key = Some(c.into()),
                     None => self.note(node, "primaryKey columns not understood"),
                 }
             }
@@ -3280,7 +3280,7 @@ fn inherit(col: &mut Column, inner: Column) {
     col.db_default = inner.db_default.or(col.db_default.take());
     col.client_default = inner.client_default.or(col.client_default.take());
     col.references = inner.references.map(|mut fk| {
-        fk.columns = vec![col.key.clone()];
+        fk.columns = thin_vec::thin_vec![col.key.clone()];
         fk
     });
     col.indexed |= inner.indexed;

@@ -861,15 +861,15 @@ impl<'a, 't> Cx<'a, 't> {
             span: decl_span,
             orm: Orm::SqlModel,
             exported: true,
-            columns: Vec::new(),
-            pending: Vec::new(),
-            bases,
+            columns: thin_vec::ThinVec::new(),
+            pending: thin_vec::ThinVec::new(),
+            bases: bases.into(),
             partial,
-            indexes: Vec::new(),
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
+            indexes: thin_vec::ThinVec::new(),
+            foreign_keys: thin_vec::ThinVec::new(),
+            uniques: thin_vec::ThinVec::new(),
             primary_key: None,
-            policies: Vec::new(),
+            policies: thin_vec::ThinVec::new(),
             rls_enabled: None,
             extra: None,
             tablename_span,
@@ -930,7 +930,7 @@ impl<'a, 't> Cx<'a, 't> {
             self.table_args(args, &mut table, &table_name);
         }
         if table.primary_key.is_none() && !pk_cols.is_empty() {
-            table.primary_key = Some(pk_cols);
+            table.primary_key = Some(pk_cols.into());
         }
         if let (Some(pk), None) = (
             &table.primary_key,
@@ -1178,7 +1178,7 @@ impl<'a, 't> Cx<'a, 't> {
                     name_span: None,
                     origin: IndexOrigin::PrimaryKey,
                 }));
-                table.primary_key = Some(cols);
+                table.primary_key = Some(cols.into());
             }
             "CheckConstraint" => {}
             _ => self.note(span(call), "`__table_args__` item not understood"),
@@ -1634,7 +1634,7 @@ impl<'a, 't> Cx<'a, 't> {
         {
             let (target, target_columns) = split_fk_string(&s);
             col.references = Some(Box::new(ForeignKey {
-                columns: vec![col.key.clone()],
+                columns: thin_vec::thin_vec![col.key.clone()],
                 target,
                 target_columns: crate::model::names(target_columns),
                 resolved_table: None,
@@ -1724,7 +1724,7 @@ impl<'a, 't> Cx<'a, 't> {
         col.unique = sc.unique.is_some();
         flags.unique = sc.unique;
         col.references = sc.fk.clone().map(|mut fk| {
-            fk.columns = vec![col.key.clone()];
+            fk.columns = thin_vec::thin_vec![col.key.clone()];
             Box::new(fk)
         });
         if sc.db_default.is_some() {
@@ -1800,7 +1800,7 @@ impl<'a, 't> Cx<'a, 't> {
             return None;
         };
         Some(ForeignKey {
-            columns: Vec::new(),
+            columns: thin_vec::ThinVec::new(),
             target,
             target_columns: crate::model::names(target_columns),
             resolved_table: None,

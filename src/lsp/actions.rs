@@ -327,7 +327,7 @@ fn fix_workspace_edit(
 /// fix is built with them).
 pub fn fixes_of(engine: &Engine, found: &Diagnostic) -> Vec<Fix> {
     if !found.fixes.is_empty() || found.fixable.is_none() {
-        return found.fixes.clone();
+        return found.fixes.to_vec();
     }
     let rules = [found.rule];
     let wanted = |x: &Diagnostic| x.file == found.file && x.span == found.span;
@@ -349,7 +349,7 @@ pub fn fixes_of(engine: &Engine, found: &Diagnostic) -> Vec<Fix> {
     computed
         .into_iter()
         .next()
-        .map(|d| d.fixes)
+        .map(|d| d.fixes.into())
         .unwrap_or_default()
 }
 

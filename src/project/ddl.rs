@@ -184,7 +184,7 @@ impl State {
 /// Migration-only indexes join an ORM table unless it declares the same index
 /// (by name, or by columns, uniqueness and partiality): only the indexes the
 /// table had before this call are mirrored, so two equal migration indexes stay two.
-pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
+pub(super) fn add_indexes(st: &mut SchemaTable, extra: impl IntoIterator<Item = (Index, FileId)>) {
     let declared = st.table.indexes.len();
     for (ix, file) in extra {
         let dup = st.table.indexes[..declared].iter().any(|o| {
@@ -205,7 +205,10 @@ pub(super) fn add_indexes(st: &mut SchemaTable, extra: Vec<(Index, FileId)>) {
 /// Foreign keys the migrations give an ORM table on columns it declares but
 /// without a foreign key there (`op.create_foreign_key` in a hand-written
 /// revision): the database has them, so they count, pointing at the migration.
-pub(super) fn add_foreign_keys(st: &mut SchemaTable, extra: Vec<(ForeignKey, FileId)>) {
+pub(super) fn add_foreign_keys(
+    st: &mut SchemaTable,
+    extra: impl IntoIterator<Item = (ForeignKey, FileId)>,
+) {
     for (fk, file) in extra {
         let t = &st.table;
         let declared = t
@@ -249,8 +252,8 @@ fn offered_foreign_keys(sql: &State) -> Vec<(ForeignKey, FileId)> {
 /// engine, which resolves a table again alone).
 #[derive(Clone, Debug, Default)]
 pub struct Offered {
-    pub indexes: Vec<(Index, FileId)>,
-    pub foreign_keys: Vec<(ForeignKey, FileId)>,
+    pub indexes: thin_vec::ThinVec<(Index, FileId)>,
+    pub foreign_keys: thin_vec::ThinVec<(ForeignKey, FileId)>,
 }
 
 /// The final state of a SQL table as the rules see it: with the indexes its
@@ -279,7 +282,7 @@ fn materialize(st: &State) -> SchemaTable {
         .collect();
     if let Some(pk) = &t.primary_key {
         extra.push(implied(
-            pk.clone(),
+            pk.to_vec(),
             IndexOrigin::PrimaryKey,
             t.anchor,
             format!("{name}_pkey"),
@@ -315,8 +318,8 @@ fn materialize(st: &State) -> SchemaTable {
         file: st.file,
         table: t,
         rls: RlsState::default(),
-        elsewhere: st.elsewhere.clone(),
-        sql_names: st.names.clone(),
+        elsewhere: st.elsewhere.as_slice().into(),
+        sql_names: st.names.as_slice().into(),
     }
 }
 
@@ -329,15 +332,15 @@ fn new_table(q: &QualifiedName, anchor: Span, span: Span) -> Table {
         span,
         orm: Orm::Sql,
         exported: true,
-        columns: Vec::new(),
-        pending: Vec::new(),
-        bases: Vec::new(),
+        columns: thin_vec::ThinVec::new(),
+        pending: thin_vec::ThinVec::new(),
+        bases: thin_vec::ThinVec::new(),
         partial: false,
-        indexes: Vec::new(),
-        foreign_keys: Vec::new(),
-        uniques: Vec::new(),
+        indexes: thin_vec::ThinVec::new(),
+        foreign_keys: thin_vec::ThinVec::new(),
+        uniques: thin_vec::ThinVec::new(),
         primary_key: None,
-        policies: Vec::new(),
+        policies: thin_vec::ThinVec::new(),
         rls_enabled: None,
         extra: None,
         tablename_span: None,
@@ -432,12 +435,12 @@ impl Replay {
                         {
                             Arc::make_mut(c).not_null = true;
                         }
-                        t.primary_key = Some(cols.to_vec());
+                        t.primary_key = Some(cols.into());
                     }
                     None => {}
                 }
-                t.uniques = uniques.clone();
-                t.foreign_keys = foreign_keys.clone();
+                t.uniques = uniques.as_slice().into();
+                t.foreign_keys = foreign_keys.as_slice().into();
                 let i = self.states.len();
                 self.states.push(State {
                     table: t,
@@ -546,8 +549,8 @@ impl Replay {
                     .iter()
                     .map(|fk| !fk.columns.iter().any(|c| c == column))
                     .collect();
-                retain_by(&mut st.table.foreign_keys, &keep);
-                retain_by(&mut st.fk_names, &keep);
+                st.table.foreign_keys.retain(kept(&keep));
+                st.fk_names.retain(kept(&keep));
                 if st
                     .table
                     .primary_key
@@ -584,7 +587,7 @@ impl Replay {
                 c.value_span = Span::empty(to_span.end());
                 c.file = file;
                 if let Some(fk) = &mut c.references {
-                    fk.columns = vec![to.as_str().into()];
+                    fk.columns = thin_vec::thin_vec![to.as_str().into()];
                 }
                 for (c, _) in st.column_constraints.values_mut() {
                     if c == from {
@@ -690,7 +693,7 @@ impl Replay {
                     }
                 }
                 if columns.len() > 1 {
-                    st.table.primary_key = Some(columns.clone());
+                    st.table.primary_key = Some(columns.as_slice().into());
                 }
                 st.pk_name.clone_from(name);
             }
@@ -804,8 +807,8 @@ impl Replay {
                 .map(|fk| !targets(fk))
                 .collect();
             if keep.contains(&false) {
-                retain_by(&mut st.fk_names, &keep);
-                retain_by(&mut st.table.foreign_keys, &keep);
+                st.fk_names.retain(kept(&keep));
+                st.table.foreign_keys.retain(kept(&keep));
             }
             for c in &mut st.table.columns {
                 if c.references.as_ref().is_some_and(|k| targets(k)) {
@@ -888,11 +891,13 @@ impl Replay {
     }
 }
 
-fn retain_by<T>(v: &mut Vec<T>, keep: &[bool]) {
+/// A `retain` predicate keeping the items at the positions `keep` marks
+/// (items past its end are kept).
+fn kept<T>(keep: &[bool]) -> impl FnMut(&T) -> bool + '_ {
     let mut i = 0;
-    v.retain(|_| {
+    move |_| {
         let k = keep.get(i).copied().unwrap_or(true);
         i += 1;
         k
-    });
+    }
 }

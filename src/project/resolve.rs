@@ -13,6 +13,7 @@ use crate::model::{
     BuilderKind, Column, ColumnSet, ColumnType, FileId, ForeignKey, Index, IndexOrigin, Loc, Orm,
     Pending, SourceKind, Span, Table, TableRef, replace_key_marks, to_snake_case,
 };
+use compact_str::CompactString;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -48,16 +49,16 @@ pub struct Memo {
     pub position: HashMap<(FileId, usize), usize>,
     /// Table declarations each table's resolution read (SQLModel classes
     /// inheriting from table classes), by position.
-    pub inherits: Vec<Vec<(FileId, usize)>>,
+    pub inherits: Vec<thin_vec::ThinVec<(FileId, usize)>>,
     /// Policies `pgPolicy(...).link(t)` attached to each table.
-    linked: Vec<Vec<crate::model::Policy>>,
+    linked: Vec<thin_vec::ThinVec<crate::model::Policy>>,
     /// Indexes and foreign keys migrations offered each ORM table (in order).
     ddl_extra: Vec<ddl::Offered>,
     /// Migration RLS events applied to each table, in replay order.
-    rls_events: Vec<Vec<(crate::model::RlsAction, Loc, FileId)>>,
+    rls_events: Vec<thin_vec::ThinVec<(crate::model::RlsAction, Loc, FileId)>>,
     fk: FkLookup,
     /// Resolved foreign-key target positions of each table.
-    pub fk_targets: Vec<Vec<usize>>,
+    pub fk_targets: Vec<thin_vec::ThinVec<usize>>,
 }
 
 impl Memo {
@@ -124,7 +125,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
         }
     }
     let n_orm = tables.len();
-    let mut linked = vec![Vec::new(); n_orm];
+    let mut linked = vec![thin_vec::ThinVec::new(); n_orm];
     attach_linked_policies(project, &index, &mut tables, &mut linked);
     let migration_order = rls::migration_order(project);
     // Tables only SQL migrations declare, and migration-only indexes of ORM tables.
@@ -132,16 +133,16 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
     ddl::apply(project, &migration_order, &mut tables, &mut ddl_extra);
     let fk = FkLookup::new(&tables);
     let fk_targets = resolve_foreign_keys(project, &index, &fk, &mut tables);
-    let mut rls_events = vec![Vec::new(); tables.len()];
+    let mut rls_events = vec![thin_vec::ThinVec::new(); tables.len()];
     rls::replay(project, &migration_order, &mut tables, &mut rls_events);
-    let by_ident: HashMap<(FileId, String), usize> = tables
+    let by_ident: HashMap<(FileId, CompactString), usize> = tables
         .iter()
         .enumerate()
-        .map(|(i, st)| ((st.file, st.table.ident.clone()), i))
+        .map(|(i, st)| ((st.file, st.table.ident.as_str().into()), i))
         .collect();
     let outside_owner = outside_owners(project, &index, &by_ident);
     source.resize(tables.len(), None);
-    inherits.resize(tables.len(), Vec::new());
+    inherits.resize(tables.len(), thin_vec::ThinVec::new());
     let position = source
         .iter()
         .enumerate()
@@ -186,7 +187,7 @@ fn resolve_declarations(
     project: &Project,
     index: &ModuleIndex,
     scopes: &DrizzleScopes,
-) -> Vec<Vec<Option<(SchemaTable, Vec<(FileId, usize)>)>>> {
+) -> Vec<Vec<Option<(SchemaTable, thin_vec::ThinVec<(FileId, usize)>)>>> {
     let files: Vec<(FileId, usize)> = project
         .files()
         .map(|(id, f)| (id, f.model.tables.len()))
@@ -194,7 +195,7 @@ fn resolve_declarations(
     let of_file = |(file, n): (FileId, usize)| {
         (0..n)
             .map(|ti| {
-                let mut deps = Vec::new();
+                let mut deps = thin_vec::ThinVec::new();
                 resolve_table(project, index, scopes, file, ti, &mut deps).map(|st| (st, deps))
             })
             .collect::<Vec<_>>()
@@ -212,7 +213,7 @@ fn resolve_declarations(
 /// everything then). Updates what foreign keys to it see ([`key_pairs`]).
 pub fn re_resolve(project: &Project, memo: &mut Memo, pos: usize) -> Option<SchemaTable> {
     let (file, ti) = memo.source.get(pos).copied().flatten()?;
-    let mut deps = Vec::new();
+    let mut deps = thin_vec::ThinVec::new();
     let mut st = resolve_table(project, &memo.index, &memo.scopes, file, ti, &mut deps)?;
     memo.inherits[pos] = deps;
     for p in &memo.linked[pos] {
@@ -242,7 +243,7 @@ fn resolve_table(
     scopes: &DrizzleScopes,
     file: FileId,
     ti: usize,
-    deps: &mut Vec<(FileId, usize)>,
+    deps: &mut thin_vec::ThinVec<(FileId, usize)>,
 ) -> Option<SchemaTable> {
     let src = project.file(file)?;
     let table = src.model.tables.get(ti)?;
@@ -296,8 +297,8 @@ fn resolve_table(
         file,
         table: t,
         rls: RlsState::default(),
-        elsewhere: Vec::new(),
-        sql_names: Vec::new(),
+        elsewhere: thin_vec::ThinVec::new(),
+        sql_names: thin_vec::ThinVec::new(),
     })
 }
 
@@ -722,7 +723,7 @@ fn reexport_closure(project: &Project, index: &ModuleIndex, seeds: Vec<FileId>) 
 fn outside_owners(
     project: &Project,
     index: &ModuleIndex,
-    by_ident: &HashMap<(FileId, String), usize>,
+    by_ident: &HashMap<(FileId, CompactString), usize>,
 ) -> HashMap<(FileId, usize), usize> {
     let mut out = HashMap::new();
     for (file, src) in project.files() {
@@ -730,15 +731,16 @@ fn outside_owners(
             let Some(ident) = &oi.table_ident else {
                 continue;
             };
-            let pos = by_ident.get(&(file, ident.clone())).copied().or_else(|| {
-                match lookup(project, index, file, ident) {
+            let pos = by_ident
+                .get(&(file, ident.as_str().into()))
+                .copied()
+                .or_else(|| match lookup(project, index, file, ident) {
                     Symbol::Table(f, ti) => {
                         let tident = &project.file(f)?.model.tables.get(ti)?.ident;
-                        by_ident.get(&(f, tident.clone())).copied()
+                        by_ident.get(&(f, tident.as_str().into())).copied()
                     }
                     _ => None,
-                }
-            });
+                });
             if let Some(pos) = pos {
                 out.insert((file, i), pos);
             }
@@ -835,7 +837,7 @@ fn resolve_helpers(project: &Project, index: &ModuleIndex, t: &mut Table) {
         if c.references.is_none()
             && let Some(mut fk) = base.references.clone()
         {
-            fk.columns = vec![c.key.clone()];
+            fk.columns = thin_vec::thin_vec![c.key.clone()];
             c.references = Some(fk);
         }
     }
@@ -890,7 +892,7 @@ fn resolve_bases(
     index: &ModuleIndex,
     file: FileId,
     t: &mut Table,
-    deps: &mut Vec<(FileId, usize)>,
+    deps: &mut thin_vec::ThinVec<(FileId, usize)>,
 ) {
     let mut inherited: Vec<Arc<Column>> = Vec::new();
     let mut tablename: Option<String> = None;
@@ -975,7 +977,7 @@ fn resolve_bases(
         }));
     }
     merged.extend(own);
-    t.columns = merged;
+    t.columns = merged.into();
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -988,7 +990,7 @@ fn collect_base(
     tablename: &mut Option<String>,
     partial: &mut bool,
     depth: usize,
-    deps: &mut Vec<(FileId, usize)>,
+    deps: &mut thin_vec::ThinVec<(FileId, usize)>,
 ) {
     if depth > 16 {
         *partial = true;
@@ -1181,7 +1183,7 @@ fn map_keys_to_names(t: &mut Table) {
         {
             let c = Arc::make_mut(c);
             if let Some(fk) = &mut c.references {
-                fk.columns = vec![c.name.clone()];
+                fk.columns = thin_vec::thin_vec![c.name.clone()];
             }
         }
     }
@@ -1190,21 +1192,25 @@ fn map_keys_to_names(t: &mut Table) {
 /// What foreign keys need of every table: positions by (file, identifier) and by
 /// qualified database name, and each table's name, anchor and key → name pairs.
 struct FkLookup {
-    by_ident: HashMap<(FileId, String), usize>,
-    by_name: HashMap<(String, String), usize>,
+    by_ident: HashMap<(FileId, CompactString), usize>,
+    by_name: HashMap<(CompactString, CompactString), usize>,
     info: Vec<FkTarget>,
 }
 
 /// What a foreign key needs of its target: name, anchor, key -> name (only
 /// the pairs that map a key to another name, see [`FkLookup::info_of`]).
-type FkTarget = (Option<String>, Loc, Vec<(String, String)>);
+type FkTarget = (
+    Option<CompactString>,
+    Loc,
+    thin_vec::ThinVec<(CompactString, CompactString)>,
+);
 
 impl FkLookup {
     fn new(tables: &[SchemaTable]) -> Self {
         let mut by_ident = HashMap::new();
         let mut by_name = HashMap::new();
         for (i, st) in tables.iter().enumerate() {
-            by_ident.insert((st.file, st.table.ident.clone()), i);
+            by_ident.insert((st.file, st.table.ident.as_str().into()), i);
             if let Some(n) = &st.table.name {
                 by_name
                     .entry(qualified(st.table.schema.as_deref(), n))
@@ -1220,7 +1226,7 @@ impl FkLookup {
 
     fn info_of(st: &SchemaTable) -> FkTarget {
         (
-            st.table.name.clone(),
+            st.table.name.as_deref().map(Into::into),
             Loc {
                 file: st.file,
                 span: st.table.anchor,
@@ -1235,7 +1241,7 @@ impl FkLookup {
 /// itself whether listed or not, so it is left out (most keys: the memo of a
 /// large schema would otherwise hold every column's key and name twice),
 /// unless two columns share a key (then every pair is kept, in order).
-fn key_names(columns: &[Arc<Column>]) -> Vec<(String, String)> {
+fn key_names(columns: &[Arc<Column>]) -> thin_vec::ThinVec<(CompactString, CompactString)> {
     // Pairwise for the usual few columns (no allocation: every table of
     // the schema asks), sorted for wide tables.
     let repeated = if columns.len() <= 32 {
@@ -1251,7 +1257,7 @@ fn key_names(columns: &[Arc<Column>]) -> Vec<(String, String)> {
     columns
         .iter()
         .filter(|c| repeated || c.key != c.name)
-        .map(|c| (c.key.to_string(), c.name.to_string()))
+        .map(|c| (c.key.clone(), c.name.clone()))
         .collect()
 }
 
@@ -1272,7 +1278,7 @@ fn fk_targets_of(
             TableRef::Ident(id) => match lookup(project, index, file, id) {
                 Symbol::Table(f, ti) => {
                     let ident = &project.file(f)?.model.tables.get(ti)?.ident;
-                    lk.by_ident.get(&(f, ident.clone())).copied()
+                    lk.by_ident.get(&(f, ident.as_str().into())).copied()
                 }
                 _ => None,
             },
@@ -1322,7 +1328,7 @@ fn resolve_foreign_keys(
     index: &ModuleIndex,
     lk: &FkLookup,
     tables: &mut [SchemaTable],
-) -> Vec<Vec<usize>> {
+) -> Vec<thin_vec::ThinVec<usize>> {
     let targets: Vec<Vec<Option<usize>>> = crate::par::map(tables, PAR_TABLES, |st| {
         fk_targets_of(project, index, lk, st)
     });
@@ -1339,15 +1345,15 @@ fn resolve_foreign_keys(
 /// more than they save for a small schema.
 const PAR_TABLES: usize = 256;
 
-fn qualified(schema: Option<&str>, name: &str) -> (String, String) {
-    (schema.unwrap_or("public").to_string(), name.to_string())
+fn qualified(schema: Option<&str>, name: &str) -> (CompactString, CompactString) {
+    (schema.unwrap_or("public").into(), name.into())
 }
 
 /// `"billing.invoices"` → (billing, invoices); `"tenants"` → (public, tenants).
-fn qualify_written(name: &str) -> (String, String) {
+fn qualify_written(name: &str) -> (CompactString, CompactString) {
     match name.rsplit_once('.') {
-        Some((s, n)) => (s.to_string(), n.to_string()),
-        None => ("public".to_string(), name.to_string()),
+        Some((s, n)) => (s.into(), n.into()),
+        None => ("public".into(), name.into()),
     }
 }
 
@@ -1357,7 +1363,7 @@ fn attach_linked_policies(
     project: &Project,
     index: &ModuleIndex,
     tables: &mut [SchemaTable],
-    linked: &mut [Vec<crate::model::Policy>],
+    linked: &mut [thin_vec::ThinVec<crate::model::Policy>],
 ) {
     for (file, src) in project.files() {
         for lp in &src.model.linked_policies {
@@ -1409,7 +1415,10 @@ mod tests {
             cols[1] = column("tenantId", "tenant_id");
             assert_eq!(
                 key_names(&cols),
-                [("tenantId".to_string(), "tenant_id".to_string())]
+                [(
+                    CompactString::from("tenantId"),
+                    CompactString::from("tenant_id")
+                )]
             );
             cols.push(column("k0", "k0_again"));
             assert_eq!(pairs(&cols), width + 1, "width {width}");
@@ -1455,7 +1464,7 @@ mod tests {
             .map(|(file, f)| {
                 (0..f.model.tables.len())
                     .map(|ti| {
-                        let mut deps = Vec::new();
+                        let mut deps = thin_vec::ThinVec::new();
                         resolve_table(&project, &index, &scopes, file, ti, &mut deps)
                             .map(|st| (st, deps))
                     })

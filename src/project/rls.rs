@@ -152,7 +152,7 @@ pub fn replay(
     project: &Project,
     order: &[FileId],
     tables: &mut [SchemaTable],
-    events: &mut [Vec<(RlsAction, Loc, FileId)>],
+    events: &mut [thin_vec::ThinVec<(RlsAction, Loc, FileId)>],
 ) {
     let mut by_name: HashMap<QualifiedName, Vec<usize>> = HashMap::new();
     for (i, st) in tables.iter_mut().enumerate() {

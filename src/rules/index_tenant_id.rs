@@ -225,7 +225,11 @@ pub(super) fn outside_indexes_of<'a>(
     cx: &Ctx<'a>,
     st: &SchemaTable,
 ) -> Vec<(FileId, &'a OutsideIndex)> {
-    match cx.schema.by_ident.get(&(st.file, st.table.ident.clone())) {
+    match cx
+        .schema
+        .by_ident
+        .get(&(st.file, st.table.ident.as_str().into()))
+    {
         Some(&pos) => cx.schema.outside_indexes_of(cx.project, pos),
         None => Vec::new(),
     }
@@ -280,9 +284,9 @@ pub(super) mod testing {
 
     pub fn fk(col: &str, target: &str) -> ForeignKey {
         ForeignKey {
-            columns: vec![col.into()],
+            columns: thin_vec::thin_vec![col.into()],
             target: TableRef::Db(target.into()),
-            target_columns: vec!["id".into()],
+            target_columns: thin_vec::thin_vec!["id".into()],
             resolved_table: None,
             resolved_loc: None,
             on_delete: None,
@@ -316,14 +320,14 @@ pub(super) mod testing {
             orm: Orm::Drizzle,
             exported: true,
             columns: columns.into_iter().map(std::sync::Arc::new).collect(),
-            pending: Vec::new(),
-            bases: Vec::new(),
+            pending: thin_vec::ThinVec::new(),
+            bases: thin_vec::ThinVec::new(),
             partial: false,
-            indexes: Vec::new(),
-            foreign_keys: Vec::new(),
-            uniques: Vec::new(),
+            indexes: thin_vec::ThinVec::new(),
+            foreign_keys: thin_vec::ThinVec::new(),
+            uniques: thin_vec::ThinVec::new(),
             primary_key: None,
-            policies: Vec::new(),
+            policies: thin_vec::ThinVec::new(),
             rls_enabled: None,
             extra: None,
             tablename_span: None,
@@ -372,7 +376,7 @@ mod tests {
             90,
             vec![col("tenant_id", 95), col("user_id", 99)],
         );
-        pk.primary_key = Some(vec!["tenant_id".into(), "user_id".into()]);
+        pk.primary_key = Some(thin_vec::thin_vec!["tenant_id".into(), "user_id".into()]);
         let bare = table("posts", 100, vec![col("id", 110), col("tenant_id", 120)]);
         let no_tenant = table("countries", 130, vec![col("code", 140)]);
         let tenants = table("tenants", 150, vec![col("id", 160)]);
@@ -457,7 +461,7 @@ mod tests {
             }
         }
         t.foreign_keys.push(crate::model::ForeignKey {
-            columns: vec!["tenant_id".into(), "order_id".into()],
+            columns: thin_vec::thin_vec!["tenant_id".into(), "order_id".into()],
             ..fk("tenant_id", "orders")
         });
         t.indexes

@@ -598,13 +598,14 @@ impl LintCache {
 }
 
 /// One rule's findings by table position, only for tables with findings.
-type PerTable = Vec<(u32, Vec<Diagnostic>)>;
+/// (A thin list: one pointer per entry beside its position.)
+type PerTable = Vec<(u32, thin_vec::ThinVec<Diagnostic>)>;
 
 /// Set the findings of table `p` in one rule's sparse per-table list.
-fn set_table_findings(per: &mut PerTable, p: usize, mut ds: Vec<Diagnostic>) {
+fn set_table_findings(per: &mut PerTable, p: usize, ds: Vec<Diagnostic>) {
     // Kept until the table changes: no spare room (a rule's first finding
-    // makes room for four).
-    ds.shrink_to_fit();
+    // makes room for four; the thin copy holds exactly its findings).
+    let ds = thin_vec::ThinVec::from(ds);
     let p = p as u32;
     match (per.binary_search_by_key(&p, |(q, _)| *q), ds.is_empty()) {
         (Ok(i), true) => {
@@ -667,9 +668,8 @@ pub fn lint_cached(
             (slot, _) => {
                 let mut per: PerTable = (0..n)
                     .filter_map(|p| {
-                        let mut ds = run(&cx, def, severity, Scope::One(p));
-                        ds.shrink_to_fit();
-                        (!ds.is_empty()).then_some((p as u32, ds))
+                        let ds = run(&cx, def, severity, Scope::One(p));
+                        (!ds.is_empty()).then(|| (p as u32, thin_vec::ThinVec::from(ds)))
                     })
                     .collect();
                 per.shrink_to_fit();
@@ -1190,8 +1190,7 @@ mod cache_tests {
         set_table_findings(&mut per, 7, vec![finding(7)]);
         set_table_findings(&mut per, 2, vec![finding(2), finding(3)]);
         set_table_findings(&mut per, 5, Vec::new());
-        let keys =
-            |per: &Vec<(u32, Vec<Diagnostic>)>| per.iter().map(|(p, _)| *p).collect::<Vec<_>>();
+        let keys = |per: &PerTable| per.iter().map(|(p, _)| *p).collect::<Vec<_>>();
         assert_eq!(keys(&per), [2, 7]);
         set_table_findings(&mut per, 7, vec![finding(8)]);
         assert_eq!(per[1].1, [finding(8)]);
