@@ -8,6 +8,7 @@
 use crate::model::{FileId, Loc, Span};
 use compact_str::CompactString;
 use serde::Serialize;
+use thin_vec::ThinVec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -91,10 +92,10 @@ pub struct Diagnostic {
     pub table: Option<CompactString>,
     /// Database column name concerned, when any (compact, as `table`).
     pub column: Option<CompactString>,
-    pub related: thin_vec::ThinVec<Related>,
+    pub related: ThinVec<Related>,
     /// The fixes, computed only when the lint was asked for this finding's
     /// fixes (`rules::Fixes`); empty in a report-only lint.
-    pub fixes: thin_vec::ThinVec<Fix>,
+    pub fixes: ThinVec<Fix>,
     /// The marker a report shows: the safety of the fix the rule offers for
     /// this finding, set in every lint (no title, no edits). In a report-only
     /// lint it says the rule's cheap preconditions hold (rendering may still
@@ -129,8 +130,8 @@ impl Diagnostic {
             message,
             table: None,
             column: None,
-            related: thin_vec::ThinVec::new(),
-            fixes: thin_vec::ThinVec::new(),
+            related: ThinVec::new(),
+            fixes: ThinVec::new(),
             fixable: None,
             new_migration: None,
         }

@@ -9,7 +9,7 @@
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-pub use thin_vec::{ThinVec, thin_vec};
+use thin_vec::ThinVec;
 
 /// Index of a file inside a [`crate::project::Project`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]

@@ -11,6 +11,7 @@ use crate::text::LineIndex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use thin_vec::ThinVec;
 
 pub mod ddl;
 pub(crate) mod modules;
@@ -64,7 +65,7 @@ pub struct RlsState {
     /// The migration statement that (last) disabled it, when it is disabled.
     pub disabled_at: Option<Loc>,
     /// Policies in force, each with its `file` set.
-    pub policies: thin_vec::ThinVec<Policy>,
+    pub policies: ThinVec<Policy>,
     /// Dynamic SQL (`EXECUTE format(...)` in a `DO` block) may have switched RLS
     /// on this table after the last known switch: whether it is enabled is
     /// unknown, and rules do not claim it is off.
@@ -84,11 +85,11 @@ pub struct SchemaTable {
     /// Parts of the table declared in other files than `file`, by their span:
     /// indexes and constraints added by later SQL migrations, and indexes an
     /// ORM table gets only from migrations. See [`SchemaTable::file_of`].
-    pub elsewhere: thin_vec::ThinVec<(Span, FileId)>,
+    pub elsewhere: ThinVec<(Span, FileId)>,
     /// Tables declared by SQL migrations (`Orm::Sql`): the names the table had,
     /// each with the migration points (position in the migration order, byte
     /// offset) from which and until which it held, for the RLS replay.
-    pub sql_names: thin_vec::ThinVec<ddl::NameSpell>,
+    pub sql_names: ThinVec<ddl::NameSpell>,
 }
 
 impl SchemaTable {

@@ -13,6 +13,7 @@ use greyhaven_lsp::model::{
 use greyhaven_lsp::project::Project;
 use std::path::PathBuf;
 use std::sync::Arc;
+use thin_vec::ThinVec;
 
 /// Offsets handed out to keys so every anchor is distinct.
 struct Spans(usize);
@@ -117,12 +118,12 @@ fn table(sp: &mut Spans, name: &str, columns: Vec<Column>) -> Table {
         orm: Orm::Drizzle,
         exported: true,
         columns: columns.into_iter().map(Arc::new).collect(),
-        pending: thin_vec::ThinVec::new(),
-        bases: thin_vec::ThinVec::new(),
+        pending: ThinVec::new(),
+        bases: ThinVec::new(),
         partial: false,
-        indexes: thin_vec::ThinVec::new(),
-        foreign_keys: thin_vec::ThinVec::new(),
-        uniques: thin_vec::ThinVec::new(),
+        indexes: ThinVec::new(),
+        foreign_keys: ThinVec::new(),
+        uniques: ThinVec::new(),
         primary_key: None,
         policies: thin_vec::thin_vec![isolation_policy()],
         rls_enabled: Some(Span::default()),

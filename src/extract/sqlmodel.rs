@@ -23,6 +23,7 @@ use crate::model::{
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use thin_vec::ThinVec;
 use tree_sitter::{Node, Tree};
 
 /// Base classes that end a chain without contributing columns.
@@ -861,15 +862,15 @@ impl<'a, 't> Cx<'a, 't> {
             span: decl_span,
             orm: Orm::SqlModel,
             exported: true,
-            columns: thin_vec::ThinVec::new(),
-            pending: thin_vec::ThinVec::new(),
+            columns: ThinVec::new(),
+            pending: ThinVec::new(),
             bases: bases.into(),
             partial,
-            indexes: thin_vec::ThinVec::new(),
-            foreign_keys: thin_vec::ThinVec::new(),
-            uniques: thin_vec::ThinVec::new(),
+            indexes: ThinVec::new(),
+            foreign_keys: ThinVec::new(),
+            uniques: ThinVec::new(),
             primary_key: None,
-            policies: thin_vec::ThinVec::new(),
+            policies: ThinVec::new(),
             rls_enabled: None,
             extra: None,
             tablename_span,
@@ -1800,7 +1801,7 @@ impl<'a, 't> Cx<'a, 't> {
             return None;
         };
         Some(ForeignKey {
-            columns: thin_vec::ThinVec::new(),
+            columns: ThinVec::new(),
             target,
             target_columns: crate::model::names(target_columns),
             resolved_table: None,

@@ -16,6 +16,7 @@ use crate::model::{
 };
 use std::collections::HashMap;
 use std::sync::Arc;
+use thin_vec::ThinVec;
 
 /// A point in the replay: position of the migration in the migration order,
 /// byte offset of the statement in it.
@@ -252,8 +253,8 @@ fn offered_foreign_keys(sql: &State) -> Vec<(ForeignKey, FileId)> {
 /// engine, which resolves a table again alone).
 #[derive(Clone, Debug, Default)]
 pub struct Offered {
-    pub indexes: thin_vec::ThinVec<(Index, FileId)>,
-    pub foreign_keys: thin_vec::ThinVec<(ForeignKey, FileId)>,
+    pub indexes: ThinVec<(Index, FileId)>,
+    pub foreign_keys: ThinVec<(ForeignKey, FileId)>,
 }
 
 /// The final state of a SQL table as the rules see it: with the indexes its
@@ -332,15 +333,15 @@ fn new_table(q: &QualifiedName, anchor: Span, span: Span) -> Table {
         span,
         orm: Orm::Sql,
         exported: true,
-        columns: thin_vec::ThinVec::new(),
-        pending: thin_vec::ThinVec::new(),
-        bases: thin_vec::ThinVec::new(),
+        columns: ThinVec::new(),
+        pending: ThinVec::new(),
+        bases: ThinVec::new(),
         partial: false,
-        indexes: thin_vec::ThinVec::new(),
-        foreign_keys: thin_vec::ThinVec::new(),
-        uniques: thin_vec::ThinVec::new(),
+        indexes: ThinVec::new(),
+        foreign_keys: ThinVec::new(),
+        uniques: ThinVec::new(),
         primary_key: None,
-        policies: thin_vec::ThinVec::new(),
+        policies: ThinVec::new(),
         rls_enabled: None,
         extra: None,
         tablename_span: None,

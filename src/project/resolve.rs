@@ -17,6 +17,7 @@ use compact_str::CompactString;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use thin_vec::ThinVec;
 
 /// Base-class names that carry no columns (framework roots).
 const PY_ROOTS: &[&str] = &[
@@ -49,16 +50,16 @@ pub struct Memo {
     pub position: HashMap<(FileId, usize), usize>,
     /// Table declarations each table's resolution read (SQLModel classes
     /// inheriting from table classes), by position.
-    pub inherits: Vec<thin_vec::ThinVec<(FileId, usize)>>,
+    pub inherits: Vec<ThinVec<(FileId, usize)>>,
     /// Policies `pgPolicy(...).link(t)` attached to each table.
-    linked: Vec<thin_vec::ThinVec<crate::model::Policy>>,
+    linked: Vec<ThinVec<crate::model::Policy>>,
     /// Indexes and foreign keys migrations offered each ORM table (in order).
     ddl_extra: Vec<ddl::Offered>,
     /// Migration RLS events applied to each table, in replay order.
-    rls_events: Vec<thin_vec::ThinVec<(crate::model::RlsAction, Loc, FileId)>>,
+    rls_events: Vec<ThinVec<(crate::model::RlsAction, Loc, FileId)>>,
     fk: FkLookup,
     /// Resolved foreign-key target positions of each table.
-    pub fk_targets: Vec<thin_vec::ThinVec<usize>>,
+    pub fk_targets: Vec<ThinVec<usize>>,
 }
 
 impl Memo {
@@ -125,7 +126,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
         }
     }
     let n_orm = tables.len();
-    let mut linked = vec![thin_vec::ThinVec::new(); n_orm];
+    let mut linked = vec![ThinVec::new(); n_orm];
     attach_linked_policies(project, &index, &mut tables, &mut linked);
     let migration_order = rls::migration_order(project);
     // Tables only SQL migrations declare, and migration-only indexes of ORM tables.
@@ -133,7 +134,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
     ddl::apply(project, &migration_order, &mut tables, &mut ddl_extra);
     let fk = FkLookup::new(&tables);
     let fk_targets = resolve_foreign_keys(project, &index, &fk, &mut tables);
-    let mut rls_events = vec![thin_vec::ThinVec::new(); tables.len()];
+    let mut rls_events = vec![ThinVec::new(); tables.len()];
     rls::replay(project, &migration_order, &mut tables, &mut rls_events);
     let by_ident: HashMap<(FileId, CompactString), usize> = tables
         .iter()
@@ -142,7 +143,7 @@ pub fn resolve_with_memo(project: &Project) -> (Schema, Memo) {
         .collect();
     let outside_owner = outside_owners(project, &index, &by_ident);
     source.resize(tables.len(), None);
-    inherits.resize(tables.len(), thin_vec::ThinVec::new());
+    inherits.resize(tables.len(), ThinVec::new());
     let position = source
         .iter()
         .enumerate()
@@ -187,7 +188,7 @@ fn resolve_declarations(
     project: &Project,
     index: &ModuleIndex,
     scopes: &DrizzleScopes,
-) -> Vec<Vec<Option<(SchemaTable, thin_vec::ThinVec<(FileId, usize)>)>>> {
+) -> Vec<Vec<Option<(SchemaTable, ThinVec<(FileId, usize)>)>>> {
     let files: Vec<(FileId, usize)> = project
         .files()
         .map(|(id, f)| (id, f.model.tables.len()))
@@ -195,7 +196,7 @@ fn resolve_declarations(
     let of_file = |(file, n): (FileId, usize)| {
         (0..n)
             .map(|ti| {
-                let mut deps = thin_vec::ThinVec::new();
+                let mut deps = ThinVec::new();
                 resolve_table(project, index, scopes, file, ti, &mut deps).map(|st| (st, deps))
             })
             .collect::<Vec<_>>()
@@ -213,7 +214,7 @@ fn resolve_declarations(
 /// everything then). Updates what foreign keys to it see ([`key_pairs`]).
 pub fn re_resolve(project: &Project, memo: &mut Memo, pos: usize) -> Option<SchemaTable> {
     let (file, ti) = memo.source.get(pos).copied().flatten()?;
-    let mut deps = thin_vec::ThinVec::new();
+    let mut deps = ThinVec::new();
     let mut st = resolve_table(project, &memo.index, &memo.scopes, file, ti, &mut deps)?;
     memo.inherits[pos] = deps;
     for p in &memo.linked[pos] {
@@ -243,7 +244,7 @@ fn resolve_table(
     scopes: &DrizzleScopes,
     file: FileId,
     ti: usize,
-    deps: &mut thin_vec::ThinVec<(FileId, usize)>,
+    deps: &mut ThinVec<(FileId, usize)>,
 ) -> Option<SchemaTable> {
     let src = project.file(file)?;
     let table = src.model.tables.get(ti)?;
@@ -297,8 +298,8 @@ fn resolve_table(
         file,
         table: t,
         rls: RlsState::default(),
-        elsewhere: thin_vec::ThinVec::new(),
-        sql_names: thin_vec::ThinVec::new(),
+        elsewhere: ThinVec::new(),
+        sql_names: ThinVec::new(),
     })
 }
 
@@ -892,7 +893,7 @@ fn resolve_bases(
     index: &ModuleIndex,
     file: FileId,
     t: &mut Table,
-    deps: &mut thin_vec::ThinVec<(FileId, usize)>,
+    deps: &mut ThinVec<(FileId, usize)>,
 ) {
     let mut inherited: Vec<Arc<Column>> = Vec::new();
     let mut tablename: Option<String> = None;
@@ -990,7 +991,7 @@ fn collect_base(
     tablename: &mut Option<String>,
     partial: &mut bool,
     depth: usize,
-    deps: &mut thin_vec::ThinVec<(FileId, usize)>,
+    deps: &mut ThinVec<(FileId, usize)>,
 ) {
     if depth > 16 {
         *partial = true;
@@ -1202,7 +1203,7 @@ struct FkLookup {
 type FkTarget = (
     Option<CompactString>,
     Loc,
-    thin_vec::ThinVec<(CompactString, CompactString)>,
+    ThinVec<(CompactString, CompactString)>,
 );
 
 impl FkLookup {
@@ -1241,7 +1242,7 @@ impl FkLookup {
 /// itself whether listed or not, so it is left out (most keys: the memo of a
 /// large schema would otherwise hold every column's key and name twice),
 /// unless two columns share a key (then every pair is kept, in order).
-fn key_names(columns: &[Arc<Column>]) -> thin_vec::ThinVec<(CompactString, CompactString)> {
+fn key_names(columns: &[Arc<Column>]) -> ThinVec<(CompactString, CompactString)> {
     // Pairwise for the usual few columns (no allocation: every table of
     // the schema asks), sorted for wide tables.
     let repeated = if columns.len() <= 32 {
@@ -1328,7 +1329,7 @@ fn resolve_foreign_keys(
     index: &ModuleIndex,
     lk: &FkLookup,
     tables: &mut [SchemaTable],
-) -> Vec<thin_vec::ThinVec<usize>> {
+) -> Vec<ThinVec<usize>> {
     let targets: Vec<Vec<Option<usize>>> = crate::par::map(tables, PAR_TABLES, |st| {
         fk_targets_of(project, index, lk, st)
     });
@@ -1363,7 +1364,7 @@ fn attach_linked_policies(
     project: &Project,
     index: &ModuleIndex,
     tables: &mut [SchemaTable],
-    linked: &mut [thin_vec::ThinVec<crate::model::Policy>],
+    linked: &mut [ThinVec<crate::model::Policy>],
 ) {
     for (file, src) in project.files() {
         for lp in &src.model.linked_policies {
@@ -1464,7 +1465,7 @@ mod tests {
             .map(|(file, f)| {
                 (0..f.model.tables.len())
                     .map(|ti| {
-                        let mut deps = thin_vec::ThinVec::new();
+                        let mut deps = ThinVec::new();
                         resolve_table(&project, &index, &scopes, file, ti, &mut deps)
                             .map(|st| (st, deps))
                     })

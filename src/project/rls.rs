@@ -7,6 +7,7 @@ use super::{Project, RlsState, SchemaTable};
 use crate::model::{FileId, Loc, Orm, QualifiedName, RlsAction, SourceKind};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use thin_vec::ThinVec;
 
 /// Every migration file in replay order: SQL folders (journal order, then file
 /// names), then Alembic revisions in chain order. Folders are taken in path order.
@@ -152,7 +153,7 @@ pub fn replay(
     project: &Project,
     order: &[FileId],
     tables: &mut [SchemaTable],
-    events: &mut [thin_vec::ThinVec<(RlsAction, Loc, FileId)>],
+    events: &mut [ThinVec<(RlsAction, Loc, FileId)>],
 ) {
     let mut by_name: HashMap<QualifiedName, Vec<usize>> = HashMap::new();
     for (i, st) in tables.iter_mut().enumerate() {

@@ -273,6 +273,7 @@ pub(super) mod testing {
     };
     use crate::project::Project;
     use std::sync::Arc;
+    use thin_vec::ThinVec;
 
     pub fn col(key: &str, at: usize) -> Column {
         Column {
@@ -320,14 +321,14 @@ pub(super) mod testing {
             orm: Orm::Drizzle,
             exported: true,
             columns: columns.into_iter().map(std::sync::Arc::new).collect(),
-            pending: thin_vec::ThinVec::new(),
-            bases: thin_vec::ThinVec::new(),
+            pending: ThinVec::new(),
+            bases: ThinVec::new(),
             partial: false,
-            indexes: thin_vec::ThinVec::new(),
-            foreign_keys: thin_vec::ThinVec::new(),
-            uniques: thin_vec::ThinVec::new(),
+            indexes: ThinVec::new(),
+            foreign_keys: ThinVec::new(),
+            uniques: ThinVec::new(),
             primary_key: None,
-            policies: thin_vec::ThinVec::new(),
+            policies: ThinVec::new(),
             rls_enabled: None,
             extra: None,
             tablename_span: None,

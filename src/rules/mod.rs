@@ -13,6 +13,7 @@ use crate::model::{
 use crate::model::{FileId, Span};
 use crate::project::{Project, Schema, SchemaTable, SourceFile};
 use std::collections::HashMap;
+use thin_vec::ThinVec;
 
 mod boolean_prefix;
 mod duplicate_index;
@@ -599,13 +600,13 @@ impl LintCache {
 
 /// One rule's findings by table position, only for tables with findings.
 /// (A thin list: one pointer per entry beside its position.)
-type PerTable = Vec<(u32, thin_vec::ThinVec<Diagnostic>)>;
+type PerTable = Vec<(u32, ThinVec<Diagnostic>)>;
 
 /// Set the findings of table `p` in one rule's sparse per-table list.
 fn set_table_findings(per: &mut PerTable, p: usize, ds: Vec<Diagnostic>) {
     // Kept until the table changes: no spare room (a rule's first finding
     // makes room for four; the thin copy holds exactly its findings).
-    let ds = thin_vec::ThinVec::from(ds);
+    let ds = ThinVec::from(ds);
     let p = p as u32;
     match (per.binary_search_by_key(&p, |(q, _)| *q), ds.is_empty()) {
         (Ok(i), true) => {
@@ -669,7 +670,7 @@ pub fn lint_cached(
                 let mut per: PerTable = (0..n)
                     .filter_map(|p| {
                         let ds = run(&cx, def, severity, Scope::One(p));
-                        (!ds.is_empty()).then(|| (p as u32, thin_vec::ThinVec::from(ds)))
+                        (!ds.is_empty()).then(|| (p as u32, ThinVec::from(ds)))
                     })
                     .collect();
                 per.shrink_to_fit();
